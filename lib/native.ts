@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The whole contract with the C++ addon (native/). Everything that crosses the boundary is
+ * plain data: numbers for kernel enums, bigint for 64-bit values, Uint8Array for bytes, and
+ * packed columns for set elements. Policy (names, validation, messages) stays in TypeScript.
+ */
+import type { DecodedExpr, Expr } from './expr/registry';
+
+/** Operation verbs, as netlink flags: add = NLM_F_CREATE, create = +NLM_F_EXCL, insert = rule without APPEND. */
+export type OpVerb = 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush';
+
+export interface TableDesc {
+  readonly object: 'table';
+  readonly verb: 'add' | 'create' | 'delete' | 'destroy' | 'flush';
+  readonly family: number;
+  readonly name: string;
+  readonly flags?: number;
+  readonly handle?: bigint;
+  readonly userdata?: Uint8Array;
+}
+
+export interface ChainDesc {
+  readonly object: 'chain';
+  /** flush = delete every rule of the chain (DELRULE without handle). */
+  readonly verb: 'add' | 'create' | 'delete' | 'destroy' | 'flush';
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly hooknum?: number;
+  readonly priority?: number;
+  readonly type?: string;
+  readonly policy?: number;
+  readonly devices?: readonly string[];
+  readonly handle?: bigint;
+  readonly userdata?: Uint8Array;
+}
+
+export interface RuleDesc {
+  readonly object: 'rule';
+  /** add = append (after `position` if given); insert = prepend (before `position` if given). */
+  readonly verb: 'add' | 'insert' | 'replace' | 'delete' | 'destroy';
+  readonly family: number;
+  readonly table: string;
+  readonly chain: string;
+  readonly exprs?: readonly Expr[];
+  /** Kernel handle: the rule to replace or delete. */
+  readonly handle?: bigint;
+  /** Handle of the rule to insert before / append after. */
+  readonly position?: bigint;
+  readonly userdata?: Uint8Array;
+  /** Ask the kernel to echo the rule back, to learn its handle (returned in Ack.handles). */
+  readonly echo?: boolean;
+}
+
+export interface SetDesc {
+  readonly object: 'set';
+  readonly verb: 'add' | 'create' | 'delete' | 'destroy' | 'flush';
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  /** Batch-local id, used by lookups and elements of the same batch (anonymous sets). */
+  readonly id?: number;
+  readonly flags?: number;
+  readonly keyType?: number;
+  readonly keyLen?: number;
+  readonly dataType?: number;
+  readonly dataLen?: number;
+  readonly objType?: number;
+  readonly policy?: number;
+  readonly size?: number;
+  readonly timeoutMs?: bigint;
+  readonly gcIntervalMs?: number;
+  /** Field lengths in bytes of a concatenated interval key (NFTA_SET_DESC_CONCAT). */
+  readonly concat?: readonly number[];
+  readonly userdata?: Uint8Array;
+  /** Element template expressions (e.g. one counter per element). */
+  readonly exprs?: readonly Expr[];
+  readonly handle?: bigint;
+}
+
+/**
+ * Set elements, packed in columns: element i's key is keys[i*keyLen .. (i+1)*keyLen).
+ * Every optional column has one entry per element.
+ */
+export interface ElementsDesc {
+  readonly object: 'elements';
+  /** flush = remove every element (DELSETELEM without list). */
+  readonly verb: 'add' | 'create' | 'delete' | 'destroy' | 'flush';
+  readonly family: number;
+  readonly table: string;
+  readonly set: string;
+  readonly setId?: number;
+  readonly count: number;
+  readonly keyLen: number;
+  readonly keys: Uint8Array;
+  /** Inclusive end keys of concatenated interval (pipapo) sets. */
+  readonly keyEnds?: Uint8Array;
+  readonly flags?: Uint32Array;
+  /** Per-element timeout in ms; 0 = the set's default. */
+  readonly timeoutsMs?: Float64Array;
+  /** Per-element remaining time in ms; 0 = not sent. */
+  readonly expirationsMs?: Float64Array;
+  readonly dataLen?: number;
+  readonly data?: Uint8Array;
+  /** Verdict maps: per-element verdict code (VERDICT) and jump/goto target (else null). */
+  readonly verdicts?: Int32Array;
+  readonly chains?: ReadonlyArray<string | null>;
+  /** Object maps: per-element object name. */
+  readonly objrefs?: ReadonlyArray<string | null>;
+  /** Raw NFTA_SET_ELEM_USERDATA (comments), or null. */
+  readonly userdata?: ReadonlyArray<Uint8Array | null>;
+  /** Per-element expressions (e.g. a counter with initial values), same for all elements. */
+  readonly exprs?: readonly Expr[];
+}
+
+export interface ObjectDesc {
+  readonly object: 'obj';
+  readonly verb: 'add' | 'create' | 'delete' | 'destroy';
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly objType: number;
+  readonly handle?: bigint;
+  /** counter: packets, bytes; quota: bytes, consumed, flags; limit: rate, unit, burst, type, flags. */
+  readonly attrs?: Readonly<Record<string, number | bigint>>;
+  readonly userdata?: Uint8Array;
+}
+
+export type OpDesc = TableDesc | ChainDesc | RuleDesc | SetDesc | ElementsDesc | ObjectDesc;
+
+export interface BatchDesc {
+  readonly ops: readonly OpDesc[];
+  /** NFNL_BATCH_GENID: refuse the batch with ERESTART if the ruleset generation moved. */
+  readonly genid?: number;
+}
+
+export interface OpFailureData {
+  /** Index of the failing operation in BatchDesc.ops; -1 for a batch-level failure. */
+  readonly index: number;
+  readonly errno: number;
+  /** NLMSGERR_ATTR_MSG text from the kernel, when it sent one. */
+  readonly message?: string;
+  /** NLMSGERR_ATTR_OFFS: byte offset of the offending attribute within the message. */
+  readonly attrOffset?: number;
+}
+
+export interface AckData {
+  readonly failures: readonly OpFailureData[];
+  /** errno of a transport failure (sendmsg/recv), or 0. EMSGSIZE = batch exceeds the socket buffer. */
+  readonly transportErrno: number;
+  /** Largest batch the socket accepts, set when transportErrno is EMSGSIZE. */
+  readonly maxBatchBytes?: number;
+  readonly batchBytes: number;
+  readonly messages: number;
+  /** Kernel handles of echoed rules: [op index, handle]. */
+  readonly handles: ReadonlyArray<readonly [number, bigint]>;
+}
+
+export type DumpRequest =
+  | { readonly what: 'tables'; readonly family?: number }
+  | { readonly what: 'chains'; readonly family?: number; readonly table?: string }
+  | { readonly what: 'rules'; readonly family?: number; readonly table?: string; readonly chain?: string; readonly reset?: boolean }
+  | { readonly what: 'sets'; readonly family?: number; readonly table?: string }
+  | {
+      readonly what: 'elements';
+      readonly family: number;
+      readonly table: string;
+      readonly set: string;
+      readonly reset?: boolean;
+      /** Fetch only these keys (packed, keyLen each) instead of dumping the set. */
+      readonly keys?: Uint8Array;
+      readonly keyLen?: number;
+    }
+  | { readonly what: 'objects'; readonly family?: number; readonly table?: string; readonly objType?: number; readonly reset?: boolean }
+  | { readonly what: 'gen' };
+
+export interface TableData {
+  readonly family: number;
+  readonly name: string;
+  readonly flags: number;
+  readonly handle: bigint;
+  readonly use: number;
+  readonly owner?: number;
+  readonly userdata?: Uint8Array;
+}
+export interface ChainData {
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly handle: bigint;
+  readonly hooknum?: number;
+  readonly priority?: number;
+  readonly type?: string;
+  readonly policy?: number;
+  readonly devices?: string[];
+  readonly use: number;
+  readonly packets?: bigint;
+  readonly bytes?: bigint;
+  readonly userdata?: Uint8Array;
+}
+export interface RuleData {
+  readonly family: number;
+  readonly table: string;
+  readonly chain: string;
+  readonly handle: bigint;
+  readonly position?: bigint;
+  readonly exprs: DecodedExpr[];
+  readonly userdata?: Uint8Array;
+}
+export interface SetData {
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly handle: bigint;
+  readonly flags: number;
+  readonly keyType: number;
+  readonly keyLen: number;
+  readonly dataType?: number;
+  readonly dataLen?: number;
+  readonly objType?: number;
+  readonly policy?: number;
+  readonly size?: number;
+  readonly timeoutMs?: bigint;
+  readonly gcIntervalMs?: number;
+  readonly concat?: number[];
+  readonly userdata?: Uint8Array;
+  readonly exprs: DecodedExpr[];
+}
+export interface ElementsData {
+  readonly count: number;
+  readonly keyLen: number;
+  readonly keys: Uint8Array;
+  readonly flags: Uint32Array;
+  readonly keyEnds?: Uint8Array;
+  readonly timeoutsMs?: Float64Array;
+  readonly expirationsMs?: Float64Array;
+  readonly dataLen?: number;
+  readonly data?: Uint8Array;
+  readonly verdicts?: Int32Array;
+  readonly chains?: Array<string | null>;
+  readonly objrefs?: Array<string | null>;
+  readonly userdata?: Array<Uint8Array | null>;
+  /** Per-element counter expression values, when the set has counters. */
+  readonly packets?: BigUint64Array;
+  readonly bytes?: BigUint64Array;
+  /** Every element's expressions, when any element has some. */
+  readonly exprs?: Array<DecodedExpr[] | null>;
+}
+export interface ObjectData {
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly objType: number;
+  readonly handle: bigint;
+  readonly use: number;
+  readonly attrs: Record<string, number | bigint>;
+  readonly userdata?: Uint8Array;
+}
+export interface GenData {
+  readonly id: number;
+}
+
+export type DumpReply =
+  | { readonly what: 'tables'; readonly items: TableData[] }
+  | { readonly what: 'chains'; readonly items: ChainData[] }
+  | { readonly what: 'rules'; readonly items: RuleData[] }
+  | { readonly what: 'sets'; readonly items: SetData[] }
+  | { readonly what: 'elements'; readonly items: ElementsData }
+  | { readonly what: 'objects'; readonly items: ObjectData[] }
+  | { readonly what: 'gen'; readonly items: GenData };
+
+/** A dump that failed: errno (ENOENT for a missing table/set...) and the kernel's message. */
+export interface DumpErrorData {
+  readonly errno: number;
+  readonly message?: string;
+}
+
+export interface NativeSocket {
+  readonly __nativeSocket: unique symbol;
+}
+
+export interface NativeBinding {
+  readonly abiVersion: 1;
+  /** The native expression table, for the drift test: type -> attribute -> kind. */
+  readonly exprTable: Record<string, Record<string, string>>;
+  /** Opens a netlink socket, in another network namespace when netnsPath is given. Throws an Error with errno. */
+  openSocket(options: { netnsPath?: string; rcvbufBytes?: number }): NativeSocket;
+  closeSocket(socket: NativeSocket): void;
+  /** Netlink port id of the socket (the owner of OWNER tables it creates). */
+  portId(socket: NativeSocket): number;
+  /** Builds the batch bytes without a socket (dry run). */
+  encode(batch: BatchDesc): Uint8Array;
+  commit(socket: NativeSocket, batch: BatchDesc): Promise<AckData>;
+  /** Blocks the event loop: for small latency-critical batches only. */
+  commitSync(socket: NativeSocket, batch: BatchDesc): AckData;
+  dump(socket: NativeSocket, request: DumpRequest): Promise<DumpReply | DumpErrorData>;
+  dumpSync(socket: NativeSocket, request: DumpRequest): DumpReply | DumpErrorData;
+}

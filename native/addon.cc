@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Module init: exports the native entry points typed in lib/native.ts (NativeBinding).
+// No per-environment state is needed: every socket is its own External.
+#include <napi.h>
+
+#include "convert.h"
+#include "socket.h"
+#include "workers.h"
+
+namespace nftjs {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("exprTable", ExprTableToJs(env));
+  exports.Set("openSocket", Napi::Function::New(env, OpenSocketJs, "openSocket"));
+  exports.Set("closeSocket", Napi::Function::New(env, CloseSocketJs, "closeSocket"));
+  exports.Set("portId", Napi::Function::New(env, PortIdJs, "portId"));
+  exports.Set("encode", Napi::Function::New(env, EncodeJs, "encode"));
+  exports.Set("commit", Napi::Function::New(env, CommitJs, "commit"));
+  exports.Set("commitSync", Napi::Function::New(env, CommitSyncJs, "commitSync"));
+  exports.Set("dump", Napi::Function::New(env, DumpJs, "dump"));
+  exports.Set("dumpSync", Napi::Function::New(env, DumpSyncJs, "dumpSync"));
+  return exports;
+}
+
+}  // namespace nftjs
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return nftjs::Init(env, exports); }
+
+NODE_API_MODULE(nftables, InitModule)

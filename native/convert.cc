@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "convert.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace nftjs {
+
+namespace {
+
+class Reader {
+ public:
+  Reader(Napi::Env env, Napi::Object obj, std::string where) : env_(env), obj_(obj), where_(std::move(where)) {}
+
+  bool Fail(const std::string& key, const std::string& want) {
+    Napi::TypeError::New(env_, "Expected " + want + " for " + where_ + "." + key).ThrowAsJavaScriptException();
+    return false;
+  }
+  bool Has(const char* key) {
+    Napi::Value v = obj_.Get(key);
+    return !v.IsUndefined() && !v.IsNull();
+  }
+  Napi::Value Get(const char* key) { return obj_.Get(key); }
+
+  bool Str(const char* key, std::string* out, bool required = true) {
+    Napi::Value v = obj_.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return required ? Fail(key, "a string") : true;
+    if (!v.IsString()) return Fail(key, "a string");
+    *out = v.As<Napi::String>().Utf8Value();
+    if (out->find('\0') != std::string::npos) return Fail(key, "a string without NUL bytes");
+    return true;
+  }
+  bool Num(const char* key, double* out) {
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsNumber()) return Fail(key, "a number");
+    *out = v.As<Napi::Number>().DoubleValue();
+    return true;
+  }
+  bool U32(const char* key, uint32_t* out, bool required = true) {
+    Napi::Value v = obj_.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return required ? Fail(key, "an integer 0-4294967295") : true;
+    if (!v.IsNumber()) return Fail(key, "an integer 0-4294967295");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= 4294967295.0 && std::floor(d) == d)) return Fail(key, "an integer 0-4294967295");
+    *out = static_cast<uint32_t>(d);
+    return true;
+  }
+  bool OptU32(const char* key, std::optional<uint32_t>* out) {
+    if (!Has(key)) return true;
+    uint32_t v = 0;
+    if (!U32(key, &v)) return false;
+    *out = v;
+    return true;
+  }
+  bool OptI32(const char* key, std::optional<int32_t>* out) {
+    if (!Has(key)) return true;
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsNumber()) return Fail(key, "a 32-bit integer");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= -2147483648.0 && d <= 2147483647.0 && std::floor(d) == d)) return Fail(key, "a 32-bit integer");
+    *out = static_cast<int32_t>(d);
+    return true;
+  }
+  bool OptU64(const char* key, std::optional<uint64_t>* out) {
+    if (!Has(key)) return true;
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsBigInt()) return Fail(key, "a bigint");
+    bool lossless = false;
+    uint64_t x = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) return Fail(key, "a bigint 0-2^64-1");
+    *out = x;
+    return true;
+  }
+  bool Bool(const char* key, bool* out) {
+    Napi::Value v = obj_.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return true;
+    if (!v.IsBoolean()) return Fail(key, "a boolean");
+    *out = v.As<Napi::Boolean>().Value();
+    return true;
+  }
+  bool BytesOf(const char* key, Bytes* out, bool required = true) {
+    Napi::Value v = obj_.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return required ? Fail(key, "a Uint8Array") : true;
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return Fail(key, "a Uint8Array");
+    Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+    out->assign(a.Data(), a.Data() + a.ElementLength());
+    return true;
+  }
+  bool OptBytes(const char* key, std::optional<Bytes>* out) {
+    if (!Has(key)) return true;
+    Bytes b;
+    if (!BytesOf(key, &b)) return false;
+    *out = std::move(b);
+    return true;
+  }
+  template <typename T, napi_typedarray_type kType>
+  bool Column(const char* key, std::vector<T>* out, uint32_t count, const char* want) {
+    if (!Has(key)) return true;
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != kType) return Fail(key, want);
+    Napi::TypedArrayOf<T> a = v.As<Napi::TypedArrayOf<T>>();
+    if (a.ElementLength() != count) return Fail(key, std::string(want) + " with one entry per element");
+    out->assign(a.Data(), a.Data() + count);
+    return true;
+  }
+  bool OptStrings(const char* key, std::vector<std::optional<std::string>>* out, uint32_t count) {
+    if (!Has(key)) return true;
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != count) return Fail(key, "an array with one string or null per element");
+    Napi::Array a = v.As<Napi::Array>();
+    out->resize(count);
+    for (uint32_t i = 0; i < count; i++) {
+      Napi::Value s = a.Get(i);
+      if (s.IsNull() || s.IsUndefined()) continue;
+      if (!s.IsString()) return Fail(key, "an array with one string or null per element");
+      (*out)[i] = s.As<Napi::String>().Utf8Value();
+    }
+    return true;
+  }
+  const std::string& where() const { return where_; }
+  Napi::Env env() const { return env_; }
+
+ private:
+  Napi::Env env_;
+  Napi::Object obj_;
+  std::string where_;
+};
+
+bool ToExprSpec(Napi::Env env, Napi::Value value, const std::string& where, int depth, ExprSpec* out);
+
+bool ToExprList(Napi::Env env, Napi::Value value, const std::string& where, int depth, std::vector<ExprSpec>* out) {
+  if (!value.IsArray()) {
+    Napi::TypeError::New(env, "Expected an array of expressions for " + where).ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Array a = value.As<Napi::Array>();
+  out->reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    ExprSpec spec;
+    if (!ToExprSpec(env, a.Get(i), where + "[" + std::to_string(i) + "]", depth, &spec)) return false;
+    out->push_back(std::move(spec));
+  }
+  return true;
+}
+
+bool ToExprSpec(Napi::Env env, Napi::Value value, const std::string& where, int depth, ExprSpec* out) {
+  if (depth > 2 || !value.IsObject()) {
+    Napi::TypeError::New(env, "Expected an expression object for " + where).ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Object obj = value.As<Napi::Object>();
+  Reader rd(env, obj, where);
+  if (!rd.Str("type", &out->type)) return false;
+  const ExprDef* def = FindExpr(out->type);
+  if (def == nullptr) {
+    Napi::TypeError::New(env, "Unknown expression type \"" + out->type + "\" for " + where).ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Array keys = obj.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); i++) {
+    std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    if (key == "type") continue;
+    Napi::Value v = obj.Get(key);
+    if (v.IsUndefined()) continue;
+    const AttrDef* attr = FindAttr(*def, key);
+    const std::string at = where + " (" + out->type + "." + key + ")";
+    if (attr == nullptr) {
+      Napi::TypeError::New(env, "Unknown attribute \"" + key + "\" for " + at).ThrowAsJavaScriptException();
+      return false;
+    }
+    AttrValue a;
+    a.def = attr;
+    switch (attr->kind) {
+      case Kind::kU8:
+      case Kind::kU16:
+      case Kind::kU32:
+      case Kind::kI32: {
+        if (!v.IsNumber()) {
+          Napi::TypeError::New(env, "Expected a number for " + at).ThrowAsJavaScriptException();
+          return false;
+        }
+        double d = v.As<Napi::Number>().DoubleValue();
+        const double lo = attr->kind == Kind::kI32 ? -2147483648.0 : 0;
+        const double hi = attr->kind == Kind::kU8 ? 255 : attr->kind == Kind::kU16 ? 65535 : 4294967295.0;
+        if (!(d >= lo && d <= hi && std::floor(d) == d)) {
+          Napi::TypeError::New(env, "Expected an integer in range for " + at).ThrowAsJavaScriptException();
+          return false;
+        }
+        a.num = static_cast<uint64_t>(static_cast<int64_t>(d)) & 0xffffffffULL;
+        break;
+      }
+      case Kind::kU64: {
+        bool lossless = false;
+        if (!v.IsBigInt() || (a.num = v.As<Napi::BigInt>().Uint64Value(&lossless), !lossless)) {
+          Napi::TypeError::New(env, "Expected a bigint 0-2^64-1 for " + at).ThrowAsJavaScriptException();
+          return false;
+        }
+        break;
+      }
+      case Kind::kStr:
+        if (!v.IsString()) {
+          Napi::TypeError::New(env, "Expected a string for " + at).ThrowAsJavaScriptException();
+          return false;
+        }
+        a.str = v.As<Napi::String>().Utf8Value();
+        break;
+      case Kind::kBytes: {
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+            v.As<Napi::Uint8Array>().ElementLength() == 0 || v.As<Napi::Uint8Array>().ElementLength() > 64) {
+          Napi::TypeError::New(env, "Expected a Uint8Array of 1-64 bytes for " + at).ThrowAsJavaScriptException();
+          return false;
+        }
+        Napi::Uint8Array b = v.As<Napi::Uint8Array>();
+        a.bytes.assign(b.Data(), b.Data() + b.ElementLength());
+        break;
+      }
+      case Kind::kExprs:
+        if (!ToExprList(env, v, at, depth + 1, &a.exprs)) return false;
+        break;
+    }
+    out->attrs.push_back(std::move(a));
+  }
+  return true;
+}
+
+bool ParseVerb(Reader& rd, Verb* out) {
+  std::string verb;
+  if (!rd.Str("verb", &verb)) return false;
+  static const std::pair<const char*, Verb> kVerbs[] = {
+      {"add", Verb::kAdd},       {"create", Verb::kCreate},   {"insert", Verb::kInsert}, {"replace", Verb::kReplace},
+      {"delete", Verb::kDelete}, {"destroy", Verb::kDestroy}, {"flush", Verb::kFlush}};
+  for (const auto& [name, v] : kVerbs) {
+    if (verb == name) {
+      *out = v;
+      return true;
+    }
+  }
+  return rd.Fail("verb", "one of add, create, insert, replace, delete, destroy, flush");
+}
+
+bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
+  const std::string where = "ops[" + std::to_string(index) + "]";
+  if (!value.IsObject()) {
+    Napi::TypeError::New(env, "Expected an operation object for " + where).ThrowAsJavaScriptException();
+    return false;
+  }
+  Reader rd(env, value.As<Napi::Object>(), where);
+  std::string object;
+  if (!rd.Str("object", &object) || !ParseVerb(rd, &op->verb)) return false;
+  uint32_t family = 0;
+  if (!rd.U32("family", &family)) return false;
+  op->family = static_cast<uint16_t>(family);
+  if (!rd.OptU64("handle", &op->handle)) return false;
+  // Elements carry flags and userdata per element (columns), every other object one of each.
+  if (object != "elements" && (!rd.OptU32("flags", &op->flags) || !rd.OptBytes("userdata", &op->userdata))) return false;
+  if (object == "table") {
+    op->obj = ObjKind::kTable;
+    return rd.Str("name", &op->name);
+  }
+  if (object == "chain") {
+    op->obj = ObjKind::kChain;
+    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.OptU32("hooknum", &op->hooknum) ||
+        !rd.OptI32("priority", &op->priority) || !rd.Str("type", &op->type, false) || !rd.OptU32("policy", &op->policy)) {
+      return false;
+    }
+    if (rd.Has("devices")) {
+      Napi::Value v = rd.Get("devices");
+      if (!v.IsArray()) return rd.Fail("devices", "an array of interface names");
+      Napi::Array a = v.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) {
+        if (!a.Get(i).IsString()) return rd.Fail("devices", "an array of interface names");
+        op->devices.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+      }
+    }
+    return true;
+  }
+  if (object == "rule") {
+    op->obj = ObjKind::kRule;
+    if (!rd.Str("table", &op->table) || !rd.Str("chain", &op->chain) || !rd.OptU64("position", &op->position) ||
+        !rd.Bool("echo", &op->echo)) {
+      return false;
+    }
+    if (rd.Has("exprs")) {
+      op->has_exprs = true;
+      if (!ToExprList(env, rd.Get("exprs"), where + ".exprs", 0, &op->exprs)) return false;
+    }
+    return true;
+  }
+  if (object == "set") {
+    op->obj = ObjKind::kSet;
+    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.OptU32("id", &op->id) ||
+        !rd.OptU32("keyType", &op->key_type) || !rd.OptU32("keyLen", &op->key_len) || !rd.OptU32("dataType", &op->data_type) ||
+        !rd.OptU32("dataLen", &op->data_len) || !rd.OptU32("objType", &op->obj_type) || !rd.OptU32("policy", &op->set_policy) ||
+        !rd.OptU32("size", &op->size) || !rd.OptU64("timeoutMs", &op->timeout_ms) ||
+        !rd.OptU32("gcIntervalMs", &op->gc_interval)) {
+      return false;
+    }
+    if (rd.Has("concat")) {
+      Napi::Value v = rd.Get("concat");
+      if (!v.IsArray()) return rd.Fail("concat", "an array of field lengths");
+      Napi::Array a = v.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) {
+        if (!a.Get(i).IsNumber()) return rd.Fail("concat", "an array of field lengths");
+        op->concat.push_back(static_cast<uint8_t>(a.Get(i).As<Napi::Number>().Uint32Value()));
+      }
+    }
+    if (rd.Has("exprs") && !ToExprList(env, rd.Get("exprs"), where + ".exprs", 0, &op->exprs)) return false;
+    return true;
+  }
+  if (object == "elements") {
+    op->obj = ObjKind::kElements;
+    if (!rd.Str("table", &op->table) || !rd.Str("set", &op->set) || !rd.OptU32("setId", &op->id)) return false;
+    if (op->verb == Verb::kFlush) return true;
+    if (!rd.U32("count", &op->count) || !rd.U32("keyLen", &op->elem_key_len)) return false;
+    if (op->elem_key_len == 0 || op->elem_key_len > 64) return rd.Fail("keyLen", "a key length of 1-64 bytes");
+    if (!rd.BytesOf("keys", &op->keys)) return false;
+    if (op->keys.size() != static_cast<size_t>(op->count) * op->elem_key_len) return rd.Fail("keys", "count * keyLen bytes");
+    if (!rd.BytesOf("keyEnds", &op->key_ends, false)) return false;
+    if (!op->key_ends.empty() && op->key_ends.size() != op->keys.size()) return rd.Fail("keyEnds", "count * keyLen bytes");
+    if (!rd.Column<uint32_t, napi_uint32_array>("flags", &op->elem_flags, op->count, "a Uint32Array") ||
+        !rd.Column<double, napi_float64_array>("timeoutsMs", &op->timeouts, op->count, "a Float64Array") ||
+        !rd.Column<double, napi_float64_array>("expirationsMs", &op->expirations, op->count, "a Float64Array") ||
+        !rd.Column<int32_t, napi_int32_array>("verdicts", &op->verdicts, op->count, "an Int32Array") ||
+        !rd.OptStrings("chains", &op->chains, op->count) || !rd.OptStrings("objrefs", &op->objrefs, op->count)) {
+      return false;
+    }
+    for (double t : op->timeouts) {
+      if (!(t >= 0 && t < 1.8e19)) return rd.Fail("timeoutsMs", "non-negative millisecond values");
+    }
+    for (double t : op->expirations) {
+      if (!(t >= 0 && t < 1.8e19)) return rd.Fail("expirationsMs", "non-negative millisecond values");
+    }
+    if (rd.Has("data")) {
+      if (!rd.U32("dataLen", &op->elem_data_len) || !rd.BytesOf("data", &op->data)) return false;
+      if (op->elem_data_len == 0 || op->data.size() != static_cast<size_t>(op->count) * op->elem_data_len) {
+        return rd.Fail("data", "count * dataLen bytes");
+      }
+    }
+    if (rd.Has("userdata")) {
+      Napi::Value v = rd.Get("userdata");
+      if (!v.IsArray() || v.As<Napi::Array>().Length() != op->count) return rd.Fail("userdata", "an array with one Uint8Array or null per element");
+      Napi::Array a = v.As<Napi::Array>();
+      op->elem_userdata.resize(op->count);
+      for (uint32_t i = 0; i < op->count; i++) {
+        Napi::Value u = a.Get(i);
+        if (u.IsNull() || u.IsUndefined()) continue;
+        if (!u.IsTypedArray() || u.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+          return rd.Fail("userdata", "an array with one Uint8Array or null per element");
+        }
+        Napi::Uint8Array b = u.As<Napi::Uint8Array>();
+        op->elem_userdata[i] = Bytes(b.Data(), b.Data() + b.ElementLength());
+      }
+    }
+    if (rd.Has("exprs") && !ToExprList(env, rd.Get("exprs"), where + ".exprs", 0, &op->exprs)) return false;
+    return true;
+  }
+  if (object == "obj") {
+    op->obj = ObjKind::kObj;
+    uint32_t type = 0;
+    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.U32("objType", &type)) return false;
+    op->obj_type = type;
+    if (rd.Has("attrs")) {
+      const ObjDef* def = FindObj(type);
+      if (def == nullptr) return rd.Fail("objType", "a supported object type (counter 1, quota 2, limit 4)");
+      Napi::Value v = rd.Get("attrs");
+      if (!v.IsObject()) return rd.Fail("attrs", "an object");
+      Napi::Object attrs = v.As<Napi::Object>();
+      Napi::Array keys = attrs.GetPropertyNames();
+      for (uint32_t i = 0; i < keys.Length(); i++) {
+        std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+        const AttrDef* attr = nullptr;
+        for (const AttrDef& d : def->attrs) {
+          if (key == d.name) attr = &d;
+        }
+        if (attr == nullptr) return rd.Fail("attrs." + key, std::string("an attribute of ") + def->name);
+        Napi::Value a = attrs.Get(key);
+        uint64_t num = 0;
+        if (attr->kind == Kind::kU64) {
+          bool lossless = false;
+          if (!a.IsBigInt() || (num = a.As<Napi::BigInt>().Uint64Value(&lossless), !lossless)) return rd.Fail("attrs." + key, "a bigint");
+        } else {
+          if (!a.IsNumber()) return rd.Fail("attrs." + key, "a number");
+          num = a.As<Napi::Number>().Uint32Value();
+        }
+        op->obj_attrs.emplace_back(attr, num);
+      }
+    }
+    return true;
+  }
+  return rd.Fail("object", "one of table, chain, rule, set, elements, obj");
+}
+
+Napi::Value BytesToJs(Napi::Env env, const Bytes& b) {
+  Napi::Uint8Array a = Napi::Uint8Array::New(env, b.size());
+  if (!b.empty()) memcpy(a.Data(), b.data(), b.size());
+  return a;
+}
+
+Napi::Value ExprsToJs(Napi::Env env, const std::vector<ExprSpec>& exprs);
+
+Napi::Value ExprToJs(Napi::Env env, const ExprSpec& e) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", e.type);
+  if (!e.known) {
+    o.Set("unknown", true);
+    o.Set("raw", BytesToJs(env, e.raw));
+    return o;
+  }
+  for (const AttrValue& a : e.attrs) {
+    switch (a.def->kind) {
+      case Kind::kU8:
+      case Kind::kU16:
+      case Kind::kU32: o.Set(a.def->name, Napi::Number::New(env, static_cast<double>(a.num))); break;
+      case Kind::kI32: o.Set(a.def->name, Napi::Number::New(env, static_cast<int32_t>(static_cast<uint32_t>(a.num)))); break;
+      case Kind::kU64: o.Set(a.def->name, Napi::BigInt::New(env, a.num)); break;
+      case Kind::kStr: o.Set(a.def->name, a.str); break;
+      case Kind::kBytes: o.Set(a.def->name, BytesToJs(env, a.bytes)); break;
+      case Kind::kExprs: o.Set(a.def->name, ExprsToJs(env, a.exprs)); break;
+    }
+  }
+  return o;
+}
+
+Napi::Value ExprsToJs(Napi::Env env, const std::vector<ExprSpec>& exprs) {
+  Napi::Array a = Napi::Array::New(env, exprs.size());
+  for (size_t i = 0; i < exprs.size(); i++) a.Set(static_cast<uint32_t>(i), ExprToJs(env, exprs[i]));
+  return a;
+}
+
+void SetOpt(Napi::Env env, Napi::Object o, const char* key, const std::optional<uint32_t>& v) {
+  if (v) o.Set(key, Napi::Number::New(env, *v));
+}
+void SetOpt64(Napi::Env env, Napi::Object o, const char* key, const std::optional<uint64_t>& v) {
+  if (v) o.Set(key, Napi::BigInt::New(env, *v));
+}
+void SetUd(Napi::Env env, Napi::Object o, const std::optional<Bytes>& v) {
+  if (v) o.Set("userdata", BytesToJs(env, *v));
+}
+
+Napi::Value ElementsToJs(Napi::Env env, const std::vector<ElemItem>& elems) {
+  Napi::Object o = Napi::Object::New(env);
+  const size_t n = elems.size();
+  const size_t kl = n > 0 ? elems[0].key.size() : 0;
+  o.Set("count", Napi::Number::New(env, static_cast<double>(n)));
+  o.Set("keyLen", Napi::Number::New(env, static_cast<double>(kl)));
+  Napi::Uint8Array keys = Napi::Uint8Array::New(env, n * kl);
+  Napi::Uint32Array flags = Napi::Uint32Array::New(env, n);
+  bool any_end = false, any_timeout = false, any_exp = false, any_data = false, any_verdict = false, any_chain = false,
+       any_obj = false, any_ud = false, any_expr = false, any_counter = false;
+  size_t dl = 0;
+  for (const ElemItem& e : elems) {
+    any_end |= !e.key_end.empty();
+    any_timeout |= e.timeout.has_value();
+    any_exp |= e.expiration.has_value();
+    if (!e.data.empty()) {
+      any_data = true;
+      dl = e.data.size();
+    }
+    any_verdict |= e.verdict.has_value();
+    any_chain |= e.chain.has_value();
+    any_obj |= e.objref.has_value();
+    any_ud |= e.userdata.has_value();
+    any_expr |= !e.exprs.empty();
+    for (const ExprSpec& x : e.exprs) any_counter |= x.type == "counter";
+  }
+  Napi::Uint8Array ends = any_end ? Napi::Uint8Array::New(env, n * kl) : Napi::Uint8Array();
+  Napi::Float64Array timeouts = any_timeout ? Napi::Float64Array::New(env, n) : Napi::Float64Array();
+  Napi::Float64Array exps = any_exp ? Napi::Float64Array::New(env, n) : Napi::Float64Array();
+  Napi::Uint8Array data = any_data ? Napi::Uint8Array::New(env, n * dl) : Napi::Uint8Array();
+  Napi::Int32Array verdicts = any_verdict ? Napi::Int32Array::New(env, n) : Napi::Int32Array();
+  Napi::Array chains = any_chain ? Napi::Array::New(env, n) : Napi::Array();
+  Napi::Array objrefs = any_obj ? Napi::Array::New(env, n) : Napi::Array();
+  Napi::Array uds = any_ud ? Napi::Array::New(env, n) : Napi::Array();
+  Napi::Array exprs = any_expr ? Napi::Array::New(env, n) : Napi::Array();
+  Napi::BigUint64Array packets = any_counter ? Napi::BigUint64Array::New(env, n) : Napi::BigUint64Array();
+  Napi::BigUint64Array bytes = any_counter ? Napi::BigUint64Array::New(env, n) : Napi::BigUint64Array();
+  for (size_t i = 0; i < n; i++) {
+    const ElemItem& e = elems[i];
+    const uint32_t ui = static_cast<uint32_t>(i);
+    if (e.key.size() == kl && kl > 0) memcpy(keys.Data() + i * kl, e.key.data(), kl);
+    flags[i] = e.flags;
+    if (any_end && e.key_end.size() == kl && kl > 0) memcpy(ends.Data() + i * kl, e.key_end.data(), kl);
+    if (any_timeout) timeouts[i] = e.timeout ? static_cast<double>(*e.timeout) : 0;
+    if (any_exp) exps[i] = e.expiration ? static_cast<double>(*e.expiration) : 0;
+    if (any_data && e.data.size() == dl) memcpy(data.Data() + i * dl, e.data.data(), dl);
+    if (any_verdict) verdicts[i] = e.verdict.value_or(0);
+    if (any_chain) chains.Set(ui, e.chain ? Napi::Value(Napi::String::New(env, *e.chain)) : env.Null());
+    if (any_obj) objrefs.Set(ui, e.objref ? Napi::Value(Napi::String::New(env, *e.objref)) : env.Null());
+    if (any_ud) uds.Set(ui, e.userdata ? BytesToJs(env, *e.userdata) : env.Null());
+    if (any_expr) exprs.Set(ui, e.exprs.empty() ? env.Null() : ExprsToJs(env, e.exprs));
+    if (any_counter) {
+      for (const ExprSpec& x : e.exprs) {
+        if (x.type != "counter") continue;
+        for (const AttrValue& a : x.attrs) {
+          if (std::string(a.def->name) == "packets") packets[i] = a.num;
+          if (std::string(a.def->name) == "bytes") bytes[i] = a.num;
+        }
+      }
+    }
+  }
+  o.Set("keys", keys);
+  o.Set("flags", flags);
+  if (any_end) o.Set("keyEnds", ends);
+  if (any_timeout) o.Set("timeoutsMs", timeouts);
+  if (any_exp) o.Set("expirationsMs", exps);
+  if (any_data) {
+    o.Set("dataLen", Napi::Number::New(env, static_cast<double>(dl)));
+    o.Set("data", data);
+  }
+  if (any_verdict) o.Set("verdicts", verdicts);
+  if (any_chain) o.Set("chains", chains);
+  if (any_obj) o.Set("objrefs", objrefs);
+  if (any_ud) o.Set("userdata", uds);
+  if (any_expr) o.Set("exprs", exprs);
+  if (any_counter) {
+    o.Set("packets", packets);
+    o.Set("bytes", bytes);
+  }
+  return o;
+}
+
+}  // namespace
+
+bool ToBatchSpec(Napi::Env env, Napi::Value value, BatchSpec* out) {
+  if (!value.IsObject()) {
+    Napi::TypeError::New(env, "Expected a batch object { ops: [...] }").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Object obj = value.As<Napi::Object>();
+  Reader rd(env, obj, "batch");
+  if (rd.Has("genid") && !rd.U32("genid", &out->genid)) return false;
+  Napi::Value ops = obj.Get("ops");
+  if (!ops.IsArray()) return rd.Fail("ops", "an array of operations");
+  Napi::Array a = ops.As<Napi::Array>();
+  out->ops.resize(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    if (!ToOpSpec(env, a.Get(i), i, &out->ops[i])) return false;
+  }
+  return true;
+}
+
+bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out) {
+  if (!value.IsObject()) {
+    Napi::TypeError::New(env, "Expected a dump request object").ThrowAsJavaScriptException();
+    return false;
+  }
+  Reader rd(env, value.As<Napi::Object>(), "request");
+  std::string what;
+  if (!rd.Str("what", &what)) return false;
+  static const std::pair<const char*, DumpWhat> kWhat[] = {
+      {"tables", DumpWhat::kTables},     {"chains", DumpWhat::kChains},   {"rules", DumpWhat::kRules}, {"sets", DumpWhat::kSets},
+      {"elements", DumpWhat::kElements}, {"objects", DumpWhat::kObjects}, {"gen", DumpWhat::kGen}};
+  bool found = false;
+  for (const auto& [name, w] : kWhat) {
+    if (what == name) {
+      out->what = w;
+      found = true;
+    }
+  }
+  if (!found) return rd.Fail("what", "one of tables, chains, rules, sets, elements, objects, gen");
+  uint32_t family = 0;
+  if (!rd.U32("family", &family, false)) return false;
+  out->family = static_cast<uint16_t>(family);
+  if (!rd.Str("table", &out->table, out->what == DumpWhat::kElements) || !rd.Str("chain", &out->chain, false) ||
+      !rd.Str("set", &out->set, out->what == DumpWhat::kElements) || !rd.Bool("reset", &out->reset) ||
+      !rd.OptU32("objType", &out->obj_type)) {
+    return false;
+  }
+  if (rd.Has("keys")) {
+    if (!rd.BytesOf("keys", &out->keys) || !rd.U32("keyLen", &out->key_len)) return false;
+    if (out->key_len == 0 || out->key_len > 64 || out->keys.size() % out->key_len != 0 || out->keys.size() > 256 * 64) {
+      return rd.Fail("keys", "at most 256 packed keys of keyLen (1-64) bytes");
+    }
+  }
+  return true;
+}
+
+Napi::Value CommitResultToJs(Napi::Env env, const CommitResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array failures = Napi::Array::New(env, r.failures.size());
+  for (size_t i = 0; i < r.failures.size(); i++) {
+    const OpFailure& f = r.failures[i];
+    Napi::Object fo = Napi::Object::New(env);
+    fo.Set("index", f.index);
+    fo.Set("errno", f.err);
+    if (!f.message.empty()) fo.Set("message", f.message);
+    if (f.attr_offset) fo.Set("attrOffset", *f.attr_offset);
+    failures.Set(static_cast<uint32_t>(i), fo);
+  }
+  o.Set("failures", failures);
+  o.Set("transportErrno", r.transport_errno);
+  if (r.max_batch_bytes) o.Set("maxBatchBytes", Napi::Number::New(env, static_cast<double>(r.max_batch_bytes)));
+  o.Set("batchBytes", Napi::Number::New(env, static_cast<double>(r.batch_bytes)));
+  o.Set("messages", r.messages);
+  o.Set("endAcked", r.end_acked);
+  Napi::Array handles = Napi::Array::New(env, r.handles.size());
+  for (size_t i = 0; i < r.handles.size(); i++) {
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, r.handles[i].first);
+    pair.Set(1u, Napi::BigInt::New(env, r.handles[i].second));
+    handles.Set(static_cast<uint32_t>(i), pair);
+  }
+  o.Set("handles", handles);
+  return o;
+}
+
+Napi::Value DumpResultToJs(Napi::Env env, const DumpResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  if (r.err != 0) {
+    o.Set("errno", r.err);
+    if (!r.message.empty()) o.Set("message", r.message);
+    return o;
+  }
+  static const char* const kNames[] = {"tables", "chains", "rules", "sets", "elements", "objects", "gen"};
+  o.Set("what", kNames[static_cast<int>(r.what)]);
+  Napi::Value items;
+  switch (r.what) {
+    case DumpWhat::kTables: {
+      Napi::Array a = Napi::Array::New(env, r.tables.size());
+      for (size_t i = 0; i < r.tables.size(); i++) {
+        const TableItem& t = r.tables[i];
+        Napi::Object x = Napi::Object::New(env);
+        x.Set("family", t.family);
+        x.Set("name", t.name);
+        x.Set("flags", t.flags);
+        x.Set("handle", Napi::BigInt::New(env, t.handle));
+        x.Set("use", t.use);
+        SetOpt(env, x, "owner", t.owner);
+        SetUd(env, x, t.userdata);
+        a.Set(static_cast<uint32_t>(i), x);
+      }
+      items = a;
+      break;
+    }
+    case DumpWhat::kChains: {
+      Napi::Array a = Napi::Array::New(env, r.chains.size());
+      for (size_t i = 0; i < r.chains.size(); i++) {
+        const ChainItem& c = r.chains[i];
+        Napi::Object x = Napi::Object::New(env);
+        x.Set("family", c.family);
+        x.Set("table", c.table);
+        x.Set("name", c.name);
+        x.Set("handle", Napi::BigInt::New(env, c.handle));
+        SetOpt(env, x, "hooknum", c.hooknum);
+        if (c.priority) x.Set("priority", *c.priority);
+        if (c.type) x.Set("type", *c.type);
+        SetOpt(env, x, "policy", c.policy);
+        if (!c.devices.empty()) {
+          Napi::Array d = Napi::Array::New(env, c.devices.size());
+          for (size_t k = 0; k < c.devices.size(); k++) d.Set(static_cast<uint32_t>(k), c.devices[k]);
+          x.Set("devices", d);
+        }
+        x.Set("use", c.use);
+        SetOpt64(env, x, "packets", c.packets);
+        SetOpt64(env, x, "bytes", c.bytes);
+        SetUd(env, x, c.userdata);
+        a.Set(static_cast<uint32_t>(i), x);
+      }
+      items = a;
+      break;
+    }
+    case DumpWhat::kRules: {
+      Napi::Array a = Napi::Array::New(env, r.rules.size());
+      for (size_t i = 0; i < r.rules.size(); i++) {
+        const RuleItem& ru = r.rules[i];
+        Napi::Object x = Napi::Object::New(env);
+        x.Set("family", ru.family);
+        x.Set("table", ru.table);
+        x.Set("chain", ru.chain);
+        x.Set("handle", Napi::BigInt::New(env, ru.handle));
+        SetOpt64(env, x, "position", ru.position);
+        x.Set("exprs", ExprsToJs(env, ru.exprs));
+        SetUd(env, x, ru.userdata);
+        a.Set(static_cast<uint32_t>(i), x);
+      }
+      items = a;
+      break;
+    }
+    case DumpWhat::kSets: {
+      Napi::Array a = Napi::Array::New(env, r.sets.size());
+      for (size_t i = 0; i < r.sets.size(); i++) {
+        const SetItem& s = r.sets[i];
+        Napi::Object x = Napi::Object::New(env);
+        x.Set("family", s.family);
+        x.Set("table", s.table);
+        x.Set("name", s.name);
+        x.Set("handle", Napi::BigInt::New(env, s.handle));
+        x.Set("flags", s.flags);
+        x.Set("keyType", s.key_type);
+        x.Set("keyLen", s.key_len);
+        SetOpt(env, x, "dataType", s.data_type);
+        SetOpt(env, x, "dataLen", s.data_len);
+        SetOpt(env, x, "objType", s.obj_type);
+        SetOpt(env, x, "policy", s.policy);
+        SetOpt(env, x, "size", s.size);
+        SetOpt(env, x, "gcIntervalMs", s.gc_interval);
+        SetOpt64(env, x, "timeoutMs", s.timeout_ms);
+        if (!s.concat.empty()) {
+          Napi::Array c = Napi::Array::New(env, s.concat.size());
+          for (size_t k = 0; k < s.concat.size(); k++) c.Set(static_cast<uint32_t>(k), s.concat[k]);
+          x.Set("concat", c);
+        }
+        SetUd(env, x, s.userdata);
+        x.Set("exprs", ExprsToJs(env, s.exprs));
+        a.Set(static_cast<uint32_t>(i), x);
+      }
+      items = a;
+      break;
+    }
+    case DumpWhat::kElements: items = ElementsToJs(env, r.elems); break;
+    case DumpWhat::kObjects: {
+      Napi::Array a = Napi::Array::New(env, r.objs.size());
+      for (size_t i = 0; i < r.objs.size(); i++) {
+        const ObjItem& ob = r.objs[i];
+        Napi::Object x = Napi::Object::New(env);
+        x.Set("family", ob.family);
+        x.Set("table", ob.table);
+        x.Set("name", ob.name);
+        x.Set("objType", ob.type);
+        x.Set("handle", Napi::BigInt::New(env, ob.handle));
+        x.Set("use", ob.use);
+        Napi::Object attrs = Napi::Object::New(env);
+        for (const auto& [def, value] : ob.attrs) {
+          if (def->kind == Kind::kU64) {
+            attrs.Set(def->name, Napi::BigInt::New(env, value));
+          } else {
+            attrs.Set(def->name, Napi::Number::New(env, static_cast<double>(value)));
+          }
+        }
+        x.Set("attrs", attrs);
+        SetUd(env, x, ob.userdata);
+        a.Set(static_cast<uint32_t>(i), x);
+      }
+      items = a;
+      break;
+    }
+    case DumpWhat::kGen: {
+      Napi::Object g = Napi::Object::New(env);
+      g.Set("id", r.genid);
+      items = g;
+      break;
+    }
+  }
+  o.Set("items", items);
+  return o;
+}
+
+Napi::Value ExprTableToJs(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const ExprDef& def : ExprTable()) {
+    Napi::Object attrs = Napi::Object::New(env);
+    for (const AttrDef& a : def.attrs) attrs.Set(a.name, KindName(a.kind));
+    o.Set(def.name, attrs);
+  }
+  return o;
+}
+
+}  // namespace nftjs

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Dump replies -> plain C++ items, through libnftnl's parsers. No napi.h here.
+#ifndef NATIVE_DECODE_H_
+#define NATIVE_DECODE_H_
+
+#include <string>
+
+#include "spec.h"
+
+struct nlmsghdr;
+struct nftnl_expr;
+
+namespace nftjs {
+
+class Decoder {
+ public:
+  Decoder(const DumpSpec& spec, DumpResult* out) : spec_(spec), out_(out) {}
+  // Decodes one reply message; false (with error()) if it cannot be parsed.
+  bool Feed(const struct nlmsghdr* nlh);
+  const std::string& error() const { return error_; }
+
+ private:
+  bool Fail(const std::string& msg) {
+    error_ = msg;
+    return false;
+  }
+  const DumpSpec& spec_;
+  DumpResult* out_;
+  std::string error_;
+};
+
+// Reads every attribute the expression table knows from a libnftnl expression.
+ExprSpec ReadExpr(const struct nftnl_expr* e);
+
+}  // namespace nftjs
+
+#endif  // NATIVE_DECODE_H_

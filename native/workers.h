@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Commit and dump entry points: async (AsyncWorker + Promise, netlink I/O and encoding off the
+// event loop) and sync (blocking, for small latency-critical batches).
+#ifndef NATIVE_WORKERS_H_
+#define NATIVE_WORKERS_H_
+
+#include <napi.h>
+
+namespace nftjs {
+
+Napi::Value CommitJs(const Napi::CallbackInfo& info);
+Napi::Value CommitSyncJs(const Napi::CallbackInfo& info);
+Napi::Value DumpJs(const Napi::CallbackInfo& info);
+Napi::Value DumpSyncJs(const Napi::CallbackInfo& info);
+Napi::Value EncodeJs(const Napi::CallbackInfo& info);
+
+}  // namespace nftjs
+
+#endif  // NATIVE_WORKERS_H_
