@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The authoritative in-process copy of what the package put into a set. Dumping big sets
+ * is quadratic in the kernel (1M elements: ~19 s), so reads (`has`, `size`, `entries`) and
+ * diffs are answered from here.
+ *
+ * Hash layouts use a log-structured copy: a sorted packed base (4 bytes per IPv4 address)
+ * plus a small Map of recent changes, merged back when it grows. That keeps a 1M-entry
+ * blocklist at a few MiB while single adds/deletes stay O(1).
+ * Interval layouts keep the merged, sorted range table itself: every kernel commit of an
+ * interval set costs O(n) anyway, so an O(n) rebuild here is in proportion.
+ */
+import { RangeTable, type Words, findContaining, normalize } from './ranges';
+
+const TOMBSTONE = -1;
+
+/** Map key of the address at a[o..): an int32 for IPv4, an 8-char string for IPv6. */
+export function addressKey(a: Uint32Array, o: number, W: Words): number | string {
+  if (W === 1) return a[o]! | 0;
+  return String.fromCharCode(
+    a[o]! >>> 16,
+    a[o]! & 0xffff,
+    a[o + 1]! >>> 16,
+    a[o + 1]! & 0xffff,
+    a[o + 2]! >>> 16,
+    a[o + 2]! & 0xffff,
+    a[o + 3]! >>> 16,
+    a[o + 3]! & 0xffff,
+  );
+}
+
+function keyToWords(k: number | string, out: Uint32Array, o: number): void {
+  if (typeof k === 'number') {
+    out[o] = k >>> 0;
+    return;
+  }
+  for (let w = 0; w < 4; w++) out[o + w] = ((k.charCodeAt(2 * w) << 16) | k.charCodeAt(2 * w + 1)) >>> 0;
+}
+
+function binarySearch(t: RangeTable, a: Uint32Array, o: number): number {
+  const W = t.words;
+  let l = 0;
+  let h = t.count - 1;
+  while (l <= h) {
+    const m = (l + h) >>> 1;
+    let c = 0;
+    for (let w = 0; w < W; w++) {
+      const x = t.lo[m * W + w]!;
+      const y = a[o + w]!;
+      if (x !== y) {
+        c = x < y ? -1 : 1;
+        break;
+      }
+    }
+    if (c === 0) return m;
+    if (c < 0) l = m + 1;
+    else h = m - 1;
+  }
+  return -1;
+}
+
+/** Whether an expiry (epoch ms, 0 = never) is still in the future. */
+const alive = (exp: number, now: number): boolean => exp === 0 || exp > now;
+
+/** Copy of a hash set: single addresses with optional expiry. */
+export class HashStore {
+  private base: RangeTable;
+  private readonly delta = new Map<number | string, number>();
+
+  constructor(
+    readonly words: Words,
+    readonly withExp: boolean,
+  ) {
+    this.base = this.emptyTable();
+  }
+
+  private emptyTable(): RangeTable {
+    const t = RangeTable.empty(this.words, this.withExp);
+    t.hi = t.lo;
+    return t;
+  }
+
+  /** Expiry of the address at a[o..) (0 = never), or -1 when absent or expired. */
+  get(a: Uint32Array, o: number, now: number): number {
+    const d = this.delta.get(addressKey(a, o, this.words));
+    if (d !== undefined) return d !== TOMBSTONE && alive(d, now) ? d : -1;
+    const i = binarySearch(this.base, a, o);
+    if (i < 0) return -1;
+    const e = this.base.exp ? this.base.exp[i]! : 0;
+    return alive(e, now) ? e : -1;
+  }
+
+  /** Records the address as present until `exp` (0 = never). */
+  set(a: Uint32Array, o: number, exp: number): void {
+    this.delta.set(addressKey(a, o, this.words), exp);
+    this.maybeCompact();
+  }
+
+  /** Records the address as absent. */
+  remove(a: Uint32Array, o: number): void {
+    const k = addressKey(a, o, this.words);
+    if (binarySearch(this.base, a, o) >= 0) this.delta.set(k, TOMBSTONE);
+    else this.delta.delete(k);
+    this.maybeCompact();
+  }
+
+  /** Replaces the whole content with a normalized table of single addresses. */
+  reset(t: RangeTable): void {
+    this.delta.clear();
+    const b = this.withExp !== (t.exp !== null) ? t.trimmed(this.withExp) : t;
+    b.hi = b.lo;
+    this.base = b;
+  }
+
+  private maybeCompact(): void {
+    if (this.delta.size >= 4096 && this.delta.size * 4 >= this.base.count) this.compact(Date.now());
+  }
+
+  /** Merges the change log into the packed base and drops expired rows. */
+  compact(now: number): void {
+    if (this.delta.size === 0 && !this.withExp) return;
+    const W = this.words;
+    const out = new RangeTable(W, this.base.count + this.delta.size, this.withExp);
+    out.hi = out.lo;
+    for (let i = 0; i < this.base.count; i++) {
+      const e = this.base.exp ? this.base.exp[i]! : 0;
+      if (!alive(e, now)) continue;
+      if (this.delta.has(addressKey(this.base.lo, i * W, W))) continue;
+      out.pushRow(this.base, i, e);
+    }
+    const tmp = new Uint32Array(4);
+    for (const [k, e] of this.delta) {
+      if (e === TOMBSTONE || !alive(e, now)) continue;
+      keyToWords(k, tmp, 0);
+      out.push(tmp, 0, tmp, 0, e);
+    }
+    this.delta.clear();
+    this.base = normalize(out, false);
+    if (this.base.hi !== this.base.lo) this.base.hi = this.base.lo;
+  }
+
+  /** A compacted, sorted table of the live content (shared: do not modify). */
+  snapshot(now: number): RangeTable {
+    this.compact(now);
+    return this.base;
+  }
+
+  /** Number of live addresses. O(1) without timeouts; a scan with them. */
+  size(now: number): number {
+    if (this.withExp) return this.snapshot(now).count;
+    let n = this.base.count;
+    const tmp = new Uint32Array(4);
+    for (const [k, e] of this.delta) {
+      keyToWords(k, tmp, 0);
+      const inBase = binarySearch(this.base, tmp, 0) >= 0;
+      if (e === TOMBSTONE) n -= inBase ? 1 : 0;
+      else n += inBase ? 0 : 1;
+    }
+    return n;
+  }
+}
+
+/** Copy of an interval set: merged, sorted ranges with optional expiry. */
+export class IntervalStore {
+  table: RangeTable;
+
+  constructor(
+    readonly words: Words,
+    readonly withExp: boolean,
+  ) {
+    this.table = RangeTable.empty(words, withExp);
+  }
+
+  /** Index of the live range containing a[o..), or -1. */
+  find(a: Uint32Array, o: number, now: number): number {
+    const i = findContaining(this.table, a, o);
+    if (i < 0) return -1;
+    const e = this.table.exp ? this.table.exp[i]! : 0;
+    return alive(e, now) ? i : -1;
+  }
+
+  /** The live ranges (expired ones dropped), sorted and merged. */
+  snapshot(now: number): RangeTable {
+    const t = this.table;
+    if (!t.exp) return t;
+    let expired = false;
+    for (let i = 0; i < t.count; i++) if (!alive(t.exp[i]!, now)) expired = true;
+    if (!expired) return t;
+    const out = new RangeTable(t.words, t.count, true);
+    for (let i = 0; i < t.count; i++) if (alive(t.exp[i]!, now)) out.pushRow(t, i);
+    this.table = out;
+    return out;
+  }
+}
