@@ -13,6 +13,7 @@
  */
 import { NFPROTO } from '../kernel';
 import type { DumpReply, DumpRequest, ElementsDesc, OpDesc } from '../native';
+import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
 import { compareWords, formatWords, parseEntryBytes, parseErrorReason, scratch } from './address';
 import { decodeElements, encodeElements, packKey, type ElementTarget, type TimeoutMode } from './encode';
@@ -29,14 +30,15 @@ export interface CommitInfo {
 /** The part of a transaction the blocklist uses (lib/nftables.ts `Transaction`). */
 export interface BlocklistTransaction {
   add(object: TableRef | SetSpec): unknown;
-  push(op: OpDesc): unknown;
+  push(op: OpDesc, label?: string): unknown;
   commit(): Promise<CommitInfo>;
+  /** Blocking commit (small batches only). */
+  commitSync(): CommitInfo;
 }
 
 /** The part of a connection the blocklist uses (lib/nftables.ts `Nftables`). */
 export interface BlocklistConnection {
   transaction(): BlocklistTransaction;
-  commitSync(tx: BlocklistTransaction): CommitInfo;
   dump(request: DumpRequest): Promise<DumpReply>;
 }
 
@@ -233,7 +235,10 @@ export class Blocklist {
       const tx = nft.transaction();
       if (options.create !== false) {
         tx.add(options.table);
-        for (const l of bl.allLanes()) tx.add(l.spec);
+        // NFTA_SET_ID is mandatory in NEWSET on recent kernels (EINVAL without it), also for
+        // named sets: give each set a batch-local id.
+        let id = 1;
+        for (const l of bl.allLanes()) tx.push({ ...setDesc(l.spec, 'add'), id: id++ }, `add set ${l.target.table} ${l.target.set}`);
       }
       if (initial === 'flush') for (const l of bl.allLanes()) tx.push(flushOp(l));
       await tx.commit();
@@ -512,7 +517,7 @@ export class Blocklist {
     if (ops.length > 0) {
       const tx = this.nft.transaction();
       for (const op of ops) tx.push(op);
-      bytes = this.nft.commitSync(tx).batchBytes;
+      bytes = tx.commitSync().batchBytes;
     }
     for (const p of plans) p.apply();
     return this.summarize(plans, elements, ops.length > 0 ? 1 : 0, bytes);
