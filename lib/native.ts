@@ -296,3 +296,53 @@ export interface NativeBinding {
   dump(socket: NativeSocket, request: DumpRequest): Promise<DumpReply | DumpErrorData>;
   dumpSync(socket: NativeSocket, request: DumpRequest): DumpReply | DumpErrorData;
 }
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'nftables') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('nftables: cannot find the package root (package.json) above ' + __dirname);
+    dir = up;
+  }
+}
+
+let cached: NativeBinding | undefined;
+
+/**
+ * Loads the addon once: a prebuild for this platform first, then the local build (node-gyp-build).
+ * A failure explains the likely causes and fixes in one message.
+ */
+export function binding(): NativeBinding {
+  if (cached) return cached;
+  if (process.platform !== 'linux') {
+    throw new Error(`nftables works only on Linux (nftables is a Linux kernel subsystem); this is ${process.platform}`);
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => unknown;
+    const b = load(packageRoot()) as NativeBinding;
+    if (b.abiVersion !== 1) throw new Error(`addon ABI ${String(b.abiVersion)} does not match the JavaScript (1): rebuild with npm rebuild nftables`);
+    cached = b;
+    return b;
+  } catch (err) {
+    const cause = err instanceof Error ? err.message : String(err);
+    const e = new Error(
+      [
+        'nftables: the native addon could not be loaded.',
+        `Cause: ${cause}`,
+        'Possible fixes:',
+        '- Install the runtime libraries: apt-get install libnftnl11 libmnl0 (Debian/Ubuntu), dnf install libnftnl libmnl (Fedora).',
+        '- No prebuild for this platform: install build tools and headers, then rebuild:',
+        '  apt-get install build-essential python3 pkg-config libnftnl-dev libmnl-dev && npm rebuild nftables',
+        '- PREBUILDS_ONLY=1 was set but no prebuild matches this platform (see `npm run prebuild`).',
+      ].join('\n'),
+    );
+    (e as Error & { cause?: unknown }).cause = err;
+    throw e;
+  }
+}

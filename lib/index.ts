@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * nftables: program the Linux nftables firewall in-process over netlink.
+ * Public surface: explicit named exports only.
+ */
+export { Nftables, type OpenOptions, type Ruleset, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
+export { Transaction, type CommitResult, type ModelObject, type RuleOptions } from './transaction';
+export { NftError, isNftError, type OpFailure } from './errors';
+export { PRIORITY } from './model/types';
+export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, SetSpec, SetFlag, KeyType, ObjectSpec, Rule, Family, Hook } from './model/types';
+export type { ElementInput, ElementSpec, ElementInfo, KeyValue } from './model/elements';
+export { renderRuleset, renderChain, renderSet, renderObject, renderPriority, renderDuration, type RenderInput } from './render/ruleset';
+export { renderRule } from './rule/render';
+export type { Expr, ExprType, DecodedExpr } from './expr/registry';
+export * from './match';
+export * from './blocklist';

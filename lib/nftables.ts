@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The connection: one netlink socket, kept open for the connection's whole life, on which
+ * transactions are committed and the ruleset is read. Operations on one connection run one at
+ * a time, in call order.
+ */
+import { errnoName, familyName, type Family } from './kernel';
+import { explainErrno, NftError, type OpFailure } from './errors';
+import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpRequest, type ElementsData, type NativeSocket, type SetData } from './native';
+import { chainFromData, familyNumber, objectFromData, setFromData, tableFromData } from './model/objects';
+import { elementsFromData, type ElementInfo } from './model/elements';
+import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
+import { decodeRule } from './rule/decode';
+import { udataComment } from './udata';
+import { Transaction, type CommitResult, type OpRefs } from './transaction';
+import { checkFamily, checkName, expected } from './validate';
+
+export interface OpenOptions {
+  /**
+   * Network namespace to program, as a path: `/run/netns/NAME` or `/proc/PID/ns/net`.
+   * Needs CAP_SYS_ADMIN to enter it and CAP_NET_ADMIN there. Default: the caller's namespace.
+   */
+  readonly netns?: string;
+  /** Receive buffer for replies. @default 1 MiB */
+  readonly rcvbufBytes?: number;
+}
+
+export type ListedTable = ReturnType<typeof tableFromData>;
+export type ListedChain = ReturnType<typeof chainFromData>;
+export type ListedSet = NonNullable<ReturnType<typeof setFromData>>;
+export type ListedObject = NonNullable<ReturnType<typeof objectFromData>>;
+
+/** A whole ruleset (or a table's part of it) as model objects, in kernel order. */
+export interface Ruleset {
+  readonly tables: ListedTable[];
+  readonly chains: ListedChain[];
+  readonly sets: ListedSet[];
+  readonly objects: ListedObject[];
+  readonly rules: Rule[];
+  /** Elements of every named set, keyed `family table set` (only with { elements: true }). */
+  readonly elements?: Map<string, ElementInfo[]>;
+}
+
+export interface RuleCounter {
+  readonly table: TableRef;
+  readonly chain: string;
+  readonly handle: bigint;
+  readonly comment?: string;
+  readonly packets: bigint;
+  readonly bytes: bigint;
+}
+
+const isDumpError = (r: DumpReply | DumpErrorData): r is DumpErrorData => 'errno' in r;
+
+export class Nftables {
+  readonly #socket: NativeSocket;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  /** The namespace path this connection was opened in, if any. */
+  readonly netns: string | undefined;
+
+  private constructor(socket: NativeSocket, netns: string | undefined) {
+    this.#socket = socket;
+    this.netns = netns;
+  }
+
+  /**
+   * Opens a connection (a netlink socket) in this or another network namespace.
+   * @example const nft = await Nftables.open(); // ... nft.close();
+   * @throws Error with `errno` when the socket cannot be opened (EPERM: needs CAP_NET_ADMIN).
+   */
+  static async open(options: OpenOptions = {}): Promise<Nftables> {
+    return Nftables.openSync(options);
+  }
+
+  /** Synchronous form of open(). */
+  static openSync(options: OpenOptions = {}): Nftables {
+    if (options.netns !== undefined && (typeof options.netns !== 'string' || options.netns === '')) {
+      throw expected('a namespace path such as /run/netns/NAME or /proc/PID/ns/net', 'netns', options.netns);
+    }
+    const b = binding();
+    try {
+      const socket = b.openSocket({
+        ...(options.netns !== undefined ? { netnsPath: options.netns } : {}),
+        ...(options.rcvbufBytes !== undefined ? { rcvbufBytes: options.rcvbufBytes } : {}),
+      });
+      return new Nftables(socket, options.netns);
+    } catch (err) {
+      const e = err as Error & { errno?: number; code?: string };
+      if (e.errno !== undefined) {
+        e.code = errnoName(e.errno);
+        if (e.code === 'EPERM') e.message += ': entering another network namespace needs CAP_SYS_ADMIN there';
+        if (e.code === 'ENOENT') e.message += ': no such network namespace';
+      }
+      throw e;
+    }
+  }
+
+  /** Netlink port id of this connection's socket: the owner of tables it creates with `owner`. */
+  get portId(): number {
+    return binding().portId(this.#socket);
+  }
+
+  /** Starts a transaction: queue operations, then `await tx.commit()`. */
+  transaction(): Transaction {
+    return new Transaction(
+      (tx) => this.commit(tx),
+      (tx) => this.commitSync(tx),
+    );
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error('The connection is closed');
+  }
+
+  /**
+   * Commits a transaction atomically. On a kernel refusal, rejects with an NftError that names
+   * the failing operation; nothing was applied.
+   */
+  commit(tx: Transaction): Promise<CommitResult> {
+    this.#checkOpen();
+    const pending = tx.pending();
+    const batch = { ops: pending.map((p) => p.op) };
+    const stack = new Error();
+    return this.#serial(async () => {
+      if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
+      const ack = await binding().commit(this.#socket, batch);
+      return this.#result(tx, ack, stack);
+    });
+  }
+
+  /** Commits synchronously (blocks the event loop): for small latency-critical batches only. */
+  commitSync(tx: Transaction): CommitResult {
+    this.#checkOpen();
+    const pending = tx.pending();
+    if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
+    const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op) });
+    const r = this.#resultSync(tx, ack);
+    if (r instanceof NftError) {
+      this.#diagnoseSync(tx, r);
+      throw r;
+    }
+    return r;
+  }
+
+  async #result(tx: Transaction, ack: AckData, stack: Error): Promise<CommitResult> {
+    const r = this.#resultSync(tx, ack);
+    if (!(r instanceof NftError)) return r;
+    await this.#diagnose(tx, r);
+    r.stack = `${r.name}: ${r.message}\n${(stack.stack ?? '').split('\n').slice(1).join('\n')}`;
+    throw r;
+  }
+
+  #resultSync(tx: Transaction, ack: AckData): CommitResult | NftError {
+    const pending = tx.pending();
+    if (ack.transportErrno !== 0) {
+      const code = errnoName(ack.transportErrno);
+      const msg =
+        code === 'EMSGSIZE'
+          ? `The transaction (${ack.batchBytes} bytes in ${ack.messages} messages) is larger than the socket send buffer allows (${ack.maxBatchBytes ?? 0} bytes); nothing was applied. Raise net.core.wmem_max, run with CAP_NET_ADMIN in the initial namespace, or split it into several transactions.`
+          : `The transaction could not be sent (${code}); nothing was applied.`;
+      return new NftError(msg, code, ack.transportErrno, -1);
+    }
+    if (ack.failures.length === 0) {
+      const handles = new Map<number, bigint>();
+      for (const [i, h] of ack.handles) handles.set(i, h);
+      return { batchBytes: ack.batchBytes, messages: ack.messages, handles };
+    }
+    const failures: OpFailure[] = ack.failures.map((f) => {
+      const operation = f.index >= 0 ? (pending[f.index]?.label ?? `operation ${f.index}`) : 'transaction';
+      const reason = explainErrno(f.errno, operation);
+      return {
+        index: f.index,
+        errno: f.errno,
+        code: errnoName(f.errno),
+        operation,
+        message: `${operation}${f.index >= 0 ? ` (op ${f.index})` : ''}: ${reason}${f.message ? ` (kernel: ${f.message})` : ''}`,
+        ...(f.message !== undefined ? { kernelMessage: f.message } : {}),
+      };
+    });
+    const first = failures.find((f) => f.index >= 0) ?? (failures[0] as OpFailure);
+    const more = failures.length > 1 ? ` (+${failures.length - 1} more failure${failures.length > 2 ? 's' : ''})` : '';
+    return new NftError(`${first.message}; nothing was applied${more}`, first.code, first.errno, first.index, failures);
+  }
+
+  /** For ENOENT, find out what is missing (a dump costs far less than the rejected batch did). */
+  async #diagnose(tx: Transaction, err: NftError): Promise<void> {
+    const targets = this.#diagTargets(tx, err);
+    if (targets.length === 0) return;
+    const known = new Map<string, { chains: Set<string>; sets: Set<string> } | null>();
+    for (const t of targets) {
+      const key = `${t.table.family} ${t.table.name}`;
+      if (known.has(key)) continue;
+      known.set(key, await this.#tableContents(t.table));
+    }
+    this.#applyDiagnosis(tx, err, known);
+  }
+
+  #diagnoseSync(tx: Transaction, err: NftError): void {
+    const targets = this.#diagTargets(tx, err);
+    const known = new Map<string, { chains: Set<string>; sets: Set<string> } | null>();
+    for (const t of targets) {
+      const key = `${t.table.family} ${t.table.name}`;
+      if (known.has(key)) continue;
+      const fam = familyNumber(t.table.family);
+      const tables = binding().dumpSync(this.#socket, { what: 'tables', family: fam });
+      if (isDumpError(tables) || tables.what !== 'tables' || !tables.items.some((x) => x.name === t.table.name)) {
+        known.set(key, null);
+        continue;
+      }
+      const chains = binding().dumpSync(this.#socket, { what: 'chains', family: fam, table: t.table.name });
+      const sets = binding().dumpSync(this.#socket, { what: 'sets', family: fam, table: t.table.name });
+      known.set(key, {
+        chains: new Set(!isDumpError(chains) && chains.what === 'chains' ? chains.items.map((c) => c.name) : []),
+        sets: new Set(!isDumpError(sets) && sets.what === 'sets' ? sets.items.map((s) => s.name) : []),
+      });
+    }
+    this.#applyDiagnosis(tx, err, known);
+  }
+
+  #diagTargets(tx: Transaction, err: NftError): OpRefs[] {
+    const pending = tx.pending();
+    return err.failures
+      .filter((f) => f.code === 'ENOENT' && f.index >= 0)
+      .map((f) => pending[f.index]?.refs)
+      .filter((r): r is OpRefs => r !== undefined);
+  }
+
+  async #tableContents(table: TableRef): Promise<{ chains: Set<string>; sets: Set<string> } | null> {
+    const fam = familyNumber(table.family);
+    const tables = await binding().dump(this.#socket, { what: 'tables', family: fam });
+    if (isDumpError(tables) || tables.what !== 'tables' || !tables.items.some((x) => x.name === table.name)) return null;
+    const chains = await binding().dump(this.#socket, { what: 'chains', family: fam, table: table.name });
+    const sets = await binding().dump(this.#socket, { what: 'sets', family: fam, table: table.name });
+    return {
+      chains: new Set(!isDumpError(chains) && chains.what === 'chains' ? chains.items.map((c) => c.name) : []),
+      sets: new Set(!isDumpError(sets) && sets.what === 'sets' ? sets.items.map((s) => s.name) : []),
+    };
+  }
+
+  #applyDiagnosis(tx: Transaction, err: NftError, known: Map<string, { chains: Set<string>; sets: Set<string> } | null>): void {
+    const pending = tx.pending();
+    // Objects created earlier in the same transaction count as existing.
+    const created = new Set<string>();
+    for (const p of pending) {
+      const o = p.op;
+      const fam = familyName(o.family);
+      if (o.verb !== 'add' && o.verb !== 'create') continue;
+      if (o.object === 'table') created.add(`table ${fam} ${o.name}`);
+      if (o.object === 'chain') created.add(`chain ${fam} ${o.table} ${o.name}`);
+      if (o.object === 'set') created.add(`set ${fam} ${o.table} ${o.name}`);
+    }
+    const failures = err.failures.map((f) => {
+      const refs = f.code === 'ENOENT' && f.index >= 0 ? pending[f.index]?.refs : undefined;
+      if (!refs) return f;
+      const t = refs.table;
+      const tl = `${t.family} ${t.name}`;
+      const contents = known.get(tl);
+      const has = (kind: 'chain' | 'set', name: string) =>
+        created.has(`${kind} ${t.family} ${t.name} ${name}`) || (contents?.[kind === 'chain' ? 'chains' : 'sets'].has(name) ?? false);
+      let why: string | undefined;
+      if (contents === null && !created.has(`table ${tl}`)) why = `table ${tl} does not exist`;
+      else if (refs.chain !== undefined && !has('chain', refs.chain)) why = `chain ${refs.chain} does not exist in table ${tl}`;
+      else {
+        const set = refs.sets?.find((s) => !has('set', s));
+        const chain = refs.chains?.find((c) => !has('chain', c));
+        if (set !== undefined) why = `set @${set} does not exist in table ${tl}`;
+        else if (chain !== undefined) why = `jump/goto target chain ${chain} does not exist in table ${tl}`;
+      }
+      if (why === undefined) return f;
+      return { ...f, message: `${f.operation} (op ${f.index}): ${why}${f.kernelMessage ? ` (kernel: ${f.kernelMessage})` : ''}` };
+    });
+    const first = failures.find((f) => f.index >= 0) ?? failures[0];
+    if (!first) return;
+    const more = failures.length > 1 ? ` (+${failures.length - 1} more failure${failures.length > 2 ? 's' : ''})` : '';
+    err.message = `${first.message}; nothing was applied${more}`;
+    (err as { failures: readonly OpFailure[] }).failures = failures;
+  }
+
+  /** Runs a raw native dump request (see DumpRequest); rejects with NftError on a kernel error. */
+  dump(request: DumpRequest): Promise<DumpReply> {
+    this.#checkOpen();
+    const stack = new Error();
+    return this.#serial(async () => {
+      const r = await binding().dump(this.#socket, request);
+      if (isDumpError(r)) {
+        const e = dumpError(request, r);
+        e.stack = `${e.name}: ${e.message}\n${(stack.stack ?? '').split('\n').slice(1).join('\n')}`;
+        throw e;
+      }
+      return r;
+    });
+  }
+
+  /** Synchronous raw dump (blocks the event loop). */
+  dumpSync(request: DumpRequest): DumpReply {
+    this.#checkOpen();
+    const r = binding().dumpSync(this.#socket, request);
+    if (isDumpError(r)) throw dumpError(request, r);
+    return r;
+  }
+
+  /** The ruleset generation id (bumped by every committed transaction). */
+  async generation(): Promise<number> {
+    const r = await this.dump({ what: 'gen' });
+    return r.what === 'gen' ? r.items.id : 0;
+  }
+
+  async listTables(filter: { readonly family?: Family } = {}): Promise<ListedTable[]> {
+    const r = await this.dump({ what: 'tables', ...famFilter(filter.family) });
+    return r.what === 'tables' ? r.items.map(tableFromData) : [];
+  }
+
+  async listChains(filter: { readonly family?: Family; readonly table?: string } = {}): Promise<ListedChain[]> {
+    const r = await this.dump({ what: 'chains', ...famFilter(filter.family), ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}) });
+    return r.what === 'chains' ? r.items.map(chainFromData) : [];
+  }
+
+  /** Named sets and maps (anonymous sets of rules are left out). */
+  async listSets(filter: { readonly family?: Family; readonly table?: string } = {}): Promise<ListedSet[]> {
+    const r = await this.#setsRaw(filter);
+    return r
+      .map(setFromData)
+      .filter((s): s is ListedSet => s !== undefined && !s.anonymous);
+  }
+
+  async #setsRaw(filter: { readonly family?: Family; readonly table?: string }): Promise<SetData[]> {
+    const r = await this.dump({ what: 'sets', ...famFilter(filter.family), ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}) });
+    return r.what === 'sets' ? r.items : [];
+  }
+
+  async listObjects(filter: { readonly family?: Family; readonly table?: string; readonly reset?: boolean } = {}): Promise<ListedObject[]> {
+    const r = await this.dump({
+      what: 'objects',
+      ...famFilter(filter.family),
+      ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
+      ...(filter.reset ? { reset: true } : {}),
+    });
+    return r.what === 'objects' ? r.items.map(objectFromData).filter((o): o is ListedObject => o !== undefined) : [];
+  }
+
+  /** Raw packed elements of a set (see ElementsData); `keys` fetches only those keys. */
+  async dumpElements(set: { readonly table: TableRef; readonly name: string }, options: { readonly keys?: Uint8Array; readonly keyLen?: number; readonly reset?: boolean } = {}): Promise<ElementsData> {
+    const r = await this.dump({
+      what: 'elements',
+      family: familyNumber(checkFamily(set.table.family, 'set.table.family')),
+      table: checkName(set.table.name, 'set.table.name'),
+      set: checkName(set.name, 'set.name'),
+      ...(options.keys ? { keys: options.keys, keyLen: options.keyLen ?? 0 } : {}),
+      ...(options.reset ? { reset: true } : {}),
+    });
+    if (r.what !== 'elements') throw new Error('unexpected dump reply');
+    return r.items;
+  }
+
+  /**
+   * Elements of a set, typed (intervals as CIDRs or ranges). Dumping big sets is slow in the
+   * kernel (quadratic): keep your own copy of what you wrote instead of reading it back.
+   */
+  async listElements(set: SetSpec): Promise<ElementInfo[]> {
+    return elementsFromData(set, await this.dumpElements(set));
+  }
+
+  /** Rules, decoded into the model (with handles and counter values). */
+  async listRules(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean } = {}): Promise<Rule[]> {
+    if (filter.chain !== undefined && filter.table === undefined) throw expected('a table together with chain', 'table', filter.table);
+    const r = await this.dump({
+      what: 'rules',
+      ...famFilter(filter.family),
+      ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
+      ...(filter.chain !== undefined ? { chain: checkName(filter.chain, 'chain') } : {}),
+      ...(filter.reset ? { reset: true } : {}),
+    });
+    if (r.what !== 'rules' || r.items.length === 0) return [];
+    // Anonymous sets (inline `{ 22, 80 }`) live beside the rules: fetch those the rules use.
+    const anon = new Map<string, { set: SetData; elements: ElementsData }>();
+    const needed = new Set<string>();
+    for (const rule of r.items) {
+      for (const e of rule.exprs) {
+        if ((e.type === 'lookup' || e.type === 'dynset') && 'set' in e && typeof e.set === 'string' && e.set.startsWith('__')) needed.add(`${rule.family} ${rule.table} ${e.set}`);
+      }
+    }
+    if (needed.size > 0) {
+      const tables = new Set([...needed].map((k) => k.split(' ').slice(0, 2).join(' ')));
+      for (const t of tables) {
+        const [fam, table] = t.split(' ') as [string, string];
+        const sets = await this.dump({ what: 'sets', family: Number(fam), table });
+        if (sets.what !== 'sets') continue;
+        for (const s of sets.items) {
+          const key = `${fam} ${table} ${s.name}`;
+          if (!needed.has(key)) continue;
+          const el = await this.dump({ what: 'elements', family: Number(fam), table, set: s.name });
+          if (el.what === 'elements') anon.set(key, { set: s, elements: el.items });
+        }
+      }
+    }
+    const rules: Rule[] = [];
+    for (const d of r.items) {
+      const family = familyName(d.family);
+      if (!family) continue;
+      const statements = decodeRule(d.exprs, { family, anonSet: (name) => anon.get(`${d.family} ${d.table} ${name}`) });
+      const comment = udataComment(d.userdata);
+      rules.push({ table: { family, name: d.table }, chain: d.chain, statements, ...(comment !== undefined ? { comment } : {}), handle: d.handle });
+    }
+    return rules;
+  }
+
+  /**
+   * Counter values of rules (those with a `counter` statement), without decoding everything else.
+   * `reset: true` reads and zeroes them atomically (Linux 6.6+).
+   */
+  async counters(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean } = {}): Promise<RuleCounter[]> {
+    const r = await this.dump({
+      what: 'rules',
+      ...famFilter(filter.family),
+      ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
+      ...(filter.chain !== undefined ? { chain: checkName(filter.chain, 'chain') } : {}),
+      ...(filter.reset ? { reset: true } : {}),
+    });
+    if (r.what !== 'rules') return [];
+    const out: RuleCounter[] = [];
+    for (const d of r.items) {
+      const family = familyName(d.family);
+      const c = d.exprs.find((e) => e.type === 'counter') as { packets?: bigint; bytes?: bigint } | undefined;
+      if (!family || !c) continue;
+      const comment = udataComment(d.userdata);
+      out.push({ table: { family, name: d.table }, chain: d.chain, handle: d.handle, ...(comment !== undefined ? { comment } : {}), packets: c.packets ?? 0n, bytes: c.bytes ?? 0n });
+    }
+    return out;
+  }
+
+  /** The whole ruleset (or one family / table) as model objects. */
+  async listRuleset(filter: { readonly family?: Family; readonly table?: string; readonly elements?: boolean } = {}): Promise<Ruleset> {
+    const tables = (await this.listTables(filter.family ? { family: filter.family } : {})).filter((t) => filter.table === undefined || t.name === filter.table);
+    const chains: ListedChain[] = [];
+    const sets: ListedSet[] = [];
+    const objects: ListedObject[] = [];
+    const rules: Rule[] = [];
+    const elements = filter.elements ? new Map<string, ElementInfo[]>() : undefined;
+    for (const t of tables) {
+      const f = { family: t.family, table: t.name };
+      chains.push(...(await this.listChains(f)));
+      const ss = await this.listSets(f);
+      sets.push(...ss);
+      objects.push(...(await this.listObjects(f)));
+      rules.push(...(await this.listRules(f)));
+      if (elements) for (const s of ss) elements.set(`${t.family} ${t.name} ${s.name}`, await this.listElements(s));
+    }
+    return { tables, chains, sets, objects, rules, ...(elements ? { elements } : {}) };
+  }
+
+  /**
+   * Closes the socket. Tables created with `owner` disappear with it. Operations still queued
+   * finish first.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue;
+    binding().closeSocket(this.#socket);
+  }
+
+  /** Closes at once (an operation in flight finishes first, natively). */
+  closeSync(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    binding().closeSocket(this.#socket);
+  }
+}
+
+function famFilter(family: Family | undefined): { family?: number } {
+  return family === undefined ? {} : { family: familyNumber(checkFamily(family, 'family')) };
+}
+
+function dumpError(request: DumpRequest, r: DumpErrorData): NftError {
+  const code = errnoName(r.errno);
+  const fam = 'family' in request && request.family !== undefined ? familyName(request.family) : undefined;
+  const where = [fam, 'table' in request ? request.table : undefined].filter(Boolean).join(' ');
+  let what: string;
+  if (code === 'ENOENT') {
+    what =
+      request.what === 'elements'
+        ? request.keys
+          ? `an element looked up is not in set ${request.set} of table ${where}`
+          : `set ${request.set} does not exist in table ${where}`
+        : `table ${where} does not exist`;
+  } else {
+    what = explainErrno(r.errno, `list ${request.what}`);
+  }
+  return new NftError(`list ${request.what}${where ? ` ${where}` : ''}: ${what}${r.message ? ` (kernel: ${r.message})` : ''}`, code, r.errno, -1);
+}
+
+export type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef };

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * A transaction: an ordered list of operations committed as one atomic netlink batch. The
+ * kernel applies all of it or none of it. Nothing is sent until commit().
+ */
+import { SET_F, familyName } from './kernel';
+import type { Expr } from './expr/registry';
+import type { ElementsDesc, OpDesc, RuleDesc } from './native';
+import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
+import { elementsDesc, type ElementInput } from './model/elements';
+import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
+import { compileRule } from './rule/compile';
+import type { AnonSetRequest } from './rule/context';
+import { commentUdata } from './udata';
+import { checkName, expected } from './validate';
+
+/** What a committed transaction reports. */
+export interface CommitResult {
+  /** Size of the batch in bytes and number of netlink messages. */
+  readonly batchBytes: number;
+  readonly messages: number;
+  /** Kernel handles of rules added with `{ handle: true }`, by operation index. */
+  readonly handles: ReadonlyMap<number, bigint>;
+}
+
+/** Anything the transaction can add: the model objects. */
+export type ModelObject = Table | Chain | SetSpec | ObjectSpec | Rule;
+
+export interface RuleOptions {
+  /** Learn the rule's kernel handle (echoed back; see CommitResult.handles). */
+  readonly handle?: boolean;
+}
+
+interface Pending {
+  readonly op: OpDesc;
+  /** nft words for error messages: "add rule inet fw input". */
+  readonly label: string;
+  /** Objects the operation refers to, for diagnosing ENOENT. */
+  readonly refs?: OpRefs;
+}
+
+export interface OpRefs {
+  readonly table: TableRef;
+  readonly chain?: string;
+  readonly sets?: readonly string[];
+  readonly chains?: readonly string[];
+}
+
+const tableLabel = (t: TableRef) => `${t.family} ${t.name}`;
+
+/** Type guards over the model objects (they are plain data, told apart by their fields). */
+export const isRule = (o: ModelObject): o is Rule => 'statements' in o;
+export const isSet = (o: ModelObject): o is SetSpec => 'key' in o;
+export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !('statements' in o);
+export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o);
+export const isTable = (o: ModelObject): o is Table => !('table' in o);
+
+/** Collects references made by rule expressions (sets looked up, chains jumped to). */
+function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
+  const sets = new Set<string>();
+  const chains = new Set<string>();
+  for (const e of exprs) {
+    if ((e.type === 'lookup' || e.type === 'dynset') && e.set !== undefined && !e.set.startsWith('__set')) sets.add(e.set);
+    if (e.type === 'objref' && e.setName !== undefined) sets.add(e.setName);
+    if (e.type === 'immediate' && e.chain !== undefined) chains.add(e.chain);
+  }
+  return { table: rule.table, chain: rule.chain, sets: [...sets], chains: [...chains] };
+}
+
+export class Transaction {
+  readonly #ops: Pending[] = [];
+  #anonCount = 0;
+  #nextId = 1;
+  /** Sets created in this transaction: elements added to them carry the batch-local set id. */
+  readonly #setIds = new Map<string, number>();
+  readonly #commit: (tx: Transaction) => Promise<CommitResult>;
+  readonly #commitSync: (tx: Transaction) => CommitResult;
+
+  /** @internal Created by Nftables#transaction(). */
+  constructor(commit: (tx: Transaction) => Promise<CommitResult>, commitSync: (tx: Transaction) => CommitResult) {
+    this.#commit = commit;
+    this.#commitSync = commitSync;
+  }
+
+  /** Number of queued operations. */
+  get size(): number {
+    return this.#ops.length;
+  }
+
+  /** @internal The native descriptors and labels, in order. */
+  pending(): readonly Pending[] {
+    return this.#ops;
+  }
+
+  #push(op: OpDesc, label: string, refs?: OpRefs): this {
+    this.#ops.push(refs ? { op, label, refs } : { op, label });
+    return this;
+  }
+
+  /** Adds any model object (table, chain, set, named object or rule); existing objects are kept. */
+  add(obj: ModelObject, options: RuleOptions = {}): this {
+    if (isRule(obj)) return this.addRule(obj, options);
+    if (isSet(obj)) return this.addSet(obj);
+    if (isObject(obj)) return this.addObject(obj);
+    if (isChain(obj)) return this.addChain(obj);
+    return this.addTable(obj as Table);
+  }
+
+  /** Adds several model objects in order. */
+  addAll(objs: Iterable<ModelObject>): this {
+    for (const o of objs) this.add(o);
+    return this;
+  }
+
+  /** Like add(), but fails with EEXIST if the object already exists (tables, chains, sets, objects). */
+  create(obj: Table | Chain | SetSpec | ObjectSpec): this {
+    if (isSet(obj)) {
+      const id = this.#nextId++;
+      this.#setIds.set(`${obj.table.family} ${obj.table.name} ${obj.name}`, id);
+      return this.#push(setDesc(obj, 'create', id), `create set ${tableLabel(obj.table)} ${obj.name}`);
+    }
+    if (isObject(obj)) return this.#push(objectDesc(obj, 'create'), `create ${obj.type} ${tableLabel(obj.table)} ${obj.name}`);
+    if (isChain(obj)) return this.#push(chainDesc(obj, 'create'), `create chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
+    return this.#push(tableDesc(obj as Table, 'create'), `create table ${tableLabel(obj as Table)}`);
+  }
+
+  addTable(table: Table): this {
+    return this.#push(tableDesc(table, 'add'), `add table ${tableLabel(table)}`);
+  }
+
+  addChain(chain: Chain): this {
+    return this.#push(chainDesc(chain, 'add'), `add chain ${tableLabel(chain.table)} ${chain.name}`, { table: chain.table });
+  }
+
+  addSet(set: SetSpec): this {
+    const id = this.#nextId++;
+    this.#setIds.set(`${set.table.family} ${set.table.name} ${set.name}`, id);
+    return this.#push(setDesc(set, 'add', id), `add ${set.map ? 'map' : 'set'} ${tableLabel(set.table)} ${set.name}`, { table: set.table });
+  }
+
+  addObject(obj: ObjectSpec): this {
+    return this.#push(objectDesc(obj, 'add'), `add ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
+  }
+
+  #rule(rule: Rule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>): this {
+    checkTableRef(rule.table, 'rule.table');
+    checkName(rule.chain, 'rule.chain');
+    const family = rule.table.family;
+    const anon: OpDesc[] = [];
+    const exprs = compileRule(rule, {
+      family,
+      anonSet: (req: AnonSetRequest) => {
+        const name = `__set${this.#anonCount++}`;
+        const id = this.#nextId++;
+        anon.push(
+          {
+            object: 'set',
+            verb: 'add',
+            family: familyNumber(family),
+            table: rule.table.name,
+            name,
+            id,
+            flags: req.flags | SET_F.anonymous | SET_F.constant,
+            keyType: req.keyType,
+            keyLen: req.keyLen,
+            ...(req.dataType !== undefined ? { dataType: req.dataType } : {}),
+            ...(req.dataLen !== undefined ? { dataLen: req.dataLen } : {}),
+            ...(req.concat !== undefined ? { concat: req.concat } : {}),
+            size: req.elements.count,
+          },
+          {
+            object: 'elements',
+            verb: 'add',
+            family: familyNumber(family),
+            table: rule.table.name,
+            set: name,
+            setId: id,
+            count: req.elements.count,
+            keyLen: req.keyLen,
+            keys: req.elements.keys,
+            ...(req.elements.flags ? { flags: req.elements.flags } : {}),
+            ...(req.elements.data ? { data: req.elements.data, dataLen: req.elements.dataLen ?? req.dataLen ?? 0 } : {}),
+            ...(req.elements.verdicts ? { verdicts: req.elements.verdicts } : {}),
+            ...(req.elements.chains ? { chains: req.elements.chains } : {}),
+          },
+        );
+        return { name, id };
+      },
+    });
+    const label = `${verb === 'add' ? 'add' : verb} rule ${tableLabel(rule.table)} ${rule.chain}`;
+    for (const op of anon) this.#push(op, `${label} (anonymous set)`, { table: rule.table });
+    const userdata = commentUdata(rule.comment);
+    return this.#push(
+      {
+        object: 'rule',
+        verb,
+        family: familyNumber(family),
+        table: rule.table.name,
+        chain: rule.chain,
+        exprs,
+        ...(userdata ? { userdata } : {}),
+        ...extra,
+      },
+      label,
+      ruleRefs(rule, exprs),
+    );
+  }
+
+  /** Appends a rule to its chain (after the rule with handle `after`, if given). */
+  addRule(rule: Rule, options: RuleOptions & { readonly after?: bigint } = {}): this {
+    return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: options.after } : {}), ...(options.handle ? { echo: true } : {}) });
+  }
+
+  /** Inserts a rule at the top of its chain (before the rule with handle `before`, if given). */
+  insertRule(rule: Rule, options: RuleOptions & { readonly before?: bigint } = {}): this {
+    return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: options.before } : {}), ...(options.handle ? { echo: true } : {}) });
+  }
+
+  /** Replaces the rule with `rule.handle` (or `handle`) by this one. */
+  replaceRule(rule: Rule, handle: bigint | undefined = rule.handle, options: RuleOptions = {}): this {
+    if (typeof handle !== 'bigint') throw expected('the bigint handle of the rule to replace', 'replaceRule handle', handle);
+    return this.#rule(rule, 'replace', { handle, ...(options.handle ? { echo: true } : {}) });
+  }
+
+  /** Deletes the rule with this handle. */
+  deleteRule(rule: { readonly table: TableRef; readonly chain: string; readonly handle?: bigint }, verb: 'delete' | 'destroy' = 'delete'): this {
+    checkTableRef(rule.table, 'rule.table');
+    checkName(rule.chain, 'rule.chain');
+    if (typeof rule.handle !== 'bigint') throw expected('the bigint handle of the rule to delete', 'rule.handle', rule.handle);
+    return this.#push(
+      { object: 'rule', verb, family: familyNumber(rule.table.family), table: rule.table.name, chain: rule.chain, handle: rule.handle },
+      `${verb} rule ${tableLabel(rule.table)} ${rule.chain} handle ${rule.handle}`,
+      { table: rule.table, chain: rule.chain },
+    );
+  }
+
+  /** Deletes a table, chain, set or object (recursively: with everything it contains). */
+  delete(obj: ModelObject): this {
+    return this.#remove(obj, 'delete');
+  }
+
+  /** Deletes a table, chain, set or object if it exists (Linux 6.3+); no error if absent. */
+  destroy(obj: ModelObject): this {
+    return this.#remove(obj, 'destroy');
+  }
+
+  #remove(obj: ModelObject, verb: 'delete' | 'destroy'): this {
+    if (isRule(obj)) return this.deleteRule(obj, verb);
+    if (isSet(obj)) return this.#push(setDesc(obj, verb), `${verb} set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
+    if (isObject(obj)) return this.#push(objectDesc(obj, verb), `${verb} ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
+    if (isChain(obj)) return this.#push(chainDesc(obj, verb), `${verb} chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
+    const t = obj as Table;
+    return this.#push(tableDesc(t, verb), `${verb} table ${tableLabel(t)}`);
+  }
+
+  /** Flushes a table (all its rules), a chain (its rules) or a set (its elements). */
+  flush(obj: Table | Chain | SetSpec): this {
+    if (isSet(obj)) return this.#push(setDesc(obj, 'flush'), `flush set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
+    if (isChain(obj)) return this.#push(chainDesc(obj, 'flush'), `flush chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table, chain: obj.name });
+    const t = obj as Table;
+    return this.#push(tableDesc(t, 'flush'), `flush table ${tableLabel(t)}`, { table: t });
+  }
+
+  /** Adds elements to a set or map (typed values; see ElementInput). */
+  addElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): this {
+    if (elements.length === 0) return this;
+    return this.#elements(elementsDesc(set, elements, options.exclusive ? 'create' : 'add'), set);
+  }
+
+  /** Removes elements from a set or map (ENOENT if one is absent). */
+  deleteElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly ifExists?: boolean } = {}): this {
+    if (elements.length === 0) return this;
+    return this.#elements(elementsDesc(set, elements, options.ifExists ? 'destroy' : 'delete'), set);
+  }
+
+  #elements(desc: ElementsDesc, set: SetSpec): this {
+    const id = this.#setIds.get(`${set.table.family} ${set.table.name} ${set.name}`);
+    const op: ElementsDesc = id !== undefined ? { ...desc, setId: id } : desc;
+    const verb = op.verb === 'create' ? 'create' : op.verb === 'add' ? 'add' : op.verb;
+    return this.#push(op, `${verb} element ${tableLabel(set.table)} ${set.name}`, { table: set.table, sets: [set.name] });
+  }
+
+  /**
+   * Queues a raw native descriptor (the fast path for packed set elements). `label` is used in
+   * error messages.
+   */
+  push(op: OpDesc, label?: string): this {
+    const family = familyName(op.family);
+    const table = 'table' in op ? op.table : op.name;
+    const ref: TableRef | undefined = family ? { family, name: table } : undefined;
+    const what = op.object === 'elements' ? `element ${family} ${op.table} ${op.set}` : `${op.object} ${family} ${table}`;
+    return this.#push(op, label ?? `${op.verb} ${what}`, ref ? { table: ref, ...(op.object === 'elements' ? { sets: [op.set] } : {}) } : undefined);
+  }
+
+  /** Commits every queued operation as one atomic transaction. */
+  commit(): Promise<CommitResult> {
+    return this.#commit(this);
+  }
+
+  /** Commits synchronously: blocks the event loop; for small latency-critical batches only. */
+  commitSync(): CommitResult {
+    return this.#commitSync(this);
+  }
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The safety check every test file runs first: refuse to touch nftables unless this process is
+ * in a private network namespace (not the one of PID 1, the host's).
+ */
+import { readlinkSync } from 'node:fs';
+
+export function netnsId(pid: number | 'self' = 'self'): string {
+  return readlinkSync(`/proc/${pid}/ns/net`);
+}
+
+/** True when this process runs in a network namespace other than the host's initial one. */
+export function inPrivateNetns(): boolean {
+  let host: string;
+  try {
+    host = netnsId(1);
+  } catch {
+    // Without access to PID 1's namespace link we cannot prove anything: only trust the marker
+    // that scripts/test.sh sets after unshare.
+    return process.env.NFTJS_PRIVATE_NETNS === '1';
+  }
+  return netnsId() !== host;
+}
+
+/** Throws unless in a private network namespace. Call at the top of every test file. */
+export function assertPrivateNetns(): void {
+  if (!inPrivateNetns()) {
+    throw new Error(
+      'Refusing to run: this process is in the host network namespace and the tests change the firewall. Run `npm test` (it re-executes itself under unshare -n).',
+    );
+  }
+}
