@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then
-  if [ ! -d node_modules ]; then npm ci; fi
-  if [ -z "${PREBUILDS_ONLY:-}" ] && [ ! -f build/Release/nftables.node ]; then npm run build:native; fi
+  bash scripts/setup.sh
   # Root: a new network namespace; otherwise a user namespace too (unshare -rn).
   if [ "$(id -u)" = "0" ]; then flags=(-n); else flags=(-r -n); fi
   exec unshare "${flags[@]}" env NFTJS_PRIVATE_NETNS=1 bash "$0" "$@"
