@@ -548,6 +548,8 @@ export class Blocklist {
     if (this.options.coalesce && typeof entries === 'string' && isSingle(entries) && options.maxElementsPerTransaction === undefined) {
       return this.enqueue('add', entries, options);
     }
+    const fast = typeof entries === 'string' && isSingle(entries) ? this.singleAsync('add', entries, options) : null;
+    if (fast) return fast;
     const timeoutMs = this.timeoutFor(options);
     const parsed = this.parse(entries, options);
     return this.serial(async () => {
@@ -566,6 +568,8 @@ export class Blocklist {
     if (this.options.coalesce && typeof entries === 'string' && isSingle(entries) && options.maxElementsPerTransaction === undefined) {
       return this.enqueue('delete', entries, options);
     }
+    const fast = typeof entries === 'string' && isSingle(entries) ? this.singleAsync('delete', entries, options) : null;
+    if (fast) return fast;
     const parsed = this.parse(entries, options);
     return this.serial(async () => {
       const p = await parsed;
@@ -575,10 +579,93 @@ export class Blocklist {
   }
 
   /**
+   * Single address on a hash layout: no tables, no sorting: look the key up in the copy,
+   * encode 4 or 16 bytes, commit, record. Returns null when the entry needs the general path.
+   */
+  private single(kind: 'add' | 'delete', entry: string, o: ChangeOptions): { op: ElementsDesc | null; lane: Lane; exp: number; present: boolean } | null {
+    if (this.layout !== 'hash') return null;
+    const f = parseEntryBytes(entry, 0, entry.length);
+    if (f < 0) return null;
+    const l = f === 4 ? this.lanes.ipv4 : this.lanes.ipv6;
+    if (!l || compareWords(scratch, 0, scratch, 4, l.W) !== 0) return null;
+    const now = Date.now();
+    const present = l.hash!.get(scratch, 0, now) >= 0;
+    const keyLen = l.W * 4;
+    const keys = packKey(scratch, 0, l.W);
+    if (kind === 'delete') {
+      if (!present) {
+        if (o.strict) return null; // the general path throws the message
+        return { op: null, lane: l, exp: -1, present };
+      }
+      const verb = this.withTimeouts ? 'destroy' : 'delete';
+      return { op: { object: 'elements', verb, ...l.target, count: 1, keyLen, keys }, lane: l, exp: -1, present };
+    }
+    const timeoutMs = this.timeoutFor(o);
+    if (present && (!this.withTimeouts || this.options.refresh === 'replace')) return present && !this.withTimeouts ? { op: null, lane: l, exp: 0, present } : null;
+    const exp = timeoutMs > 0 ? now + timeoutMs : 0;
+    const op: ElementsDesc = this.withTimeouts
+      ? { object: 'elements', verb: 'add', ...l.target, count: 1, keyLen, keys, timeoutsMs: Float64Array.of(timeoutMs) }
+      : { object: 'elements', verb: 'add', ...l.target, count: 1, keyLen, keys };
+    return { op, lane: l, exp, present };
+  }
+
+  private singleDone(kind: 'add' | 'delete', s: { op: ElementsDesc | null; lane: Lane; exp: number; present: boolean }, batchBytes: number): ChangeResult {
+    const words = new Uint32Array(4);
+    const k = s.op?.keys;
+    if (k) for (let w = 0; w < s.lane.W; w++) words[w] = ((k[4 * w]! << 24) | (k[4 * w + 1]! << 16) | (k[4 * w + 2]! << 8) | k[4 * w + 3]!) >>> 0;
+    if (s.op && kind === 'add') s.lane.hash!.set(words, 0, s.exp);
+    if (s.op && kind === 'delete') s.lane.hash!.remove(words, 0);
+    const changed = kind === 'add' ? !s.present : s.present;
+    return {
+      added: kind === 'add' && changed ? 1 : 0,
+      removed: kind === 'delete' && changed ? 1 : 0,
+      unchanged: changed ? 0 : 1,
+      elements: s.op ? 1 : 0,
+      transactions: s.op ? 1 : 0,
+      atomic: true,
+      batchBytes,
+    };
+  }
+
+  private singleSync(kind: 'add' | 'delete', entry: string, o: ChangeOptions): ChangeResult | null {
+    const s = this.single(kind, entry, o);
+    if (!s) return null;
+    let bytes = 0;
+    if (s.op) {
+      const tx = this.nft.transaction();
+      tx.push(s.op);
+      bytes = tx.commitSync().batchBytes;
+    }
+    return this.singleDone(kind, s, bytes);
+  }
+
+  private singleAsync(kind: 'add' | 'delete', entry: string, o: ChangeOptions): Promise<ChangeResult> | null {
+    if (this.layout !== 'hash' || o.onProgress || o.maxElementsPerTransaction !== undefined) return null;
+    return this.serial(async () => {
+      const s = this.single(kind, entry, o);
+      if (!s) {
+        const p = parseEntriesSync(entry, this.parseOptions());
+        const now = Date.now();
+        const t = this.timeoutFor(o);
+        return this.commitPlans(this.plansFor(p, (l, rows) => (kind === 'add' ? this.planAdd(l, rows, t, now) : this.planDelete(l, rows, o.strict ?? false, now))), o);
+      }
+      let bytes = 0;
+      if (s.op) {
+        const tx = this.nft.transaction();
+        tx.push(s.op);
+        bytes = (await tx.commit()).batchBytes;
+      }
+      return this.singleDone(kind, s, bytes);
+    });
+  }
+
+  /**
    * Blocking add for latency-critical single bans (commitSync: the event loop waits for
    * the kernel, ~10 µs on a hash set). Do not mix with in-flight async operations.
    */
   addSync(entries: string | readonly string[], options: Omit<ChangeOptions, 'onProgress' | 'maxElementsPerTransaction'> = {}): ChangeResult {
+    const fast = typeof entries === 'string' ? this.singleSync('add', entries, options) : null;
+    if (fast) return fast;
     const timeoutMs = this.timeoutFor(options);
     const p = parseEntriesSync(entries, this.parseOptions());
     const now = Date.now();
@@ -587,6 +674,8 @@ export class Blocklist {
 
   /** Blocking delete; see {@link Blocklist.addSync}. */
   deleteSync(entries: string | readonly string[], options: Pick<ChangeOptions, 'strict'> = {}): ChangeResult {
+    const fast = typeof entries === 'string' ? this.singleSync('delete', entries, options) : null;
+    if (fast) return fast;
     const p = parseEntriesSync(entries, this.parseOptions());
     const now = Date.now();
     return this.commitPlansSync(this.plansFor(p, (l, rows) => this.planDelete(l, rows, options.strict ?? false, now)));

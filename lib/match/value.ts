@@ -16,7 +16,7 @@ function canonScalar(field: Field, v: Scalar): Scalar | Range {
   if (typeof v === 'string') {
     const slash = v.indexOf('/');
     if (codec.bits !== undefined && slash > 0) return `${codec.decode(codec.encode(v.slice(0, slash), field))}${v.slice(slash)}`;
-    const dash = codec.bits !== undefined || codec.id === FIELDS['tcp dport'].codec.id ? v.indexOf('-', 1) : -1;
+    const dash = codec.bits !== undefined || /^\d+-\d+$/.test(v) ? v.indexOf('-', 1) : -1;
     if (dash > 0 && !(codec.bits === 128 && v.includes(':') && !v.slice(dash + 1).includes(':'))) {
       const lo = v.slice(0, dash);
       const hi = v.slice(dash + 1);
