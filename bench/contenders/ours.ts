@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The `nftables` package as a benchmark contender. Run by bench/run.ts inside a fresh
+ * private network namespace; prints one JSON line. Refuses to run anywhere else.
+ *
+ *   ours.ts load hash|interval N FILE       Blocklist.add of FILE (one entry per line) into a new set
+ *   ours.ts churn sync|async|coalesced N    N single-entry updates (add, delete, add, ...)
+ *   ours.ts coalesced-throughput CALLERS N  CALLERS concurrent callers, N updates in all
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { Blocklist } from '../../lib/blocklist';
+import { openConnection } from './connection';
+
+function assertPrivateNetns(): void {
+  const host = process.env['NFT_BENCH_HOST_NETNS'];
+  const here = statSync('/proc/self/ns/net').ino;
+  const ifaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter((n) => n !== '');
+  if (host === undefined || String(here) === host || ifaces.some((n) => n !== 'lo')) {
+    process.stderr.write('ours.ts: refusing to run outside a private network namespace (use unshare -n)\n');
+    process.exit(3);
+  }
+}
+
+function vmHwmKiB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : -1;
+}
+
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+function addr(i: number): string {
+  const a = (0x0a000000 + i) >>> 0;
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+function percentiles(lat: Float64Array): { p50us: number; p99us: number } {
+  lat.sort();
+  return { p50us: lat[Math.floor(lat.length / 2)]! * 1e3, p99us: lat[Math.floor(lat.length * 0.99)]! * 1e3 };
+}
+
+async function main(): Promise<void> {
+  assertPrivateNetns();
+  const [mode, variant, nStr, file] = process.argv.slice(2);
+  const n = Number(nStr);
+  const nft = await openConnection();
+  const conn = nft.conn;
+  const table = { family: 'ip' as const, name: 't' };
+  if (mode === 'load') {
+    const interval = variant === 'interval';
+    const bl = await Blocklist.open(conn, { table, name: 's', layout: interval ? 'interval' : 'hash', ...(interval ? {} : { size: n }), initial: 'flush' });
+    const t0 = process.hrtime.bigint();
+    const r = await bl.add(readFileSync(file!));
+    const total = ms(t0);
+    if (r.added !== n) throw new Error(`expected ${n} entries added, got ${r.added}`);
+    console.log(JSON.stringify({ ms: total, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
+  } else if (mode === 'churn') {
+    const bl = await Blocklist.open(conn, { table, name: 's', coalesce: variant === 'coalesced', initial: 'flush' });
+    const lat = new Float64Array(n);
+    const entries = Array.from({ length: n >> 1 }, (_, i) => addr(i));
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const e = entries[i >> 1]!;
+      const t0 = process.hrtime.bigint();
+      if (variant === 'sync') {
+        if (i & 1) bl.deleteSync(e);
+        else bl.addSync(e);
+      } else if (i & 1) {
+        await bl.delete(e);
+      } else {
+        await bl.add(e);
+      }
+      lat[i] = ms(t0);
+    }
+    const total = ms(start);
+    console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round(n / (total / 1e3)), rssKiB: vmHwmKiB() }));
+  } else if (mode === 'coalesced-throughput') {
+    const callers = Number(variant);
+    const bl = await Blocklist.open(conn, { table, name: 's', coalesce: true, initial: 'flush' });
+    const per = Math.floor(n / callers);
+    const lat = new Float64Array(per * callers);
+    let k = 0;
+    const start = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: callers }, async (_, c) => {
+        for (let j = 0; j < per; j++) {
+          const e = addr(c * 65536 + (j >> 1));
+          const t0 = process.hrtime.bigint();
+          if (j & 1) await bl.delete(e);
+          else await bl.add(e);
+          lat[k++] = ms(t0);
+        }
+      }),
+    );
+    const total = ms(start);
+    console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round((per * callers) / (total / 1e3)), rssKiB: vmHwmKiB() }));
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+  await nft.close();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * `npm run bench`: every contender runs in its own child process inside a fresh private
+ * network namespace (`unshare -n`), one namespace per repetition. This driver itself never
+ * touches the firewall. Prints, per workload, the median and min-max of the repetitions,
+ * peak RSS, and the ratio of each peer's median to ours, all measured in this run.
+ *
+ * BENCH_QUICK=1 runs smaller sizes and fewer repetitions (about a minute).
+ * Results also go to .bench-tmp/results.{md,json}.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+const TMP = join(ROOT, '.bench-tmp');
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const PEER = join(TMP, 'nftnl_peer');
+const HOST_NETNS = String(statSync('/proc/self/ns/net').ino);
+
+interface Sample {
+  ms: number;
+  rssKiB: number;
+  p50us?: number;
+  p99us?: number;
+  opsPerSec?: number;
+}
+interface Row {
+  workload: string;
+  contender: string;
+  ours: boolean;
+  samples: Sample[];
+}
+
+/** Runs a shell snippet in a fresh private netns; returns the last JSON line it printed. */
+function inNetns(script: string): Sample {
+  const r = spawnSync('unshare', ['-n', 'sh', '-ec', script], {
+    cwd: ROOT,
+    env: { ...process.env, NFT_BENCH_HOST_NETNS: HOST_NETNS },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) throw new Error(`bench step failed (${r.status}): ${script}\n${r.stderr}`);
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as Sample;
+}
+
+const node = `${JSON.stringify(process.execPath)} --import tsx bench/contenders/ours.ts`;
+
+function data(name: string, make: () => string): string {
+  const p = join(TMP, name);
+  writeFileSync(p, make());
+  return p;
+}
+const ip = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+/** Same keys as the C peer: hash 10.0.0.0 + i; CIDR 10.0.0.0/28 every 32 addresses. */
+const hashAddrs = (n: number): string[] => Array.from({ length: n }, (_, i) => ip((0x0a000000 + i) >>> 0));
+const cidrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `${ip((0x0a000000 + i * 32) >>> 0)}/28`);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function measure(rows: Row[], workload: string, contender: string, ours: boolean, reps: number, script: string): void {
+  const samples: Sample[] = [];
+  for (let r = 0; r < reps; r++) samples.push(inNetns(script));
+  rows.push({ workload, contender, ours, samples });
+  const s = samples.map((x) => x.ms);
+  process.stderr.write(`  ${workload} ${contender}: median ${median(s).toFixed(1)} ms\n`);
+}
+
+function versions(): Record<string, string> {
+  const v = (cmd: string, args: string[]): string => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]!;
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    date: new Date().toISOString(),
+    cpu: `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`,
+    kernel: release(),
+    node: process.version,
+    nft: v('nft', ['--version']),
+    ipset: v('ipset', ['--version']),
+    libnftnl: v('pkg-config', ['--modversion', 'libnftnl']),
+    libmnl: v('pkg-config', ['--modversion', 'libmnl']),
+    mode: QUICK ? 'quick (BENCH_QUICK=1)' : 'full',
+  };
+}
+
+function main(): void {
+  mkdirSync(TMP, { recursive: true });
+  execFileSync('gcc', ['-O2', '-o', PEER, join(ROOT, 'bench/peers/nftnl_peer.c'), '-lnftnl', '-lmnl'], { stdio: 'inherit' });
+  // Refuse early if unshare does not give us a private namespace.
+  inNetns(`${PEER} netns-check && echo '{"ms":0,"rssKiB":0}'`);
+  const rows: Row[] = [];
+  const exec = `${PEER} exec`;
+
+  // W1: bulk loads
+  const hashSizes = QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+  for (const n of hashSizes) {
+    const reps = QUICK ? 2 : n >= 1_000_000 ? 3 : 5;
+    const w = `W1 load ${n.toLocaleString('en')} IPv4 (hash)`;
+    const addrs = hashAddrs(n);
+    const txt = data(`hash-${n}.txt`, () => addrs.join('\n') + '\n');
+    const nftf = data(`hash-${n}.nft`, () => `add element ip t s { ${addrs.join(', ')} }\n`);
+    const ips = data(`hash-${n}.ipset`, () => addrs.map((a) => `add s ${a}`).join('\n') + '\n');
+    const nftSetup = `nft add table ip t; nft add set ip t s '{ type ipv4_addr; size ${n}; }'`;
+    measure(rows, w, 'nftables (this package)', true, reps, `${node} load hash ${n} ${txt}`);
+    measure(rows, w, 'C libnftnl (one socket)', false, reps, `${PEER} load hash ${n}`);
+    measure(rows, w, 'nft -f', false, reps, `${nftSetup}; ${exec} nft -f ${nftf}`);
+    measure(rows, w, 'ipset restore (hash:ip)', false, reps, `ipset create s hash:ip maxelem ${Math.max(65536, n)}; ${exec} sh -c 'ipset restore < ${ips}'`);
+  }
+  for (const n of QUICK ? [10_000] : [10_000, 100_000]) {
+    const reps = QUICK ? 2 : 5;
+    const w = `W1 load ${n.toLocaleString('en')} CIDRs (interval)`;
+    const list = cidrs(n);
+    const txt = data(`cidr-${n}.txt`, () => list.join('\n') + '\n');
+    const nftf = data(`cidr-${n}.nft`, () => `add element ip t s { ${list.join(', ')} }\n`);
+    const ips = data(`cidr-${n}.ipset`, () => list.map((a) => `add s ${a}`).join('\n') + '\n');
+    const nftSetup = `nft add table ip t; nft add set ip t s '{ type ipv4_addr; flags interval; }'`;
+    measure(rows, w, 'nftables (this package)', true, reps, `${node} load interval ${n} ${txt}`);
+    measure(rows, w, 'C libnftnl (one socket)', false, reps, `${PEER} load interval ${n}`);
+    measure(rows, w, 'nft -f', false, reps, `${nftSetup}; ${exec} nft -f ${nftf}`);
+    measure(rows, w, 'ipset restore (hash:net)', false, reps, `ipset create s hash:net maxelem ${Math.max(65536, n)}; ${exec} sh -c 'ipset restore < ${ips}'`);
+  }
+
+  // W2: churn, one transaction per update
+  const updates = QUICK ? 200 : 2000;
+  const w2 = `W2 churn ${updates.toLocaleString('en')} updates`;
+  const reps2 = QUICK ? 2 : 5;
+  measure(rows, w2, 'nftables addSync/deleteSync', true, reps2, `${node} churn sync ${updates}`);
+  measure(rows, w2, 'nftables await add/delete', true, reps2, `${node} churn async ${updates}`);
+  measure(rows, w2, 'nftables coalesced, 1 caller', true, reps2, `${node} churn coalesced ${updates}`);
+  measure(rows, w2, 'C libnftnl (one socket)', false, reps2, `${PEER} churn ${updates}`);
+  measure(rows, w2, 'nft add/delete element (subprocess)', false, QUICK ? 1 : 3, `nft add table ip t; nft add set ip t s '{ type ipv4_addr; }'; ${PEER} spawn-churn nft ${updates}`);
+  measure(rows, w2, 'ipset add/del (subprocess)', false, QUICK ? 1 : 3, `ipset create s hash:ip; ${PEER} spawn-churn ipset ${updates}`);
+
+  // W3: group commit throughput
+  const total = QUICK ? 100_000 : 1_000_000;
+  measure(rows, `W3 coalesced ${total.toLocaleString('en')} updates, 1,000 callers`, 'nftables coalesced', true, QUICK ? 2 : 3, `${node} coalesced-throughput 1000 ${total}`);
+
+  const env = versions();
+  const md = render(rows, env);
+  writeFileSync(join(TMP, 'results.md'), md);
+  writeFileSync(join(TMP, 'results.json'), JSON.stringify({ env, rows }, null, 2));
+  process.stdout.write(md);
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function render(rows: Row[], env: Record<string, string>): string {
+  const out: string[] = [];
+  out.push(`Environment: ${Object.entries(env).map(([k, v]) => `${k}: ${v}`).join('; ')}`, '');
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  for (const w of workloads) {
+    const rs = rows.filter((r) => r.workload === w);
+    const churn = rs.some((r) => r.samples[0]?.p50us !== undefined);
+    const ours = rs.filter((r) => r.ours);
+    const peers = rs.filter((r) => !r.ours);
+    out.push(`### ${w}`, '');
+    const head = churn
+      ? ['contender', 'total ms (median)', 'min–max', 'p50 µs', 'p99 µs', 'updates/s', 'peak RSS MiB']
+      : ['contender', 'ms (median)', 'min–max', 'peak RSS MiB'];
+    const key = (r: Row): number => median(r.samples.map((s) => (churn ? s.p50us! : s.ms)));
+    if (ours.length > 0) for (const p of peers) head.push(`${p.contender} ÷ ours`);
+    out.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+    for (const r of rs) {
+      const ms = r.samples.map((s) => s.ms);
+      const cells = [r.contender, fmt(median(ms)), `${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))}`];
+      if (churn) {
+        cells.push(fmt(median(r.samples.map((s) => s.p50us!))), fmt(median(r.samples.map((s) => s.p99us!))), fmt(median(r.samples.map((s) => s.opsPerSec!))));
+      }
+      cells.push(fmt(Math.max(...r.samples.map((s) => s.rssKiB)) / 1024));
+      if (ours.length > 0) for (const p of peers) cells.push(r.ours ? `${fmt(key(p) / key(r))}×` : '');
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+    out.push('', churn ? '(ratios compare p50 latency per update)' : '(ratios compare median wall time of the load)', '');
+  }
+  return out.join('\n');
+}
+
+main();
