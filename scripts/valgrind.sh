@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs the native exercise under valgrind (memcheck) in a private network namespace and fails on
+# any invalid access or definite leak in the addon's own frames (nftjs::, libnftnl, libmnl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then
+  exec unshare -n env NFTJS_PRIVATE_NETNS=1 bash "$0" "$@"
+fi
+log=$(mktemp)
+valgrind --error-exitcode=0 --leak-check=full --show-leak-kinds=definite --num-callers=30 \
+  node test/leak/exercise.js >"$log" 2>&1 || true
+grep -q "exercise done" "$log" || { cat "$log"; echo "exercise failed"; exit 1; }
+# Report blocks that involve our code or the libraries we drive.
+bad=$(awk '/^==[0-9]+== (Invalid|Conditional|Use of uninit|Mismatched|[0-9,]+ bytes in [0-9,]+ blocks are definitely lost)/{blk=$0; keep=0; next} blk!="" && /nftjs|libnftnl|libmnl|nftables.node/{keep=1} /^==[0-9]+== $/{if(keep) print blk; blk=""; keep=0}' "$log")
+grep -E "ERROR SUMMARY|definitely lost" "$log" | tail -2
+if [ -n "$bad" ]; then echo "$bad"; echo "valgrind found problems in native code; full log: $log"; exit 1; fi
+echo "valgrind: no invalid access or definite leak in nftjs/libnftnl/libmnl frames"

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Exercises every native entry point (success and failure paths) for valgrind/ASan runs.
+// Run only inside a private network namespace: scripts/valgrind.sh does that.
+'use strict';
+const b = require('node-gyp-build')(require('node:path').join(__dirname, '..', '..'));
+const fs = require('node:fs');
+if (fs.readlinkSync('/proc/self/ns/net') === fs.readlinkSync('/proc/1/ns/net')) throw new Error('not in a private netns');
+
+(async () => {
+  for (let round = 0; round < 3; round++) {
+    const s = b.openSocket({});
+    const keys = new Uint8Array(4 * 5000);
+    for (let i = 0; i < 5000; i++) keys.set([10, (i >> 16) & 255, (i >> 8) & 255, i & 255], i * 4);
+    const ops = [
+      { object: 'table', verb: 'add', family: 1, name: 'fw', userdata: new Uint8Array([0, 2, 65, 0]) },
+      { object: 'chain', verb: 'add', family: 1, table: 'fw', name: 'input', hooknum: 1, priority: 0, type: 'filter', policy: 1 },
+      { object: 'chain', verb: 'add', family: 1, table: 'fw', name: 'reg' },
+      { object: 'set', verb: 'add', family: 1, table: 'fw', name: 'bl', flags: 0x10, keyType: 7, keyLen: 4, id: 1, exprs: [{ type: 'counter' }] },
+      { object: 'elements', verb: 'add', family: 1, table: 'fw', set: 'bl', setId: 1, count: 5000, keyLen: 4, keys, timeoutsMs: new Float64Array(5000).fill(60000), userdata: new Array(5000).fill(null).map((_, i) => (i % 2 ? new Uint8Array([0, 2, 66, 0]) : null)) },
+      { object: 'set', verb: 'add', family: 1, table: 'fw', name: 'vm', flags: 0x8, keyType: 13, keyLen: 2, dataType: 0xffffff00, id: 2 },
+      { object: 'elements', verb: 'add', family: 1, table: 'fw', set: 'vm', setId: 2, count: 2, keyLen: 2, keys: new Uint8Array([0, 22, 0, 80]), verdicts: new Int32Array([-3, 1]), chains: ['reg', null] },
+      { object: 'obj', verb: 'add', family: 1, table: 'fw', name: 'c1', objType: 1, attrs: { packets: 1n, bytes: 2n } },
+      { object: 'rule', verb: 'add', family: 1, table: 'fw', chain: 'input', echo: true, userdata: new Uint8Array([0, 2, 67, 0]), exprs: [
+        { type: 'meta', key: 15, dreg: 1 }, { type: 'cmp', sreg: 1, op: 0, data: new Uint8Array([2]) },
+        { type: 'payload', dreg: 1, base: 1, offset: 12, len: 4 }, { type: 'lookup', sreg: 1, set: 'bl', setId: 1 },
+        { type: 'dynset', op: 1, sregKey: 1, set: 'bl', setId: 1, timeout: 1000n, exprs: [{ type: 'limit', rate: 3n, unit: 60n, burst: 5, flags: 1 }] },
+        { type: 'log', prefix: 'x: ', level: 4 }, { type: 'counter' }, { type: 'immediate', dreg: 0, verdict: -3, chain: 'reg' } ] },
+    ];
+    let r = await b.commit(s, { ops });
+    if (r.failures.length) throw new Error(JSON.stringify(r.failures));
+    r = b.commitSync(s, { ops: [{ object: 'chain', verb: 'add', family: 1, table: 'nope', name: 'x' }, { object: 'table', verb: 'create', family: 1, name: 'fw' }] });
+    if (r.failures.length !== 2) throw new Error('expected 2 failures');
+    for (const what of ['tables', 'chains', 'rules', 'sets', 'objects', 'gen']) await b.dump(s, { what });
+    await b.dump(s, { what: 'rules', reset: true });
+    const el = await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'bl' });
+    if (el.items.count !== 5000) throw new Error('count ' + el.items.count);
+    await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'vm' });
+    await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'bl', keys: keys.subarray(0, 8), keyLen: 4 });
+    await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'missing' });
+    b.encode({ ops });
+    try { b.encode({ ops: [{ object: 'rule', verb: 'add', family: 1, table: 't', chain: 'c', exprs: [{ type: 'nope' }] }] }); } catch {}
+    try { b.commitSync({}, { ops: [] }); } catch {}
+    await b.commit(s, { ops: [{ object: 'table', verb: 'delete', family: 1, name: 'fw' }] });
+    b.closeSocket(s);
+  }
+  console.log('exercise done');
+})().catch((e) => { console.error(e); process.exit(1); });
