@@ -246,8 +246,8 @@ export function lowerFib(low: Lowering, s: FibStatement): void {
   const result = checkOneOf(s.result, ['oif', 'oifname', 'type'] as const, 'fib.result');
   if (s.result !== 'type') {
     const v = checkOneOf(s.value, ['missing', 'exists'] as const, 'fib.value');
-    // NFTA_FIB_F_PRESENT turns the result into a boolean (one byte).
-    low.emit(X.fib(flags | FIB_F.present, result === 'oif' ? FIB_RESULT.oif : FIB_RESULT.oifname), X.cmp('eq', uintBE(v === 'exists' ? 1 : 0, 1)));
+    // NFTA_FIB_F_PRESENT turns the result into a boolean, compared as a host-order u32.
+    low.emit(X.fib(flags | FIB_F.present, result === 'oif' ? FIB_RESULT.oif : FIB_RESULT.oifname), X.cmp('eq', u32Host(v === 'exists' ? 1 : 0)));
     return;
   }
   const op = s.op === undefined ? '==' : checkOneOf(s.op, ['==', '!='] as const, 'fib operator');

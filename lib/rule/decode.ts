@@ -183,7 +183,8 @@ function decodeNat(exprs: readonly DecodedExpr[], i: number, ctx: DecodeContext)
     return r === undefined ? undefined : regs.get(r);
   };
   const pmin = reg('regProtoMin');
-  const pmax = reg('regProtoMax');
+  // The kernel dumps regProtoMax (= regProtoMin) even when only one port was given.
+  const pmax = num(e, 'regProtoMax') === num(e, 'regProtoMin') ? undefined : reg('regProtoMax');
   const port = pmin ? (pmax ? { range: [readUintBE(pmin), readUintBE(pmax)] as const } : readUintBE(pmin)) : undefined;
   const flags = natFlagNames(num(e, 'flags') ?? 0);
   if (!flags) return undefined;
@@ -196,7 +197,7 @@ function decodeNat(exprs: readonly DecodedExpr[], i: number, ctx: DecodeContext)
   const fam = num(e, 'family') === 10 ? 'ip6' : 'ip';
   const codec = fam === 'ip6' ? CODECS.ipv6 : CODECS.ipv4;
   const amin = reg('regAddrMin');
-  const amax = reg('regAddrMax');
+  const amax = num(e, 'regAddrMax') === num(e, 'regAddrMin') ? undefined : reg('regAddrMax');
   const addr = amin ? (amax ? { range: [String(codec.decode(amin)), String(codec.decode(amax))] as const } : String(codec.decode(amin))) : undefined;
   const natType = num(e, TYPE_ATTR.nat) === 1 ? 'dnat' : 'snat';
   return {
@@ -215,8 +216,8 @@ function decodeFib(exprs: readonly DecodedExpr[], i: number, ctx: DecodeContext)
   const result = num(e, 'result');
   if (flags & FIB_F.present) {
     const d = bytes(next, 'data');
-    if (t(next) !== 'cmp' || num(next, 'op') !== 0 || !d || d.length !== 1 || (result !== FIB_RESULT.oif && result !== FIB_RESULT.oifname)) return undefined;
-    return { stmts: [{ kind: 'fib', lookup, result: result === FIB_RESULT.oif ? 'oif' : 'oifname', value: d[0] ? 'exists' : 'missing' }], next: i + 2 };
+    if (t(next) !== 'cmp' || num(next, 'op') !== 0 || !d || d.length !== 4 || (result !== FIB_RESULT.oif && result !== FIB_RESULT.oifname)) return undefined;
+    return { stmts: [{ kind: 'fib', lookup, result: result === FIB_RESULT.oif ? 'oif' : 'oifname', value: readU32Host(d) ? 'exists' : 'missing' }], next: i + 2 };
   }
   if (result !== FIB_RESULT.addrtype) return undefined;
   if (t(next) === 'lookup' && num(next, 'dreg') === undefined) {
