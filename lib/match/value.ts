@@ -6,6 +6,7 @@
  */
 import { FIELDS } from '../rule/fields';
 import type { Field, MatchOp, MatchStatement, MatchValue, Range, Scalar } from '../rule/statement';
+import { parsePrefix } from '../rule/compile-match';
 import { typeError } from '../rule/errors';
 
 /** What helpers accept: a value, `"lo-hi"`, `{ range }`, `{ set }` or an array (a set). */
@@ -15,7 +16,10 @@ function canonScalar(field: Field, v: Scalar): Scalar | Range {
   const codec = FIELDS[field].codec;
   if (typeof v === 'string') {
     const slash = v.indexOf('/');
-    if (codec.bits !== undefined && slash > 0) return `${codec.decode(codec.encode(v.slice(0, slash), field))}${v.slice(slash)}`;
+    if (codec.bits !== undefined && slash > 0) {
+      const { addr, bits } = parsePrefix(codec, v, field);
+      return `${codec.decode(addr)}/${bits}`;
+    }
     const dash = codec.bits !== undefined || /^\d+-\d+$/.test(v) ? v.indexOf('-', 1) : -1;
     if (dash > 0 && !(codec.bits === 128 && v.includes(':') && !v.slice(dash + 1).includes(':'))) {
       const lo = v.slice(0, dash);

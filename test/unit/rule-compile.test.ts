@@ -5,14 +5,15 @@
  * netlink.json), anonymous sets included. Also renderRule() and the decode round trip.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Expr } from '../../lib/expr/registry';
 import type { ElementsData, SetData } from '../../lib/native';
 import { compileRule, decodeRule, exprsText, renderRule, type AnonSetRequest, type DecodeContext } from '../../lib/rule';
 import { dataWords } from '../../lib/rule/expr-text';
 import { CASES, type RuleCase } from '../fixtures/rules/cases';
-import expected from '../fixtures/rules/netlink.json';
 
-const NETLINK = expected as Record<string, string[]>;
+const NETLINK = JSON.parse(readFileSync(join(__dirname, '../fixtures/rules/netlink.json'), 'utf8')) as Record<string, string[]>;
 
 /** Compiles a case, collecting its anonymous sets as the transaction would. */
 export function compileCase(c: RuleCase): { exprs: Expr[]; sets: AnonSetRequest[] } {
