@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The stateful single host (Arch Linux wiki "Simple stateful firewall"), with the guides'
+ * additions as options: port-scan traps, SSH brute-force limits, trusted-origin services,
+ * noise suppression, IPv6 essentials.
+ */
+import {
+  accept,
+  counter,
+  ctState,
+  drop,
+  icmpType,
+  icmpv6Type,
+  iifname,
+  ip6Hoplimit,
+  ip6Saddr,
+  ip6Daddr,
+  jump,
+  l4proto,
+  limit,
+  log,
+  lookup,
+  nfproto,
+  reject,
+  saddr,
+  setAdd,
+  setUpdate,
+  tcpDport,
+  tcpFlags,
+  udpDport,
+  udpSport,
+} from '../match';
+import { PRIORITY, type TableRef } from '../model/types';
+import type { Field, Statement } from '../rule/statement';
+import { DEFAULT_TABLE, PresetBuilder, windowRate, type Preset, type RateOption } from './preset';
+
+/** A port, a `"lo-hi"` range. */
+export type PortValue = number | string;
+
+/** A service reachable only from trusted sources. */
+export interface TrustedService {
+  readonly protocol: 'tcp' | 'udp';
+  readonly ports: readonly PortValue[];
+  /** Trusted subnets or single hosts (IPv4 and/or IPv6). */
+  readonly sources: readonly string[];
+  /** Prefix of the log line for attempts from elsewhere ("near hits"). @default 'near hit: ' */
+  readonly logPrefix?: string;
+}
+
+export interface BruteForceOptions {
+  /** TCP ports protected. @default [22] */
+  readonly ports?: readonly PortValue[];
+  /** First window: at most `count` new connections per `seconds` per source. @default { count: 3, seconds: 10 } */
+  readonly short?: { readonly count: number; readonly seconds: number };
+  /** Second window. @default { count: 4, seconds: 1800 } */
+  readonly long?: { readonly count: number; readonly seconds: number };
+  /** @default 'brute force: ' */
+  readonly logPrefix?: string;
+}
+
+export interface HostFirewallOptions {
+  /** @default { family: 'inet', name: 'fw' } */
+  readonly table?: TableRef;
+  /** TCP ports open to everyone (in the `tcp_in` chain). @default [] */
+  readonly tcpPorts?: readonly PortValue[];
+  /** UDP ports open to everyone (in the `udp_in` chain). @default [] */
+  readonly udpPorts?: readonly PortValue[];
+  /** Accept ICMP/ICMPv6 echo requests; a RateOption rate-limits them (the excess is dropped). @default true */
+  readonly ping?: boolean | RateOption;
+  /**
+   * Port-scan trap: a source that hits a closed TCP (or UDP) port is answered as if every port
+   * were closed (TCP reset / ICMP port unreachable) until it stops for `timeoutMs`.
+   * @default false
+   */
+  readonly trap?: boolean | { /** @default 60000 */ readonly timeoutMs?: number };
+  /** Brute-force limit on new connections per source; excess logged and dropped. @default false */
+  readonly bruteForce?: boolean | BruteForceOptions;
+  /** Services reachable only from trusted sources. @default [] */
+  readonly trusted?: readonly TrustedService[];
+  /** UDP ports dropped without logging before anything else (NetBIOS noise). @default [] (e.g. ['137-138']) */
+  readonly quietUdpPorts?: readonly PortValue[];
+  /** IPv6 essentials: neighbour discovery, DHCPv6 client, ICMPv6 admin-prohibited as the last reject. @default true */
+  readonly ipv6?: boolean | { /** Accept DHCPv6 replies (udp 547 -> 546 between link-local addresses). @default true */ readonly dhcpv6Client?: boolean };
+  /** Forward chain policy (the host does not route). @default 'drop' */
+  readonly forward?: 'accept' | 'drop';
+}
+
+const byFamily = (addrs: readonly string[]) => ({ v4: addrs.filter((a) => !a.includes(':')), v6: addrs.filter((a) => a.includes(':')) });
+const SADDR: Record<'v4' | 'v6', Field> = { v4: 'ip saddr', v6: 'ip6 saddr' };
+
+/**
+ * A stateful single host: input and forward default deny, loopback and established/related
+ * accepted, invalid dropped; new TCP (bare SYN) goes through `tcp_in`, new UDP through `udp_in`;
+ * what no rule accepts is rejected like a closed port: UDP with ICMP port unreachable, TCP with
+ * a reset, other IPv4 protocols with ICMP protocol unreachable, other IPv6 with ICMPv6
+ * admin-prohibited. Rules carry a counter and a `host: …` comment.
+ * @example hostFirewall({ tcpPorts: [22, 443], ping: { rate: 5, per: 'second' }, trap: true })
+ */
+export function hostFirewall(options: HostFirewallOptions = {}): Preset {
+  const b = new PresetBuilder(options.table ?? DEFAULT_TABLE);
+  const input = b.chain('input', { type: 'filter', hook: 'input', priority: PRIORITY.filter, policy: 'drop' });
+  const tcpIn = b.chain('tcp_in');
+  const udpIn = b.chain('udp_in');
+
+  b.rule(input, 'host: loopback', iifname('lo'), accept());
+  b.rule(input, 'host: established', ctState('established', 'related'), counter(), accept());
+  b.rule(input, 'host: invalid', ctState('invalid'), counter(), drop());
+
+  if (options.quietUdpPorts && options.quietUdpPorts.length > 0) {
+    b.rule(input, 'host: quiet', udpDport([...options.quietUdpPorts]), counter(), drop());
+  }
+
+  const v6 = options.ipv6 ?? true;
+  if (v6) {
+    // Neighbour discovery is untracked by conntrack: accept it explicitly. NS/NA must come with
+    // hop limit 255 (RFC 4861 7.1.1); router adverts only from link-local sources.
+    b.rule(input, 'host: nd', icmpv6Type(['nd-neighbor-solicit', 'nd-neighbor-advert']), ip6Hoplimit(255), counter(), accept());
+    b.rule(input, 'host: nd from link-local', ip6Saddr('fe80::/10'), icmpv6Type(['nd-router-advert', 'nd-redirect']), ip6Hoplimit(255), counter(), accept());
+    if (typeof v6 === 'boolean' || (v6.dhcpv6Client ?? true)) {
+      b.rule(input, 'host: dhcpv6 client', ip6Saddr('fe80::/10'), ip6Daddr('fe80::/10'), udpSport(547), udpDport(546), counter(), accept());
+    }
+  }
+
+  const ping = options.ping ?? true;
+  if (ping) {
+    const lim = typeof ping === 'object' ? [limit({ rate: ping.rate, per: ping.per, burst: ping.burst ?? 5 })] : [];
+    b.rule(input, 'host: ping', icmpType('echo-request'), ...lim, counter(), accept());
+    if (v6) b.rule(input, 'host: ping6', icmpv6Type('echo-request'), ...lim, counter(), accept());
+  }
+
+  const bf = options.bruteForce;
+  if (bf) {
+    const o = typeof bf === 'object' ? bf : {};
+    const ports = [...(o.ports ?? [22])];
+    const stages = [['short', o.short ?? { count: 3, seconds: 10 }], ['long', o.long ?? { count: 4, seconds: 1800 }]] as const;
+    for (const [stage, w] of stages) {
+      const r = windowRate(w.count, w.seconds);
+      for (const fam of ['v4', 'v6'] as const) {
+        const set = b.set({
+          name: `bruteforce_${stage}${fam === 'v4' ? '4' : '6'}`,
+          key: fam === 'v4' ? 'ipv4_addr' : 'ipv6_addr',
+          flags: ['dynamic', 'timeout'],
+          size: 65535,
+        });
+        // The element lives as long as its window: the token bucket state goes with it.
+        const timeoutMs = Math.ceil(w.seconds * 1000);
+        b.rule(
+          input,
+          `host: brute force ${stage} ${fam}`,
+          tcpDport(ports),
+          ctState('new'),
+          setUpdate(set, SADDR[fam], { timeoutMs, stmts: [limit({ rate: r.rate, per: r.per, burst: r.burst, over: true })] }),
+          counter(),
+          log({ prefix: o.logPrefix ?? 'brute force: ', level: 'warn' }),
+          drop(),
+        );
+      }
+    }
+  }
+
+  for (const [i, t] of (options.trusted ?? []).entries()) {
+    const port = t.protocol === 'tcp' ? tcpDport([...t.ports]) : udpDport([...t.ports]);
+    const { v4, v6: s6 } = byFamily(t.sources);
+    if (v4.length > 0) b.rule(input, `host: trusted ${i} v4`, port, saddr(v4), counter(), accept());
+    if (s6.length > 0) b.rule(input, `host: trusted ${i} v6`, port, saddr(s6), counter(), accept());
+    b.rule(input, `host: near hit ${i}`, port, ctState('new'), counter(), log({ prefix: t.logPrefix ?? 'near hit: ', level: 'info' }), drop());
+  }
+
+  b.rule(input, 'host: new tcp', ctState('new'), tcpFlags(['syn'], { mask: ['fin', 'syn', 'rst', 'ack'] }), jump(tcpIn));
+  b.rule(input, 'host: new udp', ctState('new'), l4proto('udp'), jump(udpIn));
+
+  const trap = options.trap ?? false;
+  const trapMs = typeof trap === 'object' ? (trap.timeoutMs ?? 60000) : 60000;
+  const trapSets: Record<string, string> = {};
+  if (trap) {
+    for (const proto of ['tcp', 'udp'] as const) {
+      for (const fam of ['v4', 'v6'] as const) {
+        trapSets[`${proto}${fam}`] = b.set({
+          name: `${proto}_scan${fam === 'v4' ? '4' : '6'}`,
+          key: fam === 'v4' ? 'ipv4_addr' : 'ipv6_addr',
+          flags: ['dynamic', 'timeout'],
+          size: 65535,
+        });
+      }
+    }
+    // Trapped sources are answered as if every port were closed; each try restarts the clock.
+    for (const fam of ['v4', 'v6'] as const) {
+      const tcpSet = trapSets[`tcp${fam}`] as string;
+      const udpSet = trapSets[`udp${fam}`] as string;
+      b.rule(tcpIn, `host: trapped tcp ${fam}`, lookup(SADDR[fam], tcpSet), setUpdate(tcpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), reject({ tcpReset: true }));
+      b.rule(udpIn, `host: trapped udp ${fam}`, lookup(SADDR[fam], udpSet), setUpdate(udpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), ...udpReject(fam));
+    }
+  }
+  if (options.tcpPorts && options.tcpPorts.length > 0) b.rule(tcpIn, 'host: open tcp', tcpDport([...options.tcpPorts]), counter(), accept());
+  if (options.udpPorts && options.udpPorts.length > 0) b.rule(udpIn, 'host: open udp', udpDport([...options.udpPorts]), counter(), accept());
+
+  if (trap) {
+    for (const fam of ['v4', 'v6'] as const) {
+      b.rule(input, `host: trap tcp ${fam}`, l4proto('tcp'), ctState('new'), setAdd(trapSets[`tcp${fam}`] as string, SADDR[fam], { timeoutMs: trapMs }), counter(), reject({ tcpReset: true }));
+      b.rule(input, `host: trap udp ${fam}`, l4proto('udp'), ctState('new'), setAdd(trapSets[`udp${fam}`] as string, SADDR[fam], { timeoutMs: trapMs }), counter(), ...udpReject(fam));
+    }
+  }
+  b.rule(input, 'host: reject udp', l4proto('udp'), counter(), reject());
+  b.rule(input, 'host: reject tcp', l4proto('tcp'), counter(), reject({ tcpReset: true }));
+  b.rule(input, 'host: reject other v4', nfproto('ipv4'), counter(), reject({ icmp: 'prot-unreachable' }));
+  if (v6) b.rule(input, 'host: reject other v6', nfproto('ipv6'), counter(), reject({ icmpv6: 'admin-prohibited' }));
+
+  b.chain('forward', { type: 'filter', hook: 'forward', priority: PRIORITY.filter, policy: options.forward ?? 'drop' });
+  b.rule('forward', 'host: forward established', ctState('established', 'related'), counter(), accept());
+  b.rule('forward', 'host: forward invalid', ctState('invalid'), counter(), drop());
+  return b.build();
+}
+
+function udpReject(fam: 'v4' | 'v6'): Statement[] {
+  return [reject(fam === 'v4' ? { icmp: 'port-unreachable' } : { icmpv6: 'port-unreachable' })];
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * What every preset returns: ordinary model objects (tables, chains, sets, rules) that can be
+ * inspected, extended, rendered as nft text and committed in one transaction. Presets compose by
+ * concatenation: {@link composePresets} merges tables and chains by name and keeps rule order.
+ */
+import type { Chain, Rule, SetSpec, Table, TableRef } from '../model/types';
+import type { ModelObject } from '../transaction';
+import type { RateUnit, Statement } from '../rule/statement';
+
+/** A ruleset fragment: the objects a preset creates, in the order they must be added. */
+export interface Preset {
+  readonly tables: readonly Table[];
+  readonly sets: readonly SetSpec[];
+  readonly chains: readonly Chain[];
+  readonly rules: readonly Rule[];
+}
+
+/** The table presets use when none is given: `table inet fw`. */
+export const DEFAULT_TABLE: TableRef = { family: 'inet', name: 'fw' };
+
+const tableKey = (t: TableRef): string => `${t.family} ${t.name}`;
+const chainKey = (c: { table: TableRef; name: string }): string => `${tableKey(c.table)} ${c.name}`;
+
+/**
+ * Merges presets into one: tables, sets and chains with the same name are kept once (the first
+ * definition wins; two different base-chain definitions of one chain are an error), rules are
+ * concatenated in argument order.
+ * @throws TypeError when two presets define the same chain with different hooks or policies.
+ */
+export function composePresets(...presets: readonly Preset[]): Preset {
+  const tables = new Map<string, Table>();
+  const sets = new Map<string, SetSpec>();
+  const chains = new Map<string, Chain>();
+  const rules: Rule[] = [];
+  for (const p of presets) {
+    for (const t of p.tables) if (!tables.has(tableKey(t))) tables.set(tableKey(t), t);
+    for (const s of p.sets) if (!sets.has(chainKey(s))) sets.set(chainKey(s), s);
+    for (const c of p.chains) {
+      const prev = chains.get(chainKey(c));
+      if (prev && JSON.stringify(prev.base ?? null) !== JSON.stringify(c.base ?? null)) {
+        throw new TypeError(`Expected chain ${chainKey(c)} to be defined once, but two presets define it differently`);
+      }
+      if (!prev) chains.set(chainKey(c), c);
+    }
+    rules.push(...p.rules);
+  }
+  return { tables: [...tables.values()], sets: [...sets.values()], chains: [...chains.values()], rules };
+}
+
+/**
+ * The preset's objects in an order the kernel accepts in one transaction: tables, sets, regular
+ * chains (jump targets), base chains, then rules.
+ * @example nft.commit(nft.transaction().addAll(presetObjects(hostFirewall())))
+ */
+export function presetObjects(p: Preset): ModelObject[] {
+  const regular = p.chains.filter((c) => c.base === undefined);
+  const base = p.chains.filter((c) => c.base !== undefined);
+  return [...p.tables, ...p.sets, ...regular, ...base, ...p.rules];
+}
+
+/** @internal Small builder shared by the presets. */
+export class PresetBuilder {
+  readonly tables: Table[] = [];
+  readonly sets: SetSpec[] = [];
+  readonly chains: Chain[] = [];
+  readonly rules: Rule[] = [];
+  constructor(readonly table: TableRef) {
+    this.tables.push({ family: table.family, name: table.name });
+  }
+  chain(name: string, base?: Chain['base']): string {
+    this.chains.push(base ? { table: this.table, name, base } : { table: this.table, name });
+    return name;
+  }
+  set(spec: Omit<SetSpec, 'table'>): string {
+    this.sets.push({ table: this.table, ...spec });
+    return spec.name;
+  }
+  rule(chain: string, comment: string, ...statements: Statement[]): void {
+    this.rules.push({ table: this.table, chain, statements, comment });
+  }
+  build(): Preset {
+    return { tables: this.tables, sets: this.sets, chains: this.chains, rules: this.rules };
+  }
+}
+
+/**
+ * Expresses "at most `count` per `seconds`" as a token bucket nft can run: a rate with a whole
+ * number per unit and a burst of `count` (iptables' `recent --hitcount` sliding window has no
+ * nft equivalent; the bucket admits `count` at once, then one every seconds/count).
+ */
+export function windowRate(count: number, seconds: number): { rate: number; per: RateUnit; burst: number } {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`Expected a positive integer count but received ${String(count)}`);
+  if (!(seconds > 0)) throw new RangeError(`Expected a positive number of seconds but received ${String(seconds)}`);
+  const units: [RateUnit, number][] = [['second', 1], ['minute', 60], ['hour', 3600], ['day', 86400], ['week', 604800]];
+  for (const [per, s] of units) {
+    const rate = (count * s) / seconds;
+    if (Number.isInteger(rate) && rate >= 1) return { rate, per, burst: count };
+  }
+  const rate = Math.max(1, Math.round((count * 604800) / seconds));
+  return { rate, per: 'week', burst: count };
+}
+
+/** Rate limit option shared by presets: `{ rate: 5, per: 'second', burst: 10 }`. */
+export interface RateOption {
+  readonly rate: number;
+  readonly per: RateUnit;
+  /** @default 5 */
+  readonly burst?: number;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Safe apply for remote administration: try a new ruleset, keep it only if the caller confirms
+ * before a deadline, otherwise go back to the previous one. The deadline is enforced by the
+ * kernel (set element timeouts), not only by a JavaScript timer, and the trial ruleset lives in
+ * a table owned by this process's netlink socket. See docs/safe-apply.md for the guarantees.
+ *
+ * How it works, for a live table T (say `inet fw`) and a candidate ruleset for T:
+ *
+ * 1. One atomic transaction, on a socket opened for this trial:
+ *    - in T (if it exists): a set `__safe_apply_gate` holding one element with timeout =
+ *      deadline, and at the top of every base chain of T the rule "gate element present ->
+ *      accept". While the element lives, T lets everything through to the next table.
+ *    - a new table `T__trial` with the OWNER flag (owned by the trial socket), its own gate set
+ *      with the same element and timeout, every base chain starting with "gate element absent
+ *      -> accept", then the candidate's sets, chains and rules.
+ *    So during the trial the candidate decides; once the element times out, the kernel itself
+ *    makes T decide again and the candidate a no-op — at the deadline, whatever this process is
+ *    doing (running, hung, swapped out, dead).
+ * 2. confirm(): one atomic transaction: delete T, add T with the candidate's content (a plain
+ *    table, no owner), delete T__trial. The gates go with the tables.
+ * 3. rollback() (explicitly, or by the timer at the deadline): one atomic transaction: delete
+ *    T__trial, remove the gate rules and set from T.
+ * 4. Process death before confirming: the kernel deletes T__trial when the socket closes (OWNER
+ *    table); T stays open (gated) until the deadline, then decides again. The leftover gate
+ *    rules in T no longer match anything and the next safeApply() removes them.
+ */
+import type { ElementInput } from './model/elements';
+import type { Chain, Rule, SetSpec, Table, TableRef } from './model/types';
+import { Nftables } from './nftables';
+import type { RawStatement, Statement } from './rule/statement';
+import { isChain, isRule, isSet, isTable, type ModelObject } from './transaction';
+import { LOOKUP_F_INV, REG } from './kernel';
+
+/** Comment marking the gate rules this module inserts into the live table. */
+export const GATE_COMMENT = 'safe-apply gate';
+/** Name of the gate set in both tables. */
+export const GATE_SET = '__safe_apply_gate';
+
+export interface SafeApplyOptions {
+  /** Milliseconds the candidate is on trial; at the deadline it is rolled back. @default 60000 */
+  readonly deadlineMs?: number;
+  /** Suffix of the trial table's name. @default '__trial' */
+  readonly trialSuffix?: string;
+  /** Elements to load into the candidate's sets (in both the trial and the confirmed table). @default [] */
+  readonly elements?: readonly { readonly set: SetSpec; readonly elements: readonly ElementInput[] }[];
+  /** Network namespace to program (path), as in Nftables.open(). @default the caller's */
+  readonly netns?: string;
+  /** Called after an automatic rollback at the deadline (or with the error if it failed). @default undefined */
+  readonly onRollback?: (error?: Error) => void;
+}
+
+export type SafeApplyState = 'trial' | 'confirmed' | 'rolled-back';
+
+const GATE_KEY = new Uint8Array(new Uint32Array([1]).buffer); // mark 1 in host byte order, as the set stores it
+
+/** "The gate element is (not) present": immediate 1 -> reg 1, lookup reg 1 in the gate set. */
+function gateMatch(inverted: boolean): RawStatement {
+  return {
+    kind: 'raw',
+    exprs: [
+      { type: 'immediate', dreg: REG.r1, data: GATE_KEY },
+      { type: 'lookup', sreg: REG.r1, set: GATE_SET, flags: inverted ? LOOKUP_F_INV : 0 },
+    ],
+  };
+}
+const ACCEPT: Statement = { kind: 'verdict', verdict: 'accept' };
+
+const retarget = <T extends { readonly table: TableRef }>(o: T, table: TableRef): T => ({ ...o, table });
+
+/** A ruleset on trial; see the module comment and docs/safe-apply.md. */
+export class SafeApply {
+  #state: SafeApplyState = 'trial';
+  #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> = Promise.resolve();
+  readonly #settled: Promise<SafeApplyState>;
+  #resolve!: (s: SafeApplyState) => void;
+
+  readonly #nft: Nftables;
+  readonly #liveExisted: boolean;
+  readonly #gateHandles: readonly { chain: string; handle: bigint }[];
+  readonly #candidate: readonly ModelObject[];
+  readonly #elements: SafeApplyOptions['elements'];
+  /** The live table being replaced. */
+  readonly table: Table;
+  /** The trial table (owned by this trial's socket). */
+  readonly trialTable: TableRef;
+  /** Wall-clock time (ms since the epoch) after which confirm() refuses and the trial is rolled back. */
+  readonly deadline: number;
+
+  private constructor(i: {
+    nft: Nftables;
+    table: Table;
+    trialTable: TableRef;
+    deadline: number;
+    liveExisted: boolean;
+    gateHandles: readonly { chain: string; handle: bigint }[];
+    candidate: readonly ModelObject[];
+    elements: SafeApplyOptions['elements'];
+    onRollback: SafeApplyOptions['onRollback'];
+  }) {
+    this.#nft = i.nft;
+    this.table = i.table;
+    this.trialTable = i.trialTable;
+    this.deadline = i.deadline;
+    this.#liveExisted = i.liveExisted;
+    this.#gateHandles = i.gateHandles;
+    this.#candidate = i.candidate;
+    this.#elements = i.elements;
+    const { onRollback, deadline } = i;
+    this.#settled = new Promise((r) => (this.#resolve = r));
+    this.#timer = setTimeout(() => {
+      this.rollback().then(
+        () => onRollback?.(),
+        (e: unknown) => onRollback?.(e instanceof Error ? e : new Error(String(e))),
+      );
+    }, Math.max(0, deadline - Date.now()));
+  }
+
+  /** trial, confirmed or rolled-back. */
+  get state(): SafeApplyState {
+    return this.#state;
+  }
+
+  /** Resolves with the final state once confirmed or rolled back. */
+  get settled(): Promise<SafeApplyState> {
+    return this.#settled;
+  }
+
+  /**
+   * Starts a trial of `objects` (tables, sets, chains, rules of ONE table) as the replacement of
+   * that table. Resolves once the candidate is active.
+   * @throws TypeError if the objects span several tables; NftError if the kernel refuses (nothing applied).
+   */
+  static async start(objects: readonly ModelObject[], options: SafeApplyOptions = {}): Promise<SafeApply> {
+    const deadlineMs = options.deadlineMs ?? 60000;
+    if (!Number.isInteger(deadlineMs) || deadlineMs < 1) throw new RangeError(`Expected deadlineMs to be a positive integer but received ${String(deadlineMs)}`);
+    const refs = objects.map((o) => (isTable(o) ? (o as Table) : (o as { table: TableRef }).table));
+    const first = refs[0];
+    if (!first) throw new TypeError('Expected at least one model object to apply but received none');
+    if (refs.some((r) => r.family !== first.family || r.name !== first.name)) {
+      throw new TypeError(`Expected every object to belong to table ${first.family} ${first.name}; safeApply replaces one table`);
+    }
+    const table: Table = (objects.find(isTable) as Table | undefined) ?? { family: first.family, name: first.name };
+    if (table.owner) throw new TypeError('Expected a table without owner: the confirmed table must outlive this process');
+    const trialTable: TableRef = { family: table.family, name: `${table.name}${options.trialSuffix ?? '__trial'}` };
+
+    const nft = await Nftables.open(options.netns !== undefined ? { netns: options.netns } : {});
+    try {
+      const live = (await nft.listTables({ family: table.family })).find((t) => t.name === table.name);
+      const trialExists = (await nft.listTables({ family: table.family })).find((t) => t.name === trialTable.name);
+      const tx = nft.transaction();
+      if (trialExists) {
+        if (trialExists.owner) throw new Error(`Another safe apply of ${table.family} ${table.name} is in progress (trial table owned by netlink port ${String(trialExists.ownerPortId)})`);
+        tx.delete(trialExists);
+      }
+      const gateIdx: { chain: string; index: number }[] = [];
+      const gate = (t: TableRef): SetSpec => ({ table: t, name: GATE_SET, key: 'mark', flags: ['timeout'], size: 1 });
+      if (live) {
+        // Leftovers of a trial whose process died: its gate rules and set.
+        const rules = await nft.listRules({ family: table.family, table: table.name });
+        for (const r of rules) if (r.comment === GATE_COMMENT) tx.deleteRule(r);
+        const sets = await nft.listSets({ family: table.family, table: table.name });
+        if (sets.some((s) => s.name === GATE_SET)) tx.delete(gate(table));
+        tx.addSet(gate(table)).addElements(gate(table), [{ key: 1, timeoutMs: deadlineMs }]);
+        const chains = (await nft.listChains({ family: table.family, table: table.name })).filter((c) => c.base !== undefined);
+        for (const c of chains) {
+          gateIdx.push({ chain: c.name, index: tx.size });
+          tx.insertRule({ table, chain: c.name, statements: [gateMatch(false), ACCEPT], comment: GATE_COMMENT }, { handle: true });
+        }
+      }
+      const trial: Table = { family: trialTable.family, name: trialTable.name, owner: true };
+      tx.addTable(trial).addSet(gate(trialTable)).addElements(gate(trialTable), [{ key: 1, timeoutMs: deadlineMs }]);
+      const rest = objects.filter((o) => !isTable(o) && !isRule(o)) as (SetSpec | Chain)[];
+      const sets = rest.filter((o) => isSet(o));
+      const chains = rest.filter((o) => !isSet(o) && isChain(o)) as Chain[];
+      for (const s of sets) tx.add(retarget(s as SetSpec, trialTable));
+      for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(retarget(c, trialTable));
+      for (const c of chains.filter((c) => c.base)) tx.addRule({ table: trialTable, chain: c.name, statements: [gateMatch(true), ACCEPT], comment: GATE_COMMENT });
+      for (const e of options.elements ?? []) tx.addElements(retarget(e.set, trialTable), e.elements);
+      for (const r of objects.filter(isRule) as Rule[]) tx.addRule(retarget(r, trialTable));
+      const started = Date.now();
+      const result = await nft.commit(tx);
+      const handles = gateIdx.map((g) => ({ chain: g.chain, handle: result.handles.get(g.index) ?? -1n }));
+      return new SafeApply({ nft, table, trialTable, deadline: started + deadlineMs, liveExisted: live !== undefined, gateHandles: handles, candidate: objects, elements: options.elements, onRollback: options.onRollback });
+    } catch (err) {
+      await nft.close();
+      throw err;
+    }
+  }
+
+  #exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = this.#busy.then(fn);
+    this.#busy = run.catch(() => undefined);
+    return run;
+  }
+
+  #finish(state: SafeApplyState): Promise<void> {
+    this.#state = state;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#resolve(state);
+    return this.#nft.close();
+  }
+
+  /**
+   * Makes the candidate the live table (a plain table that outlives this process), atomically.
+   * @throws Error if the deadline has passed (the trial is then rolled back) or the trial is over.
+   */
+  confirm(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#state !== 'trial') throw new Error(`Cannot confirm: the trial is already ${this.#state}`);
+      if (Date.now() >= this.deadline) {
+        await this.#rollbackNow();
+        throw new Error(`Cannot confirm: the deadline passed ${Date.now() - this.deadline} ms ago; the previous ruleset is back`);
+      }
+      const tx = this.#nft.transaction();
+      if (this.#liveExisted) tx.delete(this.table);
+      const objs = this.#candidate;
+      tx.addTable({ ...this.table });
+      for (const o of objs.filter(isSet)) tx.add(o);
+      const chains = objs.filter((o) => !isTable(o) && !isRule(o) && !isSet(o) && isChain(o)) as Chain[];
+      for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(c);
+      for (const e of this.#elements ?? []) tx.addElements(e.set, e.elements);
+      for (const r of objs.filter(isRule)) tx.add(r);
+      tx.delete({ family: this.trialTable.family, name: this.trialTable.name });
+      await this.#nft.commit(tx);
+      await this.#finish('confirmed');
+    });
+  }
+
+  /** Goes back to the previous ruleset now, atomically (also done automatically at the deadline). */
+  rollback(): Promise<void> {
+    return this.#exclusive(() => (this.#state === 'trial' ? this.#rollbackNow() : Promise.resolve()));
+  }
+
+  async #rollbackNow(): Promise<void> {
+    const tx = this.#nft.transaction();
+    tx.delete({ family: this.trialTable.family, name: this.trialTable.name });
+    if (this.#liveExisted) {
+      for (const g of this.#gateHandles) if (g.handle >= 0n) tx.deleteRule({ table: this.table, chain: g.chain, handle: g.handle });
+      tx.delete({ table: this.table, name: GATE_SET, key: 'mark' } as SetSpec);
+    }
+    try {
+      await this.#nft.commit(tx);
+    } finally {
+      // Even if the transaction failed (the live table was changed meanwhile), closing the
+      // socket deletes the owned trial table, and the live table's gate expires by itself.
+      await this.#finish('rolled-back');
+    }
+  }
+}
+
+/**
+ * Applies `objects` (one table's tables, sets, chains and rules) on trial: the previous content
+ * of that table comes back automatically at the deadline unless confirm() is called first.
+ * @example
+ * const trial = await safeApply(presetObjects(hostFirewall({ tcpPorts: [22] })), { deadlineMs: 30000 });
+ * // ...check that you can still log in, then:
+ * await trial.confirm();
+ */
+export function safeApply(objects: readonly ModelObject[], options: SafeApplyOptions = {}): Promise<SafeApply> {
+  return SafeApply.start(objects, options);
+}

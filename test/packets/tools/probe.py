@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Test prober: runs a JSON list of probes and prints a JSON list of results. "connect" uses the
+# kernel's TCP stack; "tcp", "udp", "icmp" and "ip" craft packets with scapy and classify the
+# first reply (TCP flags, ICMP/ICMPv6 type and code, UDP payload, or none).
+import errno, json, socket, sys
+
+def connect(p):
+    fam = socket.AF_INET6 if ":" in p["dst"] else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(p.get("timeout", 2.0))
+    try:
+        if "src" in p:
+            s.bind((p["src"], 0))
+        s.connect((p["dst"], p["port"]))
+        line = s.makefile().readline().strip()
+        return {"result": "open", "line": line}
+    except socket.timeout:
+        return {"result": "timeout"}
+    except OSError as e:
+        return {"result": {errno.ECONNREFUSED: "refused", errno.EHOSTUNREACH: "unreachable", errno.ENETUNREACH: "unreachable", errno.EPERM: "eperm", errno.EACCES: "eacces", errno.ECONNRESET: "reset"}.get(e.errno, "errno %d" % e.errno)}
+    finally:
+        s.close()
+
+def crafted(p):
+    from scapy.all import IP, IPv6, TCP, UDP, ICMP, ICMPv6EchoRequest, Raw, sr, conf
+    conf.verb = 0
+    v6 = ":" in p["dst"]
+    ip = IPv6(dst=p["dst"]) if v6 else IP(dst=p["dst"])
+    if "src" in p: ip.src = p["src"]
+    if "ttl" in p:
+        if v6: ip.hlim = p["ttl"]
+        else: ip.ttl = p["ttl"]
+    k = p["kind"]
+    if k == "tcp":
+        opts = [("MSS", p["mss"])] if "mss" in p else []
+        l4 = TCP(sport=p.get("sport", 40000), dport=p["dport"], flags=p.get("flags", "S"), seq=1000, options=opts)
+    elif k == "udp":
+        l4 = UDP(sport=p.get("sport", 40001), dport=p["dport"]) / Raw(b"probe")
+    elif k == "icmp":
+        l4 = ICMPv6EchoRequest() if v6 else ICMP()
+    else:
+        if v6: ip.nh = p["proto"]
+        else: ip.proto = p["proto"]
+        l4 = Raw(b"\x00" * 8)
+    pkts = [ip / l4 for _ in range(p.get("count", 1))]
+    if k == "icmp":
+        for i, x in enumerate(pkts):
+            x[1].seq = i + 1
+    ans, _ = sr(pkts, timeout=p.get("timeout", 1.5), iface=p.get("iface"), multi=False) if p.get("iface") else sr(pkts, timeout=p.get("timeout", 1.5))
+    replies = []
+    for _, r in ans:
+        layer = r[1]
+        name = layer.__class__.__name__
+        if name == "TCP":
+            replies.append({"reply": "tcp", "flags": str(layer.flags)})
+        elif name == "UDP":
+            replies.append({"reply": "udp", "data": bytes(layer.payload).decode(errors="replace").strip()})
+        elif name == "ICMP":
+            replies.append({"reply": "icmp", "type": int(layer.type), "code": int(layer.code)})
+        elif name.startswith("ICMPv6"):
+            replies.append({"reply": "icmpv6", "type": int(layer.type), "code": int(getattr(layer, "code", 0))})
+        else:
+            replies.append({"reply": name})
+    first = replies[0] if replies else {"reply": "none"}
+    return dict(first, count=len(replies))
+
+out = []
+for p in json.loads(sys.argv[1]):
+    out.append(connect(p) if p["kind"] == "connect" else crafted(p))
+print(json.dumps(out))
