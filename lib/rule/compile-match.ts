@@ -74,6 +74,15 @@ function itemInterval(codec: Codec, item: Scalar | Range, where: string): [Uint8
   return [k, k];
 }
 
+/**
+ * nft's set userdata: TLV NFTNL_UDATA_SET_KEYBYTEORDER (0), 4 bytes, nft's byteorder enum
+ * (1 = host: strings, marks, fib types; 2 = big endian: addresses, ports, protocols).
+ */
+export function keyByteorderUdata(codec: Codec): Uint8Array {
+  const host = codec.host || codec.id === CODECS.ifname.id;
+  return concatBytes([Uint8Array.of(0, 4), u32Host(host ? 1 : 2)]);
+}
+
 /** Builds the anonymous set for `{ … }` values and returns the lookup it needs. */
 function anonSetLookup(low: Lowering, codec: Codec, items: readonly (Scalar | Range)[], negate: boolean, where: string): Expr {
   const interval = items.some((i) => isRange(i) || (codec.bits !== undefined && typeof i === 'string' && i.includes('/')));
@@ -117,6 +126,7 @@ function anonSetLookup(low: Lowering, codec: Codec, items: readonly (Scalar | Ra
     flags: SET_F.anonymous | SET_F.constant | (interval ? SET_F.interval : 0),
     keyType: codec.id,
     keyLen: codec.len,
+    userdata: keyByteorderUdata(codec),
     elements: { count: keys.length, keys: concatBytes(keys), ...(flags ? { flags: Uint32Array.from(flags) } : {}) },
   });
   return X.lookup(name, id, negate ? LOOKUP_F_INV : undefined);

@@ -17,6 +17,11 @@ export interface AnonSetRequest {
   readonly dataType?: number;
   readonly dataLen?: number;
   readonly concat?: readonly number[];
+  /**
+   * NFTA_SET_USERDATA as nft writes it (NFTNL_UDATA_SET_KEYBYTEORDER): nft needs it to print
+   * host-order keys such as interface names; pass it to SetDesc.userdata.
+   */
+  readonly userdata?: Uint8Array;
   /** nft sizes anonymous sets to their element count (NFTA_SET_DESC_SIZE = elements.count). */
   readonly elements: {
     readonly count: number;
