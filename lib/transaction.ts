@@ -166,6 +166,7 @@ export class Transaction {
             ...(req.dataType !== undefined ? { dataType: req.dataType } : {}),
             ...(req.dataLen !== undefined ? { dataLen: req.dataLen } : {}),
             ...(req.concat !== undefined ? { concat: req.concat } : {}),
+            ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
             size: req.elements.count,
           },
           {

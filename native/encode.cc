@@ -35,19 +35,15 @@ constexpr size_t kElemRoom = 8 * 1024;
 
 class Writer {
  public:
-  explicit Writer(Bytes* buf) : buf_(buf) {}
+  explicit Writer(RawBuf* buf) : buf_(buf) {}
   // Makes sure `room` bytes are available after the current end and returns a pointer there.
-  char* Reserve(size_t room) {
-    if (buf_->size() < len_ + room) buf_->resize(std::max(buf_->size() * 2, len_ + room));
-    return reinterpret_cast<char*>(buf_->data()) + len_;
-  }
-  void Commit(const struct nlmsghdr* nlh) { len_ += NLMSG_ALIGN(nlh->nlmsg_len); }
-  size_t len() const { return len_; }
-  void Finish() { buf_->resize(len_); }
+  char* Reserve(size_t room) { return reinterpret_cast<char*>(buf_->Reserve(room)); }
+  void Commit(const struct nlmsghdr* nlh) { buf_->len += NLMSG_ALIGN(nlh->nlmsg_len); }
+  size_t len() const { return buf_->len; }
+  void Finish() {}
 
  private:
-  Bytes* buf_;
-  size_t len_ = 0;
+  RawBuf* buf_;
 };
 
 struct ExprDeleter {
@@ -433,7 +429,7 @@ nftnl_expr* BuildExpr(const ExprSpec& spec, std::string* error) {
 }
 
 bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, std::string* error) {
-  out->buf.clear();
+  out->buf.len = 0;
   out->op_of.clear();
   out->messages = 0;
   out->first_seq = first_seq;

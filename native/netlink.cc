@@ -79,9 +79,11 @@ int EffectiveSndbuf(int fd) {
 
 // Grows SO_SNDBUF so that the whole batch fits one sendmsg() (the kernel doubles the value and
 // accepts up to effective size - 32 bytes). Returns the largest batch the socket takes.
-uint64_t EnsureSndbuf(int fd, size_t bytes) {
+uint64_t EnsureSndbuf(NlSocket* s, size_t bytes) {
+  const int fd = s->fd;
   const size_t need = bytes + 32;
-  int have = EffectiveSndbuf(fd);
+  if (s->sndbuf == 0) s->sndbuf = EffectiveSndbuf(fd);
+  int have = s->sndbuf;
   if (static_cast<size_t>(have) >= need) return static_cast<uint64_t>(have) - 32;
   const size_t want = std::min<size_t>((need + 1) / 2 + 4096, 0x3fffffff);
   int v = static_cast<int>(want);
@@ -90,14 +92,18 @@ uint64_t EnsureSndbuf(int fd, size_t bytes) {
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
   }
   have = EffectiveSndbuf(fd);
+  s->sndbuf = have;
   return have > 32 ? static_cast<uint64_t>(have) - 32 : 0;
 }
 
-void EnsureRcvbuf(int fd, size_t bytes) {
-  int have = 0;
-  socklen_t len = sizeof(have);
-  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &len) < 0) return;
-  if (static_cast<size_t>(have) >= bytes) return;
+void EnsureRcvbuf(NlSocket* s, size_t bytes) {
+  const int fd = s->fd;
+  if (s->rcvbuf == 0) {
+    socklen_t len = sizeof(s->rcvbuf);
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &s->rcvbuf, &len) < 0) return;
+  }
+  if (static_cast<size_t>(s->rcvbuf) >= bytes) return;
+  s->rcvbuf = 0;  // re-read after the change
   int v = static_cast<int>(std::min<size_t>(bytes / 2 + 1, 0x3fffffff));
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -211,7 +217,7 @@ void CloseSocket(NlSocket* s) {
 void SendBatch(NlSocket* s, const EncodedBatch& b, const BatchSpec& spec, CommitResult* r) {
   r->batch_bytes = b.buf.size();
   r->messages = b.messages;
-  const uint64_t max = EnsureSndbuf(s->fd, b.buf.size());
+  const uint64_t max = EnsureSndbuf(s, b.buf.size());
   if (max < b.buf.size()) {
     r->transport_errno = EMSGSIZE;
     r->max_batch_bytes = max;
@@ -220,11 +226,11 @@ void SendBatch(NlSocket* s, const EncodedBatch& b, const BatchSpec& spec, Commit
   size_t echoes = 0;
   for (const OpSpec& op : spec.ops) echoes += op.echo ? 1 : 0;
   // Every echoed rule comes back whole; errors are capped. ~1 KiB of rcvbuf per reply skb.
-  EnsureRcvbuf(s->fd, 256 * 1024 + echoes * 2048);
+  EnsureRcvbuf(s, 256 * 1024 + echoes * 2048);
 
   ssize_t sent;
   do {
-    sent = sendto(s->fd, b.buf.data(), b.buf.size(), 0, nullptr, 0);
+    sent = sendto(s->fd, b.buf.data.get(), b.buf.len, 0, nullptr, 0);
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) {
     r->transport_errno = errno;
@@ -232,8 +238,11 @@ void SendBatch(NlSocket* s, const EncodedBatch& b, const BatchSpec& spec, Commit
     return;
   }
   // The batch was processed inside sendmsg(): every reply is already queued. Drain them.
-  std::vector<char> buf(kRecvBuf);
-  for (;;) {
+  if (s->rx.size() < kRecvBuf) s->rx.resize(kRecvBuf);
+  std::vector<char>& buf = s->rx;
+  // The END ack is the kernel's last reply to a committed batch (errors and echoes come first,
+  // in batch order): once it is seen there is nothing left to read.
+  while (!r->end_acked) {
     ssize_t n = recv(s->fd, buf.data(), buf.size(), MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -345,7 +354,8 @@ void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
     return;
   }
   Decoder decoder(spec, r);
-  std::vector<char> buf(kRecvBuf);
+  if (s->rx.size() < kRecvBuf) s->rx.resize(kRecvBuf);
+  std::vector<char>& buf = s->rx;
   for (;;) {
     struct pollfd p = {s->fd, POLLIN, 0};
     int ready = poll(&p, 1, kDumpTimeoutMs);

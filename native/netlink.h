@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "spec.h"
 
@@ -18,6 +19,11 @@ struct NlSocket {
   int fd = -1;
   uint32_t portid = 0;
   uint32_t seq = 0;
+  // Last known effective buffer sizes: saves two getsockopt() per commit.
+  int sndbuf = 0;
+  int rcvbuf = 0;
+  std::vector<char> rx;  // receive buffer, reused
+  EncodedBatch batch;    // encode buffer, reused (one operation at a time per socket)
 };
 
 // Opens a NETLINK_NETFILTER socket, inside the network namespace at netns_path when it is not

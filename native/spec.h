@@ -5,6 +5,9 @@
 #define NATIVE_SPEC_H_
 
 #include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -72,8 +75,27 @@ struct BatchSpec {
 };
 
 // Bytes ready for one sendmsg(), and which operation each message sequence number belongs to.
+// A growable byte buffer that does not zero what it allocates (a std::vector would zero-fill
+// the room reserved for every message: measurable on microsecond-sized commits).
+struct RawBuf {
+  std::unique_ptr<uint8_t[]> data;
+  size_t cap = 0;
+  size_t len = 0;
+  uint8_t* Reserve(size_t room) {
+    if (cap < len + room) {
+      size_t n = std::max(cap * 2, len + room);
+      std::unique_ptr<uint8_t[]> grown(new uint8_t[n]);
+      if (len > 0) memcpy(grown.get(), data.get(), len);
+      data = std::move(grown);
+      cap = n;
+    }
+    return data.get() + len;
+  }
+  size_t size() const { return len; }
+};
+
 struct EncodedBatch {
-  Bytes buf;
+  RawBuf buf;
   uint32_t first_seq = 0;      // BATCH_BEGIN
   uint32_t end_seq = 0;        // BATCH_END
   std::vector<int32_t> op_of;  // op_of[seq - first_seq]; -1 for BEGIN/END

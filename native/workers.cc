@@ -14,7 +14,7 @@ namespace {
 
 // Encodes and sends one batch on the socket; the only code path for sync and async commits.
 void RunCommit(Socket* s, const BatchSpec& spec, CommitResult* result) {
-  EncodedBatch batch;
+  EncodedBatch& batch = s->nl.batch;
   std::string error;
   if (!EncodeBatch(spec, s->nl.seq + 1, &batch, &error)) {
     result->error = error;
@@ -23,6 +23,8 @@ void RunCommit(Socket* s, const BatchSpec& spec, CommitResult* result) {
   }
   s->nl.seq = batch.end_seq;
   SendBatch(&s->nl, batch, spec, result);
+  // Give back the memory of a big batch; keep a small buffer for the next commit.
+  if (batch.buf.cap > (4u << 20)) batch.buf = RawBuf();
 }
 
 // Takes the socket for one operation; throws (returns nullptr) if closed or busy.
@@ -174,8 +176,8 @@ Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, error).ThrowAsJavaScriptException();
     return env.Null();
   }
-  Napi::Uint8Array out = Napi::Uint8Array::New(env, batch.buf.size());
-  if (!batch.buf.empty()) memcpy(out.Data(), batch.buf.data(), batch.buf.size());
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, batch.buf.len);
+  if (batch.buf.len > 0) memcpy(out.Data(), batch.buf.data.get(), batch.buf.len);
   return out;
 }
 

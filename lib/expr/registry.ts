@@ -4,7 +4,8 @@
  * decode, with each attribute's wire kind. It is the single source of truth for the TypeScript
  * types below and must match native/expr-table.cc attribute for attribute (a unit test
  * compares the two, so they cannot drift). Attribute names are libnftnl's NFTNL_EXPR_<TYPE>_<ATTR>
- * in camelCase.
+ * in camelCase; an attribute libnftnl calls TYPE is named <expr>Type, so that it never collides
+ * with the expression's own `type` field.
  */
 
 export type AttrKind = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'str' | 'bytes' | 'exprs';
@@ -18,15 +19,15 @@ export const EXPR_ATTRS = {
   immediate: { dreg: 'u32', data: 'bytes', verdict: 'i32', chain: 'str', chainId: 'u32' },
   counter: { packets: 'u64', bytes: 'u64' },
   ct: { dreg: 'u32', key: 'u32', dir: 'u8', sreg: 'u32' },
-  limit: { rate: 'u64', unit: 'u64', burst: 'u32', type: 'u32', flags: 'u32' },
+  limit: { rate: 'u64', unit: 'u64', burst: 'u32', limitType: 'u32', flags: 'u32' },
   log: { prefix: 'str', group: 'u16', snaplen: 'u32', qthreshold: 'u16', level: 'u32', flags: 'u32' },
-  reject: { type: 'u32', code: 'u8' },
-  nat: { type: 'u32', family: 'u32', regAddrMin: 'u32', regAddrMax: 'u32', regProtoMin: 'u32', regProtoMax: 'u32', flags: 'u32' },
+  reject: { rejectType: 'u32', code: 'u8' },
+  nat: { natType: 'u32', family: 'u32', regAddrMin: 'u32', regAddrMax: 'u32', regProtoMin: 'u32', regProtoMax: 'u32', flags: 'u32' },
   masq: { flags: 'u32', regProtoMin: 'u32', regProtoMax: 'u32' },
   redir: { regProtoMin: 'u32', regProtoMax: 'u32', flags: 'u32' },
   lookup: { sreg: 'u32', dreg: 'u32', set: 'str', setId: 'u32', flags: 'u32' },
   dynset: { sregKey: 'u32', sregData: 'u32', op: 'u32', timeout: 'u64', set: 'str', setId: 'u32', flags: 'u32', exprs: 'exprs' },
-  exthdr: { dreg: 'u32', type: 'u8', offset: 'u32', len: 'u32', flags: 'u32', op: 'u32', sreg: 'u32' },
+  exthdr: { dreg: 'u32', exthdrType: 'u8', offset: 'u32', len: 'u32', flags: 'u32', op: 'u32', sreg: 'u32' },
   fib: { dreg: 'u32', result: 'u32', flags: 'u32' },
   objref: { immType: 'u32', immName: 'str', setSreg: 'u32', setName: 'str', setId: 'u32' },
   quota: { bytes: 'u64', flags: 'u32', consumed: 'u64' },

@@ -44,7 +44,8 @@ interface Result {
 
 function natFlagNames(flags: number): NatFlag[] | undefined {
   const out = (Object.keys(NAT_FLAGS) as NatFlag[]).filter((f) => flags & NAT_FLAGS[f]);
-  const known = out.reduce<number>((a, f) => a | NAT_FLAGS[f], NAT_RANGE.protoSpecified);
+  // The kernel adds NF_NAT_RANGE_MAP_IPS (and PROTO_SPECIFIED) itself when an address (port) is given.
+  const known = out.reduce<number>((a, f) => a | NAT_FLAGS[f], NAT_RANGE.protoSpecified | NAT_RANGE.mapIps);
   return (flags & ~known) === 0 ? out : undefined;
 }
 

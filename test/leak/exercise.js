@@ -4,7 +4,9 @@
 'use strict';
 const b = require('node-gyp-build')(require('node:path').join(__dirname, '..', '..'));
 const fs = require('node:fs');
-if (fs.readlinkSync('/proc/self/ns/net') === fs.readlinkSync('/proc/1/ns/net')) throw new Error('not in a private netns');
+let host;
+try { host = fs.readlinkSync('/proc/1/ns/net'); } catch { host = undefined; } // EACCES under valgrind
+if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSync('/proc/self/ns/net') === host) throw new Error('not in a private netns');
 
 (async () => {
   for (let round = 0; round < 3; round++) {
