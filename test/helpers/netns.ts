@@ -15,9 +15,10 @@ export function inPrivateNetns(): boolean {
   try {
     host = netnsId(1);
   } catch {
-    // Without access to PID 1's namespace link we cannot prove anything: only trust the marker
-    // that scripts/test.sh sets after unshare.
-    return process.env.NFTJS_PRIVATE_NETNS === '1';
+    // Node may not read PID 1's namespace link (EACCES). Then require both the marker that
+    // scripts/test.sh sets after unshare and a namespace other than the kernel's initial one
+    // (init_net always has inode 0xEFFFFFF9, PROC_NET_INIT_INO).
+    return process.env.NFTJS_PRIVATE_NETNS === '1' && netnsId() !== `net:[${0xeffffff9}]`;
   }
   return netnsId() !== host;
 }
