@@ -126,6 +126,11 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
     const lim = typeof ping === 'object' ? [limit({ rate: ping.rate, per: ping.per, burst: ping.burst ?? 5 })] : [];
     b.rule(input, 'host: ping', icmpType('echo-request'), ...lim, counter(), accept());
     if (v6) b.rule(input, 'host: ping6', icmpv6Type('echo-request'), ...lim, counter(), accept());
+    if (lim.length > 0) {
+      // Over the limit: dropped silently (not answered as an unknown protocol).
+      b.rule(input, 'host: ping excess', icmpType('echo-request'), counter(), drop());
+      if (v6) b.rule(input, 'host: ping6 excess', icmpv6Type('echo-request'), counter(), drop());
+    }
   }
 
   const bf = options.bruteForce;

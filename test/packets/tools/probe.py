@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Test prober: runs a JSON list of probes and prints a JSON list of results. "connect" uses the
-# kernel's TCP stack; "tcp", "udp", "icmp" and "ip" craft packets with scapy and classify the
+# kernel's TCP stack and "udpsock" a kernel UDP socket (reply line, "refused" on ICMP port
+# unreachable, or "timeout"); "tcp", "udp", "icmp" and "ip" craft packets with scapy and classify the
 # first reply (TCP flags, ICMP/ICMPv6 type and code, UDP payload, or none).
 import errno, json, socket, sys
 
@@ -21,6 +22,39 @@ def connect(p):
         return {"result": {errno.ECONNREFUSED: "refused", errno.EHOSTUNREACH: "unreachable", errno.ENETUNREACH: "unreachable", errno.EPERM: "eperm", errno.EACCES: "eacces", errno.ECONNRESET: "reset"}.get(e.errno, "errno %d" % e.errno)}
     finally:
         s.close()
+
+def udpsock(p):
+    v6 = ":" in p["dst"]
+    s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(p.get("timeout", 1.5))
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((p.get("src", "::" if v6 else "0.0.0.0"), p.get("sport", 0)))
+        dst = (p["dst"], p["dport"], 0, socket.if_nametoindex(p["iface"])) if v6 and "iface" in p else (p["dst"], p["dport"])
+        s.connect(dst)
+        s.send(b"probe")
+        return {"result": "reply", "line": s.recv(2048).decode().strip()}
+    except socket.timeout:
+        return {"result": "timeout"}
+    except OSError as e:
+        return {"result": "refused" if e.errno == errno.ECONNREFUSED else "errno %d" % e.errno}
+    finally:
+        s.close()
+
+def raw_ip(p, pkt, v6):
+    # scapy does not pair ICMP errors with raw payloads reliably: capture the first ICMP
+    # error coming back from the destination instead.
+    from scapy.all import ICMP, IP, IPv6, conf, send, sniff
+    iface = (conf.route6.route(p["dst"]) if v6 else conf.route.route(p["dst"]))[0]
+    def is_error(x):
+        if v6:
+            return IPv6 in x and x[IPv6].src == p["dst"] and x[IPv6].nh == 58 and x[IPv6].payload.type < 128
+        return IP in x and x[IP].src == p["dst"] and ICMP in x and x[ICMP].type in (3, 11, 12)
+    got = sniff(iface=iface, lfilter=is_error, count=1, timeout=p.get("timeout", 1.5), started_callback=lambda: send(pkt, verbose=0))
+    if not got:
+        return {"reply": "none", "count": 0}
+    l = got[0][IPv6].payload if v6 else got[0][ICMP]
+    return {"reply": "icmpv6" if v6 else "icmp", "type": int(l.type), "code": int(l.code), "count": 1}
 
 def crafted(p):
     from scapy.all import IP, IPv6, TCP, UDP, ICMP, ICMPv6EchoRequest, Raw, sr, conf
@@ -43,10 +77,13 @@ def crafted(p):
         if v6: ip.nh = p["proto"]
         else: ip.proto = p["proto"]
         l4 = Raw(b"\x00" * 8)
+    if k == "ip":
+        return raw_ip(p, ip / l4, v6)
     pkts = [ip / l4 for _ in range(p.get("count", 1))]
     if k == "icmp":
         for i, x in enumerate(pkts):
             x[1].seq = i + 1
+            x[1].id = 4000 + i  # one conntrack entry per echo: each request is "new"
     ans, _ = sr(pkts, timeout=p.get("timeout", 1.5), iface=p.get("iface"), multi=False) if p.get("iface") else sr(pkts, timeout=p.get("timeout", 1.5))
     replies = []
     for _, r in ans:
@@ -67,5 +104,5 @@ def crafted(p):
 
 out = []
 for p in json.loads(sys.argv[1]):
-    out.append(connect(p) if p["kind"] == "connect" else crafted(p))
+    out.append(connect(p) if p["kind"] == "connect" else udpsock(p) if p["kind"] == "udpsock" else crafted(p))
 print(json.dumps(out))
