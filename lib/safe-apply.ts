@@ -209,7 +209,10 @@ export class SafeApply {
    */
   confirm(): Promise<void> {
     return this.#exclusive(async () => {
-      if (this.#state !== 'trial') throw new Error(`Cannot confirm: the trial is already ${this.#state}`);
+      if (this.#state !== 'trial') {
+        const late = this.#state === 'rolled-back' && Date.now() >= this.deadline ? ' (the deadline passed)' : '';
+        throw new Error(`Cannot confirm: the trial is already ${this.#state}${late}`);
+      }
       if (Date.now() >= this.deadline) {
         await this.#rollbackNow();
         throw new Error(`Cannot confirm: the deadline passed ${Date.now() - this.deadline} ms ago; the previous ruleset is back`);
