@@ -102,7 +102,7 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
   const tcpIn = b.chain('tcp_in');
   const udpIn = b.chain('udp_in');
 
-  b.rule(input, 'host: loopback', iifname('lo'), accept());
+  b.rule(input, 'host: loopback', iifname('lo'), counter(), accept());
   b.rule(input, 'host: established', ctState('established', 'related'), counter(), accept());
   b.rule(input, 'host: invalid', ctState('invalid'), counter(), drop());
 

@@ -39,7 +39,7 @@ const split = (a: readonly string[]) => [a.filter((x) => !x.includes(':')), a.fi
 export function outboundPolicy(options: OutboundOptions = {}): Preset {
   const b = new PresetBuilder(options.table ?? DEFAULT_TABLE);
   const out = b.chain('output', { type: 'filter', hook: 'output', priority: PRIORITY.filter, policy: 'drop' });
-  b.rule(out, 'outbound: loopback', oifname('lo'), accept());
+  b.rule(out, 'outbound: loopback', oifname('lo'), counter(), accept());
   b.rule(out, 'outbound: established', ctState('established', 'related'), counter(), accept());
   b.rule(out, 'outbound: invalid', ctState('invalid'), counter(), drop());
   if (options.icmp ?? true) b.rule(out, 'outbound: icmp', l4proto(['icmp', 'ipv6-icmp']), counter(), accept());

@@ -61,6 +61,18 @@ describe('packets: hostFirewall()', function () {
     assert.equal(await packets(nft, 'host: reject other v4'), 1n);
   });
 
+  it('accepts loopback traffic to any port, even closed ones in tcp_in', async () => {
+    const r = probe1(topo.server, { kind: 'connect', dst: '127.0.0.1', port: 81 });
+    assert.deepEqual([r.result, r.line], ['open', 'srv 81 127.0.0.1']);
+    assert.ok((await packets(nft, 'host: loopback')) >= 1n);
+  });
+
+  it('drops what conntrack calls invalid (a FIN out of nowhere) without an answer', async () => {
+    const r = probe1(topo.client, { kind: 'tcp', dst: topo.addr.server, dport: 22, flags: 'F', sport: 45000, timeout: 0.7 });
+    assert.equal(r.reply, 'none');
+    assert.equal(await packets(nft, 'host: invalid'), 1n);
+  });
+
   it('accepts the open UDP port (udp_in chain)', () => {
     const r = probe1(topo.client, { kind: 'udpsock', dst: topo.addr.server, dport: 53 });
     assert.deepEqual([r.result, r.line], ['reply', 'srv 53 198.51.100.2']);

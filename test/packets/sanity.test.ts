@@ -85,10 +85,19 @@ describe('packets: sanityFilter()', function () {
     assert.equal(await packets(nft, 'sanity: rpfilter'), 1n);
   });
 
+  it('reverse-path filter also covers IPv6 (spoofed 2001:db8:99::1)', async () => {
+    const before = await packets(nft, 'sanity: rpfilter');
+    const r = probe1(topo.client, { kind: 'tcp', dst: topo.addr.server6, dport: 22, src: '2001:db8:99::1', sport: 41007, timeout: 0.7 });
+    assert.equal(r.reply, 'none');
+    assert.equal(await packets(nft, 'sanity: rpfilter'), before + 1n);
+    const ok = probe1(topo.client, { kind: 'connect', dst: topo.addr.server6, port: 22 });
+    assert.equal(ok.result, 'open', 'the real IPv6 source passes');
+  });
+
   it('tight server: drops RFC 1918 sources on the public interface', async () => {
     probe1(topo.client, { kind: 'tcp', dst: dst(), dport: 22, src: '10.1.2.3', sport: 41006, timeout: 0.7 });
     assert.equal(await packets(nft, 'sanity: bogon source'), 1n);
-    assert.equal(await packets(nft, 'sanity: rpfilter'), 1n, 'the source passed the rpfilter (route exists)');
+    assert.equal(await packets(nft, 'sanity: rpfilter'), 2n, 'the source passed the rpfilter (route exists)');
   });
 
   it('blocklist: drops listed sources on the external interface only', async () => {
