@@ -26,9 +26,19 @@ namespace {
 constexpr uint16_t kMsgDestroyTable = 26, kMsgDestroyChain = 27, kMsgDestroyRule = 28, kMsgDestroySet = 29,
                    kMsgDestroySetElem = 30, kMsgDestroyObj = 31;
 
-// Room every libnftnl build gets: the largest single message is bounded by 16-bit nested
-// attribute lengths (a rule's expression list <= 64 KiB), plus headers and userdata.
-constexpr size_t kMessageRoom = 160 * 1024;
+// Room a libnftnl build gets. Tables, chains, sets and objects are small (names <= 256 bytes,
+// userdata <= 256, a few devices); a rule is bounded by 16-bit nested attribute lengths (its
+// expression list <= 64 KiB), so it gets room from its expression count, capped there.
+constexpr size_t kMessageRoom = 16 * 1024;
+constexpr size_t kRuleRoomCap = 80 * 1024;
+
+size_t CountExprs(const std::vector<ExprSpec>& exprs) {
+  size_t n = exprs.size();
+  for (const ExprSpec& e : exprs) {
+    for (const AttrValue& a : e.attrs) n += CountExprs(a.exprs);
+  }
+  return n;
+}
 // The element list nest of one NEWSETELEM must stay below 64 KiB (nla_len is 16 bits).
 constexpr size_t kElemNestLimit = 60 * 1024;
 constexpr size_t kElemRoom = 8 * 1024;
@@ -240,7 +250,9 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
   } else if (!op.handle && msg == NFT_MSG_DELRULE) {
     return c.Fail("delete rule needs a handle (use flush chain to delete every rule)");
   }
-  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags);
+  // Each expression encodes to well under 512 bytes (data attributes are <= 64 bytes).
+  const size_t room = std::min(kRuleRoomCap, 4096 + 512 * CountExprs(op.exprs) + (op.userdata ? op.userdata->size() : 0));
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
   c.w->Commit(nlh);
   return true;
@@ -429,7 +441,7 @@ nftnl_expr* BuildExpr(const ExprSpec& spec, std::string* error) {
 }
 
 bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, std::string* error) {
-  out->buf.len = 0;
+  out->buf.Reset();
   out->op_of.clear();
   out->messages = 0;
   out->first_seq = first_seq;

@@ -17,7 +17,9 @@ if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSy
       { object: 'table', verb: 'add', family: 1, name: 'fw', userdata: new Uint8Array([0, 2, 65, 0]) },
       { object: 'chain', verb: 'add', family: 1, table: 'fw', name: 'input', hooknum: 1, priority: 0, type: 'filter', policy: 1 },
       { object: 'chain', verb: 'add', family: 1, table: 'fw', name: 'reg' },
-      { object: 'set', verb: 'add', family: 1, table: 'fw', name: 'bl', flags: 0x10, keyType: 7, keyLen: 4, id: 1, exprs: [{ type: 'counter' }] },
+      { object: 'set', verb: 'add', family: 1, table: 'fw', name: 'bl', flags: 0x30, keyType: 7, keyLen: 4, id: 1 },
+      { object: 'set', verb: 'add', family: 1, table: 'fw', name: 'counted', flags: 0, keyType: 7, keyLen: 4, id: 3, exprs: [{ type: 'counter' }] },
+      { object: 'elements', verb: 'add', family: 1, table: 'fw', set: 'counted', setId: 3, count: 2, keyLen: 4, keys: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) },
       { object: 'elements', verb: 'add', family: 1, table: 'fw', set: 'bl', setId: 1, count: 5000, keyLen: 4, keys, timeoutsMs: new Float64Array(5000).fill(60000), userdata: new Array(5000).fill(null).map((_, i) => (i % 2 ? new Uint8Array([0, 2, 66, 0]) : null)) },
       { object: 'set', verb: 'add', family: 1, table: 'fw', name: 'vm', flags: 0x8, keyType: 13, keyLen: 2, dataType: 0xffffff00, id: 2 },
       { object: 'elements', verb: 'add', family: 1, table: 'fw', set: 'vm', setId: 2, count: 2, keyLen: 2, keys: new Uint8Array([0, 22, 0, 80]), verdicts: new Int32Array([-3, 1]), chains: ['reg', null] },
@@ -37,6 +39,7 @@ if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSy
     const el = await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'bl' });
     if (el.items.count !== 5000) throw new Error('count ' + el.items.count);
     await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'vm' });
+    await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'counted', reset: true });
     await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'bl', keys: keys.subarray(0, 8), keyLen: 4 });
     await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'missing' });
     b.encode({ ops });
