@@ -192,7 +192,7 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
     for (const fam of ['v4', 'v6'] as const) {
       const tcpSet = trapSets[`tcp${fam}`] as string;
       const udpSet = trapSets[`udp${fam}`] as string;
-      b.rule(tcpIn, `host: trapped tcp ${fam}`, lookup(SADDR[fam], tcpSet), setUpdate(tcpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), reject({ tcpReset: true }));
+      b.rule(tcpIn, `host: trapped tcp ${fam}`, l4proto('tcp'), lookup(SADDR[fam], tcpSet), setUpdate(tcpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), reject({ tcpReset: true }));
       b.rule(udpIn, `host: trapped udp ${fam}`, lookup(SADDR[fam], udpSet), setUpdate(udpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), ...udpReject(fam));
     }
   }

@@ -8,7 +8,10 @@ import type { Chain, Rule, SetSpec, Table, TableRef } from '../model/types';
 import type { ModelObject } from '../transaction';
 import type { RateUnit, Statement } from '../rule/statement';
 
-/** A ruleset fragment: the objects a preset creates, in the order they must be added. */
+/**
+ * A ruleset fragment: the objects a preset creates. Chains are kept regular-first, the order
+ * presetObjects() creates them in, so renderRuleset(preset) lists them as nft will.
+ */
 export interface Preset {
   readonly tables: readonly Table[];
   readonly sets: readonly SetSpec[];
@@ -45,8 +48,11 @@ export function composePresets(...presets: readonly Preset[]): Preset {
     }
     rules.push(...p.rules);
   }
-  return { tables: [...tables.values()], sets: [...sets.values()], chains: [...chains.values()], rules };
+  return { tables: [...tables.values()], sets: [...sets.values()], chains: chainOrder([...chains.values()]), rules };
 }
+
+/** Regular chains (jump targets) first, then base chains: the order they must be created in. */
+const chainOrder = (chains: readonly Chain[]): Chain[] => [...chains.filter((c) => c.base === undefined), ...chains.filter((c) => c.base !== undefined)];
 
 /**
  * The preset's objects in an order the kernel accepts in one transaction: tables, sets, regular
@@ -54,9 +60,7 @@ export function composePresets(...presets: readonly Preset[]): Preset {
  * @example nft.commit(nft.transaction().addAll(presetObjects(hostFirewall())))
  */
 export function presetObjects(p: Preset): ModelObject[] {
-  const regular = p.chains.filter((c) => c.base === undefined);
-  const base = p.chains.filter((c) => c.base !== undefined);
-  return [...p.tables, ...p.sets, ...regular, ...base, ...p.rules];
+  return [...p.tables, ...p.sets, ...chainOrder(p.chains), ...p.rules];
 }
 
 /** @internal Small builder shared by the presets. */
@@ -80,7 +84,7 @@ export class PresetBuilder {
     this.rules.push({ table: this.table, chain, statements, comment });
   }
   build(): Preset {
-    return { tables: this.tables, sets: this.sets, chains: this.chains, rules: this.rules };
+    return { tables: this.tables, sets: this.sets, chains: chainOrder(this.chains), rules: this.rules };
   }
 }
 

@@ -66,7 +66,8 @@ function makeNodes(base: string, roles: readonly string[]): Node[] {
       run(['ip', 'netns', 'add', n.name]);
       nodes.push(n);
       n.exec(['ip', 'link', 'set', 'lo', 'up']);
-      n.exec(['sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+      // /proc/sys/net shows the namespace of the writing process (no dependency on procps' sysctl).
+      n.exec(['sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad']);
     }
   } catch (err) {
     destroyNodes(nodes);
@@ -150,7 +151,7 @@ export function natTopology(): NatTopology {
     router.exec(['ip', 'addr', 'add', '203.0.113.1/24', 'dev', 'wan0']);
     wanHost.exec(['ip', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0']);
     lanHost.exec(['ip', 'route', 'add', 'default', 'via', '10.77.0.1']);
-    router.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    router.exec(['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
   } catch (err) {
     destroyNodes(nodes);
     throw err;
