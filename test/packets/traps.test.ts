@@ -60,7 +60,7 @@ describe('packets: port-scan trap and brute-force limit', function () {
     assert.equal(probe1(topo.client, { kind: 'udpsock', dst, dport: 53, sport: 40021 }).result, 'reply');
   });
 
-  it('brute force: the 4th new SSH connection inside the short window is logged and dropped; the limit refills; the long window caps the total', async () => {
+  it('brute force: the 4th new SSH connection inside the short window is logged and dropped; the limit refills; the long window caps the total, then refills', async () => {
     // Test windows: 3 per 3 s (one token per second), 4 per 40 s (one token per 10 s).
     await apply(nft, presetObjects(hostFirewall({ tcpPorts: [22], bruteForce: { ports: [22], short: { count: 3, seconds: 3 }, long: { count: 4, seconds: 40 } } })));
     const dst = topo.addr.server;
@@ -73,5 +73,7 @@ describe('packets: port-scan trap and brute-force limit', function () {
     await until('a new connection passes the short window again', () => connect() === 'open', 10000, 200);
     // The long window (4) is now used up: the next ones are dropped by it even when the short one allows them.
     await until('the long window drops a connection', async () => connect() === 'timeout' && (await packets(nft, 'host: brute force long v4')) >= 1n, 10000, 1100);
+    // And it expires too: one token every 10 s.
+    await until('the long window lets a connection through again', () => connect() === 'open', 20000, 1100);
   });
 });
