@@ -26,10 +26,10 @@
  *    rules in T no longer match anything and the next safeApply() removes them.
  */
 import type { ElementInput } from './model/elements';
-import type { Chain, Rule, SetSpec, Table, TableRef } from './model/types';
+import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { Nftables } from './nftables';
 import type { RawStatement, Statement } from './rule/statement';
-import { isChain, isRule, isSet, isTable, type ModelObject } from './transaction';
+import { isChain, isObject, isRule, isSet, isTable, type ModelObject } from './transaction';
 import { LOOKUP_F_INV, REG } from './kernel';
 
 /** Comment marking the gate rules this module inserts into the live table. */
@@ -128,7 +128,7 @@ export class SafeApply {
   }
 
   /**
-   * Starts a trial of `objects` (tables, sets, chains, rules of ONE table) as the replacement of
+   * Starts a trial of `objects` (table, sets, named objects, chains, rules of ONE table) as the replacement of
    * that table. Resolves once the candidate is active.
    * @throws TypeError if the objects span several tables; NftError if the kernel refuses (nothing applied).
    */
@@ -171,10 +171,11 @@ export class SafeApply {
       }
       const trial: Table = { family: trialTable.family, name: trialTable.name, owner: true };
       tx.addTable(trial).addSet(gate(trialTable)).addElements(gate(trialTable), [{ key: 1, timeoutMs: deadlineMs }]);
-      const rest = objects.filter((o) => !isTable(o) && !isRule(o)) as (SetSpec | Chain)[];
+      const rest = objects.filter((o) => !isTable(o) && !isRule(o) && !isObject(o)) as (SetSpec | Chain)[];
       const sets = rest.filter((o) => isSet(o));
       const chains = rest.filter((o) => !isSet(o) && isChain(o)) as Chain[];
       for (const s of sets) tx.add(retarget(s as SetSpec, trialTable));
+      for (const o of objects.filter(isObject) as ObjectSpec[]) tx.add(retarget(o, trialTable));
       for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(retarget(c, trialTable));
       for (const c of chains.filter((c) => c.base)) tx.addRule({ table: trialTable, chain: c.name, statements: [gateMatch(true), ACCEPT], comment: GATE_COMMENT });
       for (const e of options.elements ?? []) tx.addElements(retarget(e.set, trialTable), e.elements);
@@ -222,7 +223,8 @@ export class SafeApply {
       const objs = this.#candidate;
       tx.addTable({ ...this.table });
       for (const o of objs.filter(isSet)) tx.add(o);
-      const chains = objs.filter((o) => !isTable(o) && !isRule(o) && !isSet(o) && isChain(o)) as Chain[];
+      for (const o of objs.filter(isObject)) tx.add(o);
+      const chains = objs.filter((o) => !isTable(o) && !isRule(o) && !isSet(o) && !isObject(o) && isChain(o)) as Chain[];
       for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(c);
       for (const e of this.#elements ?? []) tx.addElements(e.set, e.elements);
       for (const r of objs.filter(isRule)) tx.add(r);
