@@ -14,3 +14,5 @@ export { renderRule } from './rule/render';
 export type { Expr, ExprType, DecodedExpr } from './expr/registry';
 export * from './match';
 export * from './blocklist';
+export * from './presets';
+export { safeApply, SafeApply, GATE_COMMENT, GATE_SET, type SafeApplyOptions, type SafeApplyState } from './safe-apply';
