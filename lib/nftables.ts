@@ -370,13 +370,7 @@ export class Nftables {
   /** Rules, decoded into the model (with handles and counter values). */
   async listRules(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean } = {}): Promise<Rule[]> {
     if (filter.chain !== undefined && filter.table === undefined) throw expected('a table together with chain', 'table', filter.table);
-    const r = await this.dump({
-      what: 'rules',
-      ...famFilter(filter.family),
-      ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
-      ...(filter.chain !== undefined ? { chain: checkName(filter.chain, 'chain') } : {}),
-      ...(filter.reset ? { reset: true } : {}),
-    });
+    const r = await this.dump(rulesRequest(filter));
     if (r.what !== 'rules' || r.items.length === 0) return [];
     // Anonymous sets (inline `{ 22, 80 }`) live beside the rules: fetch those the rules use.
     const anon = new Map<string, { set: SetData; elements: ElementsData }>();
@@ -416,13 +410,7 @@ export class Nftables {
    * `reset: true` reads and zeroes them atomically (Linux 6.6+).
    */
   async counters(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean } = {}): Promise<RuleCounter[]> {
-    const r = await this.dump({
-      what: 'rules',
-      ...famFilter(filter.family),
-      ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
-      ...(filter.chain !== undefined ? { chain: checkName(filter.chain, 'chain') } : {}),
-      ...(filter.reset ? { reset: true } : {}),
-    });
+    const r = await this.dump(rulesRequest(filter));
     if (r.what !== 'rules') return [];
     const out: RuleCounter[] = [];
     for (const d of r.items) {
@@ -472,6 +460,17 @@ export class Nftables {
     this.#closed = true;
     binding().closeSocket(this.#socket);
   }
+}
+
+/** The GETRULE dump request shared by listRules() and counters(). */
+function rulesRequest(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean }): DumpRequest {
+  return {
+    what: 'rules',
+    ...famFilter(filter.family),
+    ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
+    ...(filter.chain !== undefined ? { chain: checkName(filter.chain, 'chain') } : {}),
+    ...(filter.reset ? { reset: true } : {}),
+  };
 }
 
 function famFilter(family: Family | undefined): { family?: number } {

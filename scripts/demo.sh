@@ -9,27 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${NFTJS_DEMO_NETNS:-}" != "1" ]; then
-  pkgs=(libnftnl-dev libmnl-dev nftables pkg-config build-essential)
-  missing=()
-  for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "$(id -u)" != "0" ]; then
-      echo "Missing system packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
-      exit 1
-    fi
-    echo "Installing system packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund
-  fi
-  if [ ! -f build/Release/nftables.node ] || [ -n "$(find native binding.gyp -newer build/Release/nftables.node -print -quit)" ]; then
-    npm run build:native
-  fi
+  # System packages, node modules and both builds: the same idempotent setup as npm test.
+  bash scripts/setup.sh
   if ! command -v unshare >/dev/null; then
     echo "unshare (util-linux) is needed to run the demo in a private network namespace" >&2
     exit 1
