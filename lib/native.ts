@@ -279,6 +279,14 @@ export interface NativeSocket {
   readonly __nativeSocket: unique symbol;
 }
 
+/** A prepared elements operation (see NativeBinding.prepareElements). */
+export interface NativePrepared {
+  readonly __nativePrepared: unique symbol;
+}
+
+/** The fixed part of a prepared elements operation: an ElementsDesc with no elements. */
+export type PreparedElementsDesc = Omit<ElementsDesc, 'object' | 'verb' | 'count' | 'keys' | 'keyEnds' | 'flags' | 'timeoutsMs' | 'expirationsMs' | 'verdicts' | 'chains' | 'objrefs' | 'dataLen' | 'data' | 'userdata'>;
+
 export interface NativeBinding {
   readonly abiVersion: 1;
   /** The native expression table, for the drift test: type -> attribute -> kind. */
@@ -293,6 +301,13 @@ export interface NativeBinding {
   commit(socket: NativeSocket, batch: BatchDesc): Promise<AckData>;
   /** Blocks the event loop: for small latency-critical batches only. */
   commitSync(socket: NativeSocket, batch: BatchDesc): AckData;
+  /** Parses and checks the fixed part of an elements operation once (an op with count 0). */
+  prepareElements(op: ElementsDesc): NativePrepared;
+  /**
+   * Blocking commit of one elements operation from a prepared one: the fastest path for single
+   * updates. Returns null on success (out = [batchBytes, messages]), else the failed commit's AckData.
+   */
+  commitPreparedSync(socket: NativeSocket, prepared: NativePrepared, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs: Float64Array | undefined, out: Float64Array): AckData | null;
   dump(socket: NativeSocket, request: DumpRequest): Promise<DumpReply | DumpErrorData>;
   dumpSync(socket: NativeSocket, request: DumpRequest): DumpReply | DumpErrorData;
 }

@@ -6,7 +6,7 @@
  */
 import { errnoName, familyName, type Family } from './kernel';
 import { explainErrno, NftError, type OpFailure } from './errors';
-import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpRequest, type ElementsData, type NativeSocket, type SetData } from './native';
+import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpRequest, type ElementsData, type ElementsDesc, type NativePrepared, type NativeSocket, type PreparedElementsDesc, type SetData } from './native';
 import { chainFromData, familyNumber, objectFromData, setFromData, tableFromData } from './model/objects';
 import { elementsFromData, type ElementInfo } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
@@ -52,10 +52,28 @@ export interface RuleCounter {
 
 const isDumpError = (r: DumpReply | DumpErrorData): r is DumpErrorData => 'errno' in r;
 
+/**
+ * One set's elements operation, parsed and checked once, for {@link Nftables.commitElementsSync}:
+ * the fast path for single-entry updates (ban, unban) from latency-critical code.
+ */
+export class PreparedElements {
+  /** @internal */
+  readonly handle: NativePrepared;
+  readonly desc: PreparedElementsDesc;
+  /** @internal */
+  constructor(handle: NativePrepared, desc: PreparedElementsDesc) {
+    this.handle = handle;
+    this.desc = desc;
+  }
+}
+
+const NO_HANDLES: ReadonlyMap<number, bigint> = new Map();
+
 export class Nftables {
   readonly #socket: NativeSocket;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  readonly #stats = new Float64Array(2);
   /** The namespace path this connection was opened in, if any. */
   readonly netns: string | undefined;
 
@@ -141,6 +159,37 @@ export class Nftables {
     const pending = tx.pending();
     if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
     const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op) });
+    const r = this.#resultSync(tx, ack);
+    if (r instanceof NftError) {
+      this.#diagnoseSync(tx, r);
+      throw r;
+    }
+    return r;
+  }
+
+  /**
+   * Prepares a set for {@link Nftables.commitElementsSync}: family, table, set (or the batch-local
+   * setId) and key length are checked once. Element-wide options (exprs) may be included.
+   */
+  prepareElements(desc: PreparedElementsDesc): PreparedElements {
+    const op: ElementsDesc = { ...desc, object: 'elements', verb: 'add', count: 0, keys: new Uint8Array(0) };
+    return new PreparedElements(binding().prepareElements(op), { ...desc });
+  }
+
+  /**
+   * Commits one elements operation on a prepared set, synchronously (blocks the event loop for
+   * the kernel's work: microseconds on a hash set). `keys` holds one or more packed keys of the
+   * prepared length; `timeoutsMs` one timeout per key (0 = the set's default). Same guarantees
+   * and errors as {@link Nftables.commitSync}: atomic, NftError naming the operation on refusal.
+   */
+  commitElementsSync(prepared: PreparedElements, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitResult {
+    this.#checkOpen();
+    const out = this.#stats;
+    const ack = binding().commitPreparedSync(this.#socket, prepared.handle, verb, keys, timeoutsMs, out);
+    if (ack === null) return { batchBytes: out[0]!, messages: out[1]!, handles: NO_HANDLES };
+    // Failed: describe it exactly as a transaction holding the same operation would be.
+    const count = keys.length / prepared.desc.keyLen;
+    const tx = this.transaction().push({ ...prepared.desc, object: 'elements', verb, count, keys, ...(timeoutsMs ? { timeoutsMs } : {}) });
     const r = this.#resultSync(tx, ack);
     if (r instanceof NftError) {
       this.#diagnoseSync(tx, r);

@@ -18,6 +18,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("encode", Napi::Function::New(env, EncodeJs, "encode"));
   exports.Set("commit", Napi::Function::New(env, CommitJs, "commit"));
   exports.Set("commitSync", Napi::Function::New(env, CommitSyncJs, "commitSync"));
+  exports.Set("prepareElements", Napi::Function::New(env, PrepareElementsJs, "prepareElements"));
+  exports.Set("commitPreparedSync", Napi::Function::New(env, CommitPreparedSyncJs, "commitPreparedSync"));
   exports.Set("dump", Napi::Function::New(env, DumpJs, "dump"));
   exports.Set("dumpSync", Napi::Function::New(env, DumpSyncJs, "dumpSync"));
   return exports;

@@ -16,45 +16,41 @@ class Reader {
     Napi::TypeError::New(env_, "Expected " + want + " for " + where_ + "." + key).ThrowAsJavaScriptException();
     return false;
   }
-  bool Has(const char* key) {
-    Napi::Value v = obj_.Get(key);
-    return !v.IsUndefined() && !v.IsNull();
-  }
+  // One property read per field.
   Napi::Value Get(const char* key) { return obj_.Get(key); }
+  static bool Absent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
+  bool Has(const char* key) { return !Absent(Get(key)); }
 
   bool Str(const char* key, std::string* out, bool required = true) {
-    Napi::Value v = obj_.Get(key);
-    if (v.IsUndefined() || v.IsNull()) return required ? Fail(key, "a string") : true;
+    Napi::Value v = Get(key);
+    if (Absent(v)) return required ? Fail(key, "a string") : true;
     if (!v.IsString()) return Fail(key, "a string");
     *out = v.As<Napi::String>().Utf8Value();
     if (out->find('\0') != std::string::npos) return Fail(key, "a string without NUL bytes");
     return true;
   }
   bool Num(const char* key, double* out) {
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
     if (!v.IsNumber()) return Fail(key, "a number");
     *out = v.As<Napi::Number>().DoubleValue();
     return true;
   }
   bool U32(const char* key, uint32_t* out, bool required = true) {
-    Napi::Value v = obj_.Get(key);
-    if (v.IsUndefined() || v.IsNull()) return required ? Fail(key, "an integer 0-4294967295") : true;
-    if (!v.IsNumber()) return Fail(key, "an integer 0-4294967295");
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (!(d >= 0 && d <= 4294967295.0 && std::floor(d) == d)) return Fail(key, "an integer 0-4294967295");
-    *out = static_cast<uint32_t>(d);
-    return true;
+    Napi::Value v = Get(key);
+    if (Absent(v)) return required ? Fail(key, "an integer 0-4294967295") : true;
+    return U32Of(key, v, out);
   }
   bool OptU32(const char* key, std::optional<uint32_t>* out) {
-    if (!Has(key)) return true;
-    uint32_t v = 0;
-    if (!U32(key, &v)) return false;
-    *out = v;
+    Napi::Value v = Get(key);
+    if (Absent(v)) return true;
+    uint32_t x = 0;
+    if (!U32Of(key, v, &x)) return false;
+    *out = x;
     return true;
   }
   bool OptI32(const char* key, std::optional<int32_t>* out) {
-    if (!Has(key)) return true;
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
+    if (Absent(v)) return true;
     if (!v.IsNumber()) return Fail(key, "a 32-bit integer");
     double d = v.As<Napi::Number>().DoubleValue();
     if (!(d >= -2147483648.0 && d <= 2147483647.0 && std::floor(d) == d)) return Fail(key, "a 32-bit integer");
@@ -62,8 +58,8 @@ class Reader {
     return true;
   }
   bool OptU64(const char* key, std::optional<uint64_t>* out) {
-    if (!Has(key)) return true;
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
+    if (Absent(v)) return true;
     if (!v.IsBigInt()) return Fail(key, "a bigint");
     bool lossless = false;
     uint64_t x = v.As<Napi::BigInt>().Uint64Value(&lossless);
@@ -72,31 +68,29 @@ class Reader {
     return true;
   }
   bool Bool(const char* key, bool* out) {
-    Napi::Value v = obj_.Get(key);
-    if (v.IsUndefined() || v.IsNull()) return true;
+    Napi::Value v = Get(key);
+    if (Absent(v)) return true;
     if (!v.IsBoolean()) return Fail(key, "a boolean");
     *out = v.As<Napi::Boolean>().Value();
     return true;
   }
   bool BytesOf(const char* key, Bytes* out, bool required = true) {
-    Napi::Value v = obj_.Get(key);
-    if (v.IsUndefined() || v.IsNull()) return required ? Fail(key, "a Uint8Array") : true;
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return Fail(key, "a Uint8Array");
-    Napi::Uint8Array a = v.As<Napi::Uint8Array>();
-    out->assign(a.Data(), a.Data() + a.ElementLength());
-    return true;
+    Napi::Value v = Get(key);
+    if (Absent(v)) return required ? Fail(key, "a Uint8Array") : true;
+    return BytesFrom(key, v, out);
   }
   bool OptBytes(const char* key, std::optional<Bytes>* out) {
-    if (!Has(key)) return true;
+    Napi::Value v = Get(key);
+    if (Absent(v)) return true;
     Bytes b;
-    if (!BytesOf(key, &b)) return false;
+    if (!BytesFrom(key, v, &b)) return false;
     *out = std::move(b);
     return true;
   }
   template <typename T, napi_typedarray_type kType>
   bool Column(const char* key, std::vector<T>* out, uint32_t count, const char* want) {
-    if (!Has(key)) return true;
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
+    if (Absent(v)) return true;
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != kType) return Fail(key, want);
     Napi::TypedArrayOf<T> a = v.As<Napi::TypedArrayOf<T>>();
     if (a.ElementLength() != count) return Fail(key, std::string(want) + " with one entry per element");
@@ -104,14 +98,14 @@ class Reader {
     return true;
   }
   bool OptStrings(const char* key, std::vector<std::optional<std::string>>* out, uint32_t count) {
-    if (!Has(key)) return true;
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
+    if (Absent(v)) return true;
     if (!v.IsArray() || v.As<Napi::Array>().Length() != count) return Fail(key, "an array with one string or null per element");
     Napi::Array a = v.As<Napi::Array>();
     out->resize(count);
     for (uint32_t i = 0; i < count; i++) {
       Napi::Value s = a.Get(i);
-      if (s.IsNull() || s.IsUndefined()) continue;
+      if (Absent(s)) continue;
       if (!s.IsString()) return Fail(key, "an array with one string or null per element");
       (*out)[i] = s.As<Napi::String>().Utf8Value();
     }
@@ -121,6 +115,20 @@ class Reader {
   Napi::Env env() const { return env_; }
 
  private:
+  bool U32Of(const char* key, const Napi::Value& v, uint32_t* out) {
+    if (!v.IsNumber()) return Fail(key, "an integer 0-4294967295");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= 4294967295.0 && std::floor(d) == d)) return Fail(key, "an integer 0-4294967295");
+    *out = static_cast<uint32_t>(d);
+    return true;
+  }
+  bool BytesFrom(const char* key, const Napi::Value& v, Bytes* out) {
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return Fail(key, "a Uint8Array");
+    Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+    out->assign(a.Data(), a.Data() + a.ElementLength());
+    return true;
+  }
+
   Napi::Env env_;
   Napi::Object obj_;
   std::string where_;
@@ -223,9 +231,7 @@ bool ToExprSpec(Napi::Env env, Napi::Value value, const std::string& where, int 
   return true;
 }
 
-bool ParseVerb(Reader& rd, Verb* out) {
-  std::string verb;
-  if (!rd.Str("verb", &verb)) return false;
+bool VerbOfName(const std::string& verb, Verb* out) {
   static const std::pair<const char*, Verb> kVerbs[] = {
       {"add", Verb::kAdd},       {"create", Verb::kCreate},   {"insert", Verb::kInsert}, {"replace", Verb::kReplace},
       {"delete", Verb::kDelete}, {"destroy", Verb::kDestroy}, {"flush", Verb::kFlush}};
@@ -235,6 +241,13 @@ bool ParseVerb(Reader& rd, Verb* out) {
       return true;
     }
   }
+  return false;
+}
+
+bool ParseVerb(Reader& rd, Verb* out) {
+  std::string verb;
+  if (!rd.Str("verb", &verb)) return false;
+  if (VerbOfName(verb, out)) return true;
   return rd.Fail("verb", "one of add, create, insert, replace, delete, destroy, flush");
 }
 
@@ -529,7 +542,7 @@ bool ToBatchSpec(Napi::Env env, Napi::Value value, BatchSpec* out) {
   Napi::Object obj = value.As<Napi::Object>();
   Reader rd(env, obj, "batch");
   if (rd.Has("genid") && !rd.U32("genid", &out->genid)) return false;
-  Napi::Value ops = obj.Get("ops");
+  Napi::Value ops = rd.Get("ops");
   if (!ops.IsArray()) return rd.Fail("ops", "an array of operations");
   Napi::Array a = ops.As<Napi::Array>();
   out->ops.resize(a.Length());
@@ -537,6 +550,24 @@ bool ToBatchSpec(Napi::Env env, Napi::Value value, BatchSpec* out) {
     if (!ToOpSpec(env, a.Get(i), i, &out->ops[i])) return false;
   }
   return true;
+}
+
+bool ToElementsTemplate(Napi::Env env, Napi::Value value, OpSpec* out) {
+  if (!ToOpSpec(env, value, 0, out)) return false;
+  if (out->obj != ObjKind::kElements || out->verb == Verb::kFlush || out->count != 0) {
+    Napi::TypeError::New(env, "Expected an elements operation without elements (count 0) to prepare").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+bool ToElementVerb(Napi::Env env, Napi::Value value, Verb* out) {
+  if (value.IsString() && VerbOfName(value.As<Napi::String>().Utf8Value(), out) && *out != Verb::kInsert &&
+      *out != Verb::kReplace && *out != Verb::kFlush) {
+    return true;
+  }
+  Napi::TypeError::New(env, "Expected one of add, create, delete, destroy for verb").ThrowAsJavaScriptException();
+  return false;
 }
 
 bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out) {

@@ -11,6 +11,11 @@
 namespace nftjs {
 
 bool ToBatchSpec(Napi::Env env, Napi::Value value, BatchSpec* out);
+// An elements operation with no elements yet (count 0): the part of a prepared commit that
+// stays the same (set, key length, per-set options). Throws unless it is one.
+bool ToElementsTemplate(Napi::Env env, Napi::Value value, OpSpec* out);
+// add, create, delete or destroy.
+bool ToElementVerb(Napi::Env env, Napi::Value value, Verb* out);
 bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out);
 Napi::Value CommitResultToJs(Napi::Env env, const CommitResult& r);
 Napi::Value DumpResultToJs(Napi::Env env, const DumpResult& r);

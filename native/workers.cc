@@ -3,6 +3,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include "convert.h"
 #include "encode.h"
@@ -164,6 +166,101 @@ Napi::Value DumpSyncJs(const Napi::CallbackInfo& info) {
   RunDump(&s->nl, spec, &result);
   Release(s);
   return DumpResultToJs(env, result);
+}
+
+namespace {
+
+// A prepared elements operation: the set, key length and per-set options parsed and checked
+// once; each commit then supplies only the verb, the keys and the timeouts, as arguments
+// (reading an operation object costs more than the kernel's work on a one-element batch).
+struct Prepared {
+  BatchSpec batch;  // exactly one elements op; its keys/timeouts are overwritten per commit
+};
+
+const napi_type_tag kPreparedTag = {0x6e667470'72657061ULL, 0x72656401'02030405ULL};
+
+Prepared* UnwrapPrepared(Napi::Env env, Napi::Value value) {
+  if (!value.IsExternal() || !value.As<Napi::External<Prepared>>().CheckTypeTag(&kPreparedTag)) {
+    Napi::TypeError::New(env, "Expected a prepared elements operation (from prepareElements)").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return value.As<Napi::External<Prepared>>().Data();
+}
+
+}  // namespace
+
+Napi::Value PrepareElementsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::unique_ptr<Prepared> p(new Prepared());
+  p->batch.ops.resize(1);
+  if (!ToElementsTemplate(env, info[0], &p->batch.ops[0])) return env.Null();
+  Napi::External<Prepared> ext = Napi::External<Prepared>::New(env, p.release(), [](Napi::Env, Prepared* q) { delete q; });
+  ext.TypeTag(&kPreparedTag);
+  return ext;
+}
+
+Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Prepared* p = UnwrapPrepared(env, info[1]);
+  if (p == nullptr) return env.Null();
+  OpSpec& op = p->batch.ops[0];
+  Verb verb = Verb::kAdd;
+  if (!ToElementVerb(env, info[2], &verb)) return env.Null();
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    Napi::TypeError::New(env, "Expected a Uint8Array of packed keys").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Uint8Array keys = info[3].As<Napi::Uint8Array>();
+  const size_t n = keys.ElementLength();
+  if (n == 0 || n % op.elem_key_len != 0 || n / op.elem_key_len > 0xffffffffu) {
+    Napi::TypeError::New(env, "Expected keys of a positive multiple of " + std::to_string(op.elem_key_len) + " bytes")
+        .ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  const uint32_t count = static_cast<uint32_t>(n / op.elem_key_len);
+  const Napi::Value t = info[4];
+  const bool timed = !t.IsUndefined() && !t.IsNull();
+  if (timed && (!t.IsTypedArray() || t.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+                t.As<Napi::Float64Array>().ElementLength() != count)) {
+    Napi::TypeError::New(env, "Expected a Float64Array with one timeout per key").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[5].As<Napi::Float64Array>().ElementLength() < 2) {
+    Napi::TypeError::New(env, "Expected a Float64Array(2) for the result").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Float64Array out = info[5].As<Napi::Float64Array>();
+  if (timed) {
+    Napi::Float64Array ms = t.As<Napi::Float64Array>();
+    for (size_t i = 0; i < count; i++) {
+      if (!(ms[i] >= 0 && ms[i] < 1.8e19)) {
+        Napi::TypeError::New(env, "Expected non-negative millisecond values for timeouts").ThrowAsJavaScriptException();
+        return env.Null();
+      }
+    }
+    op.timeouts.assign(ms.Data(), ms.Data() + count);
+  } else {
+    op.timeouts.clear();
+  }
+  Socket* s = Acquire(env, info[0]);
+  if (s == nullptr) return env.Null();
+  op.verb = verb;
+  op.count = count;
+  op.keys.assign(keys.Data(), keys.Data() + n);
+  CommitResult result;
+  RunCommit(s, p->batch, &result);
+  Release(s);
+  if (!result.error.empty()) {
+    Napi::TypeError::New(env, result.error).ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  if (result.transport_errno == 0 && result.failures.empty()) {
+    out[0] = static_cast<double>(result.batch_bytes);
+    out[1] = static_cast<double>(result.messages);
+    return env.Null();
+  }
+  return CommitResultToJs(env, result);
 }
 
 Napi::Value EncodeJs(const Napi::CallbackInfo& info) {

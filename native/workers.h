@@ -12,6 +12,11 @@ Napi::Value CommitJs(const Napi::CallbackInfo& info);
 Napi::Value CommitSyncJs(const Napi::CallbackInfo& info);
 Napi::Value DumpJs(const Napi::CallbackInfo& info);
 Napi::Value DumpSyncJs(const Napi::CallbackInfo& info);
+// Prepared elements operations: prepareElements(op with count 0) -> handle;
+// commitPreparedSync(socket, handle, verb, keys, timeoutsMs | undefined, out Float64Array(2))
+// -> null on success (out = [batchBytes, messages]) or the AckData of a failed commit.
+Napi::Value PrepareElementsJs(const Napi::CallbackInfo& info);
+Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info);
 Napi::Value EncodeJs(const Napi::CallbackInfo& info);
 
 }  // namespace nftjs

@@ -4,8 +4,10 @@
  * private network namespace; prints one JSON line. Refuses to run anywhere else.
  *
  *   ours.ts load hash|interval N FILE       Blocklist.add of FILE (one entry per line) into a new set
- *   ours.ts churn sync|async|coalesced N    N single-entry updates (add, delete, add, ...)
+ *   ours.ts churn sync|async|coalesced N    N single-entry updates (add, delete, add, ...), after
+ *                                          2,000 unmeasured ones (JIT warm-up)
  *   ours.ts coalesced-throughput CALLERS N  CALLERS concurrent callers, N updates in all
+ *                                          (W3_SIZE=N: the set gets a size hint)
  */
 import { readFileSync, statSync } from 'node:fs';
 import { Blocklist } from '../../lib/blocklist';
@@ -25,6 +27,9 @@ function vmHwmKiB(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) : -1;
 }
+
+/** Unmeasured updates before a churn run (see main). */
+const WARMUP = 2000;
 
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 
@@ -57,6 +62,19 @@ async function main(): Promise<void> {
     const bl = await Blocklist.open(conn, { table, name: 's', coalesce: variant === 'coalesced', initial: 'flush' });
     const lat = new Float64Array(n);
     const entries = Array.from({ length: n >> 1 }, (_, i) => addr(i));
+    // Steady state: let the JIT compile the update path first (WARMUP updates on other
+    // addresses, not measured). The C peer has nothing to warm up.
+    for (let i = 0; i < WARMUP; i++) {
+      const e = addr(0x8000 + (i >> 1));
+      if (variant === 'sync') {
+        if (i & 1) bl.deleteSync(e);
+        else bl.addSync(e);
+      } else if (i & 1) {
+        await bl.delete(e);
+      } else {
+        await bl.add(e);
+      }
+    }
     const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       const e = entries[i >> 1]!;
@@ -75,7 +93,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round(n / (total / 1e3)), rssKiB: vmHwmKiB() }));
   } else if (mode === 'coalesced-throughput') {
     const callers = Number(variant);
-    const bl = await Blocklist.open(conn, { table, name: 's', coalesce: true, initial: 'flush' });
+    const bl = await Blocklist.open(conn, { table, name: 's', coalesce: true, initial: 'flush', ...(process.env['W3_SIZE'] ? { size: Number(process.env['W3_SIZE']) } : {}) });
     const per = Math.floor(n / callers);
     const lat = new Float64Array(per * callers);
     let k = 0;

@@ -12,7 +12,8 @@
  *   update it in bulk (`replace`, `sync`, big `add`s), not per ban.
  */
 import { NFPROTO } from '../kernel';
-import type { DumpReply, DumpRequest, ElementsDesc, OpDesc } from '../native';
+import type { DumpReply, DumpRequest, ElementsDesc, OpDesc, PreparedElementsDesc } from '../native';
+import type { PreparedElements } from '../nftables';
 import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
 import { compareWords, formatWords, parseEntryBytes, parseErrorReason, scratch } from './address';
@@ -40,6 +41,9 @@ export interface BlocklistTransaction {
 export interface BlocklistConnection {
   transaction(): BlocklistTransaction;
   dump(request: DumpRequest): Promise<DumpReply>;
+  /** Optional fast path for single updates (Nftables has it); without it, transactions are used. */
+  prepareElements?(desc: PreparedElementsDesc): PreparedElements;
+  commitElementsSync?(prepared: PreparedElements, verb: 'add' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitInfo;
 }
 
 /** Set layout: see the module documentation. */
@@ -131,6 +135,8 @@ interface Lane {
   readonly W: Words;
   readonly spec: SetSpec;
   readonly target: ElementTarget;
+  /** The connection's fast single-update path for this set, made on first use. */
+  fast: { readonly prepared: PreparedElements; readonly key: Uint8Array; readonly timeout: Float64Array } | null;
   readonly hash: HashStore | null;
   readonly interval: IntervalStore | null;
 }
@@ -150,6 +156,29 @@ interface LanePlan {
   readonly flush: boolean;
 }
 
+/** A single-address update on a hash layout, decided before the commit. */
+interface Single {
+  /** What to send; null: nothing (already present, or absent on delete). */
+  readonly verb: 'add' | 'delete' | 'destroy' | null;
+  readonly lane: Lane;
+  /** Expiry to record (ms since the epoch, 0 = none). */
+  readonly exp: number;
+  readonly present: boolean;
+  /** Timeout to send, or -1 for a set without timeouts. */
+  readonly timeoutMs: number;
+}
+
+/** Writes the W words at a[0..W) into `key` in network byte order. */
+function putKey(key: Uint8Array, a: Uint32Array, W: number): void {
+  for (let w = 0, at = 0; w < W; w++, at += 4) {
+    const v = a[w]!;
+    key[at] = v >>> 24;
+    key[at + 1] = (v >>> 16) & 255;
+    key[at + 2] = (v >>> 8) & 255;
+    key[at + 3] = v & 255;
+  }
+}
+
 interface Pending {
   readonly kind: 'add' | 'delete';
   readonly entry: string;
@@ -158,7 +187,10 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
-const NO_CHANGE: Omit<ChangeResult, 'added' | 'removed' | 'unchanged'> = { elements: 0, transactions: 0, atomic: true, batchBytes: 0 };
+/** Outcome codes of one entry in a group commit (0: none, e.g. a family the list does not hold). */
+const GROUP_ADDED = 1;
+const GROUP_REMOVED = 2;
+const GROUP_UNCHANGED = 3;
 
 /**
  * A blocklist over one nftables set per address family.
@@ -211,6 +243,7 @@ export class Blocklist {
         W,
         spec,
         target: { family: NFPROTO[fam], table: options.table.name, set: name },
+        fast: null,
         hash: this.layout === 'hash' ? new HashStore(W, this.withTimeouts) : null,
         interval: this.layout === 'interval' ? new IntervalStore(W, this.withTimeouts) : null,
       };
@@ -580,9 +613,10 @@ export class Blocklist {
 
   /**
    * Single address on a hash layout: no tables, no sorting: look the key up in the copy,
-   * encode 4 or 16 bytes, commit, record. Returns null when the entry needs the general path.
+   * write 4 or 16 bytes into the lane's key buffer, commit, record. Returns null when the
+   * entry needs the general path. On return the address's words are in `scratch[0..W)`.
    */
-  private single(kind: 'add' | 'delete', entry: string, o: ChangeOptions): { op: ElementsDesc | null; lane: Lane; exp: number; present: boolean } | null {
+  private single(kind: 'add' | 'delete', entry: string, o: ChangeOptions): Single | null {
     if (this.layout !== 'hash') return null;
     const f = parseEntryBytes(entry, 0, entry.length);
     if (f < 0) return null;
@@ -590,38 +624,38 @@ export class Blocklist {
     if (!l || compareWords(scratch, 0, scratch, 4, l.W) !== 0) return null;
     const now = Date.now();
     const present = l.hash!.get(scratch, 0, now) >= 0;
-    const keyLen = l.W * 4;
-    const keys = packKey(scratch, 0, l.W);
     if (kind === 'delete') {
       if (!present) {
         if (o.strict) return null; // the general path throws the message
-        return { op: null, lane: l, exp: -1, present };
+        return { verb: null, lane: l, exp: -1, present, timeoutMs: -1 };
       }
-      const verb = this.withTimeouts ? 'destroy' : 'delete';
-      return { op: { object: 'elements', verb, ...l.target, count: 1, keyLen, keys }, lane: l, exp: -1, present };
+      return { verb: this.withTimeouts ? 'destroy' : 'delete', lane: l, exp: -1, present, timeoutMs: -1 };
     }
+    if (present && !this.withTimeouts) return { verb: null, lane: l, exp: 0, present, timeoutMs: -1 };
+    if (present && this.options.refresh === 'replace') return null;
     const timeoutMs = this.timeoutFor(o);
-    if (present && (!this.withTimeouts || this.options.refresh === 'replace')) return present && !this.withTimeouts ? { op: null, lane: l, exp: 0, present } : null;
-    const exp = timeoutMs > 0 ? now + timeoutMs : 0;
-    const op: ElementsDesc = this.withTimeouts
-      ? { object: 'elements', verb: 'add', ...l.target, count: 1, keyLen, keys, timeoutsMs: Float64Array.of(timeoutMs) }
-      : { object: 'elements', verb: 'add', ...l.target, count: 1, keyLen, keys };
-    return { op, lane: l, exp, present };
+    return { verb: 'add', lane: l, exp: timeoutMs > 0 ? now + timeoutMs : 0, present, timeoutMs: this.withTimeouts ? timeoutMs : -1 };
   }
 
-  private singleDone(kind: 'add' | 'delete', s: { op: ElementsDesc | null; lane: Lane; exp: number; present: boolean }, batchBytes: number): ChangeResult {
-    const words = new Uint32Array(4);
-    const k = s.op?.keys;
-    if (k) for (let w = 0; w < s.lane.W; w++) words[w] = ((k[4 * w]! << 24) | (k[4 * w + 1]! << 16) | (k[4 * w + 2]! << 8) | k[4 * w + 3]!) >>> 0;
-    if (s.op && kind === 'add') s.lane.hash!.set(words, 0, s.exp);
-    if (s.op && kind === 'delete') s.lane.hash!.remove(words, 0);
+  /** The element descriptor of a single update (for a transaction). */
+  private singleOp(s: Single, words: Uint32Array): ElementsDesc {
+    const keys = packKey(words, 0, s.lane.W);
+    const base = { object: 'elements' as const, verb: s.verb!, ...s.lane.target, count: 1, keyLen: s.lane.W * 4, keys };
+    return s.timeoutMs >= 0 ? { ...base, timeoutsMs: Float64Array.of(s.timeoutMs) } : base;
+  }
+
+  /** Records a committed single update in the copy; `words` holds the address. */
+  private singleDone(kind: 'add' | 'delete', s: Single, words: Uint32Array, batchBytes: number): ChangeResult {
+    if (s.verb !== null && kind === 'add') s.lane.hash!.set(words, 0, s.exp);
+    if (s.verb !== null && kind === 'delete') s.lane.hash!.remove(words, 0);
     const changed = kind === 'add' ? !s.present : s.present;
+    const sent = s.verb !== null ? 1 : 0;
     return {
       added: kind === 'add' && changed ? 1 : 0,
       removed: kind === 'delete' && changed ? 1 : 0,
       unchanged: changed ? 0 : 1,
-      elements: s.op ? 1 : 0,
-      transactions: s.op ? 1 : 0,
+      elements: sent,
+      transactions: sent,
       atomic: true,
       batchBytes,
     };
@@ -631,12 +665,27 @@ export class Blocklist {
     const s = this.single(kind, entry, o);
     if (!s) return null;
     let bytes = 0;
-    if (s.op) {
-      const tx = this.nft.transaction();
-      tx.push(s.op);
-      bytes = tx.commitSync().batchBytes;
+    if (s.verb !== null) {
+      const nft = this.nft;
+      if (nft.commitElementsSync && nft.prepareElements) {
+        // One native call with the key (and timeout) in buffers reused across calls: no
+        // operation object to read, no typed array to allocate.
+        const l = s.lane;
+        const fast = (l.fast ??= { prepared: nft.prepareElements({ ...l.target, keyLen: l.W * 4 }), key: new Uint8Array(l.W * 4), timeout: new Float64Array(1) });
+        putKey(fast.key, scratch, l.W);
+        let timeouts: Float64Array | undefined;
+        if (s.timeoutMs >= 0) {
+          fast.timeout[0] = s.timeoutMs;
+          timeouts = fast.timeout;
+        }
+        bytes = nft.commitElementsSync(fast.prepared, s.verb, fast.key, timeouts).batchBytes;
+      } else {
+        const tx = nft.transaction();
+        tx.push(this.singleOp(s, scratch));
+        bytes = tx.commitSync().batchBytes;
+      }
     }
-    return this.singleDone(kind, s, bytes);
+    return this.singleDone(kind, s, scratch, bytes);
   }
 
   private singleAsync(kind: 'add' | 'delete', entry: string, o: ChangeOptions): Promise<ChangeResult> | null {
@@ -649,13 +698,15 @@ export class Blocklist {
         const t = this.timeoutFor(o);
         return this.commitPlans(this.plansFor(p, (l, rows) => (kind === 'add' ? this.planAdd(l, rows, t, now) : this.planDelete(l, rows, o.strict ?? false, now))), o);
       }
+      // scratch is shared: keep this address's words across the await.
+      const words = scratch.slice(0, s.lane.W);
       let bytes = 0;
-      if (s.op) {
+      if (s.verb !== null) {
         const tx = this.nft.transaction();
-        tx.push(s.op);
+        tx.push(this.singleOp(s, words));
         bytes = (await tx.commit()).batchBytes;
       }
-      return this.singleDone(kind, s, bytes);
+      return this.singleDone(kind, s, words, bytes);
     });
   }
 
@@ -749,18 +800,28 @@ export class Blocklist {
     }
   }
 
-  /** Commits a group of single-entry changes in one transaction and resolves each caller. */
+  /**
+   * Commits a group of single-entry changes in one transaction and resolves each caller.
+   * Hot path of group commit: per entry it parses into `scratch`, copies the words into one
+   * group buffer and records a one-byte outcome; no object per entry until the callers'
+   * results are made.
+   */
   private async commitGroup(batch: Pending[]): Promise<void> {
     const now = Date.now();
-    const results: Array<ChangeResult | Error> = [];
+    const n = batch.length;
+    const outcome = new Uint8Array(n); // GROUP_* codes
+    const errors = new Map<number, Error>();
     const parsedOpts = this.parseOptions();
-    // Net effect per lane, in call order.
-    const hashOverlay = new Map<Lane, Map<number | string, { words: Uint32Array; exp: number }>>();
+    const gw = new Uint32Array(n * 4); // hash-lane words of entry i at i*4
+    // Hash lanes: net effect per address, in call order. Slot s: the entry whose words to
+    // send, its expiry (-1: delete) and whether the copy held the address before the group.
+    const hashOverlay = new Map<Lane, { keys: Map<number | string, number>; entry: Int32Array; exp: Float64Array; had: Uint8Array }>();
     const intervalNext = new Map<Lane, RangeTable>();
-    for (const p of batch) {
+    for (let i = 0; i < n; i++) {
+      const p = batch[i]!;
       const f = parseEntryBytes(p.entry, 0, p.entry.length);
       if (f < 0) {
-        results.push(new BlocklistEntryError([{ index: 0, entry: p.entry, reason: parseErrorReason(f) }], 1));
+        errors.set(i, new BlocklistEntryError([{ index: 0, entry: p.entry, reason: parseErrorReason(f) }], 1));
         continue;
       }
       const l = f === 4 ? this.lanes.ipv4 : this.lanes.ipv6;
@@ -769,70 +830,87 @@ export class Blocklist {
         try {
           parseEntriesSync([p.entry], parsedOpts);
         } catch (e) {
-          results.push(e as Error);
+          errors.set(i, e as Error);
           continue;
         }
       }
-      if (!l) continue;
+      if (!l) {
+        errors.set(i, new BlocklistEntryError([{ index: 0, entry: p.entry, reason: `this blocklist holds no ${f === 4 ? 'IPv4' : 'IPv6'} set` }], 1));
+        continue;
+      }
       const W = l.W;
-      const words = new Uint32Array(8);
-      words.set(scratch);
       let timeoutMs = 0;
       try {
         timeoutMs = p.kind === 'add' ? this.timeoutFor(p.options) : 0;
       } catch (e) {
-        results.push(e as Error);
+        errors.set(i, e as Error);
         continue;
       }
       if (l.hash) {
+        const o = i * 4;
+        for (let w = 0; w < W; w++) gw[o + w] = scratch[w]!;
         let ov = hashOverlay.get(l);
-        if (!ov) hashOverlay.set(l, (ov = new Map()));
-        const k = addressKey(words, 0, W);
-        const prev = ov.get(k);
-        const present = prev ? prev.exp >= 0 : l.hash.get(words, 0, now) >= 0;
+        if (!ov) hashOverlay.set(l, (ov = { keys: new Map(), entry: new Int32Array(n), exp: new Float64Array(n), had: new Uint8Array(n) }));
+        const k = addressKey(gw, o, W);
+        let slot = ov.keys.get(k);
+        let present: boolean;
+        if (slot === undefined) {
+          slot = ov.keys.size;
+          ov.keys.set(k, slot);
+          present = l.hash.get(gw, o, now) >= 0;
+          ov.had[slot] = present ? 1 : 0;
+        } else {
+          present = ov.exp[slot]! >= 0;
+        }
         if (p.kind === 'add') {
-          ov.set(k, { words, exp: timeoutMs > 0 ? now + timeoutMs : 0 });
-          results.push({ added: present ? 0 : 1, removed: 0, unchanged: present ? 1 : 0, ...NO_CHANGE });
+          ov.entry[slot] = i;
+          ov.exp[slot] = timeoutMs > 0 ? now + timeoutMs : 0;
+          outcome[i] = present ? GROUP_UNCHANGED : GROUP_ADDED;
         } else {
           if (!present && p.options.strict) {
-            results.push(notFoundWords(words, W));
+            errors.set(i, notFoundWords(scratch, W));
             continue;
           }
-          ov.set(k, { words, exp: -1 });
-          results.push({ added: 0, removed: present ? 1 : 0, unchanged: present ? 0 : 1, ...NO_CHANGE });
+          ov.entry[slot] = i;
+          ov.exp[slot] = -1;
+          outcome[i] = present ? GROUP_REMOVED : GROUP_UNCHANGED;
         }
       } else {
+        const words = scratch.slice(0, 8);
         const cur = intervalNext.get(l) ?? l.interval!.snapshot(now);
         const row = new RangeTable(W, 1, this.withTimeouts);
         row.push(words, 0, words, 4, timeoutMs > 0 ? now + timeoutMs : 0);
         if (p.kind === 'add') {
           const had = covered(cur, row, 0);
           intervalNext.set(l, had && !this.withTimeouts ? cur : union(cur, row, true));
-          results.push({ added: had ? 0 : 1, removed: 0, unchanged: had ? 1 : 0, ...NO_CHANGE });
+          outcome[i] = had ? GROUP_UNCHANGED : GROUP_ADDED;
         } else {
           const hit = intersects(cur, row, 0);
           if (!hit && p.options.strict) {
-            results.push(notFoundWords(words, W));
+            errors.set(i, notFoundWords(words, W));
             continue;
           }
           intervalNext.set(l, hit ? subtract(cur, row, true) : cur);
-          results.push({ added: 0, removed: hit ? 1 : 0, unchanged: hit ? 0 : 1, ...NO_CHANGE });
+          outcome[i] = hit ? GROUP_REMOVED : GROUP_UNCHANGED;
         }
       }
     }
     const plans: LanePlan[] = [];
     for (const [l, ov] of hashOverlay) {
-      const add = new RangeTable(l.W, Math.max(1, ov.size), this.withTimeouts);
+      const slots = ov.keys.size;
+      const add = new RangeTable(l.W, Math.max(1, slots), this.withTimeouts);
       add.hi = add.lo;
       const remove = new RangeTable(l.W, 1, false);
       remove.hi = remove.lo;
-      for (const { words, exp } of ov.values()) {
-        const had = l.hash!.get(words, 0, now) >= 0;
+      for (let s = 0; s < slots; s++) {
+        const o = ov.entry[s]! * 4;
+        const exp = ov.exp[s]!;
+        const had = ov.had[s] === 1;
         if (exp < 0) {
-          if (had) remove.push(words, 0, words, 0);
+          if (had) remove.push(gw, o, gw, o);
         } else if (!had || this.withTimeouts) {
-          if (had && this.options.refresh === 'replace') remove.push(words, 0, words, 0);
-          add.push(words, 0, words, 0, exp);
+          if (had && this.options.refresh === 'replace') remove.push(gw, o, gw, o);
+          add.push(gw, o, gw, o, exp);
         }
       }
       const store = l.hash!;
@@ -867,11 +945,23 @@ export class Blocklist {
       });
     }
     const r = await this.commitPlans(plans, {});
-    for (let i = 0; i < batch.length; i++) {
-      const res = results[i];
+    for (let i = 0; i < n; i++) {
       const p = batch[i]!;
-      if (res instanceof Error || res === undefined) p.reject(res ?? new Error('internal: no result'));
-      else p.resolve({ ...res, elements: r.elements, transactions: r.transactions, atomic: true, batchBytes: r.batchBytes });
+      const err = errors.get(i);
+      if (err !== undefined) {
+        p.reject(err);
+        continue;
+      }
+      const c = outcome[i];
+      p.resolve({
+        added: c === GROUP_ADDED ? 1 : 0,
+        removed: c === GROUP_REMOVED ? 1 : 0,
+        unchanged: c === GROUP_UNCHANGED ? 1 : 0,
+        elements: r.elements,
+        transactions: r.transactions,
+        atomic: true,
+        batchBytes: r.batchBytes,
+      });
     }
   }
 
