@@ -25,11 +25,13 @@
 #include <thread>
 
 #include "decode.h"
+#include "encode.h"
 
 namespace nftjs {
 
 namespace {
 
+constexpr int kSnapshotAttempts = 8;   // dumps retried while commits keep landing
 constexpr int kGetRuleReset = 25;      // NFT_MSG_GETRULE_RESET (Linux 6.6)
 constexpr int kGetSetElemReset = 33;   // NFT_MSG_GETSETELEM_RESET (Linux 6.6)
 constexpr size_t kRecvBuf = 256 * 1024;
@@ -337,7 +339,11 @@ struct nlmsghdr* BuildRequest(char* buf, const DumpSpec& spec, uint32_t seq, boo
 
 }  // namespace
 
-void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
+namespace {
+
+// One request and its replies. Sets *interrupted when the kernel flagged a reply
+// NLM_F_DUMP_INTR (the ruleset changed while the dump was being produced).
+void RunDumpOnce(NlSocket* s, const DumpSpec& spec, DumpResult* r, bool* interrupted) {
   r->what = spec.what;
   // Requests are small, except a get of many single elements (bounded by the caller).
   std::vector<char> req(64 * 1024 + spec.keys.size() * 3);
@@ -379,6 +385,7 @@ void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
         m = mnl_nlmsg_next(m, &len);
         continue;  // a stale reply of an earlier request
       }
+      if (m->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = true;
       if (m->nlmsg_type == NLMSG_DONE) return;
       if (m->nlmsg_type == NLMSG_ERROR) {
         const struct nlmsgerr* err = static_cast<const struct nlmsgerr*>(mnl_nlmsg_get_payload(m));
@@ -400,6 +407,72 @@ void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
       m = mnl_nlmsg_next(m, &len);
     }
   }
+}
+
+// Waits until no transaction is in flight in this namespace: an empty batch holds the kernel's
+// commit mutex from BEGIN to END, so it is processed only after a running transaction ends.
+// Costs a few microseconds. Returns 0 or an errno.
+int Barrier(NlSocket* s) {
+  BatchSpec empty;
+  std::string error;
+  EncodedBatch& b = s->batch;
+  if (!EncodeBatch(empty, s->seq + 1, &b, &error)) return EINVAL;
+  s->seq = b.end_seq;
+  CommitResult r;
+  SendBatch(s, b, empty, &r);
+  if (r.transport_errno != 0) return r.transport_errno;
+  if (!r.failures.empty()) return r.failures[0].err;
+  return 0;
+}
+
+}  // namespace
+
+// A dump spans many recv() calls, and the kernel builds each part by walking the set again and
+// skipping what it already sent: a transaction being prepared or committed meanwhile (even
+// one only inserting new, not yet active elements) shifts that walk, and the reader sees part
+// of the old and part of the new content, or misses elements. So each dump is bracketed by
+// barriers (no transaction in flight) and generation reads, and retried until no transaction
+// ran during it. Reset dumps are not retried (their resets are done); neither are GETGENs.
+void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
+  bool interrupted = false;
+  if (spec.what == DumpWhat::kGen || spec.reset) {
+    RunDumpOnce(s, spec, r, &interrupted);
+    return;
+  }
+  DumpSpec gen_spec;
+  gen_spec.what = DumpWhat::kGen;
+  auto generation = [&](uint32_t* genid) -> bool {
+    int err = Barrier(s);
+    DumpResult g;
+    bool ignored = false;
+    if (err == 0) RunDumpOnce(s, gen_spec, &g, &ignored);
+    if (err == 0 && g.err == 0) {
+      *genid = g.genid;
+      return true;
+    }
+    *r = DumpResult();
+    r->what = spec.what;
+    r->err = err != 0 ? err : g.err;
+    r->message = "reading the ruleset generation";
+    return false;
+  };
+  for (int attempt = 0; attempt < kSnapshotAttempts; attempt++) {
+    uint32_t before = 0, after = 0;
+    if (!generation(&before)) return;
+    *r = DumpResult();
+    interrupted = false;
+    RunDumpOnce(s, spec, r, &interrupted);
+    if (r->err != 0) return;
+    if (!generation(&after)) return;
+    if (!interrupted && before == after) return;
+    // Let the writer finish its burst: 1, 2, 4 ... 64 ms between attempts.
+    if (attempt + 1 < kSnapshotAttempts) usleep(1000u << attempt);
+  }
+  *r = DumpResult();
+  r->what = spec.what;
+  r->err = EAGAIN;
+  r->message = "the ruleset changed during each of " + std::to_string(kSnapshotAttempts) +
+               " attempts to read a consistent snapshot; try again when commits are less frequent";
 }
 
 }  // namespace nftjs

@@ -91,7 +91,7 @@ export function encodeElements(
     }
     putWords(keys, k * keyLen, end, 0, W);
     flags[k] = SET_ELEM_F.intervalEnd;
-    if (timeoutsMs) timeoutsMs[k] = tm;
+    // No timeout on the end element: the kernel refuses one (EINVAL); nft omits it too.
     k++;
   }
   return { object: 'elements', verb, ...target, count, keyLen, keys, flags, ...(timeoutsMs ? { timeoutsMs } : {}) };
