@@ -46,7 +46,8 @@ function inNetns(script: string): Sample {
   return JSON.parse(last) as Sample;
 }
 
-const node = `${JSON.stringify(process.execPath)} --import tsx bench/contenders/ours.ts`;
+/** Compiled by scripts/bench.sh (tsconfig.bench.json): plain node, no TypeScript loader. */
+const node = `${JSON.stringify(process.execPath)} .bench-tmp/js/bench/contenders/ours.js`;
 
 function data(name: string, make: () => string): string {
   const p = join(TMP, name);

@@ -10,4 +10,6 @@ for tool in unshare nft ipset gcc pkg-config; do
 done
 pkg-config --exists libnftnl libmnl || { echo "bench: libnftnl-dev and libmnl-dev are required" >&2; exit 1; }
 [ -e build/Release/nftables.node ] || npm run build:native
+# The contender runs as compiled JavaScript, as users run the package (no tsx in its memory).
+npx tsc -p tsconfig.bench.json
 exec node --import tsx bench/run.ts "$@"

@@ -342,19 +342,19 @@ export class Blocklist {
     if (l.hash) {
       const store = l.hash;
       const uniq = normalize(rows, false);
-      const add = new RangeTable(l.W, Math.max(1, uniq.count), this.withTimeouts);
-      add.hi = add.lo;
-      let unchanged = 0;
-      let added = 0;
-      for (let i = 0; i < uniq.count; i++) {
-        const cur = store.get(uniq.lo, i * l.W, now);
-        if (cur >= 0 && !this.withTimeouts) {
-          unchanged++;
-          continue;
+      let present = 0;
+      for (let i = 0; i < uniq.count; i++) if (store.get(uniq.lo, i * l.W, now) >= 0) present++;
+      const added = uniq.count - present;
+      const unchanged = present;
+      let add: RangeTable;
+      if (!this.withTimeouts && uniq.hi === uniq.lo && present === 0) {
+        add = uniq; // all new (e.g. a first load): no copy
+      } else {
+        add = new RangeTable(l.W, Math.max(1, this.withTimeouts ? uniq.count : added), this.withTimeouts, true);
+        for (let i = 0; i < uniq.count; i++) {
+          if (!this.withTimeouts && store.get(uniq.lo, i * l.W, now) >= 0) continue;
+          add.push(uniq.lo, i * l.W, uniq.lo, i * l.W, exp);
         }
-        if (cur < 0) added++;
-        else unchanged++;
-        add.push(uniq.lo, i * l.W, uniq.lo, i * l.W, exp);
       }
       // Re-adding refreshes timeouts; 'replace' deletes them first in the same transaction.
       const refreshDeletes = this.options.refresh === 'replace' && this.withTimeouts ? this.presentRows(l, add, now) : RangeTable.empty(l.W);
@@ -404,8 +404,7 @@ export class Blocklist {
     if (l.hash) {
       const store = l.hash;
       const uniq = normalize(rows, false);
-      const remove = new RangeTable(l.W, Math.max(1, uniq.count), false);
-      remove.hi = remove.lo;
+      const remove = new RangeTable(l.W, Math.max(1, uniq.count), false, true);
       let missing = 0;
       for (let i = 0; i < uniq.count; i++) {
         if (store.get(uniq.lo, i * l.W, now) < 0) {
@@ -480,6 +479,10 @@ export class Blocklist {
     if (add.count + remove.count > 4096) {
       // Bulk: rebuild the packed base instead of 1M Map insertions.
       let base = store.snapshot(now);
+      if (base.count === 0 && remove.count === 0 && add.hi === add.lo && (add.exp !== null) === store.withExp) {
+        store.reset(add); // sorted unique singles already (a first load): keep them as they are
+        return;
+      }
       if (remove.count > 0) base = subtract(base, singles(remove), false);
       if (add.count > 0) base = union(base, withExpiry(add, store.withExp, 0), false);
       store.reset(base);
@@ -898,10 +901,8 @@ export class Blocklist {
     const plans: LanePlan[] = [];
     for (const [l, ov] of hashOverlay) {
       const slots = ov.keys.size;
-      const add = new RangeTable(l.W, Math.max(1, slots), this.withTimeouts);
-      add.hi = add.lo;
-      const remove = new RangeTable(l.W, 1, false);
-      remove.hi = remove.lo;
+      const add = new RangeTable(l.W, Math.max(1, slots), this.withTimeouts, true);
+      const remove = new RangeTable(l.W, 1, false, true);
       for (let s = 0; s < slots; s++) {
         const o = ov.entry[s]! * 4;
         const exp = ov.exp[s]!;

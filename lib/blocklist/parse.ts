@@ -88,8 +88,8 @@ const PROGRESS_EVERY = 65536;
 
 /** Collects parsed rows and problems. */
 class Collector {
-  readonly v4 = new RangeTable(1, 1024);
-  readonly v6 = new RangeTable(4, 16);
+  readonly v4: RangeTable;
+  readonly v6: RangeTable;
   readonly problems: EntryProblem[] = [];
   bad = 0;
   entries = 0;
@@ -103,6 +103,9 @@ class Collector {
   constructor(o: ParseOptions) {
     this.maxProblems = o.maxProblems ?? 100;
     this.singles = o.singlesOnly ?? false;
+    // Single addresses only: one key array per table (hi is lo).
+    this.v4 = new RangeTable(1, 1024, false, this.singles);
+    this.v6 = new RangeTable(4, 16, false, this.singles);
     this.strict = o.strictPrefixes ?? false;
     this.allow4 = o.families?.ipv4 ?? true;
     this.allow6 = o.families?.ipv6 ?? true;

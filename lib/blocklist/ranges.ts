@@ -21,13 +21,15 @@ export class RangeTable {
   hi: Uint32Array;
   exp: Float64Array | null;
 
+  /** `singles`: rows are single addresses; hi is lo (one array, half the memory). */
   constructor(
     readonly words: Words,
     capacity = 16,
     withExp = false,
+    singles = false,
   ) {
     this.lo = new Uint32Array(Math.max(1, capacity) * words);
-    this.hi = new Uint32Array(Math.max(1, capacity) * words);
+    this.hi = singles ? this.lo : new Uint32Array(Math.max(1, capacity) * words);
     this.exp = withExp ? new Float64Array(Math.max(1, capacity)) : null;
   }
 
@@ -107,6 +109,11 @@ function cmpRow(a: RangeTable, i: number, b: RangeTable, j: number): number {
 /** Row order sorted by (lo, hi): IPv4 via one native 64-bit sort, IPv6 via an index sort. */
 function sortedOrder(t: RangeTable): { lo: Uint32Array; hi: Uint32Array; order: Uint32Array | null } {
   const n = t.count;
+  if (t.words === 1 && !t.exp && t.hi === t.lo) {
+    // Single IPv4 addresses: a native sort of a copy of the keys.
+    const lo = t.lo.slice(0, n).sort();
+    return { lo, hi: lo, order: null };
+  }
   if (t.words === 1 && !t.exp) {
     // (lo << 32 | hi) as u64; the u32 view of a little-endian BigUint64Array puts the low
     // half first. Sorting it natively costs no BigInt per element.
@@ -167,8 +174,18 @@ function laterExpiry(a: number, b: number): number {
  */
 export function normalize(t: RangeTable, merge = true): RangeTable {
   const W = t.words;
-  const out = new RangeTable(W, Math.max(1, t.count), t.exp !== null);
-  if (t.hi === t.lo && !merge) out.hi = out.lo;
+  if (!merge && W === 1 && t.exp === null && t.hi === t.lo && t.count > 0) {
+    // Single IPv4 addresses: sort a copy natively and drop duplicates in place.
+    const keys = t.lo.slice(0, t.count).sort();
+    let n = 1;
+    for (let i = 1; i < keys.length; i++) if (keys[i] !== keys[n - 1]) keys[n++] = keys[i]!;
+    const out = new RangeTable(1, 1, false, true);
+    out.lo = keys;
+    out.hi = keys;
+    out.count = n;
+    return out;
+  }
+  const out = new RangeTable(W, Math.max(1, t.count), t.exp !== null, t.hi === t.lo && !merge);
   if (t.count === 0) return out;
   const { lo, hi, order } = sortedOrder(t);
   const nextBuf = one;
@@ -203,7 +220,7 @@ export function normalize(t: RangeTable, merge = true): RangeTable {
 /** Union of two normalized tables (rows of `b` win on expiry ties only through laterExpiry). */
 export function union(a: RangeTable, b: RangeTable, merge = true): RangeTable {
   const W = a.words;
-  const both = new RangeTable(W, a.count + b.count, a.exp !== null || b.exp !== null);
+  const both = new RangeTable(W, a.count + b.count, a.exp !== null || b.exp !== null, !merge && a.hi === a.lo && b.hi === b.lo);
   for (let i = 0; i < a.count; i++) both.pushRow(a, i);
   for (let i = 0; i < b.count; i++) both.pushRow(b, i);
   return normalize(both, merge);
@@ -215,8 +232,7 @@ export function union(a: RangeTable, b: RangeTable, merge = true): RangeTable {
  */
 export function subtract(a: RangeTable, b: RangeTable, merge = true): RangeTable {
   const W = a.words;
-  const out = new RangeTable(W, a.count + b.count, a.exp !== null);
-  if (!merge && a.hi === a.lo) out.hi = out.lo;
+  const out = new RangeTable(W, a.count + b.count, a.exp !== null, !merge && a.hi === a.lo);
   const cur = new Uint32Array(W * 2); // [curLo, curHi]
   let j = 0;
   for (let i = 0; i < a.count; i++) {

@@ -120,8 +120,7 @@ export class HashStore {
   compact(now: number): void {
     if (this.delta.size === 0 && !this.withExp) return;
     const W = this.words;
-    const out = new RangeTable(W, this.base.count + this.delta.size, this.withExp);
-    out.hi = out.lo;
+    const out = new RangeTable(W, this.base.count + this.delta.size, this.withExp, true);
     for (let i = 0; i < this.base.count; i++) {
       const e = this.base.exp ? this.base.exp[i]! : 0;
       if (!alive(e, now)) continue;
