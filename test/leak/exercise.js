@@ -42,6 +42,17 @@ if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSy
     await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'counted', reset: true });
     await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'bl', keys: keys.subarray(0, 8), keyLen: 4 });
     await b.dump(s, { what: 'elements', family: 1, table: 'fw', set: 'missing' });
+    // Prepared elements: success, kernel refusal, bad arguments.
+    const prep = b.prepareElements({ object: 'elements', verb: 'add', family: 1, table: 'fw', set: 'bl', count: 0, keyLen: 4, keys: new Uint8Array(0) });
+    const out = new Float64Array(2);
+    for (let i = 0; i < 50; i++) {
+      if (b.commitPreparedSync(s, prep, 'add', new Uint8Array([192, 0, 2, i]), new Float64Array([1000]), out) !== null) throw new Error('prepared add');
+      if (b.commitPreparedSync(s, prep, 'delete', new Uint8Array([192, 0, 2, i]), undefined, out) !== null) throw new Error('prepared delete');
+    }
+    if (b.commitPreparedSync(s, prep, 'delete', new Uint8Array([192, 0, 2, 200]), undefined, out) === null) throw new Error('expected ENOENT');
+    try { b.commitPreparedSync(s, prep, 'add', new Uint8Array(3), undefined, out); } catch {}
+    try { b.commitPreparedSync(s, {}, 'add', new Uint8Array(4), undefined, out); } catch {}
+    try { b.prepareElements({ object: 'table', verb: 'add', family: 1, name: 'x' }); } catch {}
     b.encode({ ops });
     try { b.encode({ ops: [{ object: 'rule', verb: 'add', family: 1, table: 't', chain: 'c', exprs: [{ type: 'nope' }] }] }); } catch {}
     try { b.commitSync({}, { ops: [] }); } catch {}
