@@ -3,6 +3,10 @@
  * Network namespace topologies for packet tests: a client and a server joined by a veth pair,
  * or a LAN host, a NAT router and a WAN host. Names are unique per test run; destroy() removes
  * every namespace (and with it every veth end and process-free socket) it created.
+ *
+ * The links are quiet (see QUIET_IPV6): apart from the MLD reports for the addresses configured
+ * here, which leave within some 50 ms of the links coming up, the kernel sends nothing on them by
+ * itself, so rule counters move only with the packets a test sends.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { assertPrivateNetns } from './netns';
@@ -57,7 +61,38 @@ function prefix(): string {
   return `nftt${process.pid % 100000}x${seq}`;
 }
 
-function makeNodes(base: string, roles: readonly string[]): Node[] {
+/**
+ * IPv6 settings of every namespace, written to `all` and `default` before any veth end moves in
+ * (a device entering a namespace gets a fresh copy of its `default`). Left at the kernel's
+ * defaults, each end sends by itself, at moments no test controls, packets that its own output
+ * chains and the peer's prerouting chains count (the peer's input does not see them: it has not
+ * joined ff02::2 or ff02::16):
+ * - DAD: a neighbour solicitation from :: for each new address (RFC 4862 5.4);
+ * - router solicitations at link up and, with no router answering, again after about 4, 12,
+ *   28, 60 s... for ever (router_solicitations -1: RFC 7559 backoff);
+ * - MLDv2 reports to ff02::16 for the solicited-node groups, repeated up to 1 s later (RFC 3810
+ *   robustness). They cannot be switched off short of disabling IPv6, but with an interval of 0
+ *   the repeats follow at once (measured: 6 per end, the last 20-50 ms after pairTopology()
+ *   returns, before the suites here have started their listeners and committed a ruleset;
+ *   presets-oracle, which commits at once, lists without counter values).
+ */
+const QUIET_IPV6: Readonly<Record<string, number>> = {
+  accept_dad: 0,
+  dad_transmits: 0,
+  router_solicitations: 0,
+  mldv1_unsolicited_report_interval: 0,
+  mldv2_unsolicited_report_interval: 0,
+};
+
+/** `sh -c` script writing these per-namespace IPv6 settings to conf/all and conf/default. */
+function ipv6Settings(settings: Readonly<Record<string, number>>): string {
+  return Object.entries(settings)
+    .flatMap(([key, value]) => ['all', 'default'].map((conf) => `echo ${value} > /proc/sys/net/ipv6/conf/${conf}/${key}`))
+    .join(' && ');
+}
+
+/** Creates one namespace per role; `ipv6: false` disables IPv6 in them (no link-local address, no ND, no MLD). */
+function makeNodes(base: string, roles: readonly string[], options: { ipv6: boolean }): Node[] {
   assertPrivateNetns();
   const nodes: Node[] = [];
   try {
@@ -67,7 +102,7 @@ function makeNodes(base: string, roles: readonly string[]): Node[] {
       nodes.push(n);
       n.exec(['ip', 'link', 'set', 'lo', 'up']);
       // /proc/sys/net shows the namespace of the writing process (no dependency on procps' sysctl).
-      n.exec(['sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad']);
+      n.exec(['sh', '-c', ipv6Settings(options.ipv6 ? QUIET_IPV6 : { disable_ipv6: 1 })]);
     }
   } catch (err) {
     destroyNodes(nodes);
@@ -112,7 +147,7 @@ function link(a: Node, ifA: string, b: Node, ifB: string, tmp: string): void {
  */
 export function pairTopology(): PairTopology {
   const base = prefix();
-  const [client, server] = makeNodes(base, ['c', 's']) as [Node, Node];
+  const [client, server] = makeNodes(base, ['c', 's'], { ipv6: true }) as [Node, Node];
   const nodes = [client, server];
   try {
     link(client, 'eth0', server, 'ext0', `${base}v`);
@@ -137,11 +172,12 @@ export function pairTopology(): PairTopology {
 /**
  * lanHost (10.77.0.2) <-lan0/eth0-> router (10.77.0.1 | 203.0.113.1) <-wan0/eth0-> wanHost
  * (203.0.113.2). The LAN host routes by default through the router; the WAN host has no route
- * to the LAN, so only NAT can connect them. Forwarding is enabled in the router.
+ * to the LAN, so only NAT can connect them. Forwarding is enabled in the router. IPv4 only:
+ * IPv6 is disabled in all three namespaces, so the links carry no IPv6 at all.
  */
 export function natTopology(): NatTopology {
   const base = prefix();
-  const [lanHost, router, wanHost] = makeNodes(base, ['l', 'r', 'w']) as [Node, Node, Node];
+  const [lanHost, router, wanHost] = makeNodes(base, ['l', 'r', 'w'], { ipv6: false }) as [Node, Node, Node];
   const nodes = [lanHost, router, wanHost];
   try {
     link(lanHost, 'eth0', router, 'lan0', `${base}l`);

@@ -64,16 +64,22 @@ describe('packets: port-scan trap and brute-force limit', function () {
     // Test windows: 3 per 3 s (one token per second), 4 per 40 s (one token per 10 s).
     await apply(nft, presetObjects(hostFirewall({ tcpPorts: [22], bruteForce: { ports: [22], short: { count: 3, seconds: 3 }, long: { count: 4, seconds: 40 } } })));
     const dst = topo.addr.server;
-    const connect = () => probe1(topo.client, { kind: 'connect', dst, port: 22, timeout: 0.7 }).result;
-    const first = probe(topo.client, [1, 2, 3, 4].map(() => ({ kind: 'connect' as const, dst, port: 22, timeout: 0.7 }))).map((r) => r.result);
-    assert.deepEqual(first, ['open', 'open', 'open', 'timeout']);
-    assert.ok((await packets(nft, 'host: brute force short v4')) >= 1n);
+    // New connections are crafted SYNs, each from a fresh source port, answered with SYN+ACK or
+    // not at all. Not connect(): a socket retransmits a dropped SYN after 1 s, and on a loaded
+    // machine the retransmission can pass the refilled short window and spend a long-window token.
+    let sport = 46000;
+    const attempt = (): string => probe1(topo.client, { kind: 'tcp', dst, dport: 22, sport: sport++, timeout: 0.7 }).flags ?? 'none';
+    // Four SYNs back to back, well inside one token's time: the short window answers three.
+    const first = probe1(topo.client, { kind: 'tcp', dst, dport: 22, sport, count: 4, timeout: 0.7 });
+    sport += 4;
+    assert.deepEqual([first.flags, first.count], ['SA', 3]);
+    assert.equal(await packets(nft, 'host: brute force short v4'), 1n);
     assert.equal(await packets(nft, 'host: brute force long v4'), 0n);
     // Short bucket refills (1 token/s): the 4th connection of the long window gets through.
-    await until('a new connection passes the short window again', () => connect() === 'open', 10000, 200);
+    await until('a new connection passes the short window again', () => attempt() === 'SA', 10000, 200);
     // The long window (4) is now used up: the next ones are dropped by it even when the short one allows them.
-    await until('the long window drops a connection', async () => connect() === 'timeout' && (await packets(nft, 'host: brute force long v4')) >= 1n, 10000, 1100);
+    await until('the long window drops a connection', async () => attempt() === 'none' && (await packets(nft, 'host: brute force long v4')) >= 1n, 10000, 1100);
     // And it expires too: one token every 10 s.
-    await until('the long window lets a connection through again', () => connect() === 'open', 20000, 1100);
+    await until('the long window lets a connection through again', () => attempt() === 'SA', 20000, 1100);
   });
 });

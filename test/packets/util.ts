@@ -9,6 +9,7 @@ import type { Node } from '../helpers/topology';
 const TOOLS = join(__dirname, 'tools');
 const PY = '/usr/bin/python3'; // Debian's python3, where python3-scapy lives
 
+/** One probe; `count` sends that many copies back to back, each its own conntrack entry (next source port, or next echo id). */
 export type Probe =
   | { kind: 'connect'; dst: string; port: number; timeout?: number; src?: string }
   | { kind: 'tcp'; dst: string; dport: number; sport?: number; flags?: string; mss?: number; ttl?: number; src?: string; timeout?: number; count?: number }

@@ -6,6 +6,11 @@
 # first reply (TCP flags, ICMP/ICMPv6 type and code, UDP payload, or none).
 import errno, json, socket, sys
 
+# A connect probe's timeout bounds the handshake, which the two kernels complete on their own in
+# microseconds. The line comes from the listener, a process that a loaded machine may schedule
+# late; it gets at least this long, so that a slow listener is not reported as a closed port.
+LINE_TIMEOUT = 5.0
+
 def connect(p):
     fam = socket.AF_INET6 if ":" in p["dst"] else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
@@ -14,6 +19,7 @@ def connect(p):
         if "src" in p:
             s.bind((p["src"], 0))
         s.connect((p["dst"], p["port"]))
+        s.settimeout(max(p.get("timeout", 2.0), LINE_TIMEOUT))
         line = s.makefile().readline().strip()
         return {"result": "open", "line": line}
     except socket.timeout:
@@ -80,10 +86,15 @@ def crafted(p):
     if k == "ip":
         return raw_ip(p, ip / l4, v6)
     pkts = [ip / l4 for _ in range(p.get("count", 1))]
+    # One conntrack entry per copy, so that each is "new": echoes get their own id, TCP and UDP
+    # copies the next source port. All copies leave back to back, in one sr() call.
     if k == "icmp":
         for i, x in enumerate(pkts):
             x[1].seq = i + 1
-            x[1].id = 4000 + i  # one conntrack entry per echo: each request is "new"
+            x[1].id = 4000 + i
+    elif k in ("tcp", "udp"):
+        for i, x in enumerate(pkts):
+            x[1].sport = p.get("sport", 40000 if k == "tcp" else 40001) + i
     ans, _ = sr(pkts, timeout=p.get("timeout", 1.5), iface=p.get("iface"), multi=False) if p.get("iface") else sr(pkts, timeout=p.get("timeout", 1.5))
     replies = []
     for _, r in ans:

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
  * Child process for the safe-apply tests: starts a trial of hostFirewall({ tcpPorts: [80] }) in
- * the namespace given, prints "started", then either waits to be killed ("wait") or blocks its
- * own event loop for `hangMs` ("hang") — a process that is alive but cannot run its timer.
+ * the namespace given, prints "started <deadline>" (the trial's deadline, ms since the epoch),
+ * then either waits to be killed ("wait") or blocks its own event loop for `hangMs` ("hang") — a
+ * process that is alive but cannot run its timer.
  */
 import { safeApply } from '../../../lib/safe-apply';
 import { hostFirewall, presetObjects } from '../../../lib/presets';
 
 const [netns, deadline, mode, hang] = process.argv.slice(2);
 (async () => {
-  await safeApply(presetObjects(hostFirewall({ tcpPorts: [80] })), { netns: netns as string, deadlineMs: Number(deadline) });
-  process.stdout.write('started\n');
+  const trial = await safeApply(presetObjects(hostFirewall({ tcpPorts: [80] })), { netns: netns as string, deadlineMs: Number(deadline) });
+  process.stdout.write(`started ${trial.deadline}\n`);
   if (mode === 'hang') {
     const end = Date.now() + Number(hang);
     while (Date.now() < end) {
