@@ -50,7 +50,8 @@ class Writer {
   char* Reserve(size_t room) { return reinterpret_cast<char*>(buf_->Reserve(room)); }
   void Commit(const struct nlmsghdr* nlh) { buf_->len += NLMSG_ALIGN(nlh->nlmsg_len); }
   size_t len() const { return buf_->len; }
-  void Finish() {}
+  // The batch is complete: nothing was written beyond len (see RawBuf::clean).
+  void Finish() { buf_->clean = true; }
 
  private:
   RawBuf* buf_;
@@ -480,7 +481,7 @@ bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, 
   at = w.Reserve(256);
   struct nlmsghdr* end = nftnl_batch_end(at, c.seq);
   // One ACK for the whole transaction (Linux 6.10+ sends it after a successful commit).
-  end->nlmsg_flags |= NLM_F_ACK;
+  if (batch.ack_end) end->nlmsg_flags |= NLM_F_ACK;
   w.Commit(end);
   out->op_of.push_back(-1);
   out->messages++;

@@ -193,6 +193,7 @@ Napi::Value PrepareElementsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::unique_ptr<Prepared> p(new Prepared());
   p->batch.ops.resize(1);
+  p->batch.ack_end = false;
   if (!ToElementsTemplate(env, info[0], &p->batch.ops[0])) return env.Null();
   Napi::External<Prepared> ext = Napi::External<Prepared>::New(env, p.release(), [](Napi::Env, Prepared* q) { delete q; });
   ext.TypeTag(&kPreparedTag);
