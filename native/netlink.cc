@@ -278,11 +278,17 @@ void SendBatch(NlSocket* s, const EncodedBatch& b, const BatchSpec& spec, Commit
 
 namespace {
 
+// A multi-part NLM_F_DUMP request; otherwise (the generation, a get of given element keys) a
+// single reply answers it.
+bool IsDump(const DumpSpec& spec) {
+  return spec.what != DumpWhat::kGen && !(spec.what == DumpWhat::kElements && !spec.keys.empty());
+}
+
 struct nlmsghdr* BuildRequest(char* buf, const DumpSpec& spec, uint32_t seq, bool* is_dump) {
   uint16_t family = spec.family;
   uint16_t flags = NLM_F_DUMP;
   struct nlmsghdr* nlh = nullptr;
-  *is_dump = true;
+  *is_dump = IsDump(spec);
   switch (spec.what) {
     case DumpWhat::kTables:
       nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, flags, seq);
@@ -304,8 +310,7 @@ struct nlmsghdr* BuildRequest(char* buf, const DumpSpec& spec, uint32_t seq, boo
       break;
     }
     case DumpWhat::kElements: {
-      const bool single = !spec.keys.empty();
-      *is_dump = !single;
+      const bool single = !*is_dump;
       nlh = nftnl_nlmsg_build_hdr(buf, spec.reset ? kGetSetElemReset : NFT_MSG_GETSETELEM, family,
                                   single ? NLM_F_ACK : flags, seq);
       mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, spec.table.c_str());
@@ -330,7 +335,6 @@ struct nlmsghdr* BuildRequest(char* buf, const DumpSpec& spec, uint32_t seq, boo
       break;
     }
     case DumpWhat::kGen:
-      *is_dump = false;
       nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, seq);
       break;
   }
@@ -432,10 +436,11 @@ int Barrier(NlSocket* s) {
 // one only inserting new, not yet active elements) shifts that walk, and the reader sees part
 // of the old and part of the new content, or misses elements. So each dump is bracketed by
 // barriers (no transaction in flight) and generation reads, and retried until no transaction
-// ran during it. Reset dumps are not retried (their resets are done); neither are GETGENs.
+// ran during it. Reset dumps are not retried (their resets are done); single-reply requests
+// (the generation, gets of given keys) need no bracket.
 void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
   bool interrupted = false;
-  if (spec.what == DumpWhat::kGen || spec.reset) {
+  if (!IsDump(spec) || spec.reset) {
     RunDumpOnce(s, spec, r, &interrupted);
     return;
   }

@@ -63,31 +63,23 @@ async function main(): Promise<void> {
     const bl = await Blocklist.open(conn, { table, name: 's', coalesce: variant === 'coalesced', initial: 'flush' });
     const lat = new Float64Array(n);
     const entries = Array.from({ length: n >> 1 }, (_, i) => addr(i));
+    // Update i: add, then (odd i) delete. The sync variant makes no promise per update.
+    const sync = variant === 'sync';
+    const updateSync = (i: number, e: string): unknown => (i & 1 ? bl.deleteSync(e) : bl.addSync(e));
+    const updateAsync = (i: number, e: string): Promise<unknown> => (i & 1 ? bl.delete(e) : bl.add(e));
     // Steady state: let the JIT compile the update path first (WARMUP updates on other
     // addresses, not measured). The C peer has nothing to warm up.
     for (let i = 0; i < WARMUP; i++) {
       const e = addr(0x8000 + (i >> 1));
-      if (variant === 'sync') {
-        if (i & 1) bl.deleteSync(e);
-        else bl.addSync(e);
-      } else if (i & 1) {
-        await bl.delete(e);
-      } else {
-        await bl.add(e);
-      }
+      if (sync) updateSync(i, e);
+      else await updateAsync(i, e);
     }
     const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       const e = entries[i >> 1]!;
       const t0 = process.hrtime.bigint();
-      if (variant === 'sync') {
-        if (i & 1) bl.deleteSync(e);
-        else bl.addSync(e);
-      } else if (i & 1) {
-        await bl.delete(e);
-      } else {
-        await bl.add(e);
-      }
+      if (sync) updateSync(i, e);
+      else await updateAsync(i, e);
       lat[i] = ms(t0);
     }
     const total = ms(start);

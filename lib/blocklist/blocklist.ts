@@ -17,7 +17,7 @@ import type { PreparedElements } from '../nftables';
 import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
 import { compareWords, formatWords, parseEntryBytes, parseErrorReason, scratch } from './address';
-import { decodeElements, encodeElements, packKey, type ElementTarget, type TimeoutMode } from './encode';
+import { decodeElements, encodeElements, packKey, putWords, type ElementTarget, type TimeoutMode } from './encode';
 import { type EntrySource, type ParsedEntries, BlocklistEntryError, parseEntries, parseEntriesSync } from './parse';
 import { RangeTable, type Words, diff, normalize, rangeToPrefixes, subtract, union } from './ranges';
 import { HashStore, IntervalStore, addressKey } from './store';
@@ -166,17 +166,6 @@ interface Single {
   readonly present: boolean;
   /** Timeout to send, or -1 for a set without timeouts. */
   readonly timeoutMs: number;
-}
-
-/** Writes the W words at a[0..W) into `key` in network byte order. */
-function putKey(key: Uint8Array, a: Uint32Array, W: number): void {
-  for (let w = 0, at = 0; w < W; w++, at += 4) {
-    const v = a[w]!;
-    key[at] = v >>> 24;
-    key[at + 1] = (v >>> 16) & 255;
-    key[at + 2] = (v >>> 8) & 255;
-    key[at + 3] = v & 255;
-  }
 }
 
 interface Pending {
@@ -342,8 +331,14 @@ export class Blocklist {
     if (l.hash) {
       const store = l.hash;
       const uniq = normalize(rows, false);
+      const had = new Uint8Array(uniq.count); // one lookup per entry
       let present = 0;
-      for (let i = 0; i < uniq.count; i++) if (store.get(uniq.lo, i * l.W, now) >= 0) present++;
+      for (let i = 0; i < uniq.count; i++) {
+        if (store.get(uniq.lo, i * l.W, now) >= 0) {
+          had[i] = 1;
+          present++;
+        }
+      }
       const added = uniq.count - present;
       const unchanged = present;
       let add: RangeTable;
@@ -352,7 +347,7 @@ export class Blocklist {
       } else {
         add = new RangeTable(l.W, Math.max(1, this.withTimeouts ? uniq.count : added), this.withTimeouts, true);
         for (let i = 0; i < uniq.count; i++) {
-          if (!this.withTimeouts && store.get(uniq.lo, i * l.W, now) >= 0) continue;
+          if (!this.withTimeouts && had[i] === 1) continue;
           add.push(uniq.lo, i * l.W, uniq.lo, i * l.W, exp);
         }
       }
@@ -675,7 +670,7 @@ export class Blocklist {
         // operation object to read, no typed array to allocate.
         const l = s.lane;
         const fast = (l.fast ??= { prepared: nft.prepareElements({ ...l.target, keyLen: l.W * 4 }), key: new Uint8Array(l.W * 4), timeout: new Float64Array(1) });
-        putKey(fast.key, scratch, l.W);
+        putWords(fast.key, 0, scratch, 0, l.W);
         let timeouts: Float64Array | undefined;
         if (s.timeoutMs >= 0) {
           fast.timeout[0] = s.timeoutMs;
@@ -915,35 +910,17 @@ export class Blocklist {
         }
       }
       const store = l.hash!;
-      plans.push({
-        lane: l,
-        remove,
-        add,
-        timeouts: this.withTimeouts ? { fromExpiry: now } : null,
-        added: 0,
-        removed: 0,
-        unchanged: 0,
-        flush: false,
-        apply: () => this.applyHash(store, add, remove),
-      });
+      plans.push(this.groupPlan(l, remove, add, now, () => this.applyHash(store, add, remove)));
     }
     for (const [l, next] of intervalNext) {
       const current = l.interval!.snapshot(now);
       const { remove, add } = diff(current, next, this.withTimeouts);
       const store = l.interval!;
-      plans.push({
-        lane: l,
-        remove,
-        add,
-        timeouts: this.withTimeouts ? { fromExpiry: now } : null,
-        added: 0,
-        removed: 0,
-        unchanged: 0,
-        flush: false,
-        apply: () => {
+      plans.push(
+        this.groupPlan(l, remove, add, now, () => {
           store.table = next;
-        },
-      });
+        }),
+      );
     }
     const r = await this.commitPlans(plans, {});
     for (let i = 0; i < n; i++) {
@@ -964,6 +941,12 @@ export class Blocklist {
         batchBytes: r.batchBytes,
       });
     }
+  }
+
+  /** A lane's plan in a group commit (the per-caller counts are kept by commitGroup). */
+  private groupPlan(lane: Lane, remove: RangeTable, add: RangeTable, now: number, apply: () => void): LanePlan {
+    const timeouts = this.withTimeouts ? { fromExpiry: now } : null;
+    return { lane, remove, add, timeouts, added: 0, removed: 0, unchanged: 0, flush: false, apply };
   }
 
   // ---------------------------------------------------------------- reading

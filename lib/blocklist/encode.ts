@@ -21,7 +21,8 @@ export interface ElementTarget {
 /** How expiry is sent: a fixed timeout, or each row's remaining time from its expiry. */
 export type TimeoutMode = { readonly fixedMs: number } | { readonly fromExpiry: number } | null;
 
-function putWords(keys: Uint8Array, at: number, src: Uint32Array, o: number, W: number): void {
+/** Writes W words of src (from o) into keys at byte `at`, in network byte order. */
+export function putWords(keys: Uint8Array, at: number, src: Uint32Array, o: number, W: number): void {
   for (let w = 0; w < W; w++) {
     const v = src[o + w]!;
     keys[at] = v >>> 24;
