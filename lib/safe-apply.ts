@@ -8,22 +8,29 @@
  * How it works, for a live table T (say `inet fw`) and a candidate ruleset for T:
  *
  * 1. One atomic transaction, on a socket opened for this trial:
- *    - in T (if it exists): a set `__safe_apply_gate` holding one element with timeout =
- *      deadline, and at the top of every base chain of T the rule "gate element present ->
- *      accept". While the element lives, T lets everything through to the next table.
+ *    - in T (if it exists): a set `__safe_apply_gate` holding one element with a short timeout
+ *      (the lease, 5 s by default), and at the top of every base chain of T the rule "gate
+ *      element present -> accept". While the element lives, T lets everything through to the
+ *      next table.
  *    - a new table `T__trial` with the OWNER flag (owned by the trial socket), its own gate set
  *      with the same element and timeout, every base chain starting with "gate element absent
  *      -> accept", then the candidate's sets, chains and rules.
- *    So during the trial the candidate decides; once the element times out, the kernel itself
- *    makes T decide again and the candidate a no-op — at the deadline, whatever this process is
- *    doing (running, hung, swapped out, dead).
+ *    So during the trial the candidate decides; once the elements time out, the kernel itself
+ *    makes T decide again and the candidate a no-op, whatever this process is doing (running,
+ *    hung, swapped out, dead).
+ * 1b. While the trial runs, this process renews both elements in one transaction every third of
+ *    the lease, never past the deadline. A renewal carries NFTA_SET_ELEM_EXPIRATION: re-adding
+ *    an element with the same timeout alone does not move its expiry (Linux 6.18). A process
+ *    that dies or stops running hands the decision back to T within one lease; one that comes
+ *    back after its lease lapsed rolls back instead of renewing.
  * 2. confirm(): one atomic transaction: delete T, add T with the candidate's content (a plain
  *    table, no owner), delete T__trial. The gates go with the tables.
  * 3. rollback() (explicitly, or by the timer at the deadline): one atomic transaction: delete
  *    T__trial, remove the gate rules and set from T.
  * 4. Process death before confirming: the kernel deletes T__trial when the socket closes (OWNER
- *    table); T stays open (gated) until the deadline, then decides again. The leftover gate
- *    rules in T no longer match anything and the next safeApply() removes them.
+ *    table); T stays open (gated) until the lease runs out (at most leaseMs), then decides
+ *    again. The leftover gate rules in T no longer match anything and the next safeApply()
+ *    removes them.
  */
 import type { ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
@@ -37,9 +44,20 @@ export const GATE_COMMENT = 'safe-apply gate';
 /** Name of the gate set in both tables. */
 export const GATE_SET = '__safe_apply_gate';
 
+/** Longest timer Node runs as asked (setTimeout clamps larger delays to 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Shortest lease: a renewal every third of it must fit between event loop turns. */
+const MIN_LEASE_MS = 300;
+
 export interface SafeApplyOptions {
   /** Milliseconds the candidate is on trial; at the deadline it is rolled back. @default 60000 */
   readonly deadlineMs?: number;
+  /**
+   * Longest time the kernel keeps the trial's gates open without hearing from this process: if
+   * it dies or its event loop stops for this long, the previous ruleset decides again. Renewed
+   * every third of it. At least 300; capped at deadlineMs. @default 5000
+   */
+  readonly leaseMs?: number;
   /** Suffix of the trial table's name. @default '__trial' */
   readonly trialSuffix?: string;
   /** Elements to load into the candidate's sets (in both the trial and the confirmed table). @default [] */
@@ -51,6 +69,9 @@ export interface SafeApplyOptions {
 }
 
 export type SafeApplyState = 'trial' | 'confirmed' | 'rolled-back';
+
+/** The gate set of a table: one `mark` element whose presence means "the trial decides". */
+const gateSet = (t: TableRef): SetSpec => ({ table: t, name: GATE_SET, key: 'mark', flags: ['timeout'], size: 1 });
 
 const GATE_KEY = new Uint8Array(new Uint32Array([1]).buffer); // mark 1 in host byte order, as the set stores it
 
@@ -73,6 +94,10 @@ export class SafeApply {
   #state: SafeApplyState = 'trial';
   #timer: NodeJS.Timeout | undefined;
   #busy: Promise<void> = Promise.resolve();
+  /** Wall-clock time before which the kernel's gate elements are known to be alive. */
+  #leaseUntil: number;
+  readonly #leaseMs: number;
+  readonly #onRollback: SafeApplyOptions['onRollback'];
   readonly #settled: Promise<SafeApplyState>;
   #resolve!: (s: SafeApplyState) => void;
 
@@ -93,6 +118,8 @@ export class SafeApply {
     table: Table;
     trialTable: TableRef;
     deadline: number;
+    leaseMs: number;
+    leaseUntil: number;
     liveExisted: boolean;
     gateHandles: readonly { chain: string; handle: bigint }[];
     candidate: readonly ModelObject[];
@@ -107,14 +134,68 @@ export class SafeApply {
     this.#gateHandles = i.gateHandles;
     this.#candidate = i.candidate;
     this.#elements = i.elements;
-    const { onRollback, deadline } = i;
+    this.#leaseMs = i.leaseMs;
+    this.#leaseUntil = i.leaseUntil;
+    this.#onRollback = i.onRollback;
     this.#settled = new Promise((r) => (this.#resolve = r));
+    this.#schedule();
+  }
+
+  /**
+   * One timer at a time, never longer than a third of the lease (so also never beyond Node's
+   * timer limit): at each tick, renew the gates or, at the deadline, roll back.
+   */
+  #schedule(): void {
+    const now = Date.now();
+    const delay = Math.min(Math.max(0, this.deadline - now), Math.floor(this.#leaseMs / 3), MAX_TIMER_MS);
     this.#timer = setTimeout(() => {
-      this.rollback().then(
-        () => onRollback?.(),
-        (e: unknown) => onRollback?.(e instanceof Error ? e : new Error(String(e))),
-      );
-    }, Math.max(0, deadline - Date.now()));
+      this.#timer = undefined;
+      void this.#exclusive(() => this.#tick()).catch(() => undefined);
+    }, delay);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#state !== 'trial') return;
+    const now = Date.now();
+    if (now >= this.deadline) return this.#autoRollback();
+    if (this.#lapsed(now)) {
+      return this.#autoRollback(new Error(`the trial's lease lapsed: this process did not renew its gates for ${now - this.#leaseUntil + this.#leaseMs} ms (lease ${this.#leaseMs} ms), so the previous ruleset had taken over; rolled back`));
+    }
+    try {
+      await this.#renew(now);
+    } catch (err) {
+      return this.#autoRollback(err instanceof Error ? err : new Error(String(err)));
+    }
+    this.#schedule();
+  }
+
+  /** True when the kernel may already have expired the gates (with a margin for the commit). */
+  #lapsed(now: number): boolean {
+    return now >= this.#leaseUntil - Math.min(500, Math.floor(this.#leaseMs / 4));
+  }
+
+  /** Moves both gate elements' expiry to min(now + lease, deadline), in one transaction. */
+  async #renew(now: number): Promise<void> {
+    const left = Math.min(this.#leaseMs, this.deadline - now);
+    if (left <= 0) return;
+    // An expiration with the add: the kernel updates an existing element's expiry only when the
+    // add carries NFTA_SET_ELEM_EXPIRATION or a different timeout (Linux 6.18).
+    const el = [{ key: 1, timeoutMs: this.#leaseMs, expiresMs: left }];
+    const tx = this.#nft.transaction();
+    if (this.#liveExisted) tx.addElements(gateSet(this.table), el);
+    tx.addElements(gateSet(this.trialTable), el);
+    await this.#nft.commit(tx);
+    this.#leaseUntil = now + left;
+  }
+
+  async #autoRollback(reason?: Error): Promise<void> {
+    let error = reason;
+    try {
+      await this.#rollbackNow();
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err));
+    }
+    this.#onRollback?.(error);
   }
 
   /** trial, confirmed or rolled-back. */
@@ -134,7 +215,10 @@ export class SafeApply {
    */
   static async start(objects: readonly ModelObject[], options: SafeApplyOptions = {}): Promise<SafeApply> {
     const deadlineMs = options.deadlineMs ?? 60000;
-    if (!Number.isInteger(deadlineMs) || deadlineMs < 1) throw new RangeError(`Expected deadlineMs to be a positive integer but received ${String(deadlineMs)}`);
+    if (!Number.isSafeInteger(deadlineMs) || deadlineMs < 1) throw new RangeError(`Expected a positive integer of milliseconds for deadlineMs but received ${describe(deadlineMs)}`);
+    const leaseOpt = options.leaseMs ?? 5000;
+    if (!Number.isSafeInteger(leaseOpt) || leaseOpt < MIN_LEASE_MS) throw new RangeError(`Expected an integer of at least ${MIN_LEASE_MS} milliseconds for leaseMs but received ${describe(leaseOpt)}`);
+    const leaseMs = Math.min(leaseOpt, deadlineMs);
     const refs = objects.map((o) => (isTable(o) ? (o as Table) : (o as { table: TableRef }).table));
     const first = refs[0];
     if (!first) throw new TypeError('Expected at least one model object to apply but received none');
@@ -155,14 +239,14 @@ export class SafeApply {
         tx.delete(trialExists);
       }
       const gateIdx: { chain: string; index: number }[] = [];
-      const gate = (t: TableRef): SetSpec => ({ table: t, name: GATE_SET, key: 'mark', flags: ['timeout'], size: 1 });
+      const gate = gateSet;
       if (live) {
         // Leftovers of a trial whose process died: its gate rules and set.
         const rules = await nft.listRules({ family: table.family, table: table.name });
         for (const r of rules) if (r.comment === GATE_COMMENT) tx.deleteRule(r);
         const sets = await nft.listSets({ family: table.family, table: table.name });
         if (sets.some((s) => s.name === GATE_SET)) tx.delete(gate(table));
-        tx.addSet(gate(table)).addElements(gate(table), [{ key: 1, timeoutMs: deadlineMs }]);
+        tx.addSet(gate(table)).addElements(gate(table), [{ key: 1, timeoutMs: leaseMs }]);
         const chains = (await nft.listChains({ family: table.family, table: table.name })).filter((c) => c.base !== undefined);
         for (const c of chains) {
           gateIdx.push({ chain: c.name, index: tx.size });
@@ -170,7 +254,7 @@ export class SafeApply {
         }
       }
       const trial: Table = { family: trialTable.family, name: trialTable.name, owner: true };
-      tx.addTable(trial).addSet(gate(trialTable)).addElements(gate(trialTable), [{ key: 1, timeoutMs: deadlineMs }]);
+      tx.addTable(trial).addSet(gate(trialTable)).addElements(gate(trialTable), [{ key: 1, timeoutMs: leaseMs }]);
       const rest = objects.filter((o) => !isTable(o) && !isRule(o) && !isObject(o)) as (SetSpec | Chain)[];
       const sets = rest.filter((o) => isSet(o));
       const chains = rest.filter((o) => !isSet(o) && isChain(o)) as Chain[];
@@ -183,7 +267,7 @@ export class SafeApply {
       const started = Date.now();
       const result = await nft.commit(tx);
       const handles = gateIdx.map((g) => ({ chain: g.chain, handle: result.handles.get(g.index) ?? -1n }));
-      return new SafeApply({ nft, table, trialTable, deadline: started + deadlineMs, liveExisted: live !== undefined, gateHandles: handles, candidate: objects, elements: options.elements, onRollback: options.onRollback });
+      return new SafeApply({ nft, table, trialTable, deadline: started + deadlineMs, leaseMs, leaseUntil: started + leaseMs, liveExisted: live !== undefined, gateHandles: handles, candidate: objects, elements: options.elements, onRollback: options.onRollback });
     } catch (err) {
       await nft.close();
       throw err;
@@ -217,6 +301,10 @@ export class SafeApply {
       if (Date.now() >= this.deadline) {
         await this.#rollbackNow();
         throw new Error(`Cannot confirm: the deadline passed ${Date.now() - this.deadline} ms ago; the previous ruleset is back`);
+      }
+      if (this.#lapsed(Date.now())) {
+        await this.#rollbackNow();
+        throw new Error(`Cannot confirm: the trial's lease lapsed (this process did not renew its gates within ${this.#leaseMs} ms), so the previous ruleset had taken over; rolled back`);
       }
       const tx = this.#nft.transaction();
       if (this.#liveExisted) tx.delete(this.table);
@@ -255,6 +343,8 @@ export class SafeApply {
     }
   }
 }
+
+const describe = (v: unknown): string => (typeof v === 'number' ? String(v) : typeof v === 'string' ? JSON.stringify(v) : typeof v);
 
 /**
  * Applies `objects` (one table's tables, sets, chains and rules) on trial: the previous content

@@ -83,34 +83,37 @@ describe('packets: safeApply()', function () {
     assert.equal(reachable(), '22');
   });
 
-  /** Starts the child's trial; resolves with the child and the trial's deadline (see safeApply's `deadline`). */
-  function startChild(mode: 'wait' | 'hang', deadlineMs: number, hangMs = 0): Promise<{ child: ChildProcess; deadline: number }> {
-    const c = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'tools', 'safe-apply-child.ts'), topo.server.path, String(deadlineMs), mode, String(hangMs)], {
+  /** Starts the child's trial; resolves with the child, the trial's deadline and the child's later output. */
+  function startChild(mode: 'wait' | 'hang', deadlineMs: number, hangMs = 0, leaseMs?: number): Promise<{ child: ChildProcess; deadline: number; output: () => string }> {
+    const args = [topo.server.path, String(deadlineMs), mode, String(hangMs), ...(leaseMs !== undefined ? [String(leaseMs)] : [])];
+    const c = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'tools', 'safe-apply-child.ts'), ...args], {
       cwd: join(__dirname, '..', '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = c;
+    let out = '';
     return new Promise((resolve, reject) => {
       let err = '';
       c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-      c.stdout?.once('data', (d: Buffer) => resolve({ child: c, deadline: Number(/^started (\d+)/.exec(d.toString())?.[1]) }));
+      c.stdout?.on('data', (d: Buffer) => {
+        const first = out === '';
+        out += d.toString();
+        if (first) resolve({ child: c, deadline: Number(/^started (\d+)/.exec(out)?.[1]), output: () => out });
+      });
       c.once('exit', (code) => reject(new Error(`child exited ${String(code)}: ${err}`)));
     });
   }
 
-  it('a process killed before confirming: its trial table vanishes at once, the previous ruleset is back at the deadline', async () => {
-    const { child: c, deadline } = await startChild('wait', 3000);
+  it('a process killed before confirming: its trial table vanishes at once, the previous ruleset is back within the lease, long before the deadline', async () => {
+    // Deadline 60 s, lease 1 s: before the lease existed the old table stayed open for the whole minute.
+    const { child: c, deadline } = await startChild('wait', 60000, 0, 1000);
     assert.ok(Number.isFinite(deadline), 'the child reports its deadline');
     assert.deepEqual(await tables(), ['fw', 'fw__trial (owned)']);
+    assert.equal(reachable(), '80');
     c.kill('SIGKILL');
     await until('the kernel deletes the owned trial table', async () => (await tables()).length === 1, 5000, 50);
-    // Documented window: until the deadline the old table is still gated open (fail-open, not locked out).
-    // The gate element expires at `deadline` at the earliest, less a clock tick (the child took
-    // `deadline` before the commit that set the element's timeout): a probe that has ended before
-    // then ran entirely inside the window.
-    const open = reachable();
-    if (Date.now() < deadline - 50) assert.equal(open, '22,80');
-    await until('the previous ruleset decides again', () => reachable() === '22', 10000, 200);
+    await until('the previous ruleset decides again', () => reachable() === '22', 10000, 100);
+    assert.ok(Date.now() < deadline - 40000, 'the previous ruleset decided again within the lease, not at the deadline');
     // The next safe apply removes the leftover gate rules.
     assert.ok((await gateLeft()) > 0);
     const next = await safeApply(presetObjects(hostFirewall({ tcpPorts: [22] })), { netns: topo.server.path, deadlineMs: 5000 });
@@ -118,10 +121,52 @@ describe('packets: safeApply()', function () {
     assert.equal(await gateLeft(), 0);
   });
 
-  it('a hung process (alive, event loop blocked): the kernel restores the previous ruleset at the deadline anyway', async () => {
-    await startChild('hang', 1500, 8000);
+  it('a hung process (alive, event loop blocked): the previous ruleset decides within the lease; once it runs again it rolls back', async () => {
+    const { deadline, output } = await startChild('hang', 60000, 6000, 1000);
     assert.equal(reachable(), '80');
-    await until('the previous ruleset decides while the trial table still exists', async () => reachable() === '22' && (await tables()).includes('fw__trial (owned)'), 7000, 200);
+    await until('the previous ruleset decides while the trial table still exists', async () => reachable() === '22' && (await tables()).includes('fw__trial (owned)'), 5500, 100);
+    assert.ok(Date.now() < deadline - 40000, 'the previous ruleset decided again within the lease, not at the deadline');
+    // The child resumes, finds its lease lapsed and rolls back instead of re-opening the gates.
+    await until('the resumed child rolls back', () => output().includes('rolled back'), 15000, 100);
+    assert.match(output(), /resumed\nrolled back: the trial's lease lapsed: this process did not renew its gates for \d+ ms \(lease 1000 ms\), so the previous ruleset had taken over; rolled back\n/);
+    await until('the trial table is gone', async () => (await tables()).length === 1, 5000, 50);
+    assert.deepEqual(await tables(), ['fw']);
+    assert.equal(await gateLeft(), 0);
+    assert.equal(reachable(), '22');
+  });
+
+  it('the gates are renewed every third of the lease, never carry more than the lease, and a deadline above 2^31-1 ms does not roll back early', async () => {
+    const trial = await safeApply(presetObjects(hostFirewall({ tcpPorts: [80] })), { netns: topo.server.path, deadlineMs: 2 ** 31 + 1000, leaseMs: 600 });
+    const gate = { table: { family: 'inet' as const, name: 'fw' }, name: GATE_SET, key: 'mark' as const, flags: ['timeout' as const] };
+    const left = async (): Promise<number> => {
+      const els = await nft.listElements(gate);
+      assert.equal(els.length, 1);
+      assert.equal(els[0]?.timeoutMs, 600);
+      return els[0]?.expiresMs ?? -1;
+    };
+    // A renewal shows as the time left going up again; see two of them.
+    let renewals = 0;
+    let last = await left();
+    assert.ok(last > 0 && last <= 600, `time left ${last} is within the lease`);
+    await until('two renewals', async () => {
+      const now = await left();
+      assert.ok(now > 0 && now <= 600, `time left ${now} is within the lease`);
+      if (now > last) renewals++;
+      last = now;
+      return renewals >= 2;
+    }, 10000, 50);
+    assert.equal(trial.state, 'trial');
+    assert.equal(reachable(), '80');
+    await trial.rollback();
+    assert.equal(reachable(), '22');
+  });
+
+  it('refuses deadlines and leases it cannot keep, before touching anything', async () => {
+    const objs = presetObjects(hostFirewall({ tcpPorts: [80] }));
+    await assert.rejects(safeApply(objs, { netns: topo.server.path, deadlineMs: 2 ** 53 }), { name: 'RangeError', message: 'Expected a positive integer of milliseconds for deadlineMs but received 9007199254740992' });
+    await assert.rejects(safeApply(objs, { netns: topo.server.path, deadlineMs: 0 }), { name: 'RangeError', message: 'Expected a positive integer of milliseconds for deadlineMs but received 0' });
+    await assert.rejects(safeApply(objs, { netns: topo.server.path, leaseMs: 100 }), { name: 'RangeError', message: 'Expected an integer of at least 300 milliseconds for leaseMs but received 100' });
+    assert.deepEqual(await tables(), ['fw']);
   });
 
   it('with no previous table, rolling back leaves no table', async () => {
