@@ -538,6 +538,13 @@ function dumpError(request: DumpRequest, r: DumpErrorData): NftError {
           ? `an element looked up is not in set ${request.set} of table ${where}`
           : `set ${request.set} does not exist in table ${where}`
         : `table ${where} does not exist`;
+  } else if (code === 'EPERM') {
+    // nfnetlink checks CAP_NET_ADMIN on every message, reads included; the first one refused
+    // is the snapshot bracket's, so the native step label says nothing useful here.
+    return new NftError(`list ${request.what}${where ? ` ${where}` : ''}: operation not permitted: reading the ruleset needs CAP_NET_ADMIN in the target network namespace`, code, r.errno, -1);
+  } else if (code === 'EAGAIN' && r.message) {
+    // Not a kernel message: the snapshot retries ran out (native/netlink.cc RunDump).
+    return new NftError(`list ${request.what}${where ? ` ${where}` : ''}: ${r.message}`, code, r.errno, -1);
   } else {
     what = explainErrno(r.errno, `list ${request.what}`);
   }

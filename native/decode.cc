@@ -16,6 +16,8 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
+#include <unordered_set>
 
 namespace nftjs {
 
@@ -316,6 +318,19 @@ bool Decoder::Feed(const struct nlmsghdr* nlh) {
     }
   }
   return Fail("unexpected reply");
+}
+
+bool HasDuplicateElements(const std::vector<ElemItem>& elems) {
+  std::unordered_set<std::string> seen;
+  seen.reserve(elems.size());
+  std::string k;
+  for (const ElemItem& e : elems) {
+    k.assign(reinterpret_cast<const char*>(e.key.data()), e.key.size());
+    k.push_back(static_cast<char>((e.flags & NFT_SET_ELEM_INTERVAL_END) ? 1 : 0));
+    k.append(reinterpret_cast<const char*>(e.key_end.data()), e.key_end.size());
+    if (!seen.insert(k).second) return true;
+  }
+  return false;
 }
 
 }  // namespace nftjs

@@ -4,6 +4,7 @@
 #define NATIVE_DECODE_H_
 
 #include <string>
+#include <vector>
 
 #include "spec.h"
 
@@ -28,6 +29,14 @@ class Decoder {
   DumpResult* out_;
   std::string error_;
 };
+
+// True when the same element (key, end key and interval-end flag) appears twice in an element
+// dump. The kernel builds each part of a dump by walking the set again and skipping the
+// elements it already sent (nf_tables_dump_set: iter.skip = cb->args[0]); when a hash set's
+// rhashtable is resized between two parts (a background worker, shortly after a big load, with
+// no commit and no generation change) the walk order changes, so some elements come twice and
+// as many are missing. Nothing in the reply says so: a duplicate is the only trace.
+bool HasDuplicateElements(const std::vector<ElemItem>& elems);
 
 // Reads every attribute the expression table knows from a libnftnl expression.
 ExprSpec ReadExpr(const struct nftnl_expr* e);

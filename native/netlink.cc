@@ -468,6 +468,8 @@ void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
     interrupted = false;
     RunDumpOnce(s, spec, r, &interrupted);
     if (r->err != 0) return;
+    // A hash set resized between two parts of the dump (no commit involved): see decode.h.
+    if (spec.what == DumpWhat::kElements && HasDuplicateElements(r->elems)) interrupted = true;
     if (!generation(&after)) return;
     if (!interrupted && before == after) return;
     // Let the writer finish its burst: 1, 2, 4 ... 64 ms between attempts.
@@ -477,7 +479,7 @@ void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* r) {
   r->what = spec.what;
   r->err = EAGAIN;
   r->message = "the ruleset changed during each of " + std::to_string(kSnapshotAttempts) +
-               " attempts to read a consistent snapshot; try again when commits are less frequent";
+               " attempts to read a consistent snapshot (a transaction committed in this namespace while each dump ran); nothing was read. Try again when commits are less frequent, or read the writer's own copy";
 }
 
 }  // namespace nftjs
