@@ -12,7 +12,7 @@ import { elementsFromData, type ElementInfo } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { decodeRule } from './rule/decode';
 import { udataComment } from './udata';
-import { Transaction, type CommitResult, type OpRefs } from './transaction';
+import { checkNoNul, Transaction, type CommitResult, type OpRefs } from './transaction';
 import { checkFamily, checkName, expected } from './validate';
 
 export interface OpenOptions {
@@ -72,6 +72,8 @@ const NO_HANDLES: ReadonlyMap<number, bigint> = new Map();
 export class Nftables {
   readonly #socket: NativeSocket;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Asynchronous operations queued or running (see #checkIdle). */
+  #inFlight = 0;
   #closed = false;
   readonly #stats = new Float64Array(2);
   /** The namespace path this connection was opened in, if any. */
@@ -93,8 +95,9 @@ export class Nftables {
 
   /** Synchronous form of open(). */
   static openSync(options: OpenOptions = {}): Nftables {
-    if (options.netns !== undefined && (typeof options.netns !== 'string' || options.netns === '')) {
-      throw expected('a namespace path such as /run/netns/NAME or /proc/PID/ns/net', 'netns', options.netns);
+    if (typeof options !== 'object' || options === null) throw expected('an options object', 'options', options);
+    if (options.netns !== undefined && (typeof options.netns !== 'string' || options.netns === '' || options.netns.includes('\0'))) {
+      throw expected('a namespace path such as /run/netns/NAME or /proc/PID/ns/net (no NUL characters)', 'netns', options.netns);
     }
     const b = binding();
     try {
@@ -128,7 +131,8 @@ export class Nftables {
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
+    this.#inFlight++;
+    const run = this.#queue.then(fn, fn).finally(() => this.#inFlight--);
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -138,12 +142,29 @@ export class Nftables {
   }
 
   /**
+   * Sync calls never jump the queue: one started while asynchronous operations are queued or
+   * running would run before them (or collide with the one in flight), so it is refused.
+   */
+  #checkIdle(method: string): void {
+    this.#checkOpen();
+    if (this.#inFlight > 0) {
+      const e = new Error(
+        `${method} was called while ${this.#inFlight} asynchronous operation${this.#inFlight > 1 ? 's are' : ' is'} queued or running on this connection; ` +
+          'synchronous calls do not wait and never run ahead of queued ones: await them first, or use the asynchronous form',
+      ) as Error & { code: string };
+      e.code = 'EBUSY';
+      throw e;
+    }
+  }
+
+  /**
    * Commits a transaction atomically. On a kernel refusal, rejects with an NftError that names
    * the failing operation; nothing was applied.
    */
   commit(tx: Transaction): Promise<CommitResult> {
     this.#checkOpen();
     const pending = tx.pending();
+    pending.forEach((p, i) => checkNoNul(p.op, `ops[${i}]`));
     const batch = { ops: pending.map((p) => p.op) };
     const stack = new Error();
     return this.#serial(async () => {
@@ -155,8 +176,9 @@ export class Nftables {
 
   /** Commits synchronously (blocks the event loop): for small latency-critical batches only. */
   commitSync(tx: Transaction): CommitResult {
-    this.#checkOpen();
+    this.#checkIdle('commitSync()');
     const pending = tx.pending();
+    pending.forEach((p, i) => checkNoNul(p.op, `ops[${i}]`));
     if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
     const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op) });
     const r = this.#resultSync(tx, ack);
@@ -172,6 +194,8 @@ export class Nftables {
    * setId) and key length are checked once. Element-wide options (exprs) may be included.
    */
   prepareElements(desc: PreparedElementsDesc): PreparedElements {
+    if (typeof desc !== 'object' || desc === null) throw expected('an elements descriptor { family, table, set, keyLen }', 'desc', desc);
+    checkNoNul(desc, 'desc');
     const op: ElementsDesc = { ...desc, object: 'elements', verb: 'add', count: 0, keys: new Uint8Array(0) };
     return new PreparedElements(binding().prepareElements(op), { ...desc });
   }
@@ -183,7 +207,7 @@ export class Nftables {
    * and errors as {@link Nftables.commitSync}: atomic, NftError naming the operation on refusal.
    */
   commitElementsSync(prepared: PreparedElements, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitResult {
-    this.#checkOpen();
+    this.#checkIdle('commitElementsSync()');
     const out = this.#stats;
     const ack = binding().commitPreparedSync(this.#socket, prepared.handle, verb, keys, timeoutsMs, out);
     if (ack === null) return { batchBytes: out[0]!, messages: out[1]!, handles: NO_HANDLES };
@@ -335,6 +359,7 @@ export class Nftables {
   /** Runs a raw native dump request (see DumpRequest); rejects with NftError on a kernel error. */
   dump(request: DumpRequest): Promise<DumpReply> {
     this.#checkOpen();
+    checkNoNul(request, 'request');
     const stack = new Error();
     return this.#serial(async () => {
       const r = await binding().dump(this.#socket, request);
@@ -349,7 +374,8 @@ export class Nftables {
 
   /** Synchronous raw dump (blocks the event loop). */
   dumpSync(request: DumpRequest): DumpReply {
-    this.#checkOpen();
+    this.#checkIdle('dumpSync()');
+    checkNoNul(request, 'request');
     const r = binding().dumpSync(this.#socket, request);
     if (isDumpError(r)) throw dumpError(request, r);
     return r;

@@ -48,6 +48,43 @@ export interface OpRefs {
 
 const tableLabel = (t: TableRef) => `${t.family} ${t.name}`;
 
+/** Most elements one addElements()/deleteElements() call takes (split bigger loads). */
+export const MAX_ELEMENTS_PER_CALL = 2 ** 24;
+/** Most statements one rule takes (the kernel's limit on a rule is lower still). */
+const MAX_STATEMENTS = 4096;
+
+function checkModelObject(obj: unknown, field: string): asserts obj is ModelObject {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw expected('a model object (table, chain, set, named object or rule)', field, obj);
+}
+
+/** A dense array of at most `max` items (a sparse or huge array is refused before any work). */
+function checkList(v: unknown, what: string, field: string, max: number): asserts v is readonly unknown[] {
+  if (!Array.isArray(v)) throw expected(`an array of ${what}`, field, v);
+  if (v.length > max) throw new RangeError(`Expected at most ${max} ${what} for ${field} but received an array of ${v.length}`);
+  for (let i = 0; i < v.length; i++) if (!(i in v)) throw expected(`an array of ${what} without holes`, `${field}[${i}]`, undefined);
+}
+
+/**
+ * Refuses a string holding a NUL anywhere in a native descriptor: C sees it as the end of the
+ * string, so "a\0b" would name another table, set or namespace. Walks plain objects and arrays;
+ * byte columns (typed arrays) are data and may hold anything.
+ */
+export function checkNoNul(v: unknown, field: string, depth = 0): void {
+  if (typeof v === 'string') {
+    if (v.includes('\0')) throw expected('a string without NUL characters', field, v);
+    return;
+  }
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || depth > 8) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'string' || (typeof x === 'object' && x !== null)) checkNoNul(x, `${field}[${i}]`, depth + 1);
+    }
+    return;
+  }
+  for (const k of Object.keys(v)) checkNoNul((v as Record<string, unknown>)[k], `${field}.${k}`, depth + 1);
+}
+
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
 export const isRule = (o: ModelObject): o is Rule => 'statements' in o;
 export const isSet = (o: ModelObject): o is SetSpec => 'key' in o;
@@ -99,6 +136,7 @@ export class Transaction {
 
   /** Adds any model object (table, chain, set, named object or rule); existing objects are kept. */
   add(obj: ModelObject, options: RuleOptions = {}): this {
+    checkModelObject(obj, 'object');
     if (isRule(obj)) return this.addRule(obj, options);
     if (isSet(obj)) return this.addSet(obj);
     if (isObject(obj)) return this.addObject(obj);
@@ -108,12 +146,17 @@ export class Transaction {
 
   /** Adds several model objects in order. */
   addAll(objs: Iterable<ModelObject>): this {
+    if (typeof objs !== 'object' || objs === null || typeof (objs as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+      throw expected('an iterable of model objects', 'objects', objs);
+    }
+    if (Array.isArray(objs)) checkList(objs, 'model objects', 'objects', Number.MAX_SAFE_INTEGER);
     for (const o of objs) this.add(o);
     return this;
   }
 
   /** Like add(), but fails with EEXIST if the object already exists (tables, chains, sets, objects). */
   create(obj: Table | Chain | SetSpec | ObjectSpec): this {
+    checkModelObject(obj, 'object');
     if (isSet(obj)) {
       const id = this.#nextId++;
       this.#setIds.set(`${obj.table.family} ${obj.table.name} ${obj.name}`, id);
@@ -143,7 +186,9 @@ export class Transaction {
   }
 
   #rule(rule: Rule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>): this {
+    if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, statements }', 'rule', rule);
     checkTableRef(rule.table, 'rule.table');
+    checkList(rule.statements, 'statements', 'rule.statements', MAX_STATEMENTS);
     checkName(rule.chain, 'rule.chain');
     const family = rule.table.family;
     const anon: OpDesc[] = [];
@@ -225,6 +270,7 @@ export class Transaction {
 
   /** Deletes the rule with this handle. */
   deleteRule(rule: { readonly table: TableRef; readonly chain: string; readonly handle?: bigint }, verb: 'delete' | 'destroy' = 'delete'): this {
+    if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, handle }', 'rule', rule);
     checkTableRef(rule.table, 'rule.table');
     checkName(rule.chain, 'rule.chain');
     if (typeof rule.handle !== 'bigint') throw expected('the bigint handle of the rule to delete', 'rule.handle', rule.handle);
@@ -246,6 +292,7 @@ export class Transaction {
   }
 
   #remove(obj: ModelObject, verb: 'delete' | 'destroy'): this {
+    checkModelObject(obj, 'object');
     if (isRule(obj)) return this.deleteRule(obj, verb);
     if (isSet(obj)) return this.#push(setDesc(obj, verb), `${verb} set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isObject(obj)) return this.#push(objectDesc(obj, verb), `${verb} ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
@@ -256,6 +303,7 @@ export class Transaction {
 
   /** Flushes a table (all its rules), a chain (its rules) or a set (its elements). */
   flush(obj: Table | Chain | SetSpec): this {
+    checkModelObject(obj, 'object');
     if (isSet(obj)) return this.#push(setDesc(obj, 'flush'), `flush set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isChain(obj)) return this.#push(chainDesc(obj, 'flush'), `flush chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table, chain: obj.name });
     const t = obj as Table;
@@ -264,12 +312,14 @@ export class Transaction {
 
   /** Adds elements to a set or map (typed values; see ElementInput). */
   addElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): this {
+    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
     if (elements.length === 0) return this;
     return this.#elements(elementsDesc(set, elements, options.exclusive ? 'create' : 'add'), set);
   }
 
   /** Removes elements from a set or map (ENOENT if one is absent). */
   deleteElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly ifExists?: boolean } = {}): this {
+    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
     if (elements.length === 0) return this;
     return this.#elements(elementsDesc(set, elements, options.ifExists ? 'destroy' : 'delete'), set);
   }
@@ -286,6 +336,9 @@ export class Transaction {
    * error messages.
    */
   push(op: OpDesc, label?: string): this {
+    if (typeof op !== 'object' || op === null) throw expected('a native operation descriptor { object, verb, family, … }', 'op', op);
+    checkNoNul(op, 'op');
+    if (label !== undefined && typeof label !== 'string') throw expected('a string', 'label', label);
     const family = familyName(op.family);
     const table = 'table' in op ? op.table : op.name;
     const ref: TableRef | undefined = family ? { family, name: table } : undefined;

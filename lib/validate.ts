@@ -6,13 +6,28 @@
  */
 import { FAMILIES, type Family, type Hook } from './kernel';
 
-export function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+export function show(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…` : v);
   if (typeof v === 'bigint') return `${v}n`;
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';
-  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
-  if (typeof v === 'object') return v.constructor?.name === 'Object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) : `a ${v.constructor?.name ?? 'object'}`;
+  // Bounded: cyclic, huge or sparse input must not hang or throw while an error is described.
+  if (Array.isArray(v)) {
+    if (depth > 2) return `an array of ${v.length}`;
+    const head = Array.from({ length: Math.min(v.length, 10) }, (_, i) => (i in v ? show(v[i], depth + 1) : '<empty>'));
+    return `[${head.join(', ')}${v.length > 10 ? `, … (${v.length} items)` : ''}]`;
+  }
+  if (typeof v === 'object') {
+    let name = 'object';
+    try {
+      name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      if (name !== 'Object' || depth > 2) return `a ${name}`;
+      const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+      return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+    } catch {
+      return `a ${name}`; // cyclic, or a getter that throws
+    }
+  }
   return String(v);
 }
 

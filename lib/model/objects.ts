@@ -47,6 +47,7 @@ export function checkTableRef(t: unknown, field: string): TableRef {
 }
 
 export function checkTable(t: Table): void {
+  if (typeof t !== 'object' || t === null) throw expected('a table { family, name }', 'table', t);
   checkTableRef(t, 'table');
   checkComment(t.comment, 'table.comment');
   if (t.persist && !t.owner) throw expected('owner: true together with persist', 'table.persist', t.persist);
@@ -98,11 +99,14 @@ function hookName(family: Family, n: number): Hook | undefined {
 }
 
 export function checkChain(c: Chain): void {
+  if (typeof c !== 'object' || c === null) throw expected('a chain { table, name }', 'chain', c);
   checkTableRef(c.table, 'chain.table');
   checkName(c.name, 'chain.name');
   checkComment(c.comment, 'chain.comment');
   if (c.base === undefined) return;
   const b = c.base;
+  if (typeof b !== 'object' || b === null) throw expected('a base chain description { type, hook, priority }', 'chain.base', b);
+  if (b.devices !== undefined && !Array.isArray(b.devices)) throw expected('an array of interface names', 'chain.base.devices', b.devices);
   const family = c.table.family;
   checkOneOf(b.type, ['filter', 'nat', 'route'] as const, 'chain.base.type');
   checkHook(family, b.hook, 'chain.base.hook');
@@ -196,7 +200,9 @@ export function keyLayout(key: KeyType | readonly KeyType[], field = 'set.key'):
 }
 
 export function checkSet(s: SetSpec): void {
+  if (typeof s !== 'object' || s === null) throw expected('a set { table, name, key }', 'set', s);
   checkTableRef(s.table, 'set.table');
+  if (s.flags !== undefined && !Array.isArray(s.flags)) throw expected('an array of set flags', 'set.flags', s.flags);
   checkName(s.name, 'set.name');
   keyLayout(s.key);
   if (s.map !== undefined && s.map !== 'verdict') checkOneOf(s.map, KEY_TYPE_NAMES, 'set.map');
