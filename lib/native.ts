@@ -329,6 +329,24 @@ function packageRoot(): string {
 let cached: NativeBinding | undefined;
 
 /**
+ * node-gyp-build loads the addon from the directory named by `<PACKAGE>_PREBUILD` when that
+ * variable is set (here NFTABLES_PREBUILD): any `.node` file there would run, as root, inside
+ * a firewall service. This package does not honour it: the variable is hidden from
+ * node-gyp-build for the (synchronous) duration of the load, so only the package's own build
+ * or prebuilds are considered. See docs/api.md, "Loading the addon".
+ */
+function withoutPrebuildOverride<T>(fn: () => T): T {
+  const saved = process.env.NFTABLES_PREBUILD;
+  if (saved === undefined) return fn();
+  delete process.env.NFTABLES_PREBUILD;
+  try {
+    return fn();
+  } finally {
+    process.env.NFTABLES_PREBUILD = saved;
+  }
+}
+
+/**
  * Loads the addon once: a prebuild for this platform first, then the local build (node-gyp-build).
  * A failure explains the likely causes and fixes in one message.
  */
@@ -340,7 +358,7 @@ export function binding(): NativeBinding {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => unknown;
-    const b = load(packageRoot()) as NativeBinding;
+    const b = withoutPrebuildOverride(() => load(packageRoot())) as NativeBinding;
     if (b.abiVersion !== 1) throw new Error(`addon ABI ${String(b.abiVersion)} does not match the JavaScript (1): rebuild with npm rebuild nftables`);
     cached = b;
     return b;
