@@ -14,6 +14,7 @@ import { decodeRule } from './rule/decode';
 import { udataComment } from './udata';
 import { Transaction, type CommitResult, type OpRefs } from './transaction';
 import { checkFamily, checkName, expected } from './validate';
+import { GenerationConflictError, checkGeneration, commitWithRetry, type RetryOptions } from './generation';
 
 export interface OpenOptions {
   /**
@@ -39,6 +40,15 @@ export interface Ruleset {
   readonly rules: Rule[];
   /** Elements of every named set, keyed `family table set` (only with { elements: true }). */
   readonly elements?: Map<string, ElementInfo[]>;
+}
+
+export interface CommitOptions {
+  /**
+   * Commit only if the ruleset generation is still this one (from {@link Nftables.generation},
+   * read before planning): otherwise the kernel refuses the whole batch and the commit rejects
+   * with a GenerationConflictError. Checked by the kernel inside the batch, atomically.
+   */
+  readonly ifGeneration?: number;
 }
 
 export interface RuleCounter {
@@ -141,30 +151,51 @@ export class Nftables {
    * Commits a transaction atomically. On a kernel refusal, rejects with an NftError that names
    * the failing operation; nothing was applied.
    */
-  commit(tx: Transaction): Promise<CommitResult> {
+  commit(tx: Transaction, options: CommitOptions = {}): Promise<CommitResult> {
     this.#checkOpen();
+    const genid = options.ifGeneration === undefined ? undefined : checkGeneration(options.ifGeneration, 'ifGeneration');
     const pending = tx.pending();
-    const batch = { ops: pending.map((p) => p.op) };
+    const batch = { ops: pending.map((p) => p.op), ...(genid !== undefined ? { genid } : {}) };
     const stack = new Error();
     return this.#serial(async () => {
-      if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
+      // An empty batch still carries the check: "nothing to do, and nobody changed anything".
+      if (pending.length === 0 && genid === undefined) return { batchBytes: 0, messages: 0, handles: new Map() };
       const ack = await binding().commit(this.#socket, batch);
-      return this.#result(tx, ack, stack);
+      try {
+        return await this.#result(tx, ack, stack);
+      } catch (e) {
+        throw conflictOf(e, genid);
+      }
     });
   }
 
   /** Commits synchronously (blocks the event loop): for small latency-critical batches only. */
-  commitSync(tx: Transaction): CommitResult {
+  commitSync(tx: Transaction, options: CommitOptions = {}): CommitResult {
     this.#checkOpen();
+    const genid = options.ifGeneration === undefined ? undefined : checkGeneration(options.ifGeneration, 'ifGeneration');
     const pending = tx.pending();
-    if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
-    const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op) });
+    if (pending.length === 0 && genid === undefined) return { batchBytes: 0, messages: 0, handles: new Map() };
+    const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op), ...(genid !== undefined ? { genid } : {}) });
     const r = this.#resultSync(tx, ack);
     if (r instanceof NftError) {
       this.#diagnoseSync(tx, r);
-      throw r;
+      throw conflictOf(r, genid);
     }
     return r;
+  }
+
+  /**
+   * Optimistic concurrency made easy: reads the generation, calls `plan(generation)` (which
+   * reads what it needs and returns a transaction, or null for nothing to do), commits it with
+   * `ifGeneration`, and on a conflict reads and plans again, up to `attempts` times (default 5).
+   * @example await nft.commitWithRetry(async () => { const rules = await nft.listRules(f); return plan(rules); });
+   * @throws GenerationConflictError when every attempt conflicted; NftError for other refusals.
+   */
+  commitWithRetry(
+    plan: (generation: number) => Promise<Transaction | null> | Transaction | null,
+    options: RetryOptions = {},
+  ): Promise<{ readonly transaction: Transaction | null; readonly generation: number; readonly attempts: number }> {
+    return commitWithRetry<Transaction>({ generation: () => this.generation(), commitAt: (tx, g) => this.commit(tx, { ifGeneration: g }) }, plan, options);
   }
 
   /**
@@ -520,6 +551,14 @@ function rulesRequest(filter: { readonly family?: Family; readonly table?: strin
     ...(filter.chain !== undefined ? { chain: checkName(filter.chain, 'chain') } : {}),
     ...(filter.reset ? { reset: true } : {}),
   };
+}
+
+/** A stale-generation refusal becomes a GenerationConflictError; anything else passes. */
+function conflictOf(e: unknown, genid: number | undefined): unknown {
+  if (genid === undefined || !(e instanceof NftError) || e.code !== 'ERESTART') return e;
+  const c = new GenerationConflictError(genid, 1, e.failures);
+  c.stack = `${c.name}: ${c.message}\n${(e.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return c;
 }
 
 function famFilter(family: Family | undefined): { family?: number } {
