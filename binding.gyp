@@ -6,6 +6,7 @@
       "sources": [
         "native/addon.cc",
         "native/convert.cc",
+        "native/counters.cc",
         "native/expr-table.cc",
         "native/encode.cc",
         "native/netlink.cc",

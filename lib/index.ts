@@ -6,6 +6,7 @@
 export { Nftables, type OpenOptions, type CommitOptions, type Ruleset, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
 export { Transaction, type CommitResult, type ModelObject, type RuleOptions } from './transaction';
 export { NftError, isNftError, type OpFailure } from './errors';
+export { RuleCounters, ratesBetween, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleRate } from './counters';
 export { GenerationConflictError, isGenerationConflict, type RetryOptions } from './generation';
 export { PRIORITY } from './model/types';
 export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, SetSpec, SetFlag, KeyType, ObjectSpec, Rule, Family, Hook } from './model/types';

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "convert.h"
+#include "counters.h"
 #include "socket.h"
 #include "workers.h"
 
@@ -22,6 +23,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("commitPreparedSync", Napi::Function::New(env, CommitPreparedSyncJs, "commitPreparedSync"));
   exports.Set("dump", Napi::Function::New(env, DumpJs, "dump"));
   exports.Set("dumpSync", Napi::Function::New(env, DumpSyncJs, "dumpSync"));
+  exports.Set("counters", Napi::Function::New(env, CountersJs, "counters"));
+  exports.Set("countersSync", Napi::Function::New(env, CountersSyncJs, "countersSync"));
   return exports;
 }
 
