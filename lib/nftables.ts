@@ -16,6 +16,7 @@ import { Transaction, type CommitResult, type OpRefs } from './transaction';
 import { checkFamily, checkName, expected } from './validate';
 import { RuleCounters, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleCounter } from './counters';
 import { OBJECT_TYPE } from './kernel';
+import { Monitor, type MonitorOptions } from './monitor';
 import { GenerationConflictError, checkGeneration, commitWithRetry, type RetryOptions } from './generation';
 
 export interface OpenOptions {
@@ -546,6 +547,25 @@ export class Nftables {
    */
   counterRates(filter: Omit<CounterFilter, 'reset'> = {}, options: RateOptions = {}): AsyncGenerator<RateSample, void, undefined> {
     return sampleRates(() => this.ruleCounters(filter), options);
+  }
+
+  /**
+   * Subscribes to every ruleset change in this connection's namespace (by anyone), grouped
+   * per transaction; see Monitor. The sets that exist now are listed first, so that element
+   * events decode into typed elements.
+   * @example const m = await nft.monitor(); for await (const ev of m) console.log(ev); // m.close() ends it
+   */
+  async monitor(options: Omit<MonitorOptions, 'netns' | 'sets'> = {}): Promise<Monitor> {
+    this.#checkOpen();
+    // Subscribe first, then list: a set created in between is seen in the events.
+    const m = Monitor.open({ ...options, ...(this.netns !== undefined ? { netns: this.netns } : {}) });
+    try {
+      m.knowSets(await this.listSets());
+    } catch (e) {
+      m.close();
+      throw e;
+    }
+    return m;
   }
 
   /** The whole ruleset (or one family / table) as model objects. */

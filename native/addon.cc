@@ -5,6 +5,7 @@
 
 #include "convert.h"
 #include "counters.h"
+#include "monitor.h"
 #include "socket.h"
 #include "workers.h"
 
@@ -24,6 +25,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dump", Napi::Function::New(env, DumpJs, "dump"));
   exports.Set("dumpSync", Napi::Function::New(env, DumpSyncJs, "dumpSync"));
   exports.Set("counters", Napi::Function::New(env, CountersJs, "counters"));
+  exports.Set("monitorOpen", Napi::Function::New(env, MonitorOpenJs, "monitorOpen"));
+  exports.Set("monitorClose", Napi::Function::New(env, MonitorCloseJs, "monitorClose"));
   exports.Set("countersSync", Napi::Function::New(env, CountersSyncJs, "countersSync"));
   return exports;
 }
