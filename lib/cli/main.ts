@@ -168,7 +168,8 @@ async function cmdMonitor(g: Globals, o: { trace?: boolean; count?: string }): P
   let n = 0;
   let lost = false;
   try {
-    if (process.stderr.isTTY && !g.json) process.stderr.write(pc.dim('# listening for ruleset changes (Ctrl-C to stop)\n'));
+    // Said once subscribed: scripts may wait for it before changing the ruleset.
+    if (!g.json) process.stderr.write((process.stderr.isTTY ? pc.dim : String)('# listening for ruleset changes (Ctrl-C to stop)\n'));
     for await (const ev of m) {
       if (ev.type === 'lost') lost = true;
       out(g.json ? toJson(ev) : eventText(ev));
