@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { familyName } from './kernel';
-import { binding, type ChainData, type ElementsData, type ObjectData, type RuleData, type SetData, type TableData } from './native';
+import { binding, type NativeMonitor, type NativeMonitorEvent, type ChainData, type ElementsData, type ObjectData, type RuleData, type SetData, type TableData } from './native';
 import { chainFromData, objectFromData, setFromData, tableFromData } from './model/objects';
 import { elementsFromData, type ElementInfo } from './model/elements';
 import type { Rule, SetSpec, TableRef } from './model/types';
@@ -99,37 +99,6 @@ export interface MonitorOptions {
   readonly sets?: readonly SetSpec[];
 }
 
-interface NativeEvent {
-  readonly kind: string;
-  readonly op?: Op;
-  readonly portId?: number;
-  readonly family?: number;
-  readonly data?: unknown;
-  readonly table?: string;
-  readonly set?: string;
-  readonly type?: number;
-  readonly generation?: number;
-  readonly pid?: number;
-  readonly process?: string;
-  readonly error?: string;
-  readonly message?: string;
-  readonly id?: number;
-  readonly chain?: string;
-  readonly handle?: bigint;
-  readonly verdict?: number;
-  readonly jumpTarget?: string;
-  readonly iif?: number;
-  readonly oif?: number;
-  readonly mark?: number;
-  readonly networkHeader?: Uint8Array;
-  readonly transportHeader?: Uint8Array;
-}
-
-interface MonitorBinding {
-  monitorOpen(options: { netnsPath?: string; rcvbufBytes?: number; trace?: boolean }, cb: (events: NativeEvent[]) => void): unknown;
-  monitorClose(handle: unknown): void;
-}
-
 const TRACE_TYPES = ['unspec', 'policy', 'return', 'rule'] as const;
 const VERDICTS: Record<number, string> = { 0: 'drop', 1: 'accept', 2: 'stolen', 3: 'queue', 4: 'repeat', [-1]: 'continue', [-2]: 'break', [-3]: 'jump', [-4]: 'goto', [-5]: 'return' };
 
@@ -139,8 +108,7 @@ const VERDICTS: Record<number, string> = { 0: 'drop', 1: 'accept', 2: 'stolen', 
  * @example const m = await nft.monitor(); for await (const ev of m) if (ev.type === 'transaction') console.log(ev.process, ev.changes.length);
  */
 export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent> {
-  readonly #handle: unknown;
-  readonly #b: MonitorBinding;
+  readonly #handle: NativeMonitor;
   #closed = false;
   #changes: RulesetChange[] = [];
   readonly #buffer: MonitorEvent[] = [];
@@ -156,9 +124,8 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
     }
     this.#maxBuffered = options.maxBuffered === undefined ? 100000 : checkInt(options.maxBuffered, 'maxBuffered', 1, 1e9);
     for (const s of options.sets ?? []) this.#sets.set(`${s.table.family} ${s.table.name} ${s.name}`, s);
-    this.#b = binding() as unknown as MonitorBinding;
     try {
-      this.#handle = this.#b.monitorOpen(
+      this.#handle = binding().monitorOpen(
         {
           ...(options.netns !== undefined ? { netnsPath: options.netns } : {}),
           ...(options.rcvbufBytes !== undefined ? { rcvbufBytes: checkInt(options.rcvbufBytes, 'rcvbufBytes', 4096, 0x3fffffff) } : {}),
@@ -187,7 +154,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
     return this.#closed;
   }
 
-  #onEvents(events: NativeEvent[]): void {
+  #onEvents(events: NativeMonitorEvent[]): void {
     for (const ev of events) {
       if (this.#closed) return;
       switch (ev.kind) {
@@ -203,6 +170,9 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
           this.#changes = [];
           break;
         case 'lost':
+          // The changes gathered so far may belong to a transaction whose other events (or
+          // NEWGEN) were dropped: never hand them out as if they were a whole transaction.
+          this.#changes = [];
           this.#deliver({ type: 'lost', reason: 'kernel' });
           break;
         case 'trace':
@@ -222,7 +192,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
     }
   }
 
-  #change(ev: NativeEvent): RulesetChange | undefined {
+  #change(ev: NativeMonitorEvent): RulesetChange | undefined {
     const portId = ev.portId ?? 0;
     const op: Op = ev.op ?? 'add';
     if (ev.error !== undefined || ev.data === undefined) return ev.kind === 'other' ? { kind: 'other', type: ev.type ?? 0, portId } : undefined;
@@ -297,7 +267,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#b.monitorClose(this.#handle);
+    binding().monitorClose(this.#handle);
     const w = this.#waiter;
     this.#waiter = undefined;
     w?.({ value: undefined, done: true });
@@ -321,7 +291,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   }
 }
 
-function traceOf(ev: NativeEvent): TraceEvent {
+function traceOf(ev: NativeMonitorEvent): TraceEvent {
   const verdict = ev.verdict === undefined ? undefined : VERDICTS[ev.verdict | 0] ?? String(ev.verdict | 0);
   const family = ev.family !== undefined ? familyName(ev.family) : undefined;
   return {

@@ -303,6 +303,38 @@ export interface CountersData {
   readonly genid16: number;
 }
 
+/** One event as native/monitor.cc reports it (decoded further by lib/monitor.ts). */
+export interface NativeMonitorEvent {
+  readonly kind: string;
+  readonly op?: 'add' | 'delete';
+  readonly portId?: number;
+  readonly family?: number;
+  readonly data?: unknown;
+  readonly table?: string;
+  readonly set?: string;
+  readonly type?: number;
+  readonly generation?: number;
+  readonly pid?: number;
+  readonly process?: string;
+  readonly error?: string;
+  readonly message?: string;
+  readonly id?: number;
+  readonly chain?: string;
+  readonly handle?: bigint;
+  readonly verdict?: number;
+  readonly jumpTarget?: string;
+  readonly iif?: number;
+  readonly oif?: number;
+  readonly mark?: number;
+  readonly networkHeader?: Uint8Array;
+  readonly transportHeader?: Uint8Array;
+}
+
+/** A monitor subscription (see NativeBinding.monitorOpen). */
+export interface NativeMonitor {
+  readonly __nativeMonitor: unique symbol;
+}
+
 export interface NativeSocket {
   readonly __nativeSocket: unique symbol;
 }
@@ -341,6 +373,9 @@ export interface NativeBinding {
   /** Rule counters only, packed (see CountersData). */
   counters(socket: NativeSocket, request: CountersRequest): Promise<CountersData | DumpErrorData>;
   countersSync(socket: NativeSocket, request: CountersRequest): CountersData | DumpErrorData;
+  /** Subscribes to ruleset events (and traces); cb gets each readable burst, on the event loop. */
+  monitorOpen(options: { netnsPath?: string; rcvbufBytes?: number; trace?: boolean }, cb: (events: NativeMonitorEvent[]) => void): NativeMonitor;
+  monitorClose(monitor: NativeMonitor): void;
 }
 
 import { existsSync, readFileSync } from 'node:fs';
