@@ -116,6 +116,8 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   readonly #maxBuffered: number;
   #overflowed = false;
   readonly #sets = new Map<string, SetSpec>();
+  /** Anonymous sets (inline `{ 22, 80 }`) of the transaction being gathered: rules decode them inline. */
+  #anon = new Map<string, { set: SetData; elements: ElementsData }>();
 
   private constructor(options: MonitorOptions) {
     super();
@@ -168,11 +170,13 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
             changes: this.#changes,
           });
           this.#changes = [];
+          this.#anon = new Map();
           break;
         case 'lost':
           // The changes gathered so far may belong to a transaction whose other events (or
           // NEWGEN) were dropped: never hand them out as if they were a whole transaction.
           this.#changes = [];
+          this.#anon = new Map();
           this.#deliver({ type: 'lost', reason: 'kernel' });
           break;
         case 'trace':
@@ -185,7 +189,14 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
           this.#deliver({ type: 'lost', reason: 'error' });
           break;
         default: {
-          const c = this.#change(ev);
+          // A message that cannot be decoded is reported as 'other', never thrown from the
+          // event loop callback (that would be an uncaught exception).
+          let c: RulesetChange | undefined;
+          try {
+            c = this.#change(ev);
+          } catch {
+            c = { kind: 'other', type: ev.type ?? -1, portId: ev.portId ?? 0 };
+          }
           if (c) this.#changes.push(c);
         }
       }
@@ -206,7 +217,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         const family = familyName(d.family);
         if (!family) return undefined;
         const comment = udataComment(d.userdata);
-        const statements = d.exprs.length > 0 ? decodeRule(d.exprs, { family, anonSet: () => undefined }) : [];
+        const statements = d.exprs.length > 0 ? decodeRule(d.exprs, { family, anonSet: (name) => this.#anon.get(`${d.family} ${d.table} ${name}`) }) : [];
         return { kind: 'rule', op, rule: { table: { family, name: d.table }, chain: d.chain, statements, ...(comment !== undefined ? { comment } : {}), handle: d.handle }, portId };
       }
       case 'set': {
@@ -215,6 +226,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         if (!family) return undefined;
         const key = `${family} ${d.table} ${d.name}`;
         const s = setFromData(d);
+        if (op === 'add' && s?.anonymous) this.#anon.set(`${d.family} ${d.table} ${d.name}`, { set: d, elements: { count: 0, keyLen: d.keyLen, keys: new Uint8Array(0), flags: new Uint32Array(0) } });
         const known = this.#sets.get(key);
         if (op === 'add' && s) this.#sets.set(key, s);
         if (op === 'delete') this.#sets.delete(key);
@@ -227,6 +239,8 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         const set = { table: { family, name: ev.table ?? '' }, name: ev.set ?? '' };
         const spec = this.#sets.get(`${family} ${set.table.name} ${set.name}`);
         const data = ev.data as ElementsData;
+        const anon = op === 'add' ? this.#anon.get(`${ev.family ?? 0} ${set.table.name} ${set.name}`) : undefined;
+        if (anon) anon.elements = concatElements(anon.elements, data);
         let elements: ElementInfo[] | undefined;
         if (spec) {
           try {
@@ -289,6 +303,30 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
       },
     };
   }
+}
+
+/** Element events come one element at a time: join the packed columns of two batches. */
+function concatElements(a: ElementsData, b: ElementsData): ElementsData {
+  if (a.count === 0) return b;
+  const out: Record<string, unknown> = { count: a.count + b.count, keyLen: a.keyLen };
+  const cols = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of cols) {
+    if (k === 'count' || k === 'keyLen' || k === 'dataLen') continue;
+    const x = (a as unknown as Record<string, unknown>)[k];
+    const y = (b as unknown as Record<string, unknown>)[k];
+    if (x === undefined || y === undefined) return a; // the batches differ in shape: keep what is whole
+    if (Array.isArray(x) && Array.isArray(y)) out[k] = [...(x as unknown[]), ...(y as unknown[])];
+    else if (ArrayBuffer.isView(x) && ArrayBuffer.isView(y)) {
+      const C = (x as unknown as { constructor: new (n: number) => { set(v: ArrayLike<unknown>, o: number): void } }).constructor;
+      const xl = (x as unknown as ArrayLike<unknown>).length;
+      const r = new C(xl + (y as unknown as ArrayLike<unknown>).length);
+      r.set(x as unknown as ArrayLike<unknown>, 0);
+      r.set(y as unknown as ArrayLike<unknown>, xl);
+      out[k] = r;
+    }
+  }
+  if (a.dataLen !== undefined) out['dataLen'] = a.dataLen;
+  return out as unknown as ElementsData;
 }
 
 function traceOf(ev: NativeMonitorEvent): TraceEvent {

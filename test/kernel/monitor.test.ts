@@ -81,6 +81,18 @@ describe('monitor(): ruleset events from anyone in the namespace', () => {
     }
   });
 
+  it('rules with inline sets decode as listRules() decodes them (the anonymous set travels in the same transaction)', async () => {
+    m = await nft.monitor();
+    nftLoad('table inet t {\n  chain c {\n    tcp dport { 22, 80 } accept\n  }\n}\n');
+    const [ev] = await take(m, 1);
+    assert.ok(ev?.type === 'transaction');
+    const rule = ev.changes.find((c) => c.kind === 'rule');
+    assert.ok(rule?.kind === 'rule');
+    const listed = await nft.listRules({ family: 'inet', table: 't', chain: 'c' });
+    assert.deepEqual(rule.rule.statements, listed[0]?.statements);
+    assert.deepEqual(rule.rule.statements[0], { kind: 'match', field: 'tcp dport', value: { set: [22, 80] } });
+  });
+
   it('also works as an EventEmitter', async () => {
     m = await nft.monitor();
     const got = new Promise<MonitorTransaction>((resolve) => m?.once('transaction', resolve));
