@@ -35,34 +35,60 @@ const napi_type_tag kMonitorTag = {0x6e66746d'6f6e6974ULL, 0x6f720001'02030405UL
 struct Monitor {
   NlSocket nl;
   uv_poll_t poll;
-  bool polling = false;
-  bool closed = false;
-  bool finalized = false;  // the JS handle is gone: free on close
+  bool handle_open = false;  // uv handle initialised and its close callback not yet run
+  bool closing = false;      // close requested (by JS, the finalizer or environment teardown)
+  bool finalized = false;    // the JS handle is gone
+  bool teardown = false;     // the environment is going away: no more N-API calls
+  napi_async_cleanup_hook_handle cleanup = nullptr;
   Napi::FunctionReference callback;
   std::unique_ptr<Napi::AsyncContext> context;
   std::vector<char> rx;
   napi_env env = nullptr;
 };
 
-void OnClosed(uv_handle_t* h) {
-  Monitor* m = static_cast<Monitor*>(h->data);
-  CloseSocket(&m->nl);
-  if (m->finalized) delete m;
+// Frees the monitor once both its JS handle and its uv handle are gone.
+void MaybeFree(Monitor* m) {
+  if (!m->finalized || m->handle_open) return;
+  if (m->teardown) {
+    // The environment is gone or going: its references must not be touched any more.
+    m->callback.SuppressDestruct();
+    (void)m->context.release();
+  }
+  delete m;
 }
 
+void OnClosed(uv_handle_t* h) {
+  Monitor* m = static_cast<Monitor*>(h->data);
+  m->handle_open = false;
+  CloseSocket(&m->nl);
+  if (m->cleanup != nullptr) {
+    napi_remove_async_cleanup_hook(m->cleanup);  // lets a terminating worker finish
+    m->cleanup = nullptr;
+  }
+  MaybeFree(m);
+}
+
+void BeginClose(Monitor* m) {
+  if (m->closing) return;
+  m->closing = true;
+  uv_poll_stop(&m->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&m->poll), OnClosed);
+}
+
+// close() from JS (the environment is alive).
 void Stop(Monitor* m) {
-  if (m->closed) return;
-  m->closed = true;
+  if (m->closing) return;
   m->callback.Reset();
   m->context.reset();
-  if (m->polling) {
-    uv_poll_stop(&m->poll);
-    m->polling = false;
-    uv_close(reinterpret_cast<uv_handle_t*>(&m->poll), OnClosed);
-  } else {
-    CloseSocket(&m->nl);
-    if (m->finalized) delete m;
-  }
+  BeginClose(m);
+}
+
+// Environment teardown (worker termination, process exit) with the monitor still open: close
+// the uv handle while the loop still runs; Node waits until OnClosed removes this hook.
+void AsyncCleanup(napi_async_cleanup_hook_handle, void* arg) {
+  Monitor* m = static_cast<Monitor*>(arg);
+  m->teardown = true;
+  BeginClose(m);
 }
 
 const char* const kObjNames[] = {"table", "chain", "rule", "set", "elements", "object"};
@@ -209,7 +235,7 @@ Napi::Value EventToJs(Napi::Env env, const struct nlmsghdr* nlh) {
 
 void OnReadable(uv_poll_t* handle, int status, int events) {
   Monitor* m = static_cast<Monitor*>(handle->data);
-  if (m->closed) return;
+  if (m->closing) return;
   Napi::Env env(m->env);
   Napi::HandleScope scope(env);
   Napi::Array out = Napi::Array::New(env);
@@ -252,7 +278,7 @@ void OnReadable(uv_poll_t* handle, int status, int events) {
       if (!ev.IsNull()) out.Set(n_out++, ev);
     }
   }
-  if (n_out == 0 || m->callback.IsEmpty()) return;
+  if (n_out == 0 || m->callback.IsEmpty() || m->closing) return;
   Napi::Object recv = Napi::Object::New(env);
   m->callback.MakeCallback(recv, {out}, *m->context);
   // An exception thrown by the callback (by a listener) is reported as uncaught, as Node does
@@ -308,12 +334,24 @@ Napi::Value MonitorOpenJs(const Napi::CallbackInfo& info) {
   if (err == 0) {
     m->poll.data = m.get();
     int rc = uv_poll_init(loop, &m->poll, m->nl.fd);
-    if (rc == 0) rc = uv_poll_start(&m->poll, UV_READABLE, OnReadable);
     if (rc != 0) {
       err = -rc;
-      what = "uv_poll";
+      what = "uv_poll_init";
     } else {
-      m->polling = true;
+      m->handle_open = true;
+      rc = uv_poll_start(&m->poll, UV_READABLE, OnReadable);
+      if (rc == 0 && napi_add_async_cleanup_hook(env, AsyncCleanup, m.get(), &m->cleanup) != napi_ok) rc = UV_EINVAL;
+      if (rc != 0) {
+        // The handle is initialised: it must be closed through the loop, which frees m.
+        Monitor* doomed = m.release();
+        doomed->finalized = true;
+        doomed->teardown = false;
+        BeginClose(doomed);
+        Napi::Error e = Napi::Error::New(env, std::string("uv_poll_start: ") + uv_strerror(rc));
+        e.Set("errno", Napi::Number::New(env, -rc));
+        e.ThrowAsJavaScriptException();
+        return env.Null();
+      }
     }
   }
   if (err != 0) {
@@ -329,15 +367,18 @@ Napi::Value MonitorOpenJs(const Napi::CallbackInfo& info) {
   m->callback = Napi::Persistent(info[1].As<Napi::Function>());
   m->context.reset(new Napi::AsyncContext(env, "nftables:monitor"));
   Monitor* raw = m.release();
-  // A monitor the program forgot to close is closed when its handle is collected; it keeps
-  // the event loop alive until then (as a listening server does).
+  // An open monitor keeps the event loop alive (as a listening server does): its callback
+  // holds the JS Monitor, so close() is how it ends; environment teardown closes it too.
   Napi::External<Monitor> ext = Napi::External<Monitor>::New(env, raw, [](Napi::Env, Monitor* mon) {
     mon->finalized = true;
-    if (mon->closed) {
-      if (!mon->polling && mon->nl.fd < 0) delete mon;
-      return;
+    if (!mon->closing) {
+      if (mon->teardown) {
+        BeginClose(mon);
+      } else {
+        Stop(mon);
+      }
     }
-    Stop(mon);
+    MaybeFree(mon);
   });
   ext.TypeTag(&kMonitorTag);
   return ext;

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Monitor, Nftables, accept, counter, tcpDport, type MonitorEvent, type MonitorTransaction, type Table } from '../../lib';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nft as nftCli, nftFlush, nftLoad } from '../helpers/nft';
@@ -141,6 +143,26 @@ describe('monitor(): ruleset events from anyone in the namespace', () => {
       break;
     }
     assert.equal(mon.closed, true);
+  });
+
+  it('a worker thread terminated with its monitor open closes it cleanly (no crash, no hang)', async () => {
+    const root = join(__dirname, '..', '..');
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const b = require(${JSON.stringify(join(root, 'node_modules', 'node-gyp-build'))})(${JSON.stringify(root)});
+      globalThis.keep = b.monitorOpen({}, (events) => parentPort.postMessage(events.map((e) => e.kind)));
+      parentPort.postMessage('ready');`;
+    const w = new Worker(code, { eval: true });
+    const kinds = await new Promise<string[]>((resolve, reject) => {
+      w.on('error', reject);
+      w.on('message', (msg: unknown) => {
+        if (msg === 'ready') nftCli(['add', 'table', 'inet', 'from_main']);
+        else resolve(msg as string[]);
+      });
+    });
+    assert.deepEqual(kinds, ['table', 'gen']);
+    // Terminated while idle or while running: either way it must end, without a crash.
+    assert.ok([0, 1].includes(await w.terminate()));
   });
 
   it('decodes packet traces of rules with meta nftrace set 1 (trace: true)', async () => {
