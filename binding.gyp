@@ -6,7 +6,9 @@
       "sources": [
         "native/addon.cc",
         "native/convert.cc",
+        "native/counters.cc",
         "native/expr-table.cc",
+        "native/monitor.cc",
         "native/encode.cc",
         "native/netlink.cc",
         "native/decode.cc",

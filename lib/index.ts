@@ -3,9 +3,12 @@
  * nftables: program the Linux nftables firewall in-process over netlink.
  * Public surface: explicit named exports only.
  */
-export { Nftables, type OpenOptions, type Ruleset, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
+export { Nftables, type OpenOptions, type CommitOptions, type Ruleset, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
 export { Transaction, type CommitResult, type ModelObject, type RuleOptions } from './transaction';
 export { NftError, isNftError, type OpFailure } from './errors';
+export { RuleCounters, ratesBetween, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleRate } from './counters';
+export { Monitor, type MonitorEvent, type MonitorOptions, type MonitorTransaction, type RulesetChange, type TraceEvent, type LostEvent } from './monitor';
+export { GenerationConflictError, isGenerationConflict, type RetryOptions } from './generation';
 export { PRIORITY } from './model/types';
 export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, SetSpec, SetFlag, KeyType, ObjectSpec, Rule, Family, Hook } from './model/types';
 export type { ElementInput, ElementSpec, ElementInfo, KeyValue } from './model/elements';

@@ -275,6 +275,66 @@ export interface DumpErrorData {
   readonly message?: string;
 }
 
+/** A counters-only rule dump (native/counters.cc). */
+export interface CountersRequest {
+  readonly family?: number;
+  readonly table?: string;
+  readonly chain?: string;
+  /** NFT_MSG_GETRULE_RESET: read and zero atomically (Linux 6.6+). */
+  readonly reset?: boolean;
+}
+
+/**
+ * Every rule that has a counter, in kernel order, packed in columns: rule i has handles[i],
+ * packets[i], bytes[i], lives at places[place[i]], and (when flags[i] & 1) has the comment
+ * names[nameEnds[i-1] .. nameEnds[i]) (UTF-8; nameEnds[-1] = 0).
+ */
+export interface CountersData {
+  readonly count: number;
+  readonly handles: BigUint64Array;
+  readonly packets: BigUint64Array;
+  readonly bytes: BigUint64Array;
+  readonly place: Uint32Array;
+  readonly places: ReadonlyArray<{ readonly family: number; readonly table: string; readonly chain: string }>;
+  readonly flags: Uint8Array;
+  readonly names: Uint8Array;
+  readonly nameEnds: Uint32Array;
+  /** Low 16 bits of the generation the replies came from. */
+  readonly genid16: number;
+}
+
+/** One event as native/monitor.cc reports it (decoded further by lib/monitor.ts). */
+export interface NativeMonitorEvent {
+  readonly kind: string;
+  readonly op?: 'add' | 'delete';
+  readonly portId?: number;
+  readonly family?: number;
+  readonly data?: unknown;
+  readonly table?: string;
+  readonly set?: string;
+  readonly type?: number;
+  readonly generation?: number;
+  readonly pid?: number;
+  readonly process?: string;
+  readonly error?: string;
+  readonly message?: string;
+  readonly id?: number;
+  readonly chain?: string;
+  readonly handle?: bigint;
+  readonly verdict?: number;
+  readonly jumpTarget?: string;
+  readonly iif?: number;
+  readonly oif?: number;
+  readonly mark?: number;
+  readonly networkHeader?: Uint8Array;
+  readonly transportHeader?: Uint8Array;
+}
+
+/** A monitor subscription (see NativeBinding.monitorOpen). */
+export interface NativeMonitor {
+  readonly __nativeMonitor: unique symbol;
+}
+
 export interface NativeSocket {
   readonly __nativeSocket: unique symbol;
 }
@@ -310,6 +370,12 @@ export interface NativeBinding {
   commitPreparedSync(socket: NativeSocket, prepared: NativePrepared, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs: Float64Array | undefined, out: Float64Array): AckData | null;
   dump(socket: NativeSocket, request: DumpRequest): Promise<DumpReply | DumpErrorData>;
   dumpSync(socket: NativeSocket, request: DumpRequest): DumpReply | DumpErrorData;
+  /** Rule counters only, packed (see CountersData). */
+  counters(socket: NativeSocket, request: CountersRequest): Promise<CountersData | DumpErrorData>;
+  countersSync(socket: NativeSocket, request: CountersRequest): CountersData | DumpErrorData;
+  /** Subscribes to ruleset events (and traces); cb gets each readable burst, on the event loop. */
+  monitorOpen(options: { netnsPath?: string; rcvbufBytes?: number; trace?: boolean }, cb: (events: NativeMonitorEvent[]) => void): NativeMonitor;
+  monitorClose(monitor: NativeMonitor): void;
 }
 
 import { existsSync, readFileSync } from 'node:fs';

@@ -14,6 +14,10 @@ import { decodeRule } from './rule/decode';
 import { udataComment } from './udata';
 import { checkNoNul, Transaction, type CommitResult, type OpRefs } from './transaction';
 import { checkFamily, checkName, expected } from './validate';
+import { RuleCounters, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleCounter } from './counters';
+import { OBJECT_TYPE } from './kernel';
+import { Monitor, type MonitorOptions } from './monitor';
+import { GenerationConflictError, checkGeneration, commitWithRetry, type RetryOptions } from './generation';
 
 export interface OpenOptions {
   /**
@@ -41,14 +45,15 @@ export interface Ruleset {
   readonly elements?: Map<string, ElementInfo[]>;
 }
 
-export interface RuleCounter {
-  readonly table: TableRef;
-  readonly chain: string;
-  readonly handle: bigint;
-  readonly comment?: string;
-  readonly packets: bigint;
-  readonly bytes: bigint;
+export interface CommitOptions {
+  /**
+   * Commit only if the ruleset generation is still this one (from {@link Nftables.generation},
+   * read before planning): otherwise the kernel refuses the whole batch and the commit rejects
+   * with a GenerationConflictError. Checked by the kernel inside the batch, atomically.
+   */
+  readonly ifGeneration?: number;
 }
+
 
 const isDumpError = (r: DumpReply | DumpErrorData): r is DumpErrorData => 'errno' in r;
 
@@ -161,32 +166,53 @@ export class Nftables {
    * Commits a transaction atomically. On a kernel refusal, rejects with an NftError that names
    * the failing operation; nothing was applied.
    */
-  commit(tx: Transaction): Promise<CommitResult> {
+  commit(tx: Transaction, options: CommitOptions = {}): Promise<CommitResult> {
     this.#checkOpen();
+    const genid = options.ifGeneration === undefined ? undefined : checkGeneration(options.ifGeneration, 'ifGeneration');
     const pending = tx.pending();
     pending.forEach((p, i) => checkNoNul(p.op, `ops[${i}]`));
-    const batch = { ops: pending.map((p) => p.op) };
+    const batch = { ops: pending.map((p) => p.op), ...(genid !== undefined ? { genid } : {}) };
     const stack = new Error();
     return this.#serial(async () => {
-      if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
+      // An empty batch still carries the check: "nothing to do, and nobody changed anything".
+      if (pending.length === 0 && genid === undefined) return { batchBytes: 0, messages: 0, handles: new Map() };
       const ack = await binding().commit(this.#socket, batch);
-      return this.#result(tx, ack, stack);
+      try {
+        return await this.#result(tx, ack, stack);
+      } catch (e) {
+        throw conflictOf(e, genid);
+      }
     });
   }
 
   /** Commits synchronously (blocks the event loop): for small latency-critical batches only. */
-  commitSync(tx: Transaction): CommitResult {
+  commitSync(tx: Transaction, options: CommitOptions = {}): CommitResult {
     this.#checkIdle('commitSync()');
+    const genid = options.ifGeneration === undefined ? undefined : checkGeneration(options.ifGeneration, 'ifGeneration');
     const pending = tx.pending();
     pending.forEach((p, i) => checkNoNul(p.op, `ops[${i}]`));
-    if (pending.length === 0) return { batchBytes: 0, messages: 0, handles: new Map() };
-    const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op) });
+    if (pending.length === 0 && genid === undefined) return { batchBytes: 0, messages: 0, handles: new Map() };
+    const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op), ...(genid !== undefined ? { genid } : {}) });
     const r = this.#resultSync(tx, ack);
     if (r instanceof NftError) {
       this.#diagnoseSync(tx, r);
-      throw r;
+      throw conflictOf(r, genid);
     }
     return r;
+  }
+
+  /**
+   * Optimistic concurrency made easy: reads the generation, calls `plan(generation)` (which
+   * reads what it needs and returns a transaction, or null for nothing to do), commits it with
+   * `ifGeneration`, and on a conflict reads and plans again, up to `attempts` times (default 5).
+   * @example await nft.commitWithRetry(async () => { const rules = await nft.listRules(f); return plan(rules); });
+   * @throws GenerationConflictError when every attempt conflicted; NftError for other refusals.
+   */
+  commitWithRetry(
+    plan: (generation: number) => Promise<Transaction | null> | Transaction | null,
+    options: RetryOptions = {},
+  ): Promise<{ readonly transaction: Transaction | null; readonly generation: number; readonly attempts: number }> {
+    return commitWithRetry<Transaction>({ generation: () => this.generation(), commitAt: (tx, g) => this.commit(tx, { ifGeneration: g }) }, plan, options);
   }
 
   /**
@@ -481,21 +507,91 @@ export class Nftables {
   }
 
   /**
-   * Counter values of rules (those with a `counter` statement), without decoding everything else.
-   * `reset: true` reads and zeroes them atomically (Linux 6.6+).
+   * Counter values of every rule with a `counter` statement (of a chain, a table or the whole
+   * ruleset), read in one dump that decodes nothing else. `reset: true` reads and zeroes them
+   * atomically (Linux 6.6+).
    */
-  async counters(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean } = {}): Promise<RuleCounter[]> {
-    const r = await this.dump(rulesRequest(filter));
-    if (r.what !== 'rules') return [];
-    const out: RuleCounter[] = [];
-    for (const d of r.items) {
-      const family = familyName(d.family);
-      const c = d.exprs.find((e) => e.type === 'counter') as { packets?: bigint; bytes?: bigint } | undefined;
-      if (!family || !c) continue;
-      const comment = udataComment(d.userdata);
-      out.push({ table: { family, name: d.table }, chain: d.chain, handle: d.handle, ...(comment !== undefined ? { comment } : {}), packets: c.packets ?? 0n, bytes: c.bytes ?? 0n });
+  async counters(filter: CounterFilter = {}): Promise<RuleCounter[]> {
+    return (await this.ruleCounters(filter)).toArray();
+  }
+
+  /**
+   * Like counters(), packed: columns of handles, packets and bytes (BigUint64Array) with
+   * lookups by handle and by comment. The fastest read; objects are made only on access.
+   * @example const c = await nft.ruleCounters({ family: 'inet', table: 'fw', chain: 'input' }); c.byName('ssh')?.packets
+   */
+  ruleCounters(filter: CounterFilter = {}): Promise<RuleCounters> {
+    this.#checkOpen();
+    if (filter.chain !== undefined && filter.table === undefined) throw expected('a table together with chain', 'table', filter.table);
+    const req = rulesRequest(filter);
+    const stack = new Error();
+    return this.#serial(async () => {
+      const r = await binding().counters(this.#socket, req as { family?: number; table?: string; chain?: string; reset?: boolean });
+      const at = performance.now();
+      if ('errno' in r) {
+        const e = dumpError(req, r);
+        e.stack = `${e.name}: ${e.message}\n${(stack.stack ?? '').split('\n').slice(1).join('\n')}`;
+        throw e;
+      }
+      return new RuleCounters(r, at);
+    });
+  }
+
+  /** Values of named counter and quota objects; `reset: true` reads and zeroes them atomically. */
+  async objectCounters(filter: { readonly family?: Family; readonly table?: string; readonly reset?: boolean } = {}): Promise<ObjectCounter[]> {
+    const out: ObjectCounter[] = [];
+    for (const objType of [OBJECT_TYPE.counter, OBJECT_TYPE.quota]) {
+      const r = await this.dump({
+        what: 'objects',
+        ...famFilter(filter.family),
+        ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
+        objType,
+        ...(filter.reset ? { reset: true } : {}),
+      });
+      if (r.what !== 'objects') continue;
+      for (const d of r.items) {
+        const o = objectFromData(d);
+        if (o?.type === 'counter') out.push({ type: 'counter', table: o.table, name: o.name, packets: o.packets ?? 0n, bytes: o.bytes ?? 0n, ...(o.comment !== undefined ? { comment: o.comment } : {}) });
+        else if (o?.type === 'quota') out.push({ type: 'quota', table: o.table, name: o.name, bytes: o.bytes, used: o.used ?? 0n, ...(o.over ? { over: true } : {}), ...(o.comment !== undefined ? { comment: o.comment } : {}) });
+      }
     }
     return out;
+  }
+
+  /**
+   * Per-element counters of a set created with a counter on each element (`counter` in the
+   * set's statements); `reset: true` reads and zeroes them atomically (Linux 6.6+).
+   */
+  async setCounters(set: SetSpec, options: { readonly reset?: boolean } = {}): Promise<Array<{ readonly key: ElementInfo['key']; readonly packets: bigint; readonly bytes: bigint }>> {
+    const els = elementsFromData(set, await this.dumpElements(set, options.reset ? { reset: true } : {}));
+    return els.map((e) => ({ key: e.key, packets: e.packets ?? 0n, bytes: e.bytes ?? 0n }));
+  }
+
+  /**
+   * Samples the rule counters every `intervalMs` and yields per-rule packets/s and bytes/s.
+   * @example for await (const s of nft.counterRates({ table: 'fw' }, { intervalMs: 1000, signal })) show(s.rules);
+   */
+  counterRates(filter: Omit<CounterFilter, 'reset'> = {}, options: RateOptions = {}): AsyncGenerator<RateSample, void, undefined> {
+    return sampleRates(() => this.ruleCounters(filter), options);
+  }
+
+  /**
+   * Subscribes to every ruleset change in this connection's namespace (by anyone), grouped
+   * per transaction; see Monitor. The sets that exist now are listed first, so that element
+   * events decode into typed elements.
+   * @example const m = await nft.monitor(); for await (const ev of m) console.log(ev); // m.close() ends it
+   */
+  async monitor(options: Omit<MonitorOptions, 'netns' | 'sets'> = {}): Promise<Monitor> {
+    this.#checkOpen();
+    // Subscribe first, then list: a set created in between is seen in the events.
+    const m = Monitor.open({ ...options, ...(this.netns !== undefined ? { netns: this.netns } : {}) });
+    try {
+      m.knowSets(await this.listSets());
+    } catch (e) {
+      m.close();
+      throw e;
+    }
+    return m;
   }
 
   /** The whole ruleset (or one family / table) as model objects. */
@@ -548,6 +644,14 @@ function rulesRequest(filter: { readonly family?: Family; readonly table?: strin
   };
 }
 
+/** A stale-generation refusal becomes a GenerationConflictError; anything else passes. */
+function conflictOf(e: unknown, genid: number | undefined): unknown {
+  if (genid === undefined || !(e instanceof NftError) || e.code !== 'ERESTART') return e;
+  const c = new GenerationConflictError(genid, 1, e.failures);
+  c.stack = `${c.name}: ${c.message}\n${(e.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return c;
+}
+
 function famFilter(family: Family | undefined): { family?: number } {
   return family === undefined ? {} : { family: familyNumber(checkFamily(family, 'family')) };
 }
@@ -577,4 +681,4 @@ function dumpError(request: DumpRequest, r: DumpErrorData): NftError {
   return new NftError(`list ${request.what}${where ? ` ${where}` : ''}: ${what}${r.message ? ` (kernel: ${r.message})` : ''}`, code, r.errno, -1);
 }
 
-export type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef };
+export type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef, RuleCounter };

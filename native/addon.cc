@@ -4,6 +4,8 @@
 #include <napi.h>
 
 #include "convert.h"
+#include "counters.h"
+#include "monitor.h"
 #include "socket.h"
 #include "workers.h"
 
@@ -22,6 +24,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("commitPreparedSync", Napi::Function::New(env, CommitPreparedSyncJs, "commitPreparedSync"));
   exports.Set("dump", Napi::Function::New(env, DumpJs, "dump"));
   exports.Set("dumpSync", Napi::Function::New(env, DumpSyncJs, "dumpSync"));
+  exports.Set("counters", Napi::Function::New(env, CountersJs, "counters"));
+  exports.Set("monitorOpen", Napi::Function::New(env, MonitorOpenJs, "monitorOpen"));
+  exports.Set("monitorClose", Napi::Function::New(env, MonitorCloseJs, "monitorClose"));
+  exports.Set("countersSync", Napi::Function::New(env, CountersSyncJs, "countersSync"));
   return exports;
 }
 

@@ -116,6 +116,9 @@ class DumpWorker final : public Napi::AsyncWorker {
 
 }  // namespace
 
+Socket* AcquireSocket(Napi::Env env, Napi::Value value) { return Acquire(env, value); }
+void ReleaseSocket(Socket* s) { Release(s); }
+
 Napi::Value CommitJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BatchSpec spec;

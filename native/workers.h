@@ -19,6 +19,12 @@ Napi::Value PrepareElementsJs(const Napi::CallbackInfo& info);
 Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info);
 Napi::Value EncodeJs(const Napi::CallbackInfo& info);
 
+// For entry points in other files (counters.cc): takes the socket for one operation (throws and
+// returns nullptr if it is closed or busy), and gives it back (closing it if close() came meanwhile).
+struct Socket;
+Socket* AcquireSocket(Napi::Env env, Napi::Value value);
+void ReleaseSocket(Socket* s);
+
 }  // namespace nftjs
 
 #endif  // NATIVE_WORKERS_H_

@@ -12,4 +12,7 @@ pkg-config --exists libnftnl libmnl || { echo "bench: libnftnl-dev and libmnl-de
 [ -e build/Release/nftables.node ] || npm run build:native
 # The contender runs as compiled JavaScript, as users run the package (no tsx in its memory).
 npx tsc -p tsconfig.bench.json
-exec node --import tsx bench/run.ts "$@"
+if [ "${BENCH_ONLY:-}" != "observe" ]; then node --import tsx bench/run.ts "$@"; fi
+# Counters and monitor trials (bench/observe.ts; BENCH_ONLY=observe runs only these).
+[ -x .bench-tmp/nftnl_peer ] || gcc -O2 -o .bench-tmp/nftnl_peer bench/peers/nftnl_peer.c -lnftnl -lmnl
+exec node --import tsx bench/observe.ts "$@"

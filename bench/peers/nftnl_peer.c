@@ -9,6 +9,8 @@
  *   nftnl_peer churn N                          N single-element transactions (add, delete, ...)
  *   nftnl_peer spawn-churn nft|ipset N          the same, one CLI subprocess per update
  *   nftnl_peer exec CMD ARGS...                 runs CMD, prints wall ms and its peak RSS
+ *   nftnl_peer counters REPS                    reads every rule counter of chain ip t c (libnftnl
+ *                                               rule objects), REPS times; prints the median ms
  *
  * Output: one JSON line on stdout. Refuses to run outside a private network namespace.
  * Build: gcc -O2 -o nftnl_peer nftnl_peer.c -lnftnl -lmnl
@@ -17,6 +19,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
@@ -292,6 +296,64 @@ static int cmd_spawn_churn(const char* tool, long n) {
   return 0;
 }
 
+/* Counters of one dump: rules parsed into libnftnl objects, counter expressions read. */
+struct ctr_sum {
+  uint64_t packets, bytes;
+  long rules;
+};
+
+static int ctr_expr_cb(struct nftnl_expr* e, void* data) {
+  struct ctr_sum* c = data;
+  if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter") == 0) {
+    c->packets += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+    c->bytes += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+  }
+  return MNL_CB_OK;
+}
+
+static int ctr_rule_cb(const struct nlmsghdr* nlh, void* data) {
+  struct nftnl_rule* r = nftnl_rule_alloc();
+  if (!r) return MNL_CB_ERROR;
+  if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+    nftnl_rule_free(r);
+    return MNL_CB_ERROR;
+  }
+  nftnl_expr_foreach(r, ctr_expr_cb, data);
+  ((struct ctr_sum*)data)->rules++;
+  nftnl_rule_free(r);
+  return MNL_CB_OK;
+}
+
+static int cmd_counters(long reps) {
+  open_socket(1 << 20);
+  static char rb[64 * 1024]; /* dump rounds are at most ~32 KiB: bigger buffers do not help */
+  double* lat = calloc((size_t)reps, sizeof *lat);
+  struct ctr_sum c = {0, 0, 0};
+  for (long i = 0; i < reps; i++) {
+    double t0 = now_ms();
+    char req[1024];
+    uint32_t s = seq++;
+    struct nlmsghdr* h = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETRULE, NFPROTO_IPV4, NLM_F_DUMP, s);
+    mnl_attr_put_strz(h, NFTA_RULE_TABLE, "t");
+    mnl_attr_put_strz(h, NFTA_RULE_CHAIN, "c");
+    if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0) die("sendto");
+    c.packets = c.bytes = 0;
+    c.rules = 0;
+    for (;;) {
+      ssize_t n = mnl_socket_recvfrom(nl, rb, sizeof rb);
+      if (n < 0) die("recv");
+      int ret = mnl_cb_run(rb, (size_t)n, s, mnl_socket_get_portid(nl), ctr_rule_cb, &c);
+      if (ret < 0) die("dump");
+      if (ret == MNL_CB_STOP) break;
+    }
+    lat[i] = now_ms() - t0;
+  }
+  qsort(lat, (size_t)reps, sizeof *lat, cmp_double);
+  printf("{\"ms\":%.3f,\"rules\":%ld,\"packets\":%llu,\"rssKiB\":%ld}\n", lat[reps / 2], c.rules, (unsigned long long)c.packets, vm_hwm_kib());
+  free(lat);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: see the header of nftnl_peer.c\n");
@@ -301,6 +363,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "netns-check") == 0) return 0;
   if (strcmp(argv[1], "load") == 0 && argc == 4) return cmd_load(strcmp(argv[2], "interval") == 0, atol(argv[3]));
   if (strcmp(argv[1], "churn") == 0 && argc == 3) return cmd_churn(atol(argv[2]));
+  if (strcmp(argv[1], "counters") == 0 && argc == 3) return cmd_counters(atol(argv[2]));
   if (strcmp(argv[1], "spawn-churn") == 0 && argc == 4) return cmd_spawn_churn(argv[2], atol(argv[3]));
   if (strcmp(argv[1], "exec") == 0 && argc >= 3) {
     long rss = 0;

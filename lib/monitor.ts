@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Ruleset events: every change committed by anyone in the namespace, decoded into the model
+ * and grouped per transaction (the kernel ends each with a NEWGEN message naming the new
+ * generation and the committing process). Delivered as an async iterator and as events.
+ * Lost events (the socket's buffer overflowed) are reported, never hidden.
+ */
+import { EventEmitter } from 'node:events';
+import { familyName } from './kernel';
+import { binding, type NativeMonitor, type NativeMonitorEvent, type ChainData, type ElementsData, type ObjectData, type RuleData, type SetData, type TableData } from './native';
+import { chainFromData, objectFromData, setFromData, tableFromData } from './model/objects';
+import { elementsFromData, type ElementInfo } from './model/elements';
+import type { Rule, SetSpec, TableRef } from './model/types';
+import { decodeRule } from './rule/decode';
+import { udataComment } from './udata';
+import { checkInt, expected } from './validate';
+
+type Op = 'add' | 'delete';
+interface Origin {
+  /** Netlink port id of the committing socket (compare with Nftables#portId to skip your own). */
+  readonly portId: number;
+}
+
+/** One change of a transaction, decoded into the model. */
+export type RulesetChange = Origin &
+  (
+    | { readonly kind: 'table'; readonly op: Op; readonly table: ReturnType<typeof tableFromData> }
+    | { readonly kind: 'chain'; readonly op: Op; readonly chain: ReturnType<typeof chainFromData> }
+    | { readonly kind: 'rule'; readonly op: Op; readonly rule: Rule & { readonly handle: bigint } }
+    | {
+        readonly kind: 'set';
+        readonly op: Op;
+        /** The set as the model has it; a deleted set's event carries only its name (and what was known of it). */
+        readonly set: NonNullable<ReturnType<typeof setFromData>> | { readonly table: TableRef; readonly name: string; readonly handle: bigint; readonly anonymous: boolean };
+      }
+    | {
+        readonly kind: 'elements';
+        readonly op: Op;
+        readonly set: { readonly table: TableRef; readonly name: string };
+        /** Decoded when the set's key type is known (seen at open or in an earlier event). */
+        readonly elements?: ElementInfo[];
+        readonly data: ElementsData;
+      }
+    | { readonly kind: 'object'; readonly op: Op; readonly object: NonNullable<ReturnType<typeof objectFromData>> }
+    /** A message this package does not model (flowtables...): reported, not dropped. */
+    | { readonly kind: 'other'; readonly type: number }
+  );
+
+/** A committed transaction: its changes in order, and who committed it. */
+export interface MonitorTransaction {
+  readonly type: 'transaction';
+  /** The generation the transaction created. */
+  readonly generation: number;
+  /** The committing process (its pid and name as the kernel saw them). */
+  readonly pid: number;
+  readonly process: string;
+  readonly portId: number;
+  readonly changes: readonly RulesetChange[];
+}
+
+/** `meta nftrace set 1` packet traces (with { trace: true }). */
+export interface TraceEvent {
+  readonly type: 'trace';
+  readonly id: number;
+  readonly family?: string;
+  readonly table?: string;
+  readonly chain?: string;
+  readonly handle?: bigint;
+  /** rule, policy or return. */
+  readonly traceType: 'rule' | 'policy' | 'return' | 'unspec';
+  readonly verdict?: string;
+  readonly jumpTarget?: string;
+  readonly iif?: number;
+  readonly oif?: number;
+  readonly mark?: number;
+  readonly networkHeader?: Uint8Array;
+  readonly transportHeader?: Uint8Array;
+}
+
+/** Events were lost: the receive buffer overflowed (ENOBUFS). Re-read what you track. */
+export interface LostEvent {
+  readonly type: 'lost';
+  /** kernel: the socket buffer overflowed; unread: more than maxBuffered events waited for the iterator; error: the socket failed. */
+  readonly reason: 'kernel' | 'unread' | 'error';
+}
+
+export type MonitorEvent = MonitorTransaction | TraceEvent | LostEvent;
+
+export interface MonitorOptions {
+  /** Network namespace path, as for Nftables.open(). */
+  readonly netns?: string;
+  /** Also subscribe to packet traces (NFNLGRP_NFTRACE). @default false */
+  readonly trace?: boolean;
+  /** Receive buffer; bursts bigger than it are reported as lost. @default 16 MiB */
+  readonly rcvbufBytes?: number;
+  /** Events kept for the async iterator while nobody reads it; beyond, a lost event. @default 100000 */
+  readonly maxBuffered?: number;
+  /** Sets known at open, to decode element events (Nftables#monitor() lists them for you). */
+  readonly sets?: readonly SetSpec[];
+}
+
+const TRACE_TYPES = ['unspec', 'policy', 'return', 'rule'] as const;
+const VERDICTS: Record<number, string> = { 0: 'drop', 1: 'accept', 2: 'stolen', 3: 'queue', 4: 'repeat', [-1]: 'continue', [-2]: 'break', [-3]: 'jump', [-4]: 'goto', [-5]: 'return' };
+
+/**
+ * A subscription to ruleset changes. Iterate it (`for await (const ev of monitor)`) or listen
+ * for 'transaction', 'trace' and 'lost'. close() stops it; the iterator then ends.
+ * @example const m = await nft.monitor(); for await (const ev of m) if (ev.type === 'transaction') console.log(ev.process, ev.changes.length);
+ */
+export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent> {
+  readonly #handle: NativeMonitor;
+  #closed = false;
+  #changes: RulesetChange[] = [];
+  readonly #buffer: MonitorEvent[] = [];
+  #waiter: ((r: IteratorResult<MonitorEvent>) => void) | undefined;
+  readonly #maxBuffered: number;
+  #overflowed = false;
+  readonly #sets = new Map<string, SetSpec>();
+  /** Anonymous sets (inline `{ 22, 80 }`) of the transaction being gathered: rules decode them inline. */
+  #anon = new Map<string, { set: SetData; elements: ElementsData }>();
+
+  private constructor(options: MonitorOptions) {
+    super();
+    if (options.netns !== undefined && (typeof options.netns !== 'string' || options.netns === '')) {
+      throw expected('a namespace path such as /run/netns/NAME or /proc/PID/ns/net', 'netns', options.netns);
+    }
+    this.#maxBuffered = options.maxBuffered === undefined ? 100000 : checkInt(options.maxBuffered, 'maxBuffered', 1, 1e9);
+    for (const s of options.sets ?? []) this.#sets.set(`${s.table.family} ${s.table.name} ${s.name}`, s);
+    try {
+      this.#handle = binding().monitorOpen(
+        {
+          ...(options.netns !== undefined ? { netnsPath: options.netns } : {}),
+          ...(options.rcvbufBytes !== undefined ? { rcvbufBytes: checkInt(options.rcvbufBytes, 'rcvbufBytes', 4096, 0x3fffffff) } : {}),
+          ...(options.trace ? { trace: true } : {}),
+        },
+        (events) => this.#onEvents(events),
+      );
+    } catch (err) {
+      const e = err as Error & { errno?: number; code?: string };
+      if (e.errno === 1) e.message += ': monitoring needs CAP_NET_ADMIN in the target network namespace';
+      throw e;
+    }
+  }
+
+  /** Subscribes (a socket of its own). Use Nftables#monitor() to also decode element events. */
+  static open(options: MonitorOptions = {}): Monitor {
+    return new Monitor(options);
+  }
+
+  /** Sets whose element events should decode into typed elements. */
+  knowSets(sets: readonly SetSpec[]): void {
+    for (const s of sets) if (!this.#sets.has(`${s.table.family} ${s.table.name} ${s.name}`)) this.#sets.set(`${s.table.family} ${s.table.name} ${s.name}`, s);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #onEvents(events: NativeMonitorEvent[]): void {
+    for (const ev of events) {
+      if (this.#closed) return;
+      switch (ev.kind) {
+        case 'gen':
+          this.#deliver({
+            type: 'transaction',
+            generation: ev.generation ?? 0,
+            pid: ev.pid ?? 0,
+            process: ev.process ?? '',
+            portId: ev.portId ?? 0,
+            changes: this.#changes,
+          });
+          this.#changes = [];
+          this.#anon = new Map();
+          break;
+        case 'lost':
+          // The changes gathered so far may belong to a transaction whose other events (or
+          // NEWGEN) were dropped: never hand them out as if they were a whole transaction.
+          this.#changes = [];
+          this.#anon = new Map();
+          this.#deliver({ type: 'lost', reason: 'kernel' });
+          break;
+        case 'trace':
+          this.#deliver(traceOf(ev));
+          break;
+        case 'error':
+          // The socket failed: what follows cannot be trusted. Reported as lost events, and
+          // as an 'error' event to those who listen for one.
+          if (this.listenerCount('error') > 0) this.emit('error', new Error(`monitor: ${ev.message ?? 'socket error'}`));
+          this.#deliver({ type: 'lost', reason: 'error' });
+          break;
+        default: {
+          // A message that cannot be decoded is reported as 'other', never thrown from the
+          // event loop callback (that would be an uncaught exception).
+          let c: RulesetChange | undefined;
+          try {
+            c = this.#change(ev);
+          } catch {
+            c = { kind: 'other', type: ev.type ?? -1, portId: ev.portId ?? 0 };
+          }
+          if (c) this.#changes.push(c);
+        }
+      }
+    }
+  }
+
+  #change(ev: NativeMonitorEvent): RulesetChange | undefined {
+    const portId = ev.portId ?? 0;
+    const op: Op = ev.op ?? 'add';
+    if (ev.error !== undefined || ev.data === undefined) return ev.kind === 'other' ? { kind: 'other', type: ev.type ?? 0, portId } : undefined;
+    switch (ev.kind) {
+      case 'table':
+        return { kind: 'table', op, table: tableFromData(ev.data as TableData), portId };
+      case 'chain':
+        return { kind: 'chain', op, chain: chainFromData(ev.data as ChainData), portId };
+      case 'rule': {
+        const d = ev.data as RuleData;
+        const family = familyName(d.family);
+        if (!family) return undefined;
+        const comment = udataComment(d.userdata);
+        const statements = d.exprs.length > 0 ? decodeRule(d.exprs, { family, anonSet: (name) => this.#anon.get(`${d.family} ${d.table} ${name}`) }) : [];
+        return { kind: 'rule', op, rule: { table: { family, name: d.table }, chain: d.chain, statements, ...(comment !== undefined ? { comment } : {}), handle: d.handle }, portId };
+      }
+      case 'set': {
+        const d = ev.data as SetData;
+        const family = familyName(d.family);
+        if (!family) return undefined;
+        const key = `${family} ${d.table} ${d.name}`;
+        const s = setFromData(d);
+        if (op === 'add' && s?.anonymous) this.#anon.set(`${d.family} ${d.table} ${d.name}`, { set: d, elements: { count: 0, keyLen: d.keyLen, keys: new Uint8Array(0), flags: new Uint32Array(0) } });
+        const known = this.#sets.get(key);
+        if (op === 'add' && s) this.#sets.set(key, s);
+        if (op === 'delete') this.#sets.delete(key);
+        const set = s ?? (known ? { ...known, handle: d.handle, anonymous: d.name.startsWith('__') } : { table: { family, name: d.table }, name: d.name, handle: d.handle, anonymous: d.name.startsWith('__') });
+        return { kind: 'set', op, set, portId };
+      }
+      case 'elements': {
+        const family = familyName(ev.family ?? 0);
+        if (!family) return undefined;
+        const set = { table: { family, name: ev.table ?? '' }, name: ev.set ?? '' };
+        const spec = this.#sets.get(`${family} ${set.table.name} ${set.name}`);
+        const data = ev.data as ElementsData;
+        const anon = op === 'add' ? this.#anon.get(`${ev.family ?? 0} ${set.table.name} ${set.name}`) : undefined;
+        if (anon) anon.elements = concatElements(anon.elements, data);
+        let elements: ElementInfo[] | undefined;
+        if (spec) {
+          try {
+            elements = elementsFromData(spec, data);
+          } catch {
+            elements = undefined; // raw data stays available
+          }
+        }
+        return { kind: 'elements', op, set, ...(elements ? { elements } : {}), data, portId };
+      }
+      case 'object': {
+        const o = objectFromData(ev.data as ObjectData);
+        return o ? { kind: 'object', op, object: o, portId } : undefined;
+      }
+      default:
+        return { kind: 'other', type: ev.type ?? 0, portId };
+    }
+  }
+
+  #deliver(ev: MonitorEvent): void {
+    this.emit(ev.type, ev);
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      w({ value: ev, done: false });
+      return;
+    }
+    if (this.#buffer.length >= this.#maxBuffered) {
+      if (!this.#overflowed) this.#buffer.push({ type: 'lost', reason: 'unread' });
+      this.#overflowed = true;
+      return;
+    }
+    this.#overflowed = false;
+    this.#buffer.push(ev);
+  }
+
+  /** Stops listening and closes the socket; a pending iteration ends. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    binding().monitorClose(this.#handle);
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.({ value: undefined, done: true });
+    this.emit('close');
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<MonitorEvent> {
+    return {
+      next: () => {
+        const ev = this.#buffer.shift();
+        if (ev) return Promise.resolve({ value: ev, done: false });
+        if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+        if (this.#waiter) return Promise.reject(new Error('Only one iteration of a monitor at a time'));
+        return new Promise((resolve) => (this.#waiter = resolve));
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
+
+/** Element events come one element at a time: join the packed columns of two batches. */
+function concatElements(a: ElementsData, b: ElementsData): ElementsData {
+  if (a.count === 0) return b;
+  const out: Record<string, unknown> = { count: a.count + b.count, keyLen: a.keyLen };
+  const cols = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of cols) {
+    if (k === 'count' || k === 'keyLen' || k === 'dataLen') continue;
+    const x = (a as unknown as Record<string, unknown>)[k];
+    const y = (b as unknown as Record<string, unknown>)[k];
+    if (x === undefined || y === undefined) return a; // the batches differ in shape: keep what is whole
+    if (Array.isArray(x) && Array.isArray(y)) out[k] = [...(x as unknown[]), ...(y as unknown[])];
+    else if (ArrayBuffer.isView(x) && ArrayBuffer.isView(y)) {
+      const C = (x as unknown as { constructor: new (n: number) => { set(v: ArrayLike<unknown>, o: number): void } }).constructor;
+      const xl = (x as unknown as ArrayLike<unknown>).length;
+      const r = new C(xl + (y as unknown as ArrayLike<unknown>).length);
+      r.set(x as unknown as ArrayLike<unknown>, 0);
+      r.set(y as unknown as ArrayLike<unknown>, xl);
+      out[k] = r;
+    }
+  }
+  if (a.dataLen !== undefined) out['dataLen'] = a.dataLen;
+  return out as unknown as ElementsData;
+}
+
+function traceOf(ev: NativeMonitorEvent): TraceEvent {
+  const verdict = ev.verdict === undefined ? undefined : VERDICTS[ev.verdict | 0] ?? String(ev.verdict | 0);
+  const family = ev.family !== undefined ? familyName(ev.family) : undefined;
+  return {
+    type: 'trace',
+    id: ev.id ?? 0,
+    ...(family ? { family } : {}),
+    ...(ev.table !== undefined ? { table: ev.table } : {}),
+    ...(ev.chain !== undefined ? { chain: ev.chain } : {}),
+    ...(ev.handle !== undefined ? { handle: ev.handle } : {}),
+    traceType: TRACE_TYPES[ev.type ?? 0] ?? 'unspec',
+    ...(verdict !== undefined ? { verdict } : {}),
+    ...(ev.jumpTarget !== undefined ? { jumpTarget: ev.jumpTarget } : {}),
+    ...(ev.iif !== undefined ? { iif: ev.iif } : {}),
+    ...(ev.oif !== undefined ? { oif: ev.oif } : {}),
+    ...(ev.mark !== undefined ? { mark: ev.mark } : {}),
+    ...(ev.networkHeader ? { networkHeader: ev.networkHeader } : {}),
+    ...(ev.transportHeader ? { transportHeader: ev.transportHeader } : {}),
+  };
+}
