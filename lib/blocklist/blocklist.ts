@@ -139,6 +139,13 @@ interface Lane {
   fast: { readonly prepared: PreparedElements; readonly key: Uint8Array; readonly timeout: Float64Array } | null;
   readonly hash: HashStore | null;
   readonly interval: IntervalStore | null;
+  /**
+   * Interval layouts with timeouts: the ban duration (ms) behind each expiry (epoch ms) the
+   * copy holds, so that a range rewritten by a merge or a cut keeps listing its duration as
+   * `timeout` (and its time left as `expires`).
+   */
+  readonly durations: Map<number, number> | null;
+  durationsLimit: number;
 }
 
 /** Per-family change, computed before a commit and applied to the copy after it. */
@@ -235,6 +242,8 @@ export class Blocklist {
         fast: null,
         hash: this.layout === 'hash' ? new HashStore(W, this.withTimeouts) : null,
         interval: this.layout === 'interval' ? new IntervalStore(W, this.withTimeouts) : null,
+        durations: this.layout === 'interval' && this.withTimeouts ? new Map() : null,
+        durationsLimit: 4096,
       };
     }
   }
@@ -294,7 +303,14 @@ export class Blocklist {
         const now = Date.now();
         const t = new RangeTable(l.W, Math.max(1, d.count), this.withTimeouts);
         const exps = d.expirationsMs;
-        decodeElements(t, d.keys, d.flags, d.count, l.interval !== null, (i) => (exps && exps[i]! > 0 ? now + exps[i]! : 0));
+        const touts = d.timeoutsMs;
+        const dur = l.durations;
+        decodeElements(t, d.keys, d.flags, d.count, l.interval !== null, (i) => {
+          if (!exps || !(exps[i]! > 0)) return 0;
+          const e = now + exps[i]!;
+          if (dur && touts && touts[i]! > 0) dur.set(e, touts[i]!);
+          return e;
+        });
         if (l.hash) {
           const n = normalize(t, false);
           l.hash.reset(n);
@@ -320,6 +336,10 @@ export class Blocklist {
     const t = o.timeoutMs ?? this.options.timeoutMs ?? 0;
     if (!Number.isFinite(t) || t < 0) throw new RangeError(`Expected timeoutMs to be a non-negative number but received ${t}`);
     if (t > 0 && !this.withTimeouts) throw new RangeError('Expected no timeoutMs: this blocklist was opened without timeouts (set timeoutMs or timeouts: true)');
+    if (t === 0 && this.options.timeoutMs !== undefined && this.options.timeoutMs > 0) {
+      // The kernel gives an element sent without a timeout the set's default: it cannot be permanent.
+      throw new RangeError(`Expected timeoutMs to be a positive number but received 0 (a set with a default timeout cannot hold an entry without one; open with timeouts: true instead)`);
+    }
     return t;
   }
 
@@ -367,6 +387,7 @@ export class Blocklist {
     }
     const store = l.interval!;
     const current = store.snapshot(now);
+    this.noteDuration(l, exp, timeoutMs);
     const incoming = normalize(withExpiry(rows, this.withTimeouts, exp), true);
     const next = union(current, incoming, true);
     const { remove, add } = diff(current, next, this.withTimeouts);
@@ -376,7 +397,7 @@ export class Blocklist {
       lane: l,
       remove,
       add,
-      timeouts: this.withTimeouts ? { fromExpiry: now } : null,
+      timeouts: this.fromExpiry(l, now),
       added: incoming.count - unchanged,
       removed: 0,
       unchanged,
@@ -385,6 +406,25 @@ export class Blocklist {
         store.table = next;
       },
     };
+  }
+
+  /** Timeouts sent as each row's time left, with its recorded duration. */
+  private fromExpiry(l: Lane, now: number): TimeoutMode {
+    if (!this.withTimeouts) return null;
+    return l.durations ? { fromExpiry: now, durations: l.durations } : { fromExpiry: now };
+  }
+
+  /** Records that expiry `exp` stands for a ban of `timeoutMs` (interval layouts). */
+  private noteDuration(l: Lane, exp: number, timeoutMs: number): void {
+    const d = l.durations;
+    if (!d || timeoutMs <= 0) return;
+    if (d.size >= l.durationsLimit && !d.has(exp)) {
+      // amortized O(1): prune expired ones when the map has doubled
+      const now = Date.now();
+      for (const k of d.keys()) if (k <= now) d.delete(k);
+      l.durationsLimit = Math.max(4096, 2 * d.size);
+    }
+    d.set(exp, timeoutMs);
   }
 
   /** Rows of `t` that the copy holds (for refresh-by-replace). */
@@ -437,7 +477,7 @@ export class Blocklist {
       lane: l,
       remove,
       add,
-      timeouts: this.withTimeouts ? { fromExpiry: now } : null,
+      timeouts: this.fromExpiry(l, now),
       added: 0,
       removed: outgoing.count - missing,
       unchanged: missing,
@@ -459,7 +499,8 @@ export class Blocklist {
       if (l.hash) l.hash.reset(next);
       else l.interval!.table = next;
     };
-    const timeouts: TimeoutMode = this.withTimeouts ? (merge ? { fromExpiry: now } : { fixedMs: timeoutMs }) : null;
+    this.noteDuration(l, exp, timeoutMs);
+    const timeouts: TimeoutMode = this.withTimeouts ? (merge ? this.fromExpiry(l, now) : { fixedMs: timeoutMs }) : null;
     if (mode === 'replace') {
       return { lane: l, remove: RangeTable.empty(l.W), add: next, timeouts, added: next.count, removed: current.count, unchanged: 0, flush: true, apply };
     }
@@ -563,7 +604,10 @@ export class Blocklist {
 
   private async parse(entries: EntrySource, o: ChangeOptions): Promise<ParsedEntries> {
     const onProgress = o.onProgress;
-    return parseEntries(entries, { ...this.parseOptions(), ...(onProgress ? { onParsed: (n: number) => onProgress({ phase: 'parsed', entries: n }) } : {}) });
+    const p = parseEntries(entries, { ...this.parseOptions(), ...(onProgress ? { onParsed: (n: number) => onProgress({ phase: 'parsed', entries: n }) } : {}) });
+    // Awaited only once earlier operations finish: mark it handled now (the await still sees the error).
+    p.catch(() => undefined);
+    return p;
   }
 
   /**
@@ -576,13 +620,23 @@ export class Blocklist {
    * NftError (the kernel refused; nothing applied).
    */
   add(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
-    if (this.options.coalesce && typeof entries === 'string' && isSingle(entries) && options.maxElementsPerTransaction === undefined) {
-      return this.enqueue('add', entries, options);
+    try {
+      return this.#add(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
     }
-    const fast = typeof entries === 'string' && isSingle(entries) ? this.singleAsync('add', entries, options) : null;
-    if (fast) return fast;
+  }
+
+  #add(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) return Promise.reject(bad);
+      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue('add', entries, options);
+      const fast = this.singleAsync('add', entries, options);
+      if (fast) return fast;
+    }
     const timeoutMs = this.timeoutFor(options);
-    const parsed = this.parse(entries, options);
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
@@ -596,12 +650,22 @@ export class Blocklist {
    * in the same transaction.
    */
   delete(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
-    if (this.options.coalesce && typeof entries === 'string' && isSingle(entries) && options.maxElementsPerTransaction === undefined) {
-      return this.enqueue('delete', entries, options);
+    try {
+      return this.#delete(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
     }
-    const fast = typeof entries === 'string' && isSingle(entries) ? this.singleAsync('delete', entries, options) : null;
-    if (fast) return fast;
-    const parsed = this.parse(entries, options);
+  }
+
+  #delete(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) return Promise.reject(bad);
+      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue('delete', entries, options);
+      const fast = this.singleAsync('delete', entries, options);
+      if (fast) return fast;
+    }
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
@@ -639,7 +703,8 @@ export class Blocklist {
   private singleOp(s: Single, words: Uint32Array): ElementsDesc {
     const keys = packKey(words, 0, s.lane.W);
     const base = { object: 'elements' as const, verb: s.verb!, ...s.lane.target, count: 1, keyLen: s.lane.W * 4, keys };
-    return s.timeoutMs >= 0 ? { ...base, timeoutsMs: Float64Array.of(s.timeoutMs) } : base;
+    // The expiration (= the timeout) makes a re-add refresh the kernel's expiry (see encode.ts).
+    return s.timeoutMs >= 0 ? { ...base, timeoutsMs: Float64Array.of(s.timeoutMs), expirationsMs: Float64Array.of(s.timeoutMs) } : base;
   }
 
   /** Records a committed single update in the copy; `words` holds the address. */
@@ -691,9 +756,9 @@ export class Blocklist {
     return this.serial(async () => {
       const s = this.single(kind, entry, o);
       if (!s) {
-        const p = parseEntriesSync(entry, this.parseOptions());
+        const p = parseEntriesSync([entry], this.parseOptions());
         const now = Date.now();
-        const t = this.timeoutFor(o);
+        const t = kind === 'add' ? this.timeoutFor(o) : 0;
         return this.commitPlans(this.plansFor(p, (l, rows) => (kind === 'add' ? this.planAdd(l, rows, t, now) : this.planDelete(l, rows, o.strict ?? false, now))), o);
       }
       // scratch is shared: keep this address's words across the await.
@@ -713,19 +778,27 @@ export class Blocklist {
    * the kernel, ~10 µs on a hash set). Do not mix with in-flight async operations.
    */
   addSync(entries: string | readonly string[], options: Omit<ChangeOptions, 'onProgress' | 'maxElementsPerTransaction'> = {}): ChangeResult {
-    const fast = typeof entries === 'string' ? this.singleSync('add', entries, options) : null;
-    if (fast) return fast;
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) throw bad;
+      const fast = this.singleSync('add', entries, options);
+      if (fast) return fast;
+    }
     const timeoutMs = this.timeoutFor(options);
-    const p = parseEntriesSync(entries, this.parseOptions());
+    const p = parseEntriesSync(source(entries), this.parseOptions());
     const now = Date.now();
     return this.commitPlansSync(this.plansFor(p, (l, rows) => this.planAdd(l, rows, timeoutMs, now)));
   }
 
   /** Blocking delete; see {@link Blocklist.addSync}. */
   deleteSync(entries: string | readonly string[], options: Pick<ChangeOptions, 'strict'> = {}): ChangeResult {
-    const fast = typeof entries === 'string' ? this.singleSync('delete', entries, options) : null;
-    if (fast) return fast;
-    const p = parseEntriesSync(entries, this.parseOptions());
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) throw bad;
+      const fast = this.singleSync('delete', entries, options);
+      if (fast) return fast;
+    }
+    const p = parseEntriesSync(source(entries), this.parseOptions());
     const now = Date.now();
     return this.commitPlansSync(this.plansFor(p, (l, rows) => this.planDelete(l, rows, options.strict ?? false, now)));
   }
@@ -735,8 +808,18 @@ export class Blocklist {
    * new entries, so packets see either the old or the new list, never a mix or nothing.
    */
   replace(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
+    try {
+      return this.#replace(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
+    }
+  }
+
+  #replace(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
+    if (bad) return Promise.reject(bad);
     const timeoutMs = this.timeoutFor(options);
-    const parsed = this.parse(entries, options);
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
@@ -749,8 +832,18 @@ export class Blocklist {
    * in-process copy, in one transaction. Entries that stay keep their timeouts.
    */
   sync(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
+    try {
+      return this.#sync(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
+    }
+  }
+
+  #sync(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
+    if (bad) return Promise.reject(bad);
     const timeoutMs = this.timeoutFor(options);
-    const parsed = this.parse(entries, options);
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
@@ -851,25 +944,23 @@ export class Blocklist {
         if (!ov) hashOverlay.set(l, (ov = { keys: new Map(), entry: new Int32Array(n), exp: new Float64Array(n), had: new Uint8Array(n) }));
         const k = addressKey(gw, o, W);
         let slot = ov.keys.get(k);
-        let present: boolean;
+        // Present before this entry: in the group's overlay, else in the copy.
+        const present = slot !== undefined ? ov.exp[slot]! >= 0 : l.hash.get(gw, o, now) >= 0;
+        // A refused entry must leave no trace in the overlay (its slot would be sent).
+        if (p.kind === 'delete' && !present && p.options.strict) {
+          errors.set(i, notFoundWords(scratch, W));
+          continue;
+        }
         if (slot === undefined) {
           slot = ov.keys.size;
           ov.keys.set(k, slot);
-          present = l.hash.get(gw, o, now) >= 0;
           ov.had[slot] = present ? 1 : 0;
-        } else {
-          present = ov.exp[slot]! >= 0;
         }
+        ov.entry[slot] = i;
         if (p.kind === 'add') {
-          ov.entry[slot] = i;
           ov.exp[slot] = timeoutMs > 0 ? now + timeoutMs : 0;
           outcome[i] = present ? GROUP_UNCHANGED : GROUP_ADDED;
         } else {
-          if (!present && p.options.strict) {
-            errors.set(i, notFoundWords(scratch, W));
-            continue;
-          }
-          ov.entry[slot] = i;
           ov.exp[slot] = -1;
           outcome[i] = present ? GROUP_REMOVED : GROUP_UNCHANGED;
         }
@@ -877,6 +968,7 @@ export class Blocklist {
         const words = scratch.slice(0, 8);
         const cur = intervalNext.get(l) ?? l.interval!.snapshot(now);
         const row = new RangeTable(W, 1, this.withTimeouts);
+        if (p.kind === 'add') this.noteDuration(l, now + timeoutMs, timeoutMs);
         row.push(words, 0, words, 4, timeoutMs > 0 ? now + timeoutMs : 0);
         if (p.kind === 'add') {
           const had = covered(cur, row, 0);
@@ -945,8 +1037,7 @@ export class Blocklist {
 
   /** A lane's plan in a group commit (the per-caller counts are kept by commitGroup). */
   private groupPlan(lane: Lane, remove: RangeTable, add: RangeTable, now: number, apply: () => void): LanePlan {
-    const timeouts = this.withTimeouts ? { fromExpiry: now } : null;
-    return { lane, remove, add, timeouts, added: 0, removed: 0, unchanged: 0, flush: false, apply };
+    return { lane, remove, add, timeouts: this.fromExpiry(lane, now), added: 0, removed: 0, unchanged: 0, flush: false, apply };
   }
 
   // ---------------------------------------------------------------- reading
@@ -1057,8 +1148,19 @@ function flushOp(l: Lane): ElementsDesc {
   return { object: 'elements', verb: 'flush', ...l.target, count: 0, keyLen: l.W * 4, keys: new Uint8Array(0) };
 }
 
-function isSingle(s: string): boolean {
-  return s.indexOf('\n') < 0;
+/**
+ * A string given to a Blocklist method is one entry, taken exactly as written: no trimming,
+ * no comment, no second line (text goes in as bytes, a stream or an array of lines). The
+ * same check runs with and without `coalesce`, so both modes accept and refuse the same.
+ */
+function singleEntryError(entry: string): BlocklistEntryError | null {
+  const f = parseEntryBytes(entry, 0, entry.length);
+  return f < 0 ? new BlocklistEntryError([{ index: 0, entry: entry.slice(0, 80), reason: parseErrorReason(f) }], 1) : null;
+}
+
+/** The parser's source for `entries`: a single-entry string as a one-item list (errors name index 0). */
+function source<T extends EntrySource>(entries: T | string): T | string[] {
+  return typeof entries === 'string' ? [entries] : entries;
 }
 
 /** A copy of `t` whose expiry column is `exp` for every row (or no column). */
