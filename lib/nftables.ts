@@ -73,6 +73,8 @@ export class Nftables {
   readonly #socket: NativeSocket;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Work that close() finishes first (e.g. a Blocklist's queued group commits). */
+  readonly #beforeClose = new Set<() => Promise<unknown>>();
   readonly #stats = new Float64Array(2);
   /** The namespace path this connection was opened in, if any. */
   readonly netns: string | undefined;
@@ -112,6 +114,15 @@ export class Nftables {
       }
       throw e;
     }
+  }
+
+  /**
+   * @internal Registers work that close() finishes before it closes (a Blocklist's queued
+   * group commit registers here while it waits for its turn). Returns the unregister function.
+   */
+  beforeClose(fn: () => Promise<unknown>): () => void {
+    this.#beforeClose.add(fn);
+    return () => this.#beforeClose.delete(fn);
   }
 
   /** Netlink port id of this connection's socket: the owner of tables it creates with `owner`. */
@@ -497,6 +508,14 @@ export class Nftables {
    * finish first.
    */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    // Queued work of a layer above (a Blocklist's coalesced calls) reaches the queue first.
+    while (this.#beforeClose.size > 0) {
+      for (const fn of [...this.#beforeClose]) {
+        this.#beforeClose.delete(fn);
+        await fn().catch(() => undefined);
+      }
+    }
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;

@@ -44,6 +44,8 @@ export interface BlocklistConnection {
   /** Optional fast path for single updates (Nftables has it); without it, transactions are used. */
   prepareElements?(desc: PreparedElementsDesc): PreparedElements;
   commitElementsSync?(prepared: PreparedElements, verb: 'add' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitInfo;
+  /** Work the connection's close() finishes first (Nftables has it): queued group commits register here. */
+  beforeClose?(fn: () => Promise<unknown>): () => void;
 }
 
 /** Set layout: see the module documentation. */
@@ -324,7 +326,11 @@ export class Blocklist {
   /** Runs fn after every earlier operation of this blocklist (one transaction at a time). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lane.then(fn, fn);
-    this.lane = run.catch(() => undefined);
+    const settled = run.catch(() => undefined);
+    this.lane = settled;
+    // The connection's close() finishes this first (it may not be in the connection's queue yet).
+    const unregister = this.nft.beforeClose?.(() => settled);
+    if (unregister) void settled.then(unregister);
     return run;
   }
 
@@ -506,6 +512,7 @@ export class Blocklist {
     }
     // sync: unchanged entries keep their timeout; only the difference is sent.
     const { remove, add } = diff(current, next, false);
+    if (next.exp && current.exp) keepExpiry(next, current);
     return { lane: l, remove, add, timeouts, added: add.count, removed: remove.count, unchanged: next.count - add.count, flush: false, apply };
   }
 
@@ -602,7 +609,7 @@ export class Blocklist {
     return plans;
   }
 
-  private async parse(entries: EntrySource, o: ChangeOptions): Promise<ParsedEntries> {
+  private parse(entries: EntrySource, o: ChangeOptions): Promise<ParsedEntries> {
     const onProgress = o.onProgress;
     const p = parseEntries(entries, { ...this.parseOptions(), ...(onProgress ? { onParsed: (n: number) => onProgress({ phase: 'parsed', entries: n }) } : {}) });
     // Awaited only once earlier operations finish: mark it handled now (the await still sees the error).
@@ -628,6 +635,7 @@ export class Blocklist {
   }
 
   #add(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    const timeoutMs = this.timeoutFor(options); // options first, then entries (every mode, every source)
     if (typeof entries === 'string') {
       const bad = singleEntryError(entries);
       if (bad) return Promise.reject(bad);
@@ -635,7 +643,6 @@ export class Blocklist {
       const fast = this.singleAsync('add', entries, options);
       if (fast) return fast;
     }
-    const timeoutMs = this.timeoutFor(options);
     const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
@@ -778,13 +785,13 @@ export class Blocklist {
    * the kernel, ~10 µs on a hash set). Do not mix with in-flight async operations.
    */
   addSync(entries: string | readonly string[], options: Omit<ChangeOptions, 'onProgress' | 'maxElementsPerTransaction'> = {}): ChangeResult {
+    const timeoutMs = this.timeoutFor(options);
     if (typeof entries === 'string') {
       const bad = singleEntryError(entries);
       if (bad) throw bad;
       const fast = this.singleSync('add', entries, options);
       if (fast) return fast;
     }
-    const timeoutMs = this.timeoutFor(options);
     const p = parseEntriesSync(source(entries), this.parseOptions());
     const now = Date.now();
     return this.commitPlansSync(this.plansFor(p, (l, rows) => this.planAdd(l, rows, timeoutMs, now)));
@@ -816,9 +823,9 @@ export class Blocklist {
   }
 
   #replace(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    const timeoutMs = this.timeoutFor(options);
     const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
     if (bad) return Promise.reject(bad);
-    const timeoutMs = this.timeoutFor(options);
     const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
@@ -840,9 +847,9 @@ export class Blocklist {
   }
 
   #sync(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    const timeoutMs = this.timeoutFor(options);
     const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
     if (bad) return Promise.reject(bad);
-    const timeoutMs = this.timeoutFor(options);
     const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
@@ -859,11 +866,19 @@ export class Blocklist {
       this.queue.push({ kind, entry, options, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
+        // The connection's close() waits for this group (it is not in the connection's queue
+        // until the setImmediate below runs).
+        let done: () => void = () => undefined;
+        const flushed = new Promise<void>((r) => (done = r));
+        const unregister = this.nft.beforeClose?.(() => flushed);
         // setImmediate (not a microtask): callers resolved by the previous group have
         // re-queued by then, so one transaction carries them all.
         setImmediate(() => {
           this.scheduled = false;
-          void this.serial(() => this.flushQueue());
+          void this.serial(() => this.flushQueue()).finally(() => {
+            unregister?.();
+            done();
+          });
         });
       }
     });
@@ -1175,6 +1190,16 @@ function singles(t: RangeTable): RangeTable {
   const out = t.trimmed(false);
   out.hi = out.lo;
   return out;
+}
+
+/** Rows of normalized `to` equal to a row of normalized `from` take that row's expiry (the kernel keeps it). */
+function keepExpiry(to: RangeTable, from: RangeTable): void {
+  const W = to.words;
+  let j = 0;
+  for (let i = 0; i < to.count; i++) {
+    while (j < from.count && (compareWords(from.lo, j * W, to.lo, i * W, W) < 0 || (compareWords(from.lo, j * W, to.lo, i * W, W) === 0 && compareWords(from.hi, j * W, to.hi, i * W, W) < 0))) j++;
+    if (j < from.count && compareWords(from.lo, j * W, to.lo, i * W, W) === 0 && compareWords(from.hi, j * W, to.hi, i * W, W) === 0) to.exp![i] = from.exp![j]!;
+  }
 }
 
 /** Whether row i of `rows` lies inside one range of normalized `t`. */
