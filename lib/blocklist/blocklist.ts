@@ -310,7 +310,9 @@ export class Blocklist {
         decodeElements(t, d.keys, d.flags, d.count, l.interval !== null, (i) => {
           if (!exps || !(exps[i]! > 0)) return 0;
           const e = now + exps[i]!;
-          if (dur && touts && touts[i]! > 0) dur.set(e, touts[i]!);
+          // The kernel lists no timeout for an element whose timeout is the set's default.
+          const t = touts && touts[i]! > 0 ? touts[i]! : (this.options.timeoutMs ?? 0);
+          if (dur && t > 0) dur.set(e, t);
           return e;
         });
         if (l.hash) {
