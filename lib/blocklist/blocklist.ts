@@ -11,8 +11,8 @@
  *   commit that touches the set rebuilds all its intervals in the kernel (~100 ms at 1M), so
  *   update it in bulk (`replace`, `sync`, big `add`s), not per ban.
  */
-import { NFPROTO } from '../kernel';
-import type { DumpReply, DumpRequest, ElementsDesc, OpDesc, PreparedElementsDesc } from '../native';
+import { NFPROTO, SET_ELEM_F } from '../kernel';
+import type { DumpReply, DumpRequest, ElementsData, ElementsDesc, OpDesc, PreparedElementsDesc } from '../native';
 import type { PreparedElements } from '../nftables';
 import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
@@ -295,34 +295,62 @@ export class Blocklist {
     return out;
   }
 
-  /** Re-reads the kernel's content into the in-process copy (a dump: slow for big sets). */
+  /**
+   * Re-reads the kernel's content into the in-process copy (a dump: slow for big sets). Call
+   * it after another writer (a second Blocklist, another process, nft) changed the set.
+   *
+   * A dump is checked before it seeds the copy: an element listed twice means the kernel's walk
+   * was disturbed (e.g. by a background hash resize right after a big load, which also skips
+   * elements), so the set is dumped again, up to 5 times, before failing with code EAGAIN.
+   */
   async load(): Promise<void> {
     await this.serial(async () => {
-      for (const l of this.allLanes()) {
-        const reply = await this.nft.dump({ what: 'elements', family: l.target.family, table: l.target.table, set: l.target.set });
-        if (reply.what !== 'elements') throw new Error(`Expected an elements dump but received ${reply.what}`);
-        const d = reply.items;
-        const now = Date.now();
-        const t = new RangeTable(l.W, Math.max(1, d.count), this.withTimeouts);
-        const exps = d.expirationsMs;
-        const touts = d.timeoutsMs;
-        const dur = l.durations;
-        decodeElements(t, d.keys, d.flags, d.count, l.interval !== null, (i) => {
-          if (!exps || !(exps[i]! > 0)) return 0;
-          const e = now + exps[i]!;
-          // The kernel lists no timeout for an element whose timeout is the set's default.
-          const t = touts && touts[i]! > 0 ? touts[i]! : (this.options.timeoutMs ?? 0);
-          if (dur && t > 0) dur.set(e, t);
-          return e;
-        });
-        if (l.hash) {
-          const n = normalize(t, false);
-          l.hash.reset(n);
-        } else if (l.interval) {
-          l.interval.table = normalize(t, true);
-        }
-      }
+      for (const l of this.allLanes()) await this.loadLane(l);
     });
+  }
+
+  private async loadLane(l: Lane): Promise<void> {
+    const attempts = 5;
+    for (let attempt = 1; ; attempt++) {
+      const reply = await this.nft.dump({ what: 'elements', family: l.target.family, table: l.target.table, set: l.target.set });
+      if (reply.what !== 'elements') throw new Error(`Expected an elements dump but received ${reply.what}`);
+      const d = reply.items;
+      // Hash layouts: duplicates show as rows lost by the sort+unique in seed(); intervals: checked by key.
+      if ((l.interval === null || !hasDuplicateKeys(d.keys, d.flags, d.count, l.W * 4)) && this.seed(l, d)) return;
+      if (attempt === attempts) {
+        const err = new Error(
+          `Expected a consistent dump of set ${l.target.table} ${l.target.set} but the kernel listed some elements twice in ${attempts} dumps (a walk disturbed by a resize or a writer); the in-process copy was not seeded`,
+        ) as Error & { code: string };
+        err.code = 'EAGAIN';
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 20 * attempt)); // let a background resize finish
+    }
+  }
+
+  /** Seeds the lane's copy from a dump; false (copy untouched) if a hash dump lists an address twice. */
+  private seed(l: Lane, d: ElementsData): boolean {
+    const now = Date.now();
+    const t = new RangeTable(l.W, Math.max(1, d.count), this.withTimeouts);
+    const exps = d.expirationsMs;
+    const touts = d.timeoutsMs;
+    const dur = l.durations;
+    decodeElements(t, d.keys, d.flags, d.count, l.interval !== null, (i) => {
+      if (!exps || !(exps[i]! > 0)) return 0;
+      const e = now + exps[i]!;
+      // The kernel lists no timeout for an element whose timeout is the set's default.
+      const tm = touts && touts[i]! > 0 ? touts[i]! : (this.options.timeoutMs ?? 0);
+      if (dur && tm > 0) dur.set(e, tm);
+      return e;
+    });
+    if (l.hash) {
+      const uniq = normalize(t, false);
+      if (uniq.count !== d.count) return false;
+      l.hash.reset(uniq);
+    } else {
+      l.interval!.table = normalize(t, true);
+    }
+    return true;
   }
 
   /** Runs fn after every earlier operation of this blocklist (one transaction at a time). */
@@ -583,13 +611,60 @@ export class Blocklist {
       const tx = this.nft.transaction();
       for (const op of chunks[c]!) tx.push(op);
       o.onProgress?.({ phase: 'sent', entries: done, transaction: c + 1, transactions: chunks.length });
-      const r = await tx.commit();
+      let r: CommitInfo;
+      try {
+        r = await tx.commit();
+      } catch (err) {
+        if (c === 0) throw err; // nothing was applied
+        // Earlier transactions committed: the copy records exactly them, and the error says so.
+        const committed = chunks.slice(0, c).flat();
+        this.applyCommitted(committed);
+        const code = (err as { code?: unknown }).code;
+        if (code === 'ENOENT' || code === 'EEXIST') {
+          // The kernel held something the copy did not know (another writer): re-read the sets
+          // this change touched so the copy matches the kernel again.
+          for (const l of this.allLanes()) {
+            if (!committed.some((op) => op.set === l.target.set)) continue;
+            await this.loadLane(l).catch(() => undefined);
+          }
+        }
+        throw new BlocklistPartialError(err, c, chunks.length, done);
+      }
       bytes += r.batchBytes;
       for (const op of chunks[c]!) done += op.count;
       o.onProgress?.({ phase: 'acknowledged', entries: done, transaction: c + 1, transactions: chunks.length });
     }
     for (const p of plans) p.apply();
     return this.summarize(plans, elements, chunks.length, bytes);
+  }
+
+  /** Records committed element ops (of a change split into transactions) in the copy, in order. */
+  private applyCommitted(ops: ElementsDesc[]): void {
+    const now = Date.now();
+    for (const op of ops) {
+      const l = this.allLanes().find((x) => x.target.set === op.set && x.target.family === op.family);
+      if (!l) continue;
+      const interval = l.interval !== null;
+      const t = new RangeTable(l.W, Math.max(1, op.count), this.withTimeouts, !interval);
+      if (op.verb !== 'flush') {
+        const tm = op.timeoutsMs;
+        const ex = op.expirationsMs;
+        decodeElements(t, op.keys, op.flags, op.count, interval, (i) => (tm && tm[i]! > 0 ? now + (ex && ex[i]! > 0 ? ex[i]! : tm[i]!) : 0));
+      }
+      const rows = normalize(t, interval);
+      if (!interval) rows.hi = rows.lo;
+      const empty = RangeTable.empty(l.W);
+      if (l.hash) {
+        if (op.verb === 'flush') l.hash.reset(empty.trimmed(this.withTimeouts));
+        else if (op.verb === 'add') this.applyHash(l.hash, rows, empty);
+        else this.applyHash(l.hash, empty, rows);
+      } else {
+        const store = l.interval!;
+        if (op.verb === 'flush') store.table = RangeTable.empty(l.W, this.withTimeouts);
+        else if (op.verb === 'add') store.table = union(store.snapshot(now), rows, true);
+        else store.table = subtract(store.snapshot(now), rows, true);
+      }
+    }
   }
 
   private commitPlansSync(plans: LanePlan[]): ChangeResult {
@@ -1160,6 +1235,44 @@ export class Blocklist {
 }
 
 // -------------------------------------------------------------------- helpers
+
+/** Whether a dump lists one element (key and interval flag) twice. */
+function hasDuplicateKeys(keys: Uint8Array, flags: Uint32Array | undefined, count: number, keyLen: number): boolean {
+  if (count < 2) return false;
+  const seen = new Set<string>();
+  const hex = Buffer.from(keys.buffer, keys.byteOffset, count * keyLen);
+  for (let i = 0; i < count; i++) {
+    const k = `${(flags?.[i] ?? 0) & SET_ELEM_F.intervalEnd ? 'e' : 's'}${hex.toString('latin1', i * keyLen, (i + 1) * keyLen)}`;
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
+
+/**
+ * A change split into transactions (`maxElementsPerTransaction`) of which the first
+ * `transactionsApplied` committed and the next was refused (`cause`): those stay applied, and
+ * the in-process copy holds them (it matches the kernel); the rest was not sent.
+ */
+export class BlocklistPartialError extends Error {
+  override readonly name = 'BlocklistPartialError' as const;
+  /** errno name of the refusal (from `cause`), e.g. 'ENFILE'. */
+  readonly code: string | undefined;
+  constructor(
+    override readonly cause: unknown,
+    readonly transactionsApplied: number,
+    readonly transactions: number,
+    /** Kernel elements in the applied transactions. */
+    readonly elementsApplied: number,
+  ) {
+    const why = cause instanceof Error ? cause.message.replace(/;? ?nothing was applied\.?$/i, '') : String(cause);
+    super(
+      `Transaction ${transactionsApplied + 1} of ${transactions} was refused (${why}); transactions 1-${transactionsApplied} ` +
+        `(${elementsApplied} elements) were applied and stay applied (the in-process copy holds them); the rest was not sent`,
+    );
+    this.code = (cause as { code?: string } | null)?.code;
+  }
+}
 
 function flushOp(l: Lane): ElementsDesc {
   return { object: 'elements', verb: 'flush', ...l.target, count: 0, keyLen: l.W * 4, keys: new Uint8Array(0) };

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Nftables, type Table } from '../../lib';
-import { Blocklist, BlocklistEntryError } from '../../lib/blocklist';
+import { Blocklist, BlocklistEntryError, BlocklistPartialError } from '../../lib/blocklist';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nft, nftFlush, nftList } from '../helpers/nft';
 
@@ -180,6 +180,77 @@ describe('Blocklist regressions (issue 11, issue 12)', () => {
       assert.equal(a.added, 2);
       assert.deepEqual(keys(kernelSet('ip', 'rg', 'b3')), ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4']);
     });
+  });
+
+  it('item 4: close() right after coalesced (and plain async) calls finishes them first', async () => {
+    const bl = await Blocklist.open(conn, { table: t4, name: 'b4', coalesce: true });
+    const plain = await Blocklist.open(conn, { table: t4, name: 'b4p' });
+    const calls = [bl.add('192.0.2.1'), bl.add('192.0.2.2'), bl.delete('192.0.2.1'), plain.add(['192.0.2.3', '192.0.2.4'])];
+    await conn.close();
+    const r = await Promise.all(calls);
+    assert.deepEqual(
+      r.map((x) => [x.added, x.removed]),
+      [
+        [1, 0],
+        [1, 0],
+        [0, 1],
+        [2, 0],
+      ],
+    );
+    assert.deepEqual(keys(kernelSet('ip', 'rg', 'b4')), ['192.0.2.2']);
+    assert.deepEqual(keys(kernelSet('ip', 'rg', 'b4p')), ['192.0.2.3', '192.0.2.4']);
+    await assert.rejects(bl.add('192.0.2.9'), { message: 'The connection is closed' });
+  });
+
+  it('issue 12: a chunked add whose later transaction is refused says which applied; the copy matches the kernel', async () => {
+    {
+      // The kernel refuses the 4th element of a hash set of size 3 (ENFILE).
+      const bl = await Blocklist.open(conn, { table: t4, name: 'b12', size: 3 });
+      const err = await bl.add(['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5'], { maxElementsPerTransaction: 2 }).then(
+        () => assert.fail('accepted'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof BlocklistPartialError, String(err));
+      assert.equal(err.transactionsApplied, 1);
+      assert.equal(err.transactions, 3);
+      assert.equal(err.elementsApplied, 2);
+      assert.equal(err.code, 'ENFILE');
+      assert.match(err.message, /^Transaction 2 of 3 was refused \(.*\); transactions 1-1 \(2 elements\) were applied and stay applied \(the in-process copy holds them\); the rest was not sent$/);
+      assert.doesNotMatch(err.message, /nothing was applied/);
+      const inKernel = keys(kernelSet('ip', 'rg', 'b12'));
+      assert.deepEqual(inKernel, ['192.0.2.1', '192.0.2.2']);
+      assert.deepEqual([...bl.entries()].sort(), inKernel);
+      assert.equal(bl.has('192.0.2.1'), true);
+      assert.equal(bl.has('192.0.2.3'), false);
+    }
+  });
+
+  it('issue 12: a chunked interval change refused midway leaves a copy equal to the kernel', async () => {
+    const bl = await Blocklist.open(conn, { table: t4, name: 'b12i', layout: 'interval' });
+    await bl.add(['10.0.0.0/24', '10.0.2.0/24']);
+    // Another writer deletes the set's 10.0.2.0/24 behind the copy's back: the bridging add below
+    // deletes 10.0.0.0/24 (transaction 1) then 10.0.2.0/24 (transaction 2: refused, ENOENT);
+    // the copy records transaction 1 and re-reads the set (the refusal shows another writer).
+    nft(['delete', 'element', 'ip', 'rg', 'b12i', '{ 10.0.2.0/24 }']);
+    const err = await bl.add('10.0.1.0/24', { maxElementsPerTransaction: 2 }).then(
+      () => assert.fail('accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof BlocklistPartialError, String(err));
+    assert.equal(err.code, 'ENOENT');
+    const inKernel = keys(kernelSet('ip', 'rg', 'b12i'));
+    assert.deepEqual([...bl.entries()].sort(), inKernel);
+  });
+
+  it('issue 12: open({ initial: "load" }) right after a big load seeds every address', async function () {
+    this.timeout(120000);
+    const N = 100_000;
+    const bl = await Blocklist.open(conn, { table: t4, name: 'big' });
+    const lines = Array.from({ length: N }, (_, i) => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`);
+    await bl.add(lines);
+    const again = await Blocklist.open(conn, { table: t4, name: 'big' });
+    assert.equal(again.size, N);
+    for (let i = 0; i < N; i += 997) assert.equal(again.has(lines[i]!), true, lines[i]);
   });
 
   it('item 5: interval ranges rewritten by a merge or a cut keep listing the ban duration as timeout', async () => {

@@ -537,7 +537,7 @@ class Harness {
 }
 
 /** fast-check's configuration from the environment. */
-const RUNS = Number(process.env.NFTJS_PROPERTY_RUNS ?? '150');
+const RUNS = Number(process.env.NFTJS_PROPERTY_RUNS ?? '100');
 
 async function runProperty(seed: number, numRuns: number): Promise<void> {
   await fc.assert(
