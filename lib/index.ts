@@ -7,6 +7,8 @@ export { Nftables, type OpenOptions, type Ruleset, type RuleCounter, type Listed
 export { Transaction, type CommitResult, type ModelObject, type RuleOptions } from './transaction';
 export { NftError, isNftError, type OpFailure } from './errors';
 export { PRIORITY } from './model/types';
+/** NFPROTO_* family numbers (e.g. for `prepareElements({ family: NFPROTO.inet, ... })`) and their names. */
+export { NFPROTO, familyName } from './kernel';
 export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, SetSpec, SetFlag, KeyType, ObjectSpec, Rule, Family, Hook } from './model/types';
 export type { ElementInput, ElementSpec, ElementInfo, KeyValue } from './model/elements';
 export { renderRuleset, renderChain, renderSet, renderObject, renderPriority, renderDuration, type RenderInput } from './render/ruleset';

@@ -935,6 +935,46 @@ export class Blocklist {
     });
   }
 
+  /**
+   * Makes a change part of a larger transaction of the caller's: the change's element
+   * operations are appended to `tx` (after what the caller queued), then `tx` is committed, in
+   * this blocklist's turn; the in-process copy is updated only if the whole transaction
+   * committed. On a refusal nothing was applied (the caller's operations neither).
+   *
+   * @example
+   * const tx = nft.transaction().add({ table: fw, chain: 'input', statements: [lookup('ip saddr', 'ban'), drop()] });
+   * await bl.commitWith(tx, 'add', ['192.0.2.1', '192.0.2.2']);
+   */
+  commitWith(tx: BlocklistTransaction, kind: 'add' | 'delete' | 'replace' | 'sync', entries: EntrySource, options: Omit<ChangeOptions, 'maxElementsPerTransaction'> = {}): Promise<ChangeResult> {
+    try {
+      const timeoutMs = kind === 'delete' ? 0 : this.timeoutFor(options);
+      const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
+      if (bad) return Promise.reject(bad);
+      const parsed = this.parse(source(entries), options);
+      return this.serial(async () => {
+        const p = await parsed;
+        const now = Date.now();
+        const plans = this.plansFor(
+          p,
+          (l, rows) =>
+            kind === 'add'
+              ? this.planAdd(l, rows, timeoutMs, now)
+              : kind === 'delete'
+                ? this.planDelete(l, rows, options.strict ?? false, now)
+                : this.planSet(l, rows, timeoutMs, now, kind),
+          kind === 'replace' || kind === 'sync',
+        );
+        const { ops, elements } = this.ops(plans);
+        for (const op of ops) tx.push(op);
+        const r = await tx.commit();
+        for (const pl of plans) pl.apply();
+        return this.summarize(plans, elements, 1, r.batchBytes);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   // ---------------------------------------------------------------- group commit
 
   private enqueue(kind: 'add' | 'delete', entry: string, options: ChangeOptions): Promise<ChangeResult> {

@@ -4,6 +4,7 @@
  * each against the real kernel with `nft -j list set` as the oracle.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { Nftables, type Table } from '../../lib';
 import { Blocklist, BlocklistEntryError, BlocklistPartialError } from '../../lib/blocklist';
 import { assertPrivateNetns } from '../helpers/netns';
@@ -251,6 +252,41 @@ describe('Blocklist regressions (issue 11, issue 12)', () => {
     const again = await Blocklist.open(conn, { table: t4, name: 'big' });
     assert.equal(again.size, N);
     for (let i = 0; i < N; i += 997) assert.equal(again.has(lines[i]!), true, lines[i]);
+  });
+
+  it('item 7: nftables/blocklist resolves (require and import, one instance); NFPROTO is exported', () => {
+    const cjs = execFileSync(process.execPath, ['-e', "const b = require('nftables/blocklist'); const m = require('nftables'); process.stdout.write(String(b.Blocklist === m.Blocklist && m.NFPROTO.inet === 1))"], { encoding: 'utf8' });
+    assert.equal(cjs, 'true');
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import { Blocklist } from 'nftables/blocklist'; import { Blocklist as B, NFPROTO } from 'nftables'; process.stdout.write(String(Blocklist === B && NFPROTO.ip6 === 10))"], { encoding: 'utf8' });
+    assert.equal(esm, 'true');
+  });
+
+  it('item 7: commitWith makes a blocklist change part of the caller\'s transaction (all or nothing)', async () => {
+    const bl = await Blocklist.open(conn, { table: t4, name: 'b7' });
+    const tx = conn.transaction().add({ table: t4, name: 'in' });
+    const r = await bl.commitWith(tx, 'add', ['192.0.2.1', '192.0.2.2']);
+    assert.equal(r.added, 2);
+    assert.match(nftList(), /chain in \{/);
+    assert.deepEqual(keys(kernelSet('ip', 'rg', 'b7')), ['192.0.2.1', '192.0.2.2']);
+    // A refused transaction applies neither the caller's operations nor the change.
+    const before = nftList();
+    const bad = conn.transaction().add({ table: { family: 'ip', name: 'missing' }, name: 'c' });
+    await assert.rejects(bl.commitWith(bad, 'add', ['192.0.2.3']));
+    assert.equal(nftList(), before);
+    assert.equal(bl.has('192.0.2.3'), false);
+  });
+
+  it('issue 12 item 7: a second Blocklist writing the same set is seen by load()', async () => {
+    const a = await Blocklist.open(conn, { table: t4, name: 'b7d' });
+    const b = await Blocklist.open(conn, { table: t4, name: 'b7d' });
+    await a.add('192.0.2.1');
+    assert.equal(b.has('192.0.2.1'), false); // b's copy does not know (documented)
+    // b deleting what it does not know is skipped (not sent), and a strict one says so
+    await assert.rejects(b.delete('192.0.2.1', { strict: true }), RangeError);
+    await b.load();
+    assert.equal(b.has('192.0.2.1'), true);
+    await b.delete('192.0.2.1');
+    assert.deepEqual(keys(kernelSet('ip', 'rg', 'b7d')), []);
   });
 
   it('item 5: interval ranges rewritten by a merge or a cut keep listing the ban duration as timeout', async () => {
