@@ -84,9 +84,10 @@ export interface BlocklistOptions {
    */
   readonly coalesce?: boolean;
   /**
-   * How an existing entry's timeout is refreshed: 'readd' (re-adding refreshes it on
-   * Linux 6.x, verified on 6.18) or 'replace' (delete + add in one transaction, for kernels
-   * whose element update keeps the old expiry). @default 'readd'
+   * How an existing entry's timeout is refreshed: 'readd' (re-add carrying an expiration: Linux
+   * 6.18 refreshes an existing element's expiry only then, or on a different timeout) or
+   * 'replace' (delete + add in one transaction, for kernels without element expiry updates).
+   * @default 'readd'
    */
   readonly refresh?: 'readd' | 'replace';
 }
