@@ -1232,6 +1232,38 @@ export class Blocklist {
     }
   }
 
+  /**
+   * The elements, as `Nftables.listElements` shows them (`key`: an address, a CIDR prefix or an
+   * `a-b` range; `expiresMs`: time left), answered from the in-process copy: at once and in
+   * bounded time whatever other writers commit meanwhile, and consistent with every change this
+   * Blocklist made (a dump of the kernel is only needed to see other writers: `load()`).
+   */
+  listElements(): Array<{ readonly key: string; readonly family: 'ipv4' | 'ipv6'; readonly expiresMs?: number }> {
+    const now = Date.now();
+    const out: Array<{ key: string; family: 'ipv4' | 'ipv6'; expiresMs?: number }> = [];
+    for (const l of this.allLanes()) {
+      const W = l.W;
+      const t = l.hash ? l.hash.snapshot(now) : l.interval!.snapshot(now);
+      const family = W === 1 ? 'ipv4' : 'ipv6';
+      for (let i = 0; i < t.count; i++) {
+        const a = formatWords(t.lo, i * W, W);
+        let key = a;
+        if (compareWords(t.lo, i * W, t.hi, i * W, W) !== 0) {
+          let single = '';
+          let n = 0;
+          rangeToPrefixes(t.lo, i * W, t.hi, i * W, W, (_start, len) => {
+            n++;
+            single = `${a}/${len}`;
+          });
+          key = n === 1 ? single : `${a}-${formatWords(t.hi, i * W, W)}`;
+        }
+        const e = t.exp ? t.exp[i]! : 0;
+        out.push(e > 0 ? { key, family, expiresMs: Math.max(0, e - now) } : { key, family });
+      }
+    }
+    return out;
+  }
+
   /** The merged ranges as `[first, last]` address pairs (interval layout; singles for hash). */
   *ranges(): IterableIterator<readonly [string, string]> {
     const now = Date.now();

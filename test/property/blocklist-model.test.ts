@@ -10,7 +10,7 @@
  * step it compares, against a small reference model written here:
  *   - the kernel's set, read with `nft -j list set` (the independent oracle), expiry and
  *     timeout included (expiry within a tolerance);
- *   - `Nftables.listElements()`;
+ *   - `Nftables.listElements()` (a dump) and `Blocklist.listElements()` (the copy);
  *   - `has()`, `size` and `entries()` of the in-process copy;
  *   - every caller's result (added / removed / unchanged, or the error class).
  * Failures are shrunk to a minimal sequence, printed with the seed.
@@ -516,7 +516,14 @@ class Harness {
       const spec = this.bl.sets[f === 4 ? 'ipv4' : 'ipv6']!;
       const listed = (await this.conn.listElements(spec)).map((e) => span(f, String(e.key))).sort((a, b) => a[0] - b[0]);
       assert.deepEqual(listed, runs, `${where}: listElements() of IPv${f}`);
-      // 3. has(), entries()
+      // 3. the Blocklist's own listElements() (from the copy)
+      const own = this.bl
+        .listElements()
+        .filter((e) => e.family === (f === 4 ? 'ipv4' : 'ipv6'))
+        .map((e) => span(f, e.key))
+        .sort((a, b) => a[0] - b[0]);
+      assert.deepEqual(own, runs, `${where}: Blocklist.listElements() of IPv${f}`);
+      // 4. has(), entries()
       const fromEntries = new Array<boolean>(N).fill(false);
       for (const e of entries) {
         if (f === 4 ? e.includes(':') : !e.includes(':')) continue;
