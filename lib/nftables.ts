@@ -190,7 +190,8 @@ export class Nftables {
   /**
    * Commits one elements operation on a prepared set, synchronously (blocks the event loop for
    * the kernel's work: microseconds on a hash set). `keys` holds one or more packed keys of the
-   * prepared length; `timeoutsMs` one timeout per key (0 = the set's default). Same guarantees
+   * prepared length; `timeoutsMs` one timeout per key (0 = the set's default; a timed key also
+   * carries its expiration, so re-adding a present key restarts its timeout). Same guarantees
    * and errors as {@link Nftables.commitSync}: atomic, NftError naming the operation on refusal.
    */
   commitElementsSync(prepared: PreparedElements, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitResult {
