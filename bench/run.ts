@@ -25,6 +25,7 @@ interface Sample {
   p50us?: number;
   p99us?: number;
   opsPerSec?: number;
+  eldP99ms?: number;
 }
 interface Row {
   workload: string;
@@ -150,6 +151,13 @@ function main(): void {
   measure(rows, w3, 'nftables coalesced', true, QUICK ? 2 : 3, `${node} coalesced-throughput 1000 ${total}`);
   measure(rows, w3, 'nftables coalesced, set size 65536', true, QUICK ? 2 : 3, `W3_SIZE=65536 ${node} coalesced-throughput 1000 ${total}`);
 
+  // W4: a banning daemon's mixed stream (issue 11 item 8): 1,000 callers, bans / unbans /
+  // refreshes on a coalesced hash blocklist and CIDR bans / unbans on a coalesced interval one,
+  // IPv4 and IPv6. No peer has this API: the figures are ours alone (see docs/benchmarks.md).
+  const mixed = QUICK ? 50_000 : 200_000;
+  const w4 = `W4 mixed churn ${mixed.toLocaleString('en')} operations, 1,000 callers`;
+  measure(rows, w4, 'nftables coalesced (hash + interval)', true, QUICK ? 2 : 5, `${node} mixed 1000 ${mixed}`);
+
   const env = versions();
   const md = render(rows, env);
   writeFileSync(join(TMP, 'results.md'), md);
@@ -172,7 +180,7 @@ function render(rows: Row[], env: Record<string, string>): string {
     const peers = rs.filter((r) => !r.ours);
     out.push(`### ${w}`, '');
     const head = churn
-      ? ['contender', 'total ms (median)', 'min–max', 'p50 µs', 'p99 µs', 'updates/s', 'peak RSS MiB']
+      ? ['contender', 'total ms (median)', 'min–max', 'p50 µs', 'p99 µs', 'updates/s', ...(rs.some((r) => r.samples[0]?.eldP99ms !== undefined) ? ['event-loop delay p99 ms'] : []), 'peak RSS MiB']
       : ['contender', 'ms (median)', 'min–max', 'peak RSS MiB'];
     const key = (r: Row): number => median(r.samples.map((s) => (churn ? s.p50us! : s.ms)));
     if (ours.length > 0) for (const p of peers) head.push(`${p.contender} ÷ ours`);
@@ -182,6 +190,7 @@ function render(rows: Row[], env: Record<string, string>): string {
       const cells = [r.contender, fmt(median(ms)), `${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))}`];
       if (churn) {
         cells.push(fmt(median(r.samples.map((s) => s.p50us!))), fmt(median(r.samples.map((s) => s.p99us!))), fmt(median(r.samples.map((s) => s.opsPerSec!))));
+        if (r.samples[0]?.eldP99ms !== undefined) cells.push(fmt(median(r.samples.map((s) => s.eldP99ms!))));
       }
       cells.push(fmt(Math.max(...r.samples.map((s) => s.rssKiB)) / 1024));
       if (ours.length > 0) for (const p of peers) cells.push(r.ours ? `${fmt(key(p) / key(r))}×` : '');

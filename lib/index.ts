@@ -10,6 +10,8 @@ export { RuleCounters, ratesBetween, sampleRates, type CounterFilter, type Objec
 export { Monitor, type MonitorEvent, type MonitorOptions, type MonitorTransaction, type RulesetChange, type TraceEvent, type LostEvent } from './monitor';
 export { GenerationConflictError, isGenerationConflict, type RetryOptions } from './generation';
 export { PRIORITY } from './model/types';
+/** NFPROTO_* family numbers (e.g. for `prepareElements({ family: NFPROTO.inet, ... })`) and their names. */
+export { NFPROTO, familyName } from './kernel';
 export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, SetSpec, SetFlag, KeyType, ObjectSpec, Rule, Family, Hook } from './model/types';
 export type { ElementInput, ElementSpec, ElementInfo, KeyValue } from './model/elements';
 export { renderRuleset, renderChain, renderSet, renderObject, renderPriority, renderDuration, type RenderInput } from './render/ruleset';

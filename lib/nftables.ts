@@ -80,6 +80,8 @@ export class Nftables {
   /** Asynchronous operations queued or running (see #checkIdle). */
   #inFlight = 0;
   #closed = false;
+  /** Work that close() finishes first (e.g. a Blocklist's queued group commits). */
+  readonly #beforeClose = new Set<() => Promise<unknown>>();
   readonly #stats = new Float64Array(2);
   /** The namespace path this connection was opened in, if any. */
   readonly netns: string | undefined;
@@ -120,6 +122,15 @@ export class Nftables {
       }
       throw e;
     }
+  }
+
+  /**
+   * @internal Registers work that close() finishes before it closes (a Blocklist's queued
+   * group commit registers here while it waits for its turn). Returns the unregister function.
+   */
+  beforeClose(fn: () => Promise<unknown>): () => void {
+    this.#beforeClose.add(fn);
+    return () => this.#beforeClose.delete(fn);
   }
 
   /** Netlink port id of this connection's socket: the owner of tables it creates with `owner`. */
@@ -229,7 +240,8 @@ export class Nftables {
   /**
    * Commits one elements operation on a prepared set, synchronously (blocks the event loop for
    * the kernel's work: microseconds on a hash set). `keys` holds one or more packed keys of the
-   * prepared length; `timeoutsMs` one timeout per key (0 = the set's default). Same guarantees
+   * prepared length; `timeoutsMs` one timeout per key (0 = the set's default; a timed key also
+   * carries its expiration, so re-adding a present key restarts its timeout). Same guarantees
    * and errors as {@link Nftables.commitSync}: atomic, NftError naming the operation on refusal.
    */
   commitElementsSync(prepared: PreparedElements, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitResult {
@@ -619,6 +631,14 @@ export class Nftables {
    * finish first.
    */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    // Queued work of a layer above (a Blocklist's coalesced calls) reaches the queue first.
+    while (this.#beforeClose.size > 0) {
+      for (const fn of [...this.#beforeClose]) {
+        this.#beforeClose.delete(fn);
+        await fn().catch(() => undefined);
+      }
+    }
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;

@@ -244,8 +244,12 @@ Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info) {
       }
     }
     op.timeouts.assign(ms.Data(), ms.Data() + count);
+    // Each timed key also carries its expiration (= its timeout): the kernel refreshes an
+    // existing element's expiry only when an add carries one (or a different timeout).
+    op.expirations = op.timeouts;
   } else {
     op.timeouts.clear();
+    op.expirations.clear();
   }
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();

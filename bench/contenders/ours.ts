@@ -8,6 +8,7 @@
  *                                          2,000 unmeasured ones (JIT warm-up)
  *   ours.ts coalesced-throughput CALLERS N  CALLERS concurrent callers, N updates in all
  *                                          (W3_SIZE=N: the set gets a size hint)
+ *   ours.ts mixed CALLERS N                 mixed ban/unban/refresh/CIDR stream (issue 11 item 8)
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Blocklist } from '../../lib/blocklist';
@@ -104,6 +105,48 @@ async function main(): Promise<void> {
     );
     const total = ms(start);
     console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round((per * callers) / (total / 1e3)), rssKiB: vmHwmKiB() }));
+  } else if (mode === 'mixed') {
+    // Issue 11 item 8: a banning daemon. CALLERS concurrent callers, N operations in all, mixed
+    // per caller: 40% ban (IPv4/IPv6 alternating, 10 min timeout), 20% unban, 20% refresh (re-ban
+    // of a present address), 10% CIDR ban, 10% CIDR unban; bans in a coalesced hash blocklist,
+    // CIDRs in a coalesced interval blocklist, both families, in one inet table.
+    const callers = Number(variant);
+    const fw = { family: 'inet' as const, name: 'fw' };
+    const bans = await Blocklist.open(conn, { table: fw, name: 'bans', coalesce: true, initial: 'flush', timeoutMs: 600_000 });
+    const nets = await Blocklist.open(conn, { table: fw, name: 'nets', layout: 'interval', coalesce: true, initial: 'flush' });
+    const per = Math.floor(n / callers);
+    const lat = new Float64Array(per * callers);
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const eld = monitorEventLoopDelay({ resolution: 1 });
+    let k = 0;
+    const v6 = (c: number, j: number): string => `2001:db8:${c.toString(16)}::${j.toString(16)}`;
+    const cidr = (c: number, j: number): string => `${100 + (c % 100)}.${Math.floor(c / 100)}.${j & 255}.0/24`;
+    const run = (rounds: number, from: number, record: boolean): Promise<unknown> =>
+      Promise.all(
+        Array.from({ length: callers }, async (_, c) => {
+          for (let j = from; j < from + rounds; j++) {
+            const slot = j % 10;
+            const a = (j >> 1) & 63;
+            const e = j & 2 ? v6(c, a) : addr(c * 256 + a);
+            const t0 = process.hrtime.bigint();
+            if (slot < 4) await bans.add(e);
+            else if (slot < 6) await bans.delete(e);
+            else if (slot < 8) await bans.add(e, { timeoutMs: 600_000 });
+            else if (slot === 8) await nets.add(cidr(c, j));
+            else await nets.delete(cidr(c, j - 1));
+            if (record) lat[k++] = ms(t0);
+          }
+        }),
+      );
+    // A daemon runs for days: an unmeasured warm-up (10 rounds of every caller: JIT, sets grown)
+    // as in the churn workloads, then the measured stream.
+    await run(10, 0, false);
+    eld.enable();
+    const start = process.hrtime.bigint();
+    await run(per, 10, true);
+    const total = ms(start);
+    eld.disable();
+    console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round((per * callers) / (total / 1e3)), eldP99ms: eld.percentile(99) / 1e6, rssKiB: vmHwmKiB() }));
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

@@ -11,15 +11,15 @@
  *   commit that touches the set rebuilds all its intervals in the kernel (~100 ms at 1M), so
  *   update it in bulk (`replace`, `sync`, big `add`s), not per ban.
  */
-import { NFPROTO } from '../kernel';
-import type { DumpReply, DumpRequest, ElementsDesc, OpDesc, PreparedElementsDesc } from '../native';
+import { NFPROTO, SET_ELEM_F } from '../kernel';
+import type { DumpReply, DumpRequest, ElementsData, ElementsDesc, OpDesc, PreparedElementsDesc } from '../native';
 import type { PreparedElements } from '../nftables';
 import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
 import { compareWords, formatWords, parseEntryBytes, parseErrorReason, scratch } from './address';
 import { decodeElements, encodeElements, packKey, putWords, type ElementTarget, type TimeoutMode } from './encode';
 import { type EntrySource, type ParsedEntries, BlocklistEntryError, parseEntries, parseEntriesSync } from './parse';
-import { RangeTable, type Words, diff, normalize, rangeToPrefixes, subtract, union } from './ranges';
+import { RangeTable, type Words, addRangeInPlace, cutRangeInPlace, diff, normalize, rangeToPrefixes, subtract, union } from './ranges';
 import { HashStore, IntervalStore, addressKey } from './store';
 
 /** What a commit reports (the connection's CommitResult has at least these). */
@@ -44,6 +44,8 @@ export interface BlocklistConnection {
   /** Optional fast path for single updates (Nftables has it); without it, transactions are used. */
   prepareElements?(desc: PreparedElementsDesc): PreparedElements;
   commitElementsSync?(prepared: PreparedElements, verb: 'add' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitInfo;
+  /** Work the connection's close() finishes first (Nftables has it): queued group commits register here. */
+  beforeClose?(fn: () => Promise<unknown>): () => void;
 }
 
 /** Set layout: see the module documentation. */
@@ -82,9 +84,10 @@ export interface BlocklistOptions {
    */
   readonly coalesce?: boolean;
   /**
-   * How an existing entry's timeout is refreshed: 'readd' (re-adding refreshes it on
-   * Linux 6.x, verified on 6.18) or 'replace' (delete + add in one transaction, for kernels
-   * whose element update keeps the old expiry). @default 'readd'
+   * How an existing entry's timeout is refreshed: 'readd' (re-add carrying an expiration: Linux
+   * 6.18 refreshes an existing element's expiry only then, or on a different timeout) or
+   * 'replace' (delete + add in one transaction, for kernels without element expiry updates).
+   * @default 'readd'
    */
   readonly refresh?: 'readd' | 'replace';
 }
@@ -139,6 +142,13 @@ interface Lane {
   fast: { readonly prepared: PreparedElements; readonly key: Uint8Array; readonly timeout: Float64Array } | null;
   readonly hash: HashStore | null;
   readonly interval: IntervalStore | null;
+  /**
+   * Interval layouts with timeouts: the ban duration (ms) behind each expiry (epoch ms) the
+   * copy holds, so that a range rewritten by a merge or a cut keeps listing its duration as
+   * `timeout` (and its time left as `expires`).
+   */
+  readonly durations: Map<number, number> | null;
+  durationsLimit: number;
 }
 
 /** Per-family change, computed before a commit and applied to the copy after it. */
@@ -235,6 +245,8 @@ export class Blocklist {
         fast: null,
         hash: this.layout === 'hash' ? new HashStore(W, this.withTimeouts) : null,
         interval: this.layout === 'interval' ? new IntervalStore(W, this.withTimeouts) : null,
+        durations: this.layout === 'interval' && this.withTimeouts ? new Map() : null,
+        durationsLimit: 4096,
       };
     }
   }
@@ -284,31 +296,72 @@ export class Blocklist {
     return out;
   }
 
-  /** Re-reads the kernel's content into the in-process copy (a dump: slow for big sets). */
+  /**
+   * Re-reads the kernel's content into the in-process copy (a dump: slow for big sets). Call
+   * it after another writer (a second Blocklist, another process, nft) changed the set.
+   *
+   * A dump is checked before it seeds the copy: an element listed twice means the kernel's walk
+   * was disturbed (e.g. by a background hash resize right after a big load, which also skips
+   * elements), so the set is dumped again, up to 5 times, before failing with code EAGAIN.
+   */
   async load(): Promise<void> {
     await this.serial(async () => {
-      for (const l of this.allLanes()) {
-        const reply = await this.nft.dump({ what: 'elements', family: l.target.family, table: l.target.table, set: l.target.set });
-        if (reply.what !== 'elements') throw new Error(`Expected an elements dump but received ${reply.what}`);
-        const d = reply.items;
-        const now = Date.now();
-        const t = new RangeTable(l.W, Math.max(1, d.count), this.withTimeouts);
-        const exps = d.expirationsMs;
-        decodeElements(t, d.keys, d.flags, d.count, l.interval !== null, (i) => (exps && exps[i]! > 0 ? now + exps[i]! : 0));
-        if (l.hash) {
-          const n = normalize(t, false);
-          l.hash.reset(n);
-        } else if (l.interval) {
-          l.interval.table = normalize(t, true);
-        }
-      }
+      for (const l of this.allLanes()) await this.loadLane(l);
     });
+  }
+
+  private async loadLane(l: Lane): Promise<void> {
+    const attempts = 5;
+    for (let attempt = 1; ; attempt++) {
+      const reply = await this.nft.dump({ what: 'elements', family: l.target.family, table: l.target.table, set: l.target.set });
+      if (reply.what !== 'elements') throw new Error(`Expected an elements dump but received ${reply.what}`);
+      const d = reply.items;
+      // Hash layouts: duplicates show as rows lost by the sort+unique in seed(); intervals: checked by key.
+      if ((l.interval === null || !hasDuplicateKeys(d.keys, d.flags, d.count, l.W * 4)) && this.seed(l, d)) return;
+      if (attempt === attempts) {
+        const err = new Error(
+          `Expected a consistent dump of set ${l.target.table} ${l.target.set} but the kernel listed some elements twice in ${attempts} dumps (a walk disturbed by a resize or a writer); the in-process copy was not seeded`,
+        ) as Error & { code: string };
+        err.code = 'EAGAIN';
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 20 * attempt)); // let a background resize finish
+    }
+  }
+
+  /** Seeds the lane's copy from a dump; false (copy untouched) if a hash dump lists an address twice. */
+  private seed(l: Lane, d: ElementsData): boolean {
+    const now = Date.now();
+    const t = new RangeTable(l.W, Math.max(1, d.count), this.withTimeouts);
+    const exps = d.expirationsMs;
+    const touts = d.timeoutsMs;
+    const dur = l.durations;
+    decodeElements(t, d.keys, d.flags, d.count, l.interval !== null, (i) => {
+      if (!exps || !(exps[i]! > 0)) return 0;
+      const e = now + exps[i]!;
+      // The kernel lists no timeout for an element whose timeout is the set's default.
+      const tm = touts && touts[i]! > 0 ? touts[i]! : (this.options.timeoutMs ?? 0);
+      if (dur && tm > 0) dur.set(e, tm);
+      return e;
+    });
+    if (l.hash) {
+      const uniq = normalize(t, false);
+      if (uniq.count !== d.count) return false;
+      l.hash.reset(uniq);
+    } else {
+      l.interval!.table = normalize(t, true);
+    }
+    return true;
   }
 
   /** Runs fn after every earlier operation of this blocklist (one transaction at a time). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lane.then(fn, fn);
-    this.lane = run.catch(() => undefined);
+    const settled = run.catch(() => undefined);
+    this.lane = settled;
+    // The connection's close() finishes this first (it may not be in the connection's queue yet).
+    const unregister = this.nft.beforeClose?.(() => settled);
+    if (unregister) void settled.then(unregister);
     return run;
   }
 
@@ -320,6 +373,10 @@ export class Blocklist {
     const t = o.timeoutMs ?? this.options.timeoutMs ?? 0;
     if (!Number.isFinite(t) || t < 0) throw new RangeError(`Expected timeoutMs to be a non-negative number but received ${t}`);
     if (t > 0 && !this.withTimeouts) throw new RangeError('Expected no timeoutMs: this blocklist was opened without timeouts (set timeoutMs or timeouts: true)');
+    if (t === 0 && this.options.timeoutMs !== undefined && this.options.timeoutMs > 0) {
+      // The kernel gives an element sent without a timeout the set's default: it cannot be permanent.
+      throw new RangeError(`Expected timeoutMs to be a positive number but received 0 (a set with a default timeout cannot hold an entry without one; open with timeouts: true instead)`);
+    }
     return t;
   }
 
@@ -367,6 +424,7 @@ export class Blocklist {
     }
     const store = l.interval!;
     const current = store.snapshot(now);
+    this.noteDuration(l, exp, timeoutMs);
     const incoming = normalize(withExpiry(rows, this.withTimeouts, exp), true);
     const next = union(current, incoming, true);
     const { remove, add } = diff(current, next, this.withTimeouts);
@@ -376,7 +434,7 @@ export class Blocklist {
       lane: l,
       remove,
       add,
-      timeouts: this.withTimeouts ? { fromExpiry: now } : null,
+      timeouts: this.fromExpiry(l, now),
       added: incoming.count - unchanged,
       removed: 0,
       unchanged,
@@ -385,6 +443,25 @@ export class Blocklist {
         store.table = next;
       },
     };
+  }
+
+  /** Timeouts sent as each row's time left, with its recorded duration. */
+  private fromExpiry(l: Lane, now: number): TimeoutMode {
+    if (!this.withTimeouts) return null;
+    return l.durations ? { fromExpiry: now, durations: l.durations } : { fromExpiry: now };
+  }
+
+  /** Records that expiry `exp` stands for a ban of `timeoutMs` (interval layouts). */
+  private noteDuration(l: Lane, exp: number, timeoutMs: number): void {
+    const d = l.durations;
+    if (!d || timeoutMs <= 0) return;
+    if (d.size >= l.durationsLimit && !d.has(exp)) {
+      // amortized O(1): prune expired ones when the map has doubled
+      const now = Date.now();
+      for (const k of d.keys()) if (k <= now) d.delete(k);
+      l.durationsLimit = Math.max(4096, 2 * d.size);
+    }
+    d.set(exp, timeoutMs);
   }
 
   /** Rows of `t` that the copy holds (for refresh-by-replace). */
@@ -437,7 +514,7 @@ export class Blocklist {
       lane: l,
       remove,
       add,
-      timeouts: this.withTimeouts ? { fromExpiry: now } : null,
+      timeouts: this.fromExpiry(l, now),
       added: 0,
       removed: outgoing.count - missing,
       unchanged: missing,
@@ -459,12 +536,14 @@ export class Blocklist {
       if (l.hash) l.hash.reset(next);
       else l.interval!.table = next;
     };
-    const timeouts: TimeoutMode = this.withTimeouts ? (merge ? { fromExpiry: now } : { fixedMs: timeoutMs }) : null;
+    this.noteDuration(l, exp, timeoutMs);
+    const timeouts: TimeoutMode = this.withTimeouts ? (merge ? this.fromExpiry(l, now) : { fixedMs: timeoutMs }) : null;
     if (mode === 'replace') {
       return { lane: l, remove: RangeTable.empty(l.W), add: next, timeouts, added: next.count, removed: current.count, unchanged: 0, flush: true, apply };
     }
     // sync: unchanged entries keep their timeout; only the difference is sent.
     const { remove, add } = diff(current, next, false);
+    if (next.exp && current.exp) keepExpiry(next, current);
     return { lane: l, remove, add, timeouts, added: add.count, removed: remove.count, unchanged: next.count - add.count, flush: false, apply };
   }
 
@@ -533,13 +612,60 @@ export class Blocklist {
       const tx = this.nft.transaction();
       for (const op of chunks[c]!) tx.push(op);
       o.onProgress?.({ phase: 'sent', entries: done, transaction: c + 1, transactions: chunks.length });
-      const r = await tx.commit();
+      let r: CommitInfo;
+      try {
+        r = await tx.commit();
+      } catch (err) {
+        if (c === 0) throw err; // nothing was applied
+        // Earlier transactions committed: the copy records exactly them, and the error says so.
+        const committed = chunks.slice(0, c).flat();
+        this.applyCommitted(committed);
+        const code = (err as { code?: unknown }).code;
+        if (code === 'ENOENT' || code === 'EEXIST') {
+          // The kernel held something the copy did not know (another writer): re-read the sets
+          // this change touched so the copy matches the kernel again.
+          for (const l of this.allLanes()) {
+            if (!committed.some((op) => op.set === l.target.set)) continue;
+            await this.loadLane(l).catch(() => undefined);
+          }
+        }
+        throw new BlocklistPartialError(err, c, chunks.length, done);
+      }
       bytes += r.batchBytes;
       for (const op of chunks[c]!) done += op.count;
       o.onProgress?.({ phase: 'acknowledged', entries: done, transaction: c + 1, transactions: chunks.length });
     }
     for (const p of plans) p.apply();
     return this.summarize(plans, elements, chunks.length, bytes);
+  }
+
+  /** Records committed element ops (of a change split into transactions) in the copy, in order. */
+  private applyCommitted(ops: ElementsDesc[]): void {
+    const now = Date.now();
+    for (const op of ops) {
+      const l = this.allLanes().find((x) => x.target.set === op.set && x.target.family === op.family);
+      if (!l) continue;
+      const interval = l.interval !== null;
+      const t = new RangeTable(l.W, Math.max(1, op.count), this.withTimeouts, !interval);
+      if (op.verb !== 'flush') {
+        const tm = op.timeoutsMs;
+        const ex = op.expirationsMs;
+        decodeElements(t, op.keys, op.flags, op.count, interval, (i) => (tm && tm[i]! > 0 ? now + (ex && ex[i]! > 0 ? ex[i]! : tm[i]!) : 0));
+      }
+      const rows = normalize(t, interval);
+      if (!interval) rows.hi = rows.lo;
+      const empty = RangeTable.empty(l.W);
+      if (l.hash) {
+        if (op.verb === 'flush') l.hash.reset(empty.trimmed(this.withTimeouts));
+        else if (op.verb === 'add') this.applyHash(l.hash, rows, empty);
+        else this.applyHash(l.hash, empty, rows);
+      } else {
+        const store = l.interval!;
+        if (op.verb === 'flush') store.table = RangeTable.empty(l.W, this.withTimeouts);
+        else if (op.verb === 'add') store.table = union(store.snapshot(now), rows, true);
+        else store.table = subtract(store.snapshot(now), rows, true);
+      }
+    }
   }
 
   private commitPlansSync(plans: LanePlan[]): ChangeResult {
@@ -561,9 +687,12 @@ export class Blocklist {
     return plans;
   }
 
-  private async parse(entries: EntrySource, o: ChangeOptions): Promise<ParsedEntries> {
+  private parse(entries: EntrySource, o: ChangeOptions): Promise<ParsedEntries> {
     const onProgress = o.onProgress;
-    return parseEntries(entries, { ...this.parseOptions(), ...(onProgress ? { onParsed: (n: number) => onProgress({ phase: 'parsed', entries: n }) } : {}) });
+    const p = parseEntries(entries, { ...this.parseOptions(), ...(onProgress ? { onParsed: (n: number) => onProgress({ phase: 'parsed', entries: n }) } : {}) });
+    // Awaited only once earlier operations finish: mark it handled now (the await still sees the error).
+    p.catch(() => undefined);
+    return p;
   }
 
   /**
@@ -576,13 +705,23 @@ export class Blocklist {
    * NftError (the kernel refused; nothing applied).
    */
   add(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
-    if (this.options.coalesce && typeof entries === 'string' && isSingle(entries) && options.maxElementsPerTransaction === undefined) {
-      return this.enqueue('add', entries, options);
+    try {
+      return this.#add(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
     }
-    const fast = typeof entries === 'string' && isSingle(entries) ? this.singleAsync('add', entries, options) : null;
-    if (fast) return fast;
-    const timeoutMs = this.timeoutFor(options);
-    const parsed = this.parse(entries, options);
+  }
+
+  #add(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    const timeoutMs = this.timeoutFor(options); // options first, then entries (every mode, every source)
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) return Promise.reject(bad);
+      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue('add', entries, options);
+      const fast = this.singleAsync('add', entries, options);
+      if (fast) return fast;
+    }
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
@@ -596,12 +735,22 @@ export class Blocklist {
    * in the same transaction.
    */
   delete(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
-    if (this.options.coalesce && typeof entries === 'string' && isSingle(entries) && options.maxElementsPerTransaction === undefined) {
-      return this.enqueue('delete', entries, options);
+    try {
+      return this.#delete(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
     }
-    const fast = typeof entries === 'string' && isSingle(entries) ? this.singleAsync('delete', entries, options) : null;
-    if (fast) return fast;
-    const parsed = this.parse(entries, options);
+  }
+
+  #delete(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) return Promise.reject(bad);
+      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue('delete', entries, options);
+      const fast = this.singleAsync('delete', entries, options);
+      if (fast) return fast;
+    }
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
@@ -639,7 +788,8 @@ export class Blocklist {
   private singleOp(s: Single, words: Uint32Array): ElementsDesc {
     const keys = packKey(words, 0, s.lane.W);
     const base = { object: 'elements' as const, verb: s.verb!, ...s.lane.target, count: 1, keyLen: s.lane.W * 4, keys };
-    return s.timeoutMs >= 0 ? { ...base, timeoutsMs: Float64Array.of(s.timeoutMs) } : base;
+    // The expiration (= the timeout) makes a re-add refresh the kernel's expiry (see encode.ts).
+    return s.timeoutMs >= 0 ? { ...base, timeoutsMs: Float64Array.of(s.timeoutMs), expirationsMs: Float64Array.of(s.timeoutMs) } : base;
   }
 
   /** Records a committed single update in the copy; `words` holds the address. */
@@ -691,9 +841,9 @@ export class Blocklist {
     return this.serial(async () => {
       const s = this.single(kind, entry, o);
       if (!s) {
-        const p = parseEntriesSync(entry, this.parseOptions());
+        const p = parseEntriesSync([entry], this.parseOptions());
         const now = Date.now();
-        const t = this.timeoutFor(o);
+        const t = kind === 'add' ? this.timeoutFor(o) : 0;
         return this.commitPlans(this.plansFor(p, (l, rows) => (kind === 'add' ? this.planAdd(l, rows, t, now) : this.planDelete(l, rows, o.strict ?? false, now))), o);
       }
       // scratch is shared: keep this address's words across the await.
@@ -713,19 +863,27 @@ export class Blocklist {
    * the kernel, ~10 µs on a hash set). Do not mix with in-flight async operations.
    */
   addSync(entries: string | readonly string[], options: Omit<ChangeOptions, 'onProgress' | 'maxElementsPerTransaction'> = {}): ChangeResult {
-    const fast = typeof entries === 'string' ? this.singleSync('add', entries, options) : null;
-    if (fast) return fast;
     const timeoutMs = this.timeoutFor(options);
-    const p = parseEntriesSync(entries, this.parseOptions());
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) throw bad;
+      const fast = this.singleSync('add', entries, options);
+      if (fast) return fast;
+    }
+    const p = parseEntriesSync(source(entries), this.parseOptions());
     const now = Date.now();
     return this.commitPlansSync(this.plansFor(p, (l, rows) => this.planAdd(l, rows, timeoutMs, now)));
   }
 
   /** Blocking delete; see {@link Blocklist.addSync}. */
   deleteSync(entries: string | readonly string[], options: Pick<ChangeOptions, 'strict'> = {}): ChangeResult {
-    const fast = typeof entries === 'string' ? this.singleSync('delete', entries, options) : null;
-    if (fast) return fast;
-    const p = parseEntriesSync(entries, this.parseOptions());
+    if (typeof entries === 'string') {
+      const bad = singleEntryError(entries);
+      if (bad) throw bad;
+      const fast = this.singleSync('delete', entries, options);
+      if (fast) return fast;
+    }
+    const p = parseEntriesSync(source(entries), this.parseOptions());
     const now = Date.now();
     return this.commitPlansSync(this.plansFor(p, (l, rows) => this.planDelete(l, rows, options.strict ?? false, now)));
   }
@@ -735,8 +893,18 @@ export class Blocklist {
    * new entries, so packets see either the old or the new list, never a mix or nothing.
    */
   replace(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
+    try {
+      return this.#replace(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
+    }
+  }
+
+  #replace(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
     const timeoutMs = this.timeoutFor(options);
-    const parsed = this.parse(entries, options);
+    const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
+    if (bad) return Promise.reject(bad);
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
@@ -749,13 +917,63 @@ export class Blocklist {
    * in-process copy, in one transaction. Entries that stay keep their timeouts.
    */
   sync(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
+    try {
+      return this.#sync(entries, options);
+    } catch (e) {
+      return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
+    }
+  }
+
+  #sync(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
     const timeoutMs = this.timeoutFor(options);
-    const parsed = this.parse(entries, options);
+    const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
+    if (bad) return Promise.reject(bad);
+    const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
       return this.commitPlans(this.plansFor(p, (l, rows) => this.planSet(l, rows, timeoutMs, now, 'sync'), true), options);
     });
+  }
+
+  /**
+   * Makes a change part of a larger transaction of the caller's: the change's element
+   * operations are appended to `tx` (after what the caller queued), then `tx` is committed, in
+   * this blocklist's turn; the in-process copy is updated only if the whole transaction
+   * committed. On a refusal nothing was applied (the caller's operations neither).
+   *
+   * @example
+   * const tx = nft.transaction().add({ table: fw, chain: 'input', statements: [lookup('ip saddr', 'ban'), drop()] });
+   * await bl.commitWith(tx, 'add', ['192.0.2.1', '192.0.2.2']);
+   */
+  commitWith(tx: BlocklistTransaction, kind: 'add' | 'delete' | 'replace' | 'sync', entries: EntrySource, options: Omit<ChangeOptions, 'maxElementsPerTransaction'> = {}): Promise<ChangeResult> {
+    try {
+      const timeoutMs = kind === 'delete' ? 0 : this.timeoutFor(options);
+      const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
+      if (bad) return Promise.reject(bad);
+      const parsed = this.parse(source(entries), options);
+      return this.serial(async () => {
+        const p = await parsed;
+        const now = Date.now();
+        const plans = this.plansFor(
+          p,
+          (l, rows) =>
+            kind === 'add'
+              ? this.planAdd(l, rows, timeoutMs, now)
+              : kind === 'delete'
+                ? this.planDelete(l, rows, options.strict ?? false, now)
+                : this.planSet(l, rows, timeoutMs, now, kind),
+          kind === 'replace' || kind === 'sync',
+        );
+        const { ops, elements } = this.ops(plans);
+        for (const op of ops) tx.push(op);
+        const r = await tx.commit();
+        for (const pl of plans) pl.apply();
+        return this.summarize(plans, elements, 1, r.batchBytes);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   // ---------------------------------------------------------------- group commit
@@ -766,11 +984,19 @@ export class Blocklist {
       this.queue.push({ kind, entry, options, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
+        // The connection's close() waits for this group (it is not in the connection's queue
+        // until the setImmediate below runs).
+        let done: () => void = () => undefined;
+        const flushed = new Promise<void>((r) => (done = r));
+        const unregister = this.nft.beforeClose?.(() => flushed);
         // setImmediate (not a microtask): callers resolved by the previous group have
         // re-queued by then, so one transaction carries them all.
         setImmediate(() => {
           this.scheduled = false;
-          void this.serial(() => this.flushQueue());
+          void this.serial(() => this.flushQueue()).finally(() => {
+            unregister?.();
+            done();
+          });
         });
       }
     });
@@ -815,6 +1041,7 @@ export class Blocklist {
     // send, its expiry (-1: delete) and whether the copy held the address before the group.
     const hashOverlay = new Map<Lane, { keys: Map<number | string, number>; entry: Int32Array; exp: Float64Array; had: Uint8Array }>();
     const intervalNext = new Map<Lane, RangeTable>();
+    const groupRow = [new RangeTable(1, 1), new RangeTable(4, 1)];
     for (let i = 0; i < n; i++) {
       const p = batch[i]!;
       const f = parseEntryBytes(p.entry, 0, p.entry.length);
@@ -851,44 +1078,46 @@ export class Blocklist {
         if (!ov) hashOverlay.set(l, (ov = { keys: new Map(), entry: new Int32Array(n), exp: new Float64Array(n), had: new Uint8Array(n) }));
         const k = addressKey(gw, o, W);
         let slot = ov.keys.get(k);
-        let present: boolean;
+        // Present before this entry: in the group's overlay, else in the copy.
+        const present = slot !== undefined ? ov.exp[slot]! >= 0 : l.hash.get(gw, o, now) >= 0;
+        // A refused entry must leave no trace in the overlay (its slot would be sent).
+        if (p.kind === 'delete' && !present && p.options.strict) {
+          errors.set(i, notFoundWords(scratch, W));
+          continue;
+        }
         if (slot === undefined) {
           slot = ov.keys.size;
           ov.keys.set(k, slot);
-          present = l.hash.get(gw, o, now) >= 0;
           ov.had[slot] = present ? 1 : 0;
-        } else {
-          present = ov.exp[slot]! >= 0;
         }
+        ov.entry[slot] = i;
         if (p.kind === 'add') {
-          ov.entry[slot] = i;
           ov.exp[slot] = timeoutMs > 0 ? now + timeoutMs : 0;
           outcome[i] = present ? GROUP_UNCHANGED : GROUP_ADDED;
         } else {
-          if (!present && p.options.strict) {
-            errors.set(i, notFoundWords(scratch, W));
-            continue;
-          }
-          ov.entry[slot] = i;
           ov.exp[slot] = -1;
           outcome[i] = present ? GROUP_REMOVED : GROUP_UNCHANGED;
         }
       } else {
-        const words = scratch.slice(0, 8);
-        const cur = intervalNext.get(l) ?? l.interval!.snapshot(now);
-        const row = new RangeTable(W, 1, this.withTimeouts);
-        row.push(words, 0, words, 4, timeoutMs > 0 ? now + timeoutMs : 0);
+        // The group's own copy of the lane (made once), edited in place per entry: a binary
+        // search and one memmove, instead of a whole-table union/subtract per entry.
+        let cur = intervalNext.get(l);
+        if (!cur) intervalNext.set(l, (cur = l.interval!.snapshot(now).trimmed(this.withTimeouts)));
+        const row = groupRow[W === 1 ? 0 : 1]!;
+        row.count = 0;
+        row.push(scratch, 0, scratch, 4, 0);
         if (p.kind === 'add') {
+          this.noteDuration(l, now + timeoutMs, timeoutMs);
           const had = covered(cur, row, 0);
-          intervalNext.set(l, had && !this.withTimeouts ? cur : union(cur, row, true));
+          if (!had || this.withTimeouts) addRangeInPlace(cur, scratch, 0, scratch, 4, timeoutMs > 0 ? now + timeoutMs : 0);
           outcome[i] = had ? GROUP_UNCHANGED : GROUP_ADDED;
         } else {
           const hit = intersects(cur, row, 0);
           if (!hit && p.options.strict) {
-            errors.set(i, notFoundWords(words, W));
+            errors.set(i, notFoundWords(scratch, W));
             continue;
           }
-          intervalNext.set(l, hit ? subtract(cur, row, true) : cur);
+          if (hit) cutRangeInPlace(cur, scratch, 0, scratch, 4);
           outcome[i] = hit ? GROUP_REMOVED : GROUP_UNCHANGED;
         }
       }
@@ -945,8 +1174,7 @@ export class Blocklist {
 
   /** A lane's plan in a group commit (the per-caller counts are kept by commitGroup). */
   private groupPlan(lane: Lane, remove: RangeTable, add: RangeTable, now: number, apply: () => void): LanePlan {
-    const timeouts = this.withTimeouts ? { fromExpiry: now } : null;
-    return { lane, remove, add, timeouts, added: 0, removed: 0, unchanged: 0, flush: false, apply };
+    return { lane, remove, add, timeouts: this.fromExpiry(lane, now), added: 0, removed: 0, unchanged: 0, flush: false, apply };
   }
 
   // ---------------------------------------------------------------- reading
@@ -1004,6 +1232,38 @@ export class Blocklist {
     }
   }
 
+  /**
+   * The elements, as `Nftables.listElements` shows them (`key`: an address, a CIDR prefix or an
+   * `a-b` range; `expiresMs`: time left), answered from the in-process copy: at once and in
+   * bounded time whatever other writers commit meanwhile, and consistent with every change this
+   * Blocklist made (a dump of the kernel is only needed to see other writers: `load()`).
+   */
+  listElements(): Array<{ readonly key: string; readonly family: 'ipv4' | 'ipv6'; readonly expiresMs?: number }> {
+    const now = Date.now();
+    const out: Array<{ key: string; family: 'ipv4' | 'ipv6'; expiresMs?: number }> = [];
+    for (const l of this.allLanes()) {
+      const W = l.W;
+      const t = l.hash ? l.hash.snapshot(now) : l.interval!.snapshot(now);
+      const family = W === 1 ? 'ipv4' : 'ipv6';
+      for (let i = 0; i < t.count; i++) {
+        const a = formatWords(t.lo, i * W, W);
+        let key = a;
+        if (compareWords(t.lo, i * W, t.hi, i * W, W) !== 0) {
+          let single = '';
+          let n = 0;
+          rangeToPrefixes(t.lo, i * W, t.hi, i * W, W, (_start, len) => {
+            n++;
+            single = `${a}/${len}`;
+          });
+          key = n === 1 ? single : `${a}-${formatWords(t.hi, i * W, W)}`;
+        }
+        const e = t.exp ? t.exp[i]! : 0;
+        out.push(e > 0 ? { key, family, expiresMs: Math.max(0, e - now) } : { key, family });
+      }
+    }
+    return out;
+  }
+
   /** The merged ranges as `[first, last]` address pairs (interval layout; singles for hash). */
   *ranges(): IterableIterator<readonly [string, string]> {
     const now = Date.now();
@@ -1053,12 +1313,61 @@ export class Blocklist {
 
 // -------------------------------------------------------------------- helpers
 
+/** Whether a dump lists one element (key and interval flag) twice. */
+function hasDuplicateKeys(keys: Uint8Array, flags: Uint32Array | undefined, count: number, keyLen: number): boolean {
+  if (count < 2) return false;
+  const seen = new Set<string>();
+  const hex = Buffer.from(keys.buffer, keys.byteOffset, count * keyLen);
+  for (let i = 0; i < count; i++) {
+    const k = `${(flags?.[i] ?? 0) & SET_ELEM_F.intervalEnd ? 'e' : 's'}${hex.toString('latin1', i * keyLen, (i + 1) * keyLen)}`;
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
+
+/**
+ * A change split into transactions (`maxElementsPerTransaction`) of which the first
+ * `transactionsApplied` committed and the next was refused (`cause`): those stay applied, and
+ * the in-process copy holds them (it matches the kernel); the rest was not sent.
+ */
+export class BlocklistPartialError extends Error {
+  override readonly name = 'BlocklistPartialError' as const;
+  /** errno name of the refusal (from `cause`), e.g. 'ENFILE'. */
+  readonly code: string | undefined;
+  constructor(
+    override readonly cause: unknown,
+    readonly transactionsApplied: number,
+    readonly transactions: number,
+    /** Kernel elements in the applied transactions. */
+    readonly elementsApplied: number,
+  ) {
+    const why = cause instanceof Error ? cause.message.replace(/;? ?nothing was applied\.?$/i, '') : String(cause);
+    super(
+      `Transaction ${transactionsApplied + 1} of ${transactions} was refused (${why}); transactions 1-${transactionsApplied} ` +
+        `(${elementsApplied} elements) were applied and stay applied (the in-process copy holds them); the rest was not sent`,
+    );
+    this.code = (cause as { code?: string } | null)?.code;
+  }
+}
+
 function flushOp(l: Lane): ElementsDesc {
   return { object: 'elements', verb: 'flush', ...l.target, count: 0, keyLen: l.W * 4, keys: new Uint8Array(0) };
 }
 
-function isSingle(s: string): boolean {
-  return s.indexOf('\n') < 0;
+/**
+ * A string given to a Blocklist method is one entry, taken exactly as written: no trimming,
+ * no comment, no second line (text goes in as bytes, a stream or an array of lines). The
+ * same check runs with and without `coalesce`, so both modes accept and refuse the same.
+ */
+function singleEntryError(entry: string): BlocklistEntryError | null {
+  const f = parseEntryBytes(entry, 0, entry.length);
+  return f < 0 ? new BlocklistEntryError([{ index: 0, entry: entry.slice(0, 80), reason: parseErrorReason(f) }], 1) : null;
+}
+
+/** The parser's source for `entries`: a single-entry string as a one-item list (errors name index 0). */
+function source<T extends EntrySource>(entries: T | string): T | string[] {
+  return typeof entries === 'string' ? [entries] : entries;
 }
 
 /** A copy of `t` whose expiry column is `exp` for every row (or no column). */
@@ -1073,6 +1382,16 @@ function singles(t: RangeTable): RangeTable {
   const out = t.trimmed(false);
   out.hi = out.lo;
   return out;
+}
+
+/** Rows of normalized `to` equal to a row of normalized `from` take that row's expiry (the kernel keeps it). */
+function keepExpiry(to: RangeTable, from: RangeTable): void {
+  const W = to.words;
+  let j = 0;
+  for (let i = 0; i < to.count; i++) {
+    while (j < from.count && (compareWords(from.lo, j * W, to.lo, i * W, W) < 0 || (compareWords(from.lo, j * W, to.lo, i * W, W) === 0 && compareWords(from.hi, j * W, to.hi, i * W, W) < 0))) j++;
+    if (j < from.count && compareWords(from.lo, j * W, to.lo, i * W, W) === 0 && compareWords(from.hi, j * W, to.hi, i * W, W) === 0) to.exp![i] = from.exp![j]!;
+  }
 }
 
 /** Whether row i of `rows` lies inside one range of normalized `t`. */

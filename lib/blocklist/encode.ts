@@ -18,8 +18,16 @@ export interface ElementTarget {
   readonly set: string;
 }
 
-/** How expiry is sent: a fixed timeout, or each row's remaining time from its expiry. */
-export type TimeoutMode = { readonly fixedMs: number } | { readonly fromExpiry: number } | null;
+/**
+ * How expiry is sent: a fixed timeout, or each row's remaining time from its expiry (with
+ * the ban's original duration from `durations`, keyed by expiry, when known).
+ *
+ * Every element with a timeout also carries NFTA_SET_ELEM_EXPIRATION (the time left): Linux
+ * (6.18 verified) only refreshes an existing element's expiry when the add carries an
+ * expiration or a different timeout, so re-banning with the same timeout would otherwise
+ * keep the old expiry.
+ */
+export type TimeoutMode = { readonly fixedMs: number } | { readonly fromExpiry: number; readonly durations?: ReadonlyMap<number, number> } | null;
 
 /** Writes W words of src (from o) into keys at byte `at`, in network byte order. */
 export function putWords(keys: Uint8Array, at: number, src: Uint32Array, o: number, W: number): void {
@@ -33,12 +41,20 @@ export function putWords(keys: Uint8Array, at: number, src: Uint32Array, o: numb
   }
 }
 
-function timeoutFor(t: RangeTable, i: number, mode: TimeoutMode): number {
+/** Time left (ms) of row i: at least 1 ms so an element about to expire is not sent as "no timeout"; 0 = none. */
+function expirationFor(t: RangeTable, i: number, mode: TimeoutMode): number {
   if (mode === null) return 0;
   if ('fixedMs' in mode) return mode.fixedMs;
   const e = t.exp ? t.exp[i]! : 0;
-  // Remaining time; at least 1 ms so an element about to expire is not sent as "no timeout".
   return e === 0 ? 0 : Math.max(1, Math.round(e - mode.fromExpiry));
+}
+
+/** Timeout (the ban's duration, ms) of row i whose time left is `left`: never below it (the kernel refuses expiration > timeout). */
+function timeoutFor(t: RangeTable, i: number, mode: TimeoutMode, left: number): number {
+  if (mode === null || left === 0) return 0;
+  if ('fixedMs' in mode) return mode.fixedMs;
+  const d = mode.durations?.get(t.exp![i]!);
+  return d !== undefined && d >= left ? d : left;
 }
 
 /**
@@ -61,11 +77,17 @@ export function encodeElements(
     const keys = new Uint8Array(rows * keyLen);
     for (let i = 0; i < rows; i++) putWords(keys, i * keyLen, t.lo, (from + i) * W, W);
     let timeoutsMs: Float64Array | undefined;
+    let expirationsMs: Float64Array | undefined;
     if (timeouts !== null && verb !== 'delete' && verb !== 'destroy') {
       timeoutsMs = new Float64Array(rows);
-      for (let i = 0; i < rows; i++) timeoutsMs[i] = timeoutFor(t, from + i, timeouts);
+      expirationsMs = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const left = expirationFor(t, from + i, timeouts);
+        expirationsMs[i] = left;
+        timeoutsMs[i] = timeoutFor(t, from + i, timeouts, left);
+      }
     }
-    return { object: 'elements', verb, ...target, count: rows, keyLen, keys, ...(timeoutsMs ? { timeoutsMs } : {}) };
+    return { object: 'elements', verb, ...target, count: rows, keyLen, keys, ...(timeoutsMs ? { timeoutsMs, expirationsMs: expirationsMs! } : {}) };
   }
   // Count elements: 2 per range, 1 for a range ending at the top of the address space.
   let count = 0;
@@ -74,13 +96,17 @@ export function encodeElements(
   const flags = new Uint32Array(count);
   const withT = timeouts !== null && verb !== 'delete' && verb !== 'destroy';
   const timeoutsMs = withT ? new Float64Array(count) : undefined;
+  const expirationsMs = withT ? new Float64Array(count) : undefined;
   const end = new Uint32Array(4);
   let k = 0;
   for (let i = from; i < to; i++) {
     const o = i * W;
-    const tm = withT ? timeoutFor(t, i, timeouts) : 0;
+    const left = withT ? expirationFor(t, i, timeouts) : 0;
     putWords(keys, k * keyLen, t.lo, o, W);
-    if (timeoutsMs) timeoutsMs[k] = tm;
+    if (timeoutsMs) {
+      timeoutsMs[k] = timeoutFor(t, i, timeouts, left);
+      expirationsMs![k] = left;
+    }
     k++;
     if (isTop(t.hi, o, W)) continue;
     // exclusive end = hi + 1
@@ -92,10 +118,10 @@ export function encodeElements(
     }
     putWords(keys, k * keyLen, end, 0, W);
     flags[k] = SET_ELEM_F.intervalEnd;
-    // No timeout on the end element: the kernel refuses one (EINVAL); nft omits it too.
+    // No timeout (nor expiration) on the end element: the kernel refuses one (EINVAL); nft omits it too.
     k++;
   }
-  return { object: 'elements', verb, ...target, count, keyLen, keys, flags, ...(timeoutsMs ? { timeoutsMs } : {}) };
+  return { object: 'elements', verb, ...target, count, keyLen, keys, flags, ...(timeoutsMs ? { timeoutsMs, expirationsMs: expirationsMs! } : {}) };
 }
 
 function isTop(a: Uint32Array, o: number, W: number): boolean {

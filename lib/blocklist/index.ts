@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Blocklists: packed parsing, prefix merging and fast set updates. */
-export { Blocklist } from './blocklist';
+export { Blocklist, BlocklistPartialError } from './blocklist';
 export type {
   BlocklistConnection,
   BlocklistLayout,

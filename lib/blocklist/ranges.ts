@@ -367,3 +367,125 @@ export function rangeToPrefixes(
     a += 1n << size;
   }
 }
+
+// ------------------------------------------------------------------ in-place edits (group commit)
+
+const edTmp = new Uint32Array(16);
+
+function cmpW(a: Uint32Array, ao: number, b: Uint32Array, bo: number, W: number): number {
+  for (let w = 0; w < W; w++) {
+    const x = a[ao + w]!;
+    const y = b[bo + w]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** out[oo..] = a[ao..] + d (d = +1 or -1, wrapping); returns false on wrap (no neighbour). */
+function stepW(a: Uint32Array, ao: number, d: 1 | -1, out: Uint32Array, oo: number, W: number): boolean {
+  let carry = 1;
+  for (let w = W - 1; w >= 0; w--) {
+    const v = a[ao + w]!;
+    if (carry === 0) {
+      out[oo + w] = v;
+      continue;
+    }
+    if (d === 1) {
+      out[oo + w] = (v + 1) >>> 0;
+      carry = v === 0xffffffff ? 1 : 0;
+    } else {
+      out[oo + w] = (v - 1) >>> 0;
+      carry = v === 0 ? 1 : 0;
+    }
+  }
+  return carry === 0;
+}
+
+/** Replaces rows [i, j) of `t` by `n` rows taken from the (lo, hi, exp) arrays of `src`. */
+function spliceRows(t: RangeTable, i: number, j: number, src: Uint32Array, n: number, exps: readonly number[]): void {
+  const W = t.words;
+  const delta = n - (j - i);
+  if (delta > 0) t.reserve(delta);
+  const tail = t.count - j;
+  if (delta !== 0 && tail > 0) {
+    t.lo.copyWithin((j + delta) * W, j * W, t.count * W);
+    if (t.hi !== t.lo) t.hi.copyWithin((j + delta) * W, j * W, t.count * W);
+    if (t.exp) t.exp.copyWithin(j + delta, j, t.count);
+  }
+  for (let r = 0; r < n; r++) {
+    for (let w = 0; w < W; w++) {
+      t.lo[(i + r) * W + w] = src[2 * r * W + w]!;
+      t.hi[(i + r) * W + w] = src[(2 * r + 1) * W + w]!;
+    }
+    if (t.exp) t.exp[i + r] = exps[r]!;
+  }
+  t.count += delta;
+}
+
+/**
+ * Adds range [lo, hi] (W words at lo[lo0..], hi[hi0..]) to normalized, merged `t` in place:
+ * overlapping and adjacent rows merge into one with the later expiry, as `union` does.
+ * O(log n) search plus one memmove: the group commit's per-entry step on interval layouts.
+ */
+export function addRangeInPlace(t: RangeTable, lo: Uint32Array, lo0: number, hi: Uint32Array, hi0: number, exp: number): void {
+  const W = t.words;
+  // first row whose hi + 1 >= lo (i.e. not entirely before lo - 1)
+  const hasPred = stepW(lo, lo0, -1, edTmp, 8, W); // edTmp[8..] = lo - 1
+  let a = 0;
+  let b = t.count;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (hasPred && cmpW(t.hi, m * W, edTmp, 8, W) < 0) a = m + 1;
+    else b = m;
+  }
+  const i = a;
+  // rows i.. whose lo <= hi + 1 merge
+  const hasSucc = stepW(hi, hi0, 1, edTmp, 12, W); // edTmp[12..] = hi + 1
+  let j = i;
+  while (j < t.count && (!hasSucc || cmpW(t.lo, j * W, edTmp, 12, W) <= 0)) j++;
+  // merged bounds
+  for (let w = 0; w < W; w++) {
+    edTmp[w] = lo[lo0 + w]!;
+    edTmp[W + w] = hi[hi0 + w]!;
+  }
+  let e = exp;
+  if (j > i) {
+    if (cmpW(t.lo, i * W, edTmp, 0, W) < 0) for (let w = 0; w < W; w++) edTmp[w] = t.lo[i * W + w]!;
+    if (cmpW(t.hi, (j - 1) * W, edTmp, W, W) > 0) for (let w = 0; w < W; w++) edTmp[W + w] = t.hi[(j - 1) * W + w]!;
+    if (t.exp) for (let r = i; r < j; r++) e = laterExpiry(e, t.exp[r]!);
+  }
+  spliceRows(t, i, j, edTmp, 1, [e]);
+}
+
+/** Removes range [lo, hi] from normalized `t` in place; cut rows keep their expiry (as `subtract`). */
+export function cutRangeInPlace(t: RangeTable, lo: Uint32Array, lo0: number, hi: Uint32Array, hi0: number): void {
+  const W = t.words;
+  // first row with hi >= lo
+  let a = 0;
+  let b = t.count;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (cmpW(t.hi, m * W, lo, lo0, W) < 0) a = m + 1;
+    else b = m;
+  }
+  const i = a;
+  let j = i;
+  while (j < t.count && cmpW(t.lo, j * W, hi, hi0, W) <= 0) j++;
+  if (j === i) return;
+  const src = new Uint32Array(4 * W);
+  const exps: number[] = [];
+  let n = 0;
+  if (cmpW(t.lo, i * W, lo, lo0, W) < 0) {
+    for (let w = 0; w < W; w++) src[w] = t.lo[i * W + w]!;
+    stepW(lo, lo0, -1, src, W, W);
+    exps.push(t.exp ? t.exp[i]! : 0);
+    n++;
+  }
+  if (cmpW(t.hi, (j - 1) * W, hi, hi0, W) > 0) {
+    stepW(hi, hi0, 1, src, 2 * n * W, W);
+    for (let w = 0; w < W; w++) src[(2 * n + 1) * W + w] = t.hi[(j - 1) * W + w]!;
+    exps.push(t.exp ? t.exp[j - 1]! : 0);
+    n++;
+  }
+  spliceRows(t, i, j, src, n, exps);
+}

@@ -5,6 +5,8 @@
  * this is the general, typed path for any set or map.
  */
 import ipaddr from 'ipaddr.js';
+import { parseEntryBytes, scratch } from '../blocklist/address';
+import { putWords } from '../blocklist/encode';
 import { SET_ELEM_F, VERDICT, type VerdictCode } from '../kernel';
 import type { ElementsData, ElementsDesc } from '../native';
 import { commentValue, encodeUdata, udataComment, UDATA_COMMENT } from '../udata';
@@ -34,6 +36,14 @@ function putKey(type: KeyType, v: KeyValue, out: Uint8Array, o: number, field: s
     case 'ipv4_addr':
     case 'ipv6_addr': {
       const kind = type === 'ipv4_addr' ? 'ipv4' : 'ipv6';
+      // Fast path (the blocklist's allocation-free scanner) for plain addresses; ipaddr.js for the rest.
+      if (typeof v === 'string' && v.length > 0 && v.indexOf('/') < 0 && v.indexOf('-') < 0) {
+        const f = parseEntryBytes(v, 0, v.length);
+        if (f === (kind === 'ipv4' ? 4 : 6)) {
+          putWords(out, o, scratch, 0, f === 4 ? 1 : 4);
+          return;
+        }
+      }
       if (typeof v !== 'string' || !ipaddr.isValid(v) || ipaddr.parse(v).kind() !== kind) throw expected(`an ${kind === 'ipv4' ? 'IPv4' : 'IPv6'} address`, field, v);
       out.set(ipaddr.parse(v).toByteArray(), o);
       return;

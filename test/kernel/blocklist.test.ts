@@ -325,8 +325,8 @@ describe('Blocklist against the kernel', () => {
         assert.match(err.message, /index 543210/);
       }
     }
-    // Text input: 1-based line (with a comment and a blank line before it).
-    const text = `# feed\n\n${lines.join('\n')}\n`;
+    // Text input (bytes: a string is a single entry): 1-based line (with a comment and a blank line before it).
+    const text = Buffer.from(`# feed\n\n${lines.join('\n')}\n`);
     const err = await bl.replace(text).then(
       () => assert.fail('accepted'),
       (e: unknown) => e,

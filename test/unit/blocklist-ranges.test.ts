@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { formatWords } from '../../lib/blocklist/address';
 import { decodeElements, encodeElements } from '../../lib/blocklist/encode';
 import { parseEntriesSync } from '../../lib/blocklist/parse';
-import { RangeTable, diff, normalize, rangeToPrefixes, subtract, union } from '../../lib/blocklist/ranges';
+import fc from 'fast-check';
+import { RangeTable, addRangeInPlace, cutRangeInPlace, diff, normalize, rangeToPrefixes, subtract, union } from '../../lib/blocklist/ranges';
 import { HashStore } from '../../lib/blocklist/store';
 import { SET_ELEM_F } from '../../lib/kernel';
 
@@ -131,4 +132,41 @@ describe('blocklist range algebra', () => {
     assert.equal(s.size(now), 7500);
     assert.equal(s.size(now + 3_600_001), 2500); // only the entries without timeout (even i, i % 4 != 0)
   });
+});
+
+describe('in-place range edits (group commit) equal union/subtract', () => {
+  const rows = (t: RangeTable): Array<[string, string, number]> =>
+    Array.from({ length: t.count }, (_, i) => [formatWords(t.lo, i * t.words, t.words), formatWords(t.hi, i * t.words, t.words), t.exp ? t.exp[i]! : 0]);
+  for (const W of [1, 4] as const) {
+    it(`W=${W}: random sequences of adds and cuts, at the edges of the address space too`, () => {
+      const top = W === 1 ? 0xffffffff : 0xffffffff;
+      const word = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: top - 40, max: top }).map((x) => x >>> 0));
+      const op = fc.record({ add: fc.boolean(), a: word, b: word, exp: fc.constantFrom(0, 1000, 2000, 3000) });
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+          let ref = new RangeTable(W, 1, true);
+          const fast = new RangeTable(W, 1, true);
+          for (const o of ops) {
+            const w = new Uint32Array(8);
+            const lo = Math.min(o.a, o.b) >>> 0;
+            const hi = Math.max(o.a, o.b) >>> 0;
+            // the variable word is the last one (W=4: the high words are zero)
+            w[W - 1] = lo;
+            w[4 + W - 1] = hi;
+            const row = new RangeTable(W, 1, true);
+            row.push(w, 0, w, 4, o.exp);
+            if (o.add) {
+              ref = union(ref, row, true);
+              addRangeInPlace(fast, w, 0, w, 4, o.exp);
+            } else {
+              ref = subtract(ref, row, true);
+              cutRangeInPlace(fast, w, 0, w, 4);
+            }
+            assert.deepEqual(rows(fast), rows(ref));
+          }
+        }),
+        { seed: 424242, numRuns: 300 },
+      );
+    });
+  }
 });
