@@ -204,7 +204,8 @@ async function cmdBlocklistLoad(g: Globals, file: string, o: { family: string; t
     });
     const total = text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).length;
     bar?.start(total, 0, { phase: 'parsing' });
-    const r = await bl.replace(text, {
+    // A file is text of many lines: pass it as bytes (a string would be one single entry).
+    const r = await bl.replace(Buffer.from(text, 'utf8'), {
       onProgress: (p) => bar?.update(Math.min(p.entries, total), { phase: p.phase + (p.transactions ? ` ${p.transaction ?? 0}/${p.transactions}` : '') }),
     });
     bar?.update(total, { phase: 'committed' });
