@@ -73,7 +73,10 @@ def crafted(p):
         else: ip.ttl = p["ttl"]
     k = p["kind"]
     if k == "tcp":
-        opts = [("MSS", p["mss"])] if "mss" in p else []
+        # SYNs carry an MSS option as real stacks send (1460 unless "mss" says otherwise; null: none).
+        flags = p.get("flags", "S")
+        mss = p.get("mss", 1460 if "S" in flags else None)
+        opts = [("MSS", mss)] if mss is not None else []
         l4 = TCP(sport=p.get("sport", 40000), dport=p["dport"], flags=p.get("flags", "S"), seq=1000, options=opts)
     elif k == "udp":
         l4 = UDP(sport=p.get("sport", 40001), dport=p["dport"]) / Raw(b"probe")
@@ -88,10 +91,11 @@ def crafted(p):
     pkts = [ip / l4 for _ in range(p.get("count", 1))]
     # One conntrack entry per copy, so that each is "new": echoes get their own id, TCP and UDP
     # copies the next source port. All copies leave back to back, in one sr() call.
+    # "sameId": one id and ascending sequence numbers, as ping sends them (one conntrack entry).
     if k == "icmp":
         for i, x in enumerate(pkts):
             x[1].seq = i + 1
-            x[1].id = 4000 + i
+            x[1].id = 4000 if p.get("sameId") else 4000 + i
     elif k in ("tcp", "udp"):
         for i, x in enumerate(pkts):
             x[1].sport = p.get("sport", 40000 if k == "tcp" else 40001) + i
