@@ -29,6 +29,7 @@ import {
   tcpFlags,
   udpDport,
   udpSport,
+  TCP_FLAGS_ALL,
 } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
 import type { Field, LogLevel, Statement } from '../rule/statement';
@@ -91,6 +92,12 @@ export interface HostFirewallOptions {
    * @default 'reject'
    */
   readonly closed?: 'reject' | 'drop' | ClosedRejectTypes;
+  /**
+   * New TCP that does not open with a bare SYN: logged (under `rate`) with this prefix and dropped
+   * in the input chain (guide 000's `TCP INPUT without SYN `; sanityFilter drops them earlier).
+   * @default false
+   */
+  readonly newWithoutSyn?: { readonly logPrefix?: string; readonly rate?: RateOption } | false;
   /** Log what reaches the final verdicts, one prefix per protocol (guide 001: `tcp.in.dropped `). @default false */
   readonly logDropped?: DropLogOptions | false;
 }
@@ -113,6 +120,8 @@ export interface DropLogOptions {
   readonly udp?: string;
   /** Any other protocol. */
   readonly other?: string;
+  /** Every packet, whatever its protocol (guide 000: `INPUT bad `); logged after the per-protocol lines. */
+  readonly all?: string;
   /** Rate limit of the log lines; false: every packet (as the guides do). @default false */
   readonly rate?: RateOption | false;
   /** @default 'warn' (the kernel's default, iptables' level 4) */
@@ -163,6 +172,16 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
   }
 
   if (!pingLimited && ping) pingRules(b, input, ping, v6);
+
+  const nws = options.newWithoutSyn;
+  if (nws) {
+    const notSyn = tcpFlags(['syn'], { op: '!=', mask: TCP_FLAGS_ALL });
+    if (nws.logPrefix !== undefined) {
+      const lim = nws.rate ? [limit({ rate: nws.rate.rate, per: nws.rate.per, burst: nws.rate.burst ?? 5 })] : [];
+      b.rule(input, 'host: new tcp without syn log', notSyn, ctState('new'), ...lim, counter(), log({ prefix: nws.logPrefix }));
+    }
+    b.rule(input, 'host: new tcp without syn', notSyn, ctState('new'), counter(), drop());
+  }
 
   const bf = options.bruteForce;
   if (bf) {
@@ -270,6 +289,7 @@ export function finalRules(b: PresetBuilder, chain: string, tag: string, closed:
     if (logOpt.tcp !== undefined) b.final(chain, `${tag}: log tcp`, l4proto('tcp'), ...lim, counter(), log({ prefix: logOpt.tcp, ...level }));
     if (logOpt.udp !== undefined) b.final(chain, `${tag}: log udp`, l4proto('udp'), ...lim, counter(), log({ prefix: logOpt.udp, ...level }));
     if (logOpt.other !== undefined) b.final(chain, `${tag}: log other`, l4proto(['tcp', 'udp'], '!='), ...lim, counter(), log({ prefix: logOpt.other, ...level }));
+    if (logOpt.all !== undefined) b.final(chain, `${tag}: log`, ...lim, counter(), log({ prefix: logOpt.all, ...level }));
   }
   if (closed === 'drop') {
     b.final(chain, `${tag}: drop`, counter(), drop());
@@ -317,7 +337,8 @@ function checkHostOptions(options: unknown): void {
   optOneOf(o.forward, ['accept', 'drop'], 'hostFirewall() forward');
   if (typeof o.closed !== 'object' || o.closed === null) optOneOf(o.closed, ['reject', 'drop'], 'hostFirewall() closed');
   const l = flagOrObject(o.logDropped, 'hostFirewall() logDropped');
-  if (l) for (const k of ['tcp', 'udp', 'other']) optStr(l[k], `hostFirewall() logDropped.${k}`);
+  flagOrObject(o.newWithoutSyn, 'hostFirewall() newWithoutSyn');
+  if (l) for (const k of ['tcp', 'udp', 'other', 'all']) optStr(l[k], `hostFirewall() logDropped.${k}`);
 }
 
 function udpReject(fam: 'v4' | 'v6'): Statement[] {

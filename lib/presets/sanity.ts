@@ -57,6 +57,8 @@ export interface SanityOptions {
   readonly bogons?: { readonly interfaces: readonly string[]; readonly sources?: readonly string[]; readonly destinations?: readonly string[] } | false;
   /** Forwarded traffic with TTL (or hop limit) below this is logged with a rate limit, then dropped; false disables. @default 5 */
   readonly minTtl?: number | false;
+  /** Apply the TTL rules only to packets arriving on these (external) interfaces (guide 000: `-i eth7`). @default all */
+  readonly ttlInterfaces?: readonly string[];
   /** Rate limit of the TTL log lines. @default { rate: 6, per: 'minute', burst: 5 } */
   readonly ttlLog?: RateOption & { /** @default 'ttl too low: ' */ readonly prefix?: string; /** @default 'warn' */ readonly level?: LogLevel };
 }
@@ -123,10 +125,12 @@ export function sanityFilter(options: SanityOptions = {}): Preset {
     const l = options.ttlLog ?? { rate: 6, per: 'minute' as const, burst: 5 };
     const logStmt = log({ prefix: l.prefix ?? 'ttl too low: ', level: l.level ?? 'warn' });
     const lim = limit({ rate: l.rate, per: l.per, burst: l.burst ?? 5 });
-    b.rule(fwd, 'sanity: ttl log', ipTtl(minTtl, '<'), lim, counter(), logStmt);
-    b.rule(fwd, 'sanity: ttl drop', ipTtl(minTtl, '<'), counter(), drop());
-    b.rule(fwd, 'sanity: hoplimit log', ip6Hoplimit(minTtl, '<'), lim, counter(), logStmt);
-    b.rule(fwd, 'sanity: hoplimit drop', ip6Hoplimit(minTtl, '<'), counter(), drop());
+    const ifs = stringList(options.ttlInterfaces, 'sanityFilter() ttlInterfaces');
+    const on = ifs.length > 0 ? [iifname(ifs)] : [];
+    b.rule(fwd, 'sanity: ttl log', ...on, ipTtl(minTtl, '<'), lim, counter(), logStmt);
+    b.rule(fwd, 'sanity: ttl drop', ...on, ipTtl(minTtl, '<'), counter(), drop());
+    b.rule(fwd, 'sanity: hoplimit log', ...on, ip6Hoplimit(minTtl, '<'), lim, counter(), logStmt);
+    b.rule(fwd, 'sanity: hoplimit drop', ...on, ip6Hoplimit(minTtl, '<'), counter(), drop());
   }
   return b.build();
 }
