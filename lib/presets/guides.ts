@@ -7,7 +7,7 @@
 import { accept, counter, ctState, daddr, drop, icmpType, iifname, limit, oifname, saddr, tcpDport, tcpSport, udpDport, udpSport } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
 import type { Statement } from '../rule/statement';
-import { optionsOf, port, portList, str, stringList } from './check';
+import { optBool, optionsOf, port, portList, str, stringList } from './check';
 import { hostFirewall } from './host';
 import { loggingChains } from './logging';
 import { outboundPolicy, type OutboundOptions } from './outbound';
@@ -60,6 +60,12 @@ export interface NetfilterHardeningOptions {
   readonly udpPorts?: readonly (number | string)[];
   /** What the host may open outbound (default deny out). @default nothing */
   readonly outbound?: Omit<OutboundOptions, 'table'>;
+  /**
+   * The early sanity rules in PREROUTING (mangle priority). false leaves them out; INPUT's own
+   * "TCP INPUT without SYN" rule then does that job for local traffic, as the guide's INPUT
+   * section does. @default true
+   */
+  readonly prerouting?: boolean;
 }
 
 /**
@@ -78,14 +84,12 @@ export function netfilterHardening(options: NetfilterHardeningOptions): Preset {
   portList(o.udpPorts, 'guides.netfilterHardening() udpPorts');
   const table = options.table ? { table: options.table } : {};
   const fourPerSecond = { rate: 4, per: 'second' as const };
+  const early = optBool(o.prerouting, 'guides.netfilterHardening() prerouting') ?? true;
+  const ttl = { minTtl: 5, ttlInterfaces: [external], ttlLog: { ...fourPerSecond, prefix: 'TTL too short ' } };
   return composePresets(
-    sanityFilter({
-      ...table,
-      badFlags: false,
-      blocklist: { interfaces: [external] },
-      ttlInterfaces: [external],
-      ttlLog: { ...fourPerSecond, prefix: 'TTL too short ' },
-    }),
+    early
+      ? sanityFilter({ ...table, badFlags: false, blocklist: { interfaces: [external] }, ...ttl })
+      : sanityFilter({ ...table, badFlags: false, dropInvalid: false, newWithoutSyn: false, minMss: false, sourcePortZero: false, ...ttl }),
     hostFirewall({
       ...table,
       tcpPorts: options.tcpPorts ?? [],

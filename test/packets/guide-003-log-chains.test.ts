@@ -37,7 +37,7 @@ describe('packets: guide 003, guides.logChains()', function () {
 
   it('creates the three chains with the guide prefixes at level debug (7)', () => {
     const text = topo.server.exec(['nft', 'list', 'table', 'inet', 'fw']);
-    for (const [chain, prefix, verdict] of [['LOG_AND_ACCEPT', '[OY-A]:', 'accept'], ['LOG_AND_DROP', '[OY-D]:', 'drop'], ['LOG_AND_REJECT', '[OY-R]:', 'reject']]) {
+    for (const [chain, prefix, verdict] of [['LOG_AND_ACCEPT', '[OY-A]:', 'accept'], ['LOG_AND_DROP', '[OY-D]:', 'drop'], ['LOG_AND_REJECT', '[OY-R]:', 'reject']] as const) {
       const block = text.slice(text.indexOf(`chain ${chain} {`), text.indexOf('}', text.indexOf(`chain ${chain} {`)));
       assert.match(block, new RegExp(`\\n\\t\\tct state related,new counter packets \\d+ bytes \\d+ log prefix "${prefix.replace('[', '\\[')}" level debug comment`));
       assert.match(block, new RegExp(`\\n\\t\\tcounter packets \\d+ bytes \\d+ ${verdict} comment`));
