@@ -35,6 +35,10 @@ def udpsock(p):
     s.settimeout(p.get("timeout", 1.5))
     try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if not v6 and "iface" in p:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, p["iface"].encode())
+        if p.get("broadcast"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         s.bind((p.get("src", "::" if v6 else "0.0.0.0"), p.get("sport", 0)))
         dst = (p["dst"], p["dport"], 0, socket.if_nametoindex(p["iface"])) if v6 and "iface" in p else (p["dst"], p["dport"])
         s.connect(dst)
@@ -44,6 +48,35 @@ def udpsock(p):
         return {"result": "timeout"}
     except OSError as e:
         return {"result": "refused" if e.errno == errno.ECONNREFUSED else "errno %d" % e.errno}
+    finally:
+        s.close()
+
+def ping(p):
+    # An echo request from a raw socket: unlike scapy's packet socket, it passes the sender's
+    # own output hook and conntrack, as ping's does. IPv4 only.
+    import struct, time
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    try:
+        if "src" in p: s.bind((p["src"], 0))
+        ident, seq = 4321, 1
+        body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"ping"
+        csum = sum(struct.unpack("!%dH" % (len(body) // 2), body))
+        csum = (csum >> 16) + (csum & 0xFFFF); csum = ~(csum + (csum >> 16)) & 0xFFFF
+        s.sendto(body[:2] + struct.pack("!H", csum) + body[4:], (p["dst"], 0))
+        end = time.time() + p.get("timeout", 1.5)
+        while time.time() < end:
+            s.settimeout(max(0.01, end - time.time()))
+            try:
+                data, addr = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            ihl = (data[0] & 0x0F) * 4
+            t, c, _, i, q = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+            if t == 0 and i == ident and addr[0] == p["dst"]:
+                return {"reply": "icmp", "type": t, "code": c, "count": 1}
+        return {"reply": "none", "count": 0}
+    except OSError as e:
+        return {"reply": "errno %d" % e.errno, "count": 0}
     finally:
         s.close()
 
@@ -119,5 +152,5 @@ def crafted(p):
 
 out = []
 for p in json.loads(sys.argv[1]):
-    out.append(connect(p) if p["kind"] == "connect" else udpsock(p) if p["kind"] == "udpsock" else crafted(p))
+    out.append(connect(p) if p["kind"] == "connect" else udpsock(p) if p["kind"] == "udpsock" else ping(p) if p["kind"] == "ping" else crafted(p))
 print(json.dumps(out))
