@@ -4,7 +4,7 @@
  * presets and their options only, so what it creates is what a user gets from those options.
  * Every rule has a counter and a comment naming the guide line it translates.
  */
-import { accept, counter, ctState, daddr, drop, icmpType, iifname, limit, oifname, saddr, tcpDport, tcpSport, udpDport, udpSport } from '../match';
+import { accept, counter, ctState, ctStatus, daddr, dnat, drop, icmpType, iifname, jump, l4proto, limit, log, oifname, saddr, tcpDport, tcpFlags, tcpSport, udpDport, udpSport } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
 import type { Statement } from '../rule/statement';
 import { optBool, optionsOf, port, portList, str, stringList } from './check';
@@ -224,3 +224,106 @@ export function tightServer(options: TightServerOptions): Preset {
   b.final(fwd, 'tight: drop forward', counter(), drop());
   return b.build();
 }
+
+// ---------------------------------------------------------------------------------------------
+// 001: "Server Hardening with iptables" (mineos-node)
+
+export interface ServerHardeningOptions {
+  /** @default { family: 'inet', name: 'fw' } */
+  readonly table?: TableRef;
+  /** FRIENDLY: the trusted subnets or hosts (the guide's 10.137.0.0/24). */
+  readonly friendly: readonly string[];
+  /** STDIN ports sent to FRIENDLY: served to friendly sources only ("sshd standard port"). @default [22] */
+  readonly friendlyTcp?: readonly (number | string)[];
+  /** STDIN ports served to anyone ("mineos webui"). @default [] */
+  readonly publicTcp?: readonly (number | string)[];
+  /** ICMP in from friendly sources only. @default true */
+  readonly friendlyIcmp?: boolean;
+  /** MALICIOUS: ports dropped without logging, TCP and UDP ("[unwanted netbios]"). @default [138] */
+  readonly quietPorts?: readonly (number | string)[];
+  /** STDOUT: what the host may open. @default { dns: true, http: true, https: true, icmp: true } */
+  readonly stdout?: { readonly dns?: boolean; readonly http?: boolean; readonly https?: boolean; readonly icmp?: boolean };
+  /** REDIRECTING HOSTILE TRAFFIC: SSH from non-friendly sources DNATed to a honeypot on another host. @default false */
+  readonly honeypot?: { readonly to: string; readonly port: number; /** @default 22 */ readonly sshPort?: number } | false;
+}
+
+/**
+ * Guide 001: policies drop; INPUT accepts established/related, then MALICIOUS (invalid,
+ * SYN+FIN, SYN+RST, quiet ports), then STDIN (friendly ports and ICMP to FRIENDLY, public ports
+ * accepted), then logs `tcp.in.dropped ` / `udp.in.dropped `; FRIENDLY accepts the friendly
+ * sources and logs the rest as `udp.in.foreign ` / `tcp.in.foreign ` before dropping it;
+ * OUTPUT accepts established/related, then STDOUT (DNS, HTTP, HTTPS, ICMP, loopback), then logs
+ * `udp.out.dropped ` / `tcp.out.dropped `; optional honeypot DNAT to another host.
+ * @example guides.serverHardening({ friendly: ['10.137.0.0/24'], publicTcp: [8443], honeypot: { to: '172.17.0.4', port: 8022 } })
+ */
+export function serverHardening(options: ServerHardeningOptions): Preset {
+  const o = optionsOf(options ?? null, 'guides.serverHardening() options');
+  const friendly = stringList(o.friendly, 'guides.serverHardening() friendly', { nonEmpty: true });
+  const friendlyTcp = o.friendlyTcp === undefined ? [22] : portList(o.friendlyTcp, 'guides.serverHardening() friendlyTcp');
+  const publicTcp = portList(o.publicTcp, 'guides.serverHardening() publicTcp');
+  const quiet = o.quietPorts === undefined ? [138] : portList(o.quietPorts, 'guides.serverHardening() quietPorts');
+  const so = optionsOf(o.stdout, 'guides.serverHardening() stdout');
+  for (const k of ['dns', 'http', 'https', 'icmp']) optBool(so[k], `guides.serverHardening() stdout.${k}`);
+  const hp = o.honeypot === undefined || o.honeypot === false ? false : optionsOf(o.honeypot, 'guides.serverHardening() honeypot');
+  const b = new PresetBuilder(options.table ?? DEFAULT_TABLE);
+  const MALICIOUS = b.chain('MALICIOUS');
+  const FRIENDLY = b.chain('FRIENDLY');
+  const STDIN = b.chain('STDIN');
+  const STDOUT = b.chain('STDOUT');
+  const input = b.chain('input', { type: 'filter', hook: 'input', priority: PRIORITY.filter, policy: 'drop' });
+  const fwd = b.chain('forward', { type: 'filter', hook: 'forward', priority: PRIORITY.filter, policy: 'drop' });
+  const output = b.chain('output', { type: 'filter', hook: 'output', priority: PRIORITY.filter, policy: 'drop' });
+
+  b.rule(input, 'INPUT related,established', ctState('established', 'related'), counter(), accept());
+  b.rule(input, 'INPUT to MALICIOUS', counter(), jump(MALICIOUS));
+  b.rule(input, 'INPUT to STDIN', counter(), jump(STDIN));
+  b.final(input, 'tcp.in.dropped', l4proto('tcp'), counter(), log({ prefix: 'tcp.in.dropped ' }));
+  b.rule(input, 'udp.in.dropped', l4proto('udp'), counter(), log({ prefix: 'udp.in.dropped ' }));
+  b.rule(input, 'INPUT drop', counter(), drop());
+
+  b.rule(output, 'OUTPUT related,established', ctState('established', 'related'), counter(), accept());
+  b.rule(output, 'OUTPUT to STDOUT', counter(), jump(STDOUT));
+  b.final(output, 'udp.out.dropped', l4proto('udp'), counter(), log({ prefix: 'udp.out.dropped ' }));
+  b.rule(output, 'tcp.out.dropped', l4proto('tcp'), counter(), log({ prefix: 'tcp.out.dropped ' }));
+  b.rule(output, 'OUTPUT drop', counter(), drop());
+
+  for (const [i, set] of splitFamilies(friendly).entries()) b.rule(FRIENDLY, `[known-friendly network]${i ? ' v6' : ''}`, saddr(set), counter(), accept());
+  b.final(FRIENDLY, 'udp.in.foreign', l4proto('udp'), counter(), log({ prefix: 'udp.in.foreign ' }));
+  b.rule(FRIENDLY, 'tcp.in.foreign', l4proto('tcp'), counter(), log({ prefix: 'tcp.in.foreign ' }));
+  b.rule(FRIENDLY, 'FRIENDLY drop', counter(), drop());
+
+  b.rule(MALICIOUS, 'MALICIOUS invalid', ctState('invalid'), counter(), drop());
+  b.rule(MALICIOUS, '[malicious packet patterns] fin,syn', tcpFlags(['fin', 'syn'], { mask: ['fin', 'syn'] }), counter(), drop());
+  b.rule(MALICIOUS, '[malicious packet patterns] syn,rst', tcpFlags(['syn', 'rst'], { mask: ['syn', 'rst'] }), counter(), drop());
+  if (quiet.length > 0) {
+    b.rule(MALICIOUS, '[unwanted netbios] tcp', tcpDport(quiet), counter(), drop());
+    b.rule(MALICIOUS, '[unwanted netbios] udp', udpDport(quiet), counter(), drop());
+  }
+
+  // Not in the guide, whose INPUT drops loopback traffic (see the docs).
+  b.rule(STDIN, 'Permit loopback traffic in', iifname('lo'), counter(), accept());
+  if (friendlyTcp.length > 0) b.rule(STDIN, 'sshd standard port', tcpDport(friendlyTcp), counter(), jump(FRIENDLY));
+  if (o.friendlyIcmp !== false) b.rule(STDIN, 'icmp to FRIENDLY', l4proto('icmp'), counter(), jump(FRIENDLY));
+  if (publicTcp.length > 0) b.rule(STDIN, 'mineos webui', tcpDport(publicTcp), counter(), accept());
+
+  if (so.dns !== false) b.rule(STDOUT, 'allow outbound dns', udpDport(53), counter(), accept());
+  if (so.http !== false) b.rule(STDOUT, 'allow outbound http', tcpDport(80), counter(), accept());
+  if (so.https !== false) b.rule(STDOUT, 'allow outbound https', tcpDport(443), counter(), accept());
+  if (so.icmp !== false) b.rule(STDOUT, 'allow outbound icmp', l4proto('icmp'), counter(), accept());
+  b.rule(STDOUT, 'Permit loopback traffic', oifname('lo'), counter(), accept());
+
+  if (hp) {
+    const to = str(hp.to, 'guides.serverHardening() honeypot.to');
+    const hport = port(hp.port, 'guides.serverHardening() honeypot.port');
+    const ssh = hp.sshPort === undefined ? 22 : port(hp.sshPort, 'guides.serverHardening() honeypot.sshPort');
+    const pre = b.chain('nat_prerouting', { type: 'nat', hook: 'prerouting', priority: PRIORITY.dstnat, policy: 'accept' });
+    const v4 = friendly.filter((a) => !a.includes(':'));
+    b.rule(pre, 'honeypot', ...(v4.length ? [saddr(v4, '!=')] : []), tcpDport(ssh), counter(), dnat({ addr: to, port: hport }));
+    // The forward path the guide leaves to docker's own rules (see the docs).
+    b.rule(fwd, 'honeypot forward established', ctState('established', 'related'), counter(), accept());
+    b.rule(fwd, 'honeypot forward', daddr(to), tcpDport(hport), ctStatus('dnat'), counter(), accept());
+  }
+  return b.build();
+}
+
+const splitFamilies = (a: readonly string[]): string[][] => [a.filter((x) => !x.includes(':')), a.filter((x) => x.includes(':'))].filter((x) => x.length > 0);

@@ -54,6 +54,7 @@ const CASES: [string, () => Preset][] = [
         mailIn: ['192.0.2.26'],
       }),
   ],
+  ['guides.serverHardening (001)', () => guides.serverHardening({ friendly: ['10.137.0.0/24', 'fd00::/8'], publicTcp: [8443], honeypot: { to: '172.17.0.4', port: 8022 } })],
   ['composed host', () => composePresets(sanityFilter(), hostFirewall({ tcpPorts: [22] }), outboundPolicy({ web: true }), loggingChains())],
 ];
 
