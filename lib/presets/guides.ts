@@ -7,9 +7,10 @@
 import { accept, counter, ctState, ctStatus, daddr, dnat, drop, icmpType, iifname, jump, l4proto, limit, log, oifname, saddr, tcpDport, tcpFlags, tcpSport, udpDport, udpSport } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
 import type { Statement } from '../rule/statement';
-import { optBool, optionsOf, port, portList, str, stringList } from './check';
+import { objectList, optBool, optionsOf, port, portList, str, stringList } from './check';
 import { hostFirewall } from './host';
 import { loggingChains } from './logging';
+import { natGateway } from './nat';
 import { outboundPolicy, type OutboundOptions } from './outbound';
 import { composePresets, DEFAULT_TABLE, PresetBuilder, type Preset } from './preset';
 import { sanityFilter } from './sanity';
@@ -327,3 +328,73 @@ export function serverHardening(options: ServerHardeningOptions): Preset {
 }
 
 const splitFamilies = (a: readonly string[]): string[][] => [a.filter((x) => !x.includes(':')), a.filter((x) => x.includes(':'))].filter((x) => x.length > 0);
+
+// ---------------------------------------------------------------------------------------------
+// 002: "Simple stateful firewall" (Arch wiki)
+
+export interface SimpleStatefulOptions {
+  /** @default { family: 'inet', name: 'fw' } */
+  readonly table?: TableRef;
+  /** Ports opened in the TCP chain. @default [] */
+  readonly tcpPorts?: readonly (number | string)[];
+  /** Ports opened in the UDP chain. @default [] */
+  readonly udpPorts?: readonly (number | string)[];
+  /** "Tricking port scanners": the TCP-PORTSCAN / UDP-PORTSCAN lists, 60 s. @default true */
+  readonly trap?: boolean;
+  /** "Bruteforce attacks": the IN_SSH limits (3 per 10 s, 4 per 30 min) on these ports. @default [22]; false disables */
+  readonly bruteForce?: readonly (number | string)[] | false;
+  /** "Setting up a NAT gateway": omitted for a single machine. */
+  readonly nat?: {
+    /** The outgoing interface (the guide's `ppp0`). */
+    readonly wan: string;
+    /** The LAN interfaces and their subnets (`eth0` 192.168.0.0/24, `eth1` 10.3.0.0/16). */
+    readonly lans: readonly { readonly iface: string; readonly subnet: string }[];
+    /** Port forwards (`--dport 8000 -j DNAT --to 192.168.0.6:80`). @default [] */
+    readonly forwards?: readonly { readonly port: number; readonly to: string; readonly toPort?: number; readonly protocol?: 'tcp' | 'udp' }[];
+  };
+}
+
+/**
+ * Guide 002: INPUT policy drop with established/related, loopback, invalid, ping (new echo
+ * requests), the SSH brute-force limits, new UDP to the UDP chain and new SYNs to the TCP chain,
+ * the port-scan traps, then rejects like Linux (TCP reset, ICMP port unreachable, protocol
+ * unreachable; over IPv6 admin-prohibited); IPv6 link-local ICMPv6 and DHCPv6; FORWARD policy
+ * drop; OUTPUT accept. With `nat`: FORWARD through fw-interfaces and fw-open, rejected with host
+ * unreachable otherwise, masquerade out of the WAN, DNAT port forwards.
+ * @example guides.simpleStateful({ tcpPorts: [22, 80, 443], udpPorts: [53], nat: { wan: 'ppp0', lans: [{ iface: 'eth0', subnet: '192.168.0.0/24' }] } })
+ */
+export function simpleStateful(options: SimpleStatefulOptions = {}): Preset {
+  const o = optionsOf(options, 'guides.simpleStateful() options');
+  optBool(o.trap, 'guides.simpleStateful() trap');
+  const bf = o.bruteForce === false ? false : o.bruteForce === undefined ? [22] : portList(o.bruteForce, 'guides.simpleStateful() bruteForce');
+  const table = options.table ? { table: options.table } : {};
+  const host = hostFirewall({
+    ...table,
+    chains: { tcp: 'TCP', udp: 'UDP' },
+    tcpPorts: options.tcpPorts ?? [],
+    udpPorts: options.udpPorts ?? [],
+    trap: options.trap ?? true,
+    ...(bf ? { bruteForce: { ports: bf, logPrefix: 'iptables deny: ' } } : {}),
+    ipv6: { linkLocalIcmp: true },
+    closed: { udp6: 'admin-prohibited' },
+  });
+  if (o.nat === undefined) return host;
+  const n = optionsOf(o.nat, 'guides.simpleStateful() nat');
+  const lans = objectList(n.lans, 'guides.simpleStateful() nat.lans');
+  lans.forEach((l, i) => {
+    str(l.iface, `guides.simpleStateful() nat.lans[${i}].iface`);
+    str(l.subnet, `guides.simpleStateful() nat.lans[${i}].subnet`);
+  });
+  const nat = options.nat as NonNullable<SimpleStatefulOptions['nat']>;
+  return composePresets(
+    host,
+    natGateway({
+      ...table,
+      wan: nat.wan,
+      lan: nat.lans.map((l) => l.iface),
+      lanSubnets: nat.lans.map((l) => l.subnet),
+      forwards: nat.forwards ?? [],
+      guideChains: {},
+    }),
+  );
+}

@@ -82,7 +82,16 @@ export interface HostFirewallOptions {
   /** UDP ports dropped without logging before anything else (NetBIOS noise). @default [] (e.g. ['137-138']) */
   readonly quietUdpPorts?: readonly PortValue[];
   /** IPv6 essentials: neighbour discovery, DHCPv6 client, ICMPv6 admin-prohibited as the last reject. @default true */
-  readonly ipv6?: boolean | { /** Accept DHCPv6 replies (udp 547 -> 546 between link-local addresses). @default true */ readonly dhcpv6Client?: boolean };
+  readonly ipv6?:
+    | boolean
+    | {
+        /** Accept DHCPv6 replies (udp 547 -> 546 between link-local addresses). @default true */
+        readonly dhcpv6Client?: boolean;
+        /** Accept all ICMPv6 from link-local sources, whatever its state (guide 002's `-s fe80::/10 -p ipv6-icmp`). @default false */
+        readonly linkLocalIcmp?: boolean;
+      };
+  /** Names of the two jump chains (guide 002: `TCP` and `UDP`). @default { tcp: 'tcp_in', udp: 'udp_in' } */
+  readonly chains?: { readonly tcp?: string; readonly udp?: string };
   /** Forward chain policy (the host does not route). @default 'drop' */
   readonly forward?: 'accept' | 'drop';
   /**
@@ -144,8 +153,8 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
   const b = new PresetBuilder(options.table ?? DEFAULT_TABLE);
   const v6 = options.ipv6 ?? true;
   const input = b.chain('input', { type: 'filter', hook: 'input', priority: PRIORITY.filter, policy: 'drop' });
-  const tcpIn = b.chain('tcp_in');
-  const udpIn = b.chain('udp_in');
+  const tcpIn = b.chain(options.chains?.tcp ?? 'tcp_in');
+  const udpIn = b.chain(options.chains?.udp ?? 'udp_in');
 
   b.rule(input, 'host: loopback', iifname('lo'), counter(), accept());
   // A rate-limited ping is decided before the established rule: every echo request after the
@@ -166,6 +175,7 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
     // hop limit 255 (RFC 4861 7.1.1); router adverts only from link-local sources.
     b.rule(input, 'host: nd', icmpv6Type(['nd-neighbor-solicit', 'nd-neighbor-advert']), ip6Hoplimit(255), counter(), accept());
     b.rule(input, 'host: nd from link-local', ip6Saddr('fe80::/10'), icmpv6Type(['nd-router-advert', 'nd-redirect']), ip6Hoplimit(255), counter(), accept());
+    if (typeof v6 === 'object' && v6.linkLocalIcmp) b.rule(input, 'host: icmpv6 from link-local', ip6Saddr('fe80::/10'), l4proto('ipv6-icmp'), counter(), accept());
     if (typeof v6 === 'boolean' || (v6.dhcpv6Client ?? true)) {
       b.rule(input, 'host: dhcpv6 client', ip6Saddr('fe80::/10'), ip6Daddr('fe80::/10'), udpSport(547), udpDport(546), counter(), accept());
     }
@@ -243,7 +253,7 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
       const tcpSet = trapSets[`tcp${fam}`] as string;
       const udpSet = trapSets[`udp${fam}`] as string;
       b.rule(tcpIn, `host: trapped tcp ${fam}`, l4proto('tcp'), lookup(SADDR[fam], tcpSet), setUpdate(tcpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), reject({ tcpReset: true }));
-      b.rule(udpIn, `host: trapped udp ${fam}`, lookup(SADDR[fam], udpSet), setUpdate(udpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), ...udpReject(fam));
+      b.rule(udpIn, `host: trapped udp ${fam}`, lookup(SADDR[fam], udpSet), setUpdate(udpSet, SADDR[fam], { timeoutMs: trapMs }), counter(), ...udpReject(fam, options.closed));
     }
   }
   if (options.tcpPorts && options.tcpPorts.length > 0) b.rule(tcpIn, 'host: open tcp', tcpDport([...options.tcpPorts]), counter(), accept());
@@ -252,7 +262,7 @@ export function hostFirewall(options: HostFirewallOptions = {}): Preset {
   if (trap) {
     for (const fam of ['v4', 'v6'] as const) {
       b.final(input, `host: trap tcp ${fam}`, l4proto('tcp'), ctState('new'), setAdd(trapSets[`tcp${fam}`] as string, SADDR[fam], { timeoutMs: trapMs }), counter(), reject({ tcpReset: true }));
-      b.final(input, `host: trap udp ${fam}`, l4proto('udp'), ctState('new'), setAdd(trapSets[`udp${fam}`] as string, SADDR[fam], { timeoutMs: trapMs }), counter(), ...udpReject(fam));
+      b.final(input, `host: trap udp ${fam}`, l4proto('udp'), ctState('new'), setAdd(trapSets[`udp${fam}`] as string, SADDR[fam], { timeoutMs: trapMs }), counter(), ...udpReject(fam, options.closed));
     }
   }
   finalRules(b, input, 'host', options.closed ?? 'reject', options.logDropped ?? false, v6 !== false);
@@ -334,6 +344,9 @@ function checkHostOptions(options: unknown): void {
     stringList(t.sources, `hostFirewall() trusted[${i}].sources`, { nonEmpty: true });
   });
   flagOrObject(o.ipv6, 'hostFirewall() ipv6');
+  const ch = optionsOf(o.chains, 'hostFirewall() chains');
+  optStr(ch.tcp, 'hostFirewall() chains.tcp');
+  optStr(ch.udp, 'hostFirewall() chains.udp');
   optOneOf(o.forward, ['accept', 'drop'], 'hostFirewall() forward');
   if (typeof o.closed !== 'object' || o.closed === null) optOneOf(o.closed, ['reject', 'drop'], 'hostFirewall() closed');
   const l = flagOrObject(o.logDropped, 'hostFirewall() logDropped');
@@ -341,6 +354,8 @@ function checkHostOptions(options: unknown): void {
   if (l) for (const k of ['tcp', 'udp', 'other', 'all']) optStr(l[k], `hostFirewall() logDropped.${k}`);
 }
 
-function udpReject(fam: 'v4' | 'v6'): Statement[] {
-  return [reject(fam === 'v4' ? { icmp: 'port-unreachable' } : { icmpv6: 'port-unreachable' })];
+/** The trap's UDP answer: the closed port's (port unreachable unless `closed` gives other types). */
+function udpReject(fam: 'v4' | 'v6', closed: HostFirewallOptions['closed']): Statement[] {
+  const t = typeof closed === 'object' ? closed : {};
+  return [reject(fam === 'v4' ? { icmp: t.udp4 ?? 'port-unreachable' } : { icmpv6: t.udp6 ?? 'port-unreachable' })];
 }

@@ -11,4 +11,4 @@ export { BOGON_DESTINATIONS_V4 } from './sanity';
 export type { ClosedRejectTypes, DropLogOptions, PingOption } from './host';
 export type { LogAttach, LogChainKind } from './logging';
 export * as guides from './guides';
-export type { LogChainsGuideOptions, NetfilterHardeningOptions, ServerHardeningOptions, TightServerOptions } from './guides';
+export type { LogChainsGuideOptions, NetfilterHardeningOptions, ServerHardeningOptions, SimpleStatefulOptions, TightServerOptions } from './guides';

@@ -55,6 +55,15 @@ const CASES: [string, () => Preset][] = [
       }),
   ],
   ['guides.serverHardening (001)', () => guides.serverHardening({ friendly: ['10.137.0.0/24', 'fd00::/8'], publicTcp: [8443], honeypot: { to: '172.17.0.4', port: 8022 } })],
+  ['guides.simpleStateful (002)', () => guides.simpleStateful({ tcpPorts: [22, 80], udpPorts: [53] })],
+  [
+    'guides.simpleStateful (002) with the NAT gateway',
+    () =>
+      guides.simpleStateful({
+        tcpPorts: [22],
+        nat: { wan: 'ppp0', lans: [{ iface: 'eth0', subnet: '192.168.0.0/24' }, { iface: 'eth1', subnet: '10.3.0.0/16' }], forwards: [{ port: 22, to: '192.168.0.5' }, { port: 8000, to: '192.168.0.6', toPort: 80 }] },
+      }),
+  ],
   ['composed host', () => composePresets(sanityFilter(), hostFirewall({ tcpPorts: [22] }), outboundPolicy({ web: true }), loggingChains())],
 ];
 
