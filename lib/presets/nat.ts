@@ -35,7 +35,17 @@ export interface NatGatewayOptions {
    * Redirect SSH from sources not in the `ssh_trusted4` set (created by the preset) to a local
    * honeypot port. @default false
    */
-  readonly honeypot?: { /** @default 22 */ readonly port?: number; readonly toPort: number; /** Initial trusted IPv4 sources. @default [] */ readonly trusted?: readonly string[] } | false;
+  readonly honeypot?:
+    | {
+        /** @default 22 */
+        readonly port?: number;
+        readonly toPort: number;
+        /** The honeypot on another host (DNAT to `to:toPort`, with its forward accept); omitted: a local port (redirect). */
+        readonly to?: string;
+        /** Initial trusted IPv4 sources. @default [] */
+        readonly trusted?: readonly string[];
+      }
+    | false;
   /**
    * Guide 002's FORWARD: established/related accepted, then `jump fw-interfaces` (one accept per
    * LAN interface) and `jump fw-open` (one accept per port forward, by destination and port, no
@@ -63,7 +73,10 @@ export function natGateway(options: NatGatewayOptions): Preset & { readonly trus
     if (f.toPort !== undefined) port(f.toPort, `natGateway() forwards[${i}].toPort`);
   });
   const hpo = flagOrObject(o.honeypot, 'natGateway() honeypot');
-  if (hpo) port(hpo.toPort, 'natGateway() honeypot.toPort');
+  if (hpo) {
+    port(hpo.toPort, 'natGateway() honeypot.toPort');
+    if (hpo.to !== undefined) str(hpo.to, 'natGateway() honeypot.to');
+  }
   flagOrObject(o.guideChains, 'natGateway() guideChains');
   const b = new PresetBuilder(options.table ?? DEFAULT_TABLE);
   const wan = options.wan;
@@ -100,7 +113,11 @@ export function natGateway(options: NatGatewayOptions): Preset & { readonly trus
   if (hp) {
     const set = b.set({ name: 'ssh_trusted4', key: 'ipv4_addr', flags: ['interval'] });
     trustedElements = [...(hp.trusted ?? [])];
-    b.rule(pre, 'nat: ssh honeypot', iifname(wan), tcpDport(hp.port ?? 22), notLookup('ip saddr', set), counter(), redirect({ port: hp.toPort }));
+    if (hp.to === undefined) b.rule(pre, 'nat: ssh honeypot', iifname(wan), tcpDport(hp.port ?? 22), notLookup('ip saddr', set), counter(), redirect({ port: hp.toPort }));
+    else {
+      b.rule(pre, 'nat: ssh honeypot', iifname(wan), tcpDport(hp.port ?? 22), notLookup('ip saddr', set), counter(), dnat({ addr: hp.to, port: hp.toPort }));
+      b.rule(fwd, 'nat: ssh honeypot accept', iifname(wan), ctStatus('dnat'), daddr(hp.to), tcpDport(hp.toPort), counter(), accept());
+    }
   }
 
   for (const [i, fam] of [options.lanSubnets.filter((s) => !s.includes(':')), options.lanSubnets.filter((s) => s.includes(':'))].entries()) {

@@ -64,6 +64,8 @@ const CASES: [string, () => Preset][] = [
         nat: { wan: 'ppp0', lans: [{ iface: 'eth0', subnet: '192.168.0.0/24' }, { iface: 'eth1', subnet: '10.3.0.0/16' }], forwards: [{ port: 22, to: '192.168.0.5' }, { port: 8000, to: '192.168.0.6', toPort: 80 }] },
       }),
   ],
+  ['outboundPolicy (per-peer ports)', () => outboundPolicy({ allow: [{ to: ['192.0.2.80', '2001:db8::80'], tcp: [80] }, { to: ['192.0.2.123'], udp: [123] }, { to: ['192.0.2.9'] }] })],
+  ['natGateway (honeypot on another host)', () => natGateway({ lan: ['eth1'], wan: 'eth0', lanSubnets: ['192.168.1.0/24'], honeypot: { to: '192.168.1.99', toPort: 8022 } })],
   ['composed host', () => composePresets(sanityFilter(), hostFirewall({ tcpPorts: [22] }), outboundPolicy({ web: true }), loggingChains())],
 ];
 
