@@ -104,6 +104,15 @@ describe('packets: guide 002, guides.simpleStateful() (single machine)', functio
     assert.deepEqual([r.reply, r.type, r.code], ['icmpv6', 1, 1]);
   });
 
+  it('IPv6: ICMPv6 from link-local sources accepted regardless of state (an echo between link-local addresses)', async () => {
+    const ll = (n: typeof topo.client, dev: string): string | undefined => /inet6 (fe80::[0-9a-f:]+)\//.exec(n.exec(['ip', '-6', 'addr', 'show', 'dev', dev, 'scope', 'link']))?.[1];
+    const [src, dst] = [ll(topo.client, topo.clientIf), ll(topo.server, topo.serverIf)];
+    assert.ok(src && dst, 'link-local addresses');
+    const r = probe1(topo.client, { kind: 'ping', dst, src, iface: topo.clientIf });
+    assert.equal(await packets(nft, 'host: icmpv6 from link-local'), 1n);
+    assert.deepEqual([r.reply, r.type], ['icmpv6', 129]);
+  });
+
   it('ACK scans: a lone ACK is answered with a reset (not a SYN, so never in the TCP chain)', async () => {
     const before = await packets(nft, 'host: new tcp');
     const r = probe1(topo.client, { kind: 'tcp', dst: S(), dport: 80, flags: 'A', src: '198.51.100.6', sport: 45040 });

@@ -53,16 +53,22 @@ def udpsock(p):
 
 def ping(p):
     # An echo request from a raw socket: unlike scapy's packet socket, it passes the sender's
-    # own output hook and conntrack, as ping's does. IPv4 only.
+    # own output hook and conntrack, as ping's does. IPv6 destinations may be link-local ("iface").
     import struct, time
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    v6 = ":" in p["dst"]
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     try:
-        if "src" in p: s.bind((p["src"], 0))
+        scope = socket.if_nametoindex(p["iface"]) if "iface" in p else 0
+        if "src" in p: s.bind((p["src"], 0, 0, scope) if v6 else (p["src"], 0))
         ident, seq = 4321, 1
-        body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"ping"
-        csum = sum(struct.unpack("!%dH" % (len(body) // 2), body))
-        csum = (csum >> 16) + (csum & 0xFFFF); csum = ~(csum + (csum >> 16)) & 0xFFFF
-        s.sendto(body[:2] + struct.pack("!H", csum) + body[4:], (p["dst"], 0))
+        if v6:
+            # The kernel fills in the ICMPv6 checksum of raw IPPROTO_ICMPV6 sockets.
+            s.sendto(struct.pack("!BBHHH", 128, 0, 0, ident, seq) + b"ping", (p["dst"], 0, 0, scope))
+        else:
+            body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"ping"
+            csum = sum(struct.unpack("!%dH" % (len(body) // 2), body))
+            csum = (csum >> 16) + (csum & 0xFFFF); csum = ~(csum + (csum >> 16)) & 0xFFFF
+            s.sendto(body[:2] + struct.pack("!H", csum) + body[4:], (p["dst"], 0))
         end = time.time() + p.get("timeout", 1.5)
         while time.time() < end:
             s.settimeout(max(0.01, end - time.time()))
@@ -70,10 +76,10 @@ def ping(p):
                 data, addr = s.recvfrom(2048)
             except socket.timeout:
                 break
-            ihl = (data[0] & 0x0F) * 4
-            t, c, _, i, q = struct.unpack("!BBHHH", data[ihl:ihl + 8])
-            if t == 0 and i == ident and addr[0] == p["dst"]:
-                return {"reply": "icmp", "type": t, "code": c, "count": 1}
+            off = 0 if v6 else (data[0] & 0x0F) * 4
+            t, c, _, i, q = struct.unpack("!BBHHH", data[off:off + 8])
+            if t == (129 if v6 else 0) and i == ident and addr[0].split("%")[0] == p["dst"].split("%")[0]:
+                return {"reply": "icmpv6" if v6 else "icmp", "type": t, "code": c, "count": 1}
         return {"reply": "none", "count": 0}
     except OSError as e:
         return {"reply": "errno %d" % e.errno, "count": 0}
