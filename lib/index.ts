@@ -16,6 +16,7 @@ export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, Set
 export type { ElementInput, ElementSpec, ElementInfo, KeyValue } from './model/elements';
 export { renderRuleset, renderChain, renderSet, renderObject, renderPriority, renderDuration, type RenderInput } from './render/ruleset';
 export { renderRule } from './rule/render';
+export type { TcpOptionName, TcpOptionStatement } from './rule/statement';
 export type { Expr, ExprType, DecodedExpr } from './expr/registry';
 export * from './match';
 export * from './blocklist';

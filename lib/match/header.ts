@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Header field matches: addresses, ports, protocols, TTL/hop limit, ICMP types, TCP flags and MSS. */
 import { typeError } from '../rule/errors';
-import type { FlagsStatement, MatchOp, MatchStatement } from '../rule/statement';
+import type { FlagsStatement, MatchOp, MatchStatement, TcpOptionName, TcpOptionStatement } from '../rule/statement';
 import { match, type ValueInput } from './value';
 
 function addrFamily(v: ValueInput, where: string): 'ip' | 'ip6' {
@@ -71,3 +71,12 @@ export function tcpFlags(values: readonly string[], options: { op?: '==' | '!=';
     ...(options.mask !== undefined ? { mask: [...options.mask] } : {}),
   };
 }
+
+/** Every TCP flag: iptables' `ALL` (FIN,SYN,RST,PSH,ACK,URG; ECE and CWR are left out, as iptables does). */
+export const TCP_FLAGS_ALL: readonly string[] = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg'];
+
+/**
+ * `tcp option maxseg missing`, `tcp option timestamp exists`: whether a TCP option is present
+ * (`tcp option maxseg size < 536` does not match a SYN without the option; this does).
+ */
+export const tcpOption = (option: TcpOptionName, value: 'missing' | 'exists'): TcpOptionStatement => ({ kind: 'tcpOption', option, value });

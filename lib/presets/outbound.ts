@@ -6,6 +6,7 @@
 import { accept, counter, ctState, daddr, drop, limit, log, l4proto, oifname, tcpDport, udpDport } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
 import type { Statement } from '../rule/statement';
+import { flagOrObject, objectList, optionsOf, portList, stringList } from './check';
 import { DEFAULT_TABLE, PresetBuilder, type Preset, type RateOption } from './preset';
 
 export interface OutboundOptions {
@@ -23,6 +24,8 @@ export interface OutboundOptions {
   readonly repositories?: readonly string[];
   /** Named peers: any traffic to these hosts or subnets. @default [] */
   readonly peers?: readonly string[];
+  /** Per-peer ports: new connections to these hosts on these ports only (guide 004's per-server rules). @default [] */
+  readonly allow?: readonly { readonly to: readonly string[]; readonly tcp?: readonly (number | string)[]; readonly udp?: readonly (number | string)[] }[];
   /** Accept ICMP/ICMPv6 (ping, path MTU discovery, neighbour discovery). @default true */
   readonly icmp?: boolean;
   /** Log what is dropped, rate-limited; false disables. @default { rate: 5, per: 'minute', burst: 5 } */
@@ -37,6 +40,15 @@ const split = (a: readonly string[]) => [a.filter((x) => !x.includes(':')), a.fi
  * @example outboundPolicy({ dns: ['192.0.2.53'], ntp: true, web: true, peers: ['198.51.100.7'] })
  */
 export function outboundPolicy(options: OutboundOptions = {}): Preset {
+  const o = optionsOf(options, 'outboundPolicy() options');
+  for (const k of ['dns', 'ntp']) if (typeof o[k] !== 'boolean') stringList(o[k], `outboundPolicy() ${k}`);
+  for (const k of ['mailRelay', 'repositories', 'peers']) stringList(o[k], `outboundPolicy() ${k}`);
+  objectList(o.allow, 'outboundPolicy() allow').forEach((a, i) => {
+    stringList(a.to, `outboundPolicy() allow[${i}].to`, { nonEmpty: true });
+    portList(a.tcp, `outboundPolicy() allow[${i}].tcp`);
+    portList(a.udp, `outboundPolicy() allow[${i}].udp`);
+  });
+  if (o.log !== false) flagOrObject(o.log, 'outboundPolicy() log');
   const b = new PresetBuilder(options.table ?? DEFAULT_TABLE);
   const out = b.chain('output', { type: 'filter', hook: 'output', priority: PRIORITY.filter, policy: 'drop' });
   b.rule(out, 'outbound: loopback', oifname('lo'), counter(), accept());
@@ -60,9 +72,15 @@ export function outboundPolicy(options: OutboundOptions = {}): Preset {
   to('mail relay', options.mailRelay, [tcpDport([25, 465, 587])]);
   to('repository', options.repositories, [tcpDport([80, 443])]);
   to('peer', options.peers, [[]]);
+  for (const [i, a] of (options.allow ?? []).entries()) {
+    const ports: Statement[] = [];
+    if (a.tcp && a.tcp.length > 0) ports.push(tcpDport([...a.tcp]));
+    if (a.udp && a.udp.length > 0) ports.push(udpDport([...a.udp]));
+    to(`allow ${i}`, a.to, ports.length > 0 ? ports : [[]]);
+  }
 
   const l = options.log ?? { rate: 5, per: 'minute' as const, burst: 5 };
-  if (l !== false) b.rule(out, 'outbound: log', limit({ rate: l.rate, per: l.per, burst: l.burst ?? 5 }), counter(), log({ prefix: l.prefix ?? 'outbound drop: ', level: 'warn' }));
-  b.rule(out, 'outbound: drop', counter(), drop());
+  if (l !== false) b.final(out, 'outbound: log', limit({ rate: l.rate, per: l.per, burst: l.burst ?? 5 }), counter(), log({ prefix: l.prefix ?? 'outbound drop: ', level: 'warn' }));
+  b.final(out, 'outbound: drop', counter(), drop());
   return b.build();
 }

@@ -7,6 +7,7 @@
 import type { Chain, Rule, SetSpec, Table, TableRef } from '../model/types';
 import type { ModelObject } from '../transaction';
 import type { RateUnit, Statement } from '../rule/statement';
+import { typeError } from '../rule/errors';
 
 /**
  * A ruleset fragment: the objects a preset creates. Chains are kept regular-first, the order
@@ -17,6 +18,12 @@ export interface Preset {
   readonly sets: readonly SetSpec[];
   readonly chains: readonly Chain[];
   readonly rules: readonly Rule[];
+  /**
+   * Insertion points: for each chain (`"<family> <table> <chain>"`), the comment of its first
+   * final rule (the catch-all verdicts and logs at its end). {@link addRules} puts user rules
+   * just before it, so they run before the preset's final verdicts.
+   */
+  readonly points?: Readonly<Record<string, string>>;
 }
 
 /** The table presets use when none is given: `table inet fw`. */
@@ -36,6 +43,13 @@ export function composePresets(...presets: readonly Preset[]): Preset {
   const sets = new Map<string, SetSpec>();
   const chains = new Map<string, Chain>();
   const rules: Rule[] = [];
+  const seen = new Set<string>();
+  const points: Record<string, string> = {};
+  presets.forEach((p, i) => {
+    if (typeof p !== 'object' || p === null || !Array.isArray(p.tables) || !Array.isArray(p.sets) || !Array.isArray(p.chains) || !Array.isArray(p.rules)) {
+      throw typeError('a preset ({ tables, sets, chains, rules })', `composePresets() argument ${i}`, p);
+    }
+  });
   for (const p of presets) {
     for (const t of p.tables) if (!tables.has(tableKey(t))) tables.set(tableKey(t), t);
     for (const s of p.sets) if (!sets.has(chainKey(s))) sets.set(chainKey(s), s);
@@ -46,9 +60,50 @@ export function composePresets(...presets: readonly Preset[]): Preset {
       }
       if (!prev) chains.set(chainKey(c), c);
     }
-    rules.push(...p.rules);
+    // The same rule from two presets (hostFirewall and natGateway both accept established
+    // forwarded traffic) is kept once, where it first appears.
+    for (const r of p.rules) {
+      const k = ruleKey(r);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      rules.push(r);
+    }
+    for (const [k, v] of Object.entries(p.points ?? {})) if (!(k in points)) points[k] = v;
   }
-  return { tables: [...tables.values()], sets: [...sets.values()], chains: chainOrder([...chains.values()]), rules };
+  return { tables: [...tables.values()], sets: [...sets.values()], chains: chainOrder([...chains.values()]), rules, points };
+}
+
+const ruleKey = (r: Rule): string => `${chainKey({ table: r.table, name: r.chain })} ${JSON.stringify(r.statements, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))}`;
+
+/** A rule to add to a preset's chain: its statements and an optional comment. */
+export interface ExtraRule {
+  readonly statements: readonly Statement[];
+  readonly comment?: string;
+}
+
+/**
+ * Adds rules to a chain of a preset at its insertion point: before the chain's final verdicts
+ * (the catch-all rejects, logs and drops), or at the end of a chain that has none. Returns a new
+ * preset; the chain must exist in it.
+ * @example addRules(hostFirewall(), 'input', { statements: [saddr('192.0.2.7'), tcpDport(8443), counter(), accept()], comment: 'webui' })
+ * @throws TypeError when the chain is not in the preset or a rule is not `{ statements, comment? }`.
+ */
+export function addRules(preset: Preset, chain: string, ...rules: readonly ExtraRule[]): Preset;
+export function addRules(preset: Preset, chain: { readonly table: TableRef; readonly name: string }, ...rules: readonly ExtraRule[]): Preset;
+export function addRules(preset: Preset, chain: string | { readonly table: TableRef; readonly name: string }, ...rules: readonly ExtraRule[]): Preset {
+  if (typeof preset !== 'object' || preset === null || !Array.isArray(preset.rules) || !Array.isArray(preset.chains)) throw typeError('a preset', 'addRules() preset', preset);
+  const target = typeof chain === 'string' ? preset.chains.find((c) => c.name === chain) : preset.chains.find((c) => chainKey(c) === chainKey(chain));
+  if (!target) throw typeError(`the name of a chain of the preset (${preset.chains.map((c) => c.name).join(', ')})`, 'addRules() chain', chain);
+  const added: Rule[] = rules.map((r, i) => {
+    if (typeof r !== 'object' || r === null || !Array.isArray(r.statements)) throw typeError('a rule { statements, comment? }', `addRules() rules[${i}]`, r);
+    return { table: target.table, chain: target.name, statements: [...r.statements], ...(r.comment !== undefined ? { comment: r.comment } : {}) };
+  });
+  const point = preset.points?.[chainKey(target)];
+  const at = point === undefined ? -1 : preset.rules.findIndex((r) => chainKey({ table: r.table, name: r.chain }) === chainKey(target) && r.comment === point);
+  const out = [...preset.rules];
+  if (at < 0) out.push(...added);
+  else out.splice(at, 0, ...added);
+  return { ...preset, rules: out };
 }
 
 /** Regular chains (jump targets) first, then base chains: the order they must be created in. */
@@ -69,6 +124,7 @@ export class PresetBuilder {
   readonly sets: SetSpec[] = [];
   readonly chains: Chain[] = [];
   readonly rules: Rule[] = [];
+  readonly points: Record<string, string> = {};
   constructor(readonly table: TableRef) {
     this.tables.push({ family: table.family, name: table.name });
   }
@@ -83,8 +139,14 @@ export class PresetBuilder {
   rule(chain: string, comment: string, ...statements: Statement[]): void {
     this.rules.push({ table: this.table, chain, statements, comment });
   }
+  /** A final rule of its chain: the first one marks the chain's insertion point. */
+  final(chain: string, comment: string, ...statements: Statement[]): void {
+    const k = chainKey({ table: this.table, name: chain });
+    if (!(k in this.points)) this.points[k] = comment;
+    this.rule(chain, comment, ...statements);
+  }
   build(): Preset {
-    return { tables: this.tables, sets: this.sets, chains: chainOrder(this.chains), rules: this.rules };
+    return { tables: this.tables, sets: this.sets, chains: chainOrder(this.chains), rules: this.rules, points: this.points };
   }
 }
 
@@ -94,8 +156,8 @@ export class PresetBuilder {
  * nft equivalent; the bucket admits `count` at once, then one every seconds/count).
  */
 export function windowRate(count: number, seconds: number): { rate: number; per: RateUnit; burst: number } {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`Expected a positive integer count but received ${String(count)}`);
-  if (!(seconds > 0)) throw new RangeError(`Expected a positive number of seconds but received ${String(seconds)}`);
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`Expected a positive integer for windowRate() count but received ${String(count)}`);
+  if (!(seconds > 0)) throw new RangeError(`Expected a positive number for windowRate() seconds but received ${String(seconds)}`);
   const units: [RateUnit, number][] = [['second', 1], ['minute', 60], ['hour', 3600], ['day', 86400], ['week', 604800]];
   for (const [per, s] of units) {
     const rate = (count * s) / seconds;

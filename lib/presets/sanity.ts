@@ -3,9 +3,11 @@
  * Early sanity filtering before routing (the "mangle PREROUTING" rules of the DDoS guides) and
  * anti-spoofing: drop what no legitimate peer sends before conntrack-heavy rules see it.
  */
-import { counter, drop, fibRpfMissing, iifname, ipSaddr, ipTtl, ip6Hoplimit, limit, log, lookup, ctState, tcpFlags, tcpMss, tcpSport, udpSport } from '../match';
+import { counter, drop, fibRpfMissing, iifname, ipDaddr, ipSaddr, ipTtl, ip6Hoplimit, limit, log, lookup, ctState, tcpFlags, tcpMss, tcpOption, tcpSport, udpSport, TCP_FLAGS_ALL } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
 import type { LogLevel } from '../rule/statement';
+import { flagOrObject, optBool, optionsOf, stringList } from './check';
+import { rangeError } from '../rule/errors';
 import { DEFAULT_TABLE, PresetBuilder, type Preset, type RateOption } from './preset';
 
 /** Sources never valid on a public interface ("tight server"): RFC 1918, link-local, multicast, 240/5, 0/8, limited broadcast. */
@@ -19,6 +21,9 @@ export const BOGON_SOURCES_V4: readonly string[] = [
   '240.0.0.0/5',
   '255.255.255.255',
 ];
+
+/** Destinations guide 004 drops on input: multicast, 240/5, 0/8, 239.255.255.0/24, limited broadcast. */
+export const BOGON_DESTINATIONS_V4: readonly string[] = ['0.0.0.0/8', '224.0.0.0/4', '240.0.0.0/5', '255.255.255.255'];
 
 export interface SanityOptions {
   /** @default { family: 'inet', name: 'fw' } */
@@ -45,10 +50,15 @@ export interface SanityOptions {
   readonly blocklist?: { readonly interfaces: readonly string[]; /** @default 'blocklist4' */ readonly set4?: string; /** @default 'blocklist6' */ readonly set6?: string } | false;
   /** Reverse-path filter: drop packets whose source is not routed back through the interface they came in on. @default false */
   readonly rpfilter?: boolean;
-  /** "Tight server": drop BOGON_SOURCES_V4 arriving on these public interfaces. @default false */
-  readonly bogons?: { readonly interfaces: readonly string[] } | false;
+  /**
+   * "Tight server": drop bogon sources (and destinations) arriving on these public interfaces.
+   * @default false; sources default to BOGON_SOURCES_V4, destinations to none (BOGON_DESTINATIONS_V4 is guide 004's list).
+   */
+  readonly bogons?: { readonly interfaces: readonly string[]; readonly sources?: readonly string[]; readonly destinations?: readonly string[] } | false;
   /** Forwarded traffic with TTL (or hop limit) below this is logged with a rate limit, then dropped; false disables. @default 5 */
   readonly minTtl?: number | false;
+  /** Apply the TTL rules only to packets arriving on these (external) interfaces (guide 000: `-i eth7`). @default all */
+  readonly ttlInterfaces?: readonly string[];
   /** Rate limit of the TTL log lines. @default { rate: 6, per: 'minute', burst: 5 } */
   readonly ttlLog?: RateOption & { /** @default 'ttl too low: ' */ readonly prefix?: string; /** @default 'warn' */ readonly level?: LogLevel };
 }
@@ -60,6 +70,17 @@ export interface SanityOptions {
  * @example tx.addAll(presetObjects(sanityFilter({ blocklist: { interfaces: ['eth0'] }, rpfilter: true })))
  */
 export function sanityFilter(options: SanityOptions = {}): Preset {
+  const o = optionsOf(options, 'sanityFilter() options');
+  for (const k of ['badFlags', 'dropInvalid', 'newWithoutSyn', 'sourcePortZero', 'rpfilter']) optBool(o[k], `sanityFilter() ${k}`);
+  if (o.minMss !== undefined && o.minMss !== false && (typeof o.minMss !== 'number' || !Number.isInteger(o.minMss) || o.minMss < 1 || o.minMss > 65535)) {
+    throw rangeError('false or an integer MSS of 1-65535', 'sanityFilter() minMss', o.minMss);
+  }
+  if (o.minTtl !== undefined && o.minTtl !== false && (typeof o.minTtl !== 'number' || !Number.isInteger(o.minTtl) || o.minTtl < 1 || o.minTtl > 255)) {
+    throw rangeError('false or an integer TTL of 1-255', 'sanityFilter() minTtl', o.minTtl);
+  }
+  const bl = flagOrObject(o.blocklist, 'sanityFilter() blocklist');
+  if (bl) stringList(bl.interfaces, 'sanityFilter() blocklist.interfaces', { nonEmpty: true });
+  flagOrObject(o.bogons, 'sanityFilter() bogons');
   const b = new PresetBuilder(options.table ?? DEFAULT_TABLE);
   const pre = b.chain(options.chain ?? 'sanity', { type: 'filter', hook: 'prerouting', priority: PRIORITY.mangle, policy: 'accept' });
   if (options.badFlags ?? true) {
@@ -69,11 +90,15 @@ export function sanityFilter(options: SanityOptions = {}): Preset {
   }
   if (options.dropInvalid ?? true) b.rule(pre, 'sanity: invalid', ctState('invalid'), counter(), drop());
   if (options.newWithoutSyn ?? true) {
-    b.rule(pre, 'sanity: new tcp without syn', tcpFlags(['syn'], { op: '!=', mask: ['fin', 'syn', 'rst', 'ack'] }), ctState('new'), counter(), drop());
+    // iptables' `! --tcp-flags ALL SYN`: all six flags compared, so SYN+PSH and SYN+URG are dropped too.
+    b.rule(pre, 'sanity: new tcp without syn', tcpFlags(['syn'], { op: '!=', mask: TCP_FLAGS_ALL }), ctState('new', 'related'), counter(), drop());
   }
   const minMss = options.minMss ?? 536;
   if (minMss !== false) {
-    b.rule(pre, 'sanity: small mss', ctState('new'), tcpFlags(['syn'], { mask: ['fin', 'syn', 'rst', 'ack'] }), tcpMss(`1-${minMss - 1}`), counter(), drop());
+    // iptables' `--tcp-flags SYN,RST SYN -m tcpmss ! --mss 536:65535` also matches a SYN without
+    // the option; nft's `maxseg size < 536` does not (the load breaks), hence two rules.
+    b.rule(pre, 'sanity: syn without mss', tcpFlags(['syn'], { mask: ['syn', 'rst'] }), tcpOption('maxseg', 'missing'), counter(), drop());
+    b.rule(pre, 'sanity: small mss', tcpFlags(['syn'], { mask: ['syn', 'rst'] }), tcpMss(minMss, '<'), counter(), drop());
   }
   if (options.sourcePortZero ?? true) {
     b.rule(pre, 'sanity: tcp source port 0', tcpSport(0), counter(), drop());
@@ -81,7 +106,11 @@ export function sanityFilter(options: SanityOptions = {}): Preset {
   }
   if (options.rpfilter) b.rule(pre, 'sanity: rpfilter', fibRpfMissing(['saddr', 'iif']), counter(), drop());
   if (options.bogons) {
-    b.rule(pre, 'sanity: bogon source', iifname([...options.bogons.interfaces]), ipSaddr([...BOGON_SOURCES_V4]), counter(), drop());
+    const ifs = stringList(options.bogons.interfaces, 'sanityFilter() bogons.interfaces', { nonEmpty: true });
+    const src = options.bogons.sources === undefined ? [...BOGON_SOURCES_V4] : stringList(options.bogons.sources, 'sanityFilter() bogons.sources');
+    const dst = stringList(options.bogons.destinations, 'sanityFilter() bogons.destinations');
+    if (src.length > 0) b.rule(pre, 'sanity: bogon source', iifname(ifs), ipSaddr(src), counter(), drop());
+    if (dst.length > 0) b.rule(pre, 'sanity: bogon destination', iifname(ifs), ipDaddr(dst), counter(), drop());
   }
   if (options.blocklist) {
     const s4 = b.set({ name: options.blocklist.set4 ?? 'blocklist4', key: 'ipv4_addr', flags: ['interval'] });
@@ -96,10 +125,12 @@ export function sanityFilter(options: SanityOptions = {}): Preset {
     const l = options.ttlLog ?? { rate: 6, per: 'minute' as const, burst: 5 };
     const logStmt = log({ prefix: l.prefix ?? 'ttl too low: ', level: l.level ?? 'warn' });
     const lim = limit({ rate: l.rate, per: l.per, burst: l.burst ?? 5 });
-    b.rule(fwd, 'sanity: ttl log', ipTtl(minTtl, '<'), lim, counter(), logStmt);
-    b.rule(fwd, 'sanity: ttl drop', ipTtl(minTtl, '<'), counter(), drop());
-    b.rule(fwd, 'sanity: hoplimit log', ip6Hoplimit(minTtl, '<'), lim, counter(), logStmt);
-    b.rule(fwd, 'sanity: hoplimit drop', ip6Hoplimit(minTtl, '<'), counter(), drop());
+    const ifs = stringList(options.ttlInterfaces, 'sanityFilter() ttlInterfaces');
+    const on = ifs.length > 0 ? [iifname(ifs)] : [];
+    b.rule(fwd, 'sanity: ttl log', ...on, ipTtl(minTtl, '<'), lim, counter(), logStmt);
+    b.rule(fwd, 'sanity: ttl drop', ...on, ipTtl(minTtl, '<'), counter(), drop());
+    b.rule(fwd, 'sanity: hoplimit log', ...on, ip6Hoplimit(minTtl, '<'), lim, counter(), logStmt);
+    b.rule(fwd, 'sanity: hoplimit drop', ...on, ip6Hoplimit(minTtl, '<'), counter(), drop());
   }
   return b.build();
 }

@@ -4,14 +4,14 @@
  * key loads of dynamic set updates. Each follows the expression sequence nft 1.0.6 emits.
  */
 import type { Expr } from '../expr/registry';
-import { FIB_F, FIB_RESULT, LOOKUP_F_INV, REG, SET_ELEM_F, SET_F } from '../kernel';
+import { EXTHDR_F_PRESENT, EXTHDR_OP, FIB_F, FIB_RESULT, LOOKUP_F_INV, REG, SET_ELEM_F, SET_F } from '../kernel';
 import { compareBytes, concatBytes, incrementBytes, prefixMask, u32Host, uintBE } from './bytes';
 import { CODECS, FLAG_BITS, type Codec } from './datatypes';
 import { rangeError, typeError, checkName, checkOneOf } from './errors';
 import { X } from './exprs';
 import { FIELDS, FIELD_NAMES, FLAG_FIELDS, type FieldSpec, type Load } from './fields';
 import type { Lowering } from './lowering';
-import type { FibStatement, Field, FlagsStatement, LookupStatement, MatchStatement, MatchValue, Range, Scalar } from './statement';
+import type { FibStatement, TcpOptionStatement, TcpOptionName, Field, FlagsStatement, LookupStatement, MatchStatement, MatchValue, Range, Scalar } from './statement';
 
 const OPS = ['==', '!=', '<', '>', '<=', '>='] as const;
 const CMP = { '==': 'eq', '!=': 'neq', '<': 'lt', '>': 'gt', '<=': 'lte', '>=': 'gte' } as const;
@@ -273,4 +273,18 @@ export function lowerFib(low: Lowering, s: FibStatement): void {
   const v: unknown = Array.isArray(s.value) ? s.value[0] : s.value;
   if (typeof v !== 'string') throw typeError(codec.what, 'fib type', v);
   low.emit(fib, X.cmp(op === '!=' ? 'neq' : 'eq', codec.encode(v, 'fib type')));
+}
+
+/** TCP option kinds (RFC 793, 1323, 2018), by the names nft gives them. */
+export const TCP_OPTION_KINDS: Readonly<Record<TcpOptionName, number>> = { eol: 0, nop: 1, maxseg: 2, window: 3, 'sack-perm': 4, sack: 5, timestamp: 8 };
+
+/**
+ * `tcp option maxseg missing|exists`: nft 1.0.6 loads one byte with the exthdr PRESENT flag
+ * (1 when the option is there, 0 when not) and compares it; no `meta l4proto tcp` dependency
+ * (the kernel's TCP option parser gives 0 for anything that is not TCP).
+ */
+export function lowerTcpOption(low: Lowering, s: TcpOptionStatement): void {
+  const option = checkOneOf(s.option, Object.keys(TCP_OPTION_KINDS) as TcpOptionName[], 'tcpOption.option');
+  const value = checkOneOf(s.value, ['missing', 'exists'] as const, 'tcpOption.value');
+  low.emit(X.exthdr(EXTHDR_OP.tcpopt, TCP_OPTION_KINDS[option], 0, 1, REG.r1, EXTHDR_F_PRESENT), X.cmp('eq', Uint8Array.of(value === 'exists' ? 1 : 0)));
 }

@@ -11,7 +11,7 @@ import { validateExpr } from '../expr/validate';
 import { FAMILIES } from '../kernel';
 import type { Rule } from '../model/types';
 import { lowerAction } from './compile-action';
-import { lowerFib, lowerFlags, lowerLookup, lowerMatch } from './compile-match';
+import { lowerFib, lowerFlags, lowerLookup, lowerMatch, lowerTcpOption } from './compile-match';
 import type { CompileContext } from './context';
 import { checkOneOf, typeError } from './errors';
 import { X } from './exprs';
@@ -46,6 +46,9 @@ function lowerStatement(low: Lowering, s: Statement, i: number): void {
       return;
     case 'fib':
       lowerFib(low, s);
+      return;
+    case 'tcpOption':
+      lowerTcpOption(low, s);
       return;
     case 'raw': {
       if (!Array.isArray(s.exprs) || s.exprs.length === 0) throw typeError('a non-empty array of expressions', 'raw.exprs', s.exprs);

@@ -9,6 +9,8 @@ import type { DecodedExpr } from '../expr/registry';
 import {
   CONNLIMIT_F_INV,
   DYNSET_OP,
+  EXTHDR_F_PRESENT,
+  EXTHDR_OP,
   FIB_F,
   FIB_RESULT,
   ICMPX_CODE,
@@ -23,11 +25,12 @@ import {
 import { readU32Host, readUintBE } from './bytes';
 import { ICMPV6_CODES, ICMP_CODES, LOG_FLAGS, LOG_LEVELS, NAT_FLAGS, QUEUE_FLAGS, RATE_UNITS } from './compile-action';
 import { initialProtoState, type DecodeContext, type ProtoState } from './context';
+import { TCP_OPTION_KINDS } from './compile-match';
 import { CODECS, FLAG_BITS } from './datatypes';
 import { anonSetItems, fieldOfLoad, flagNames } from './decode-values';
 import { attr, big, bytes, num, str, TYPE_ATTR } from './exprs';
 import { FIELDS, FLAG_FIELDS } from './fields';
-import type { Field, FibLookup, LogStatement, MatchOp, NatFlag, RateUnit, SetElementStatement, Statement } from './statement';
+import type { Field, FibLookup, TcpOptionName, LogStatement, MatchOp, NatFlag, RateUnit, SetElementStatement, Statement } from './statement';
 
 export type { DecodeContext } from './context';
 
@@ -205,6 +208,19 @@ function decodeNat(exprs: readonly DecodedExpr[], i: number, ctx: DecodeContext)
     stmts: [{ kind: 'nat', type: natType, ...(addr === undefined && ctx.family === 'inet' ? { family: fam } : {}), ...(addr !== undefined ? { addr } : {}), ...common }],
     next: j + 1,
   };
+}
+
+/** `exthdr load tcpopt 1b @ <kind> + 0 present` + `cmp eq 0|1`: `tcp option <name> missing|exists`. */
+function decodeTcpOption(exprs: readonly DecodedExpr[], i: number): Result | undefined {
+  const e = exprs[i] as DecodedExpr;
+  const next = exprs[i + 1];
+  const d = next ? bytes(next, 'data') : undefined;
+  if (num(e, 'op') !== EXTHDR_OP.tcpopt || num(e, 'offset') !== 0 || num(e, 'len') !== 1 || num(e, 'dreg') !== 1) return undefined;
+  if (!next || t(next) !== 'cmp' || num(next, 'op') !== 0 || num(next, 'sreg') !== 1 || !d || d.length !== 1 || (d[0] ?? 2) > 1) return undefined;
+  const kind = num(e, TYPE_ATTR.exthdr);
+  const option = (Object.keys(TCP_OPTION_KINDS) as TcpOptionName[]).find((k) => TCP_OPTION_KINDS[k] === kind);
+  if (!option) return undefined;
+  return { stmts: [{ kind: 'tcpOption', option, value: d[0] === 1 ? 'exists' : 'missing' }], next: i + 2 };
 }
 
 /** fib + cmp / lookup. */
@@ -467,7 +483,8 @@ export function decodeRule(exprs: readonly DecodedExpr[], ctx: DecodeContext): S
     const e = exprs[i] as DecodedExpr;
     let r: Result | undefined;
     try {
-      if (isLoad(e)) r = decodeLoad(exprs, i, ctx, d.proto);
+      if (t(e) === 'exthdr' && ((num(e, 'flags') ?? 0) & EXTHDR_F_PRESENT) !== 0) r = decodeTcpOption(exprs, i);
+      else if (isLoad(e)) r = decodeLoad(exprs, i, ctx, d.proto);
       else if (t(e) === 'fib') r = decodeFib(exprs, i, ctx);
       else if (t(e) === 'immediate' && num(e, 'dreg') !== 0) r = decodeNat(exprs, i, ctx);
       else {

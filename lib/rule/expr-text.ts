@@ -54,9 +54,9 @@ export function exprText(e: DecodedExpr): string {
     case 'ct':
       return `ct load ${nameOf(CT_KEY, n('key'))} => reg ${n('dreg')}`;
     case 'payload':
-      return `payload load ${n('len')}b @ ${BASES[n('base') ?? 0]} header + ${n('offset')} => reg ${n('dreg')}`;
+      return `payload load ${n('len')}b @ ${BASES[n('base') ?? 0]} header + ${n('offset')}${(n('flags') ?? 0) & 1 ? ' present' : ''} => reg ${n('dreg')}`;
     case 'exthdr':
-      return `exthdr load ${EXTHDR_OPS[n('op') ?? 0]} ${n('len')}b @ ${n(TYPE_ATTR.exthdr)} + ${n('offset')} => reg ${n('dreg')}`;
+      return `exthdr load ${EXTHDR_OPS[n('op') ?? 0]} ${n('len')}b @ ${n(TYPE_ATTR.exthdr)} + ${n('offset')}${(n('flags') ?? 0) & 1 ? ' present' : ''} => reg ${n('dreg')}`;
     case 'cmp':
       return `cmp ${CMP_NAMES[n('op') ?? 0]} reg ${n('sreg')} ${dataWords(bytes(e, 'data'))}`;
     case 'range':

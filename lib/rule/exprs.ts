@@ -45,8 +45,8 @@ export const X = {
   meta: (key: number, dreg: number = REG.r1): Expr => make('meta', { key, dreg }),
   ct: (key: number, dreg: number = REG.r1): Expr => make('ct', { key, dreg }),
   payload: (base: number, offset: number, len: number, dreg: number = REG.r1): Expr => make('payload', { dreg, base, offset, len }),
-  exthdr: (op: number, type: number, offset: number, len: number, dreg: number = REG.r1): Expr =>
-    make('exthdr', { dreg, [TYPE_ATTR.exthdr]: type, offset, len, op }),
+  exthdr: (op: number, type: number, offset: number, len: number, dreg: number = REG.r1, flags?: number): Expr =>
+    make('exthdr', { dreg, [TYPE_ATTR.exthdr]: type, offset, len, flags, op }),
   fib: (flags: number, result: number, dreg: number = REG.r1): Expr => make('fib', { dreg, result, flags }),
   cmp: (op: keyof typeof CMP_OP, data: Uint8Array, sreg: number = REG.r1): Expr => make('cmp', { sreg, op: CMP_OP[op], data }),
   range: (op: keyof typeof RANGE_OP, fromData: Uint8Array, toData: Uint8Array, sreg: number = REG.r1): Expr =>

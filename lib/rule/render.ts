@@ -135,6 +135,8 @@ export function renderStatement(s: Statement, family: Family): string {
       return `${s.fields.join(' . ')} ${s.negate ? '!= ' : ''}@${s.set}`;
     case 'fib':
       return fibText(s);
+    case 'tcpOption':
+      return `tcp option ${s.option} ${s.value}`;
     case 'limit':
       return limitText(s);
     case 'ctCount':

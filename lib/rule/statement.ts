@@ -101,6 +101,15 @@ export type FibStatement =
       readonly value: string | readonly string[];
     };
 
+/** TCP options nft names (`tcp option <name> missing|exists`), by option kind number. */
+export type TcpOptionName = 'eol' | 'nop' | 'maxseg' | 'window' | 'sack-perm' | 'sack' | 'timestamp';
+/** `tcp option maxseg missing`, `tcp option timestamp exists`: is the option in the TCP header? */
+export interface TcpOptionStatement {
+  readonly kind: 'tcpOption';
+  readonly option: TcpOptionName;
+  readonly value: 'missing' | 'exists';
+}
+
 export type RateUnit = 'second' | 'minute' | 'hour' | 'day' | 'week';
 /** `limit rate [over] 4/second [burst 5 packets]`; for bytes, rate and burst are in bytes. */
 export interface LimitStatement {
@@ -231,6 +240,7 @@ export type Statement =
   | FlagsStatement
   | LookupStatement
   | FibStatement
+  | TcpOptionStatement
   | LimitStatement
   | CtCountStatement
   | CounterStatement

@@ -92,6 +92,17 @@ describe('packets: hostFirewall()', function () {
     await until('a ping is answered again after the bucket refills', () => probe1(topo.client, { kind: 'icmp', dst: topo.addr.server, timeout: 0.5 }).reply === 'icmp');
   });
 
+  it('rate-limits ping sent as ping sends it (one ICMP id, ascending sequence): only the burst is answered although every request after the first is ESTABLISHED', async () => {
+    // Whatever the bucket holds now (at most its burst of 2, plus a refill during the flood), the
+    // limit must stop the flood; before the fix all 10 were answered.
+    const ping = await packets(nft, 'host: ping');
+    const excess = await packets(nft, 'host: ping excess');
+    const flood = probe1(topo.client, { kind: 'icmp', dst: topo.addr.server, count: 10, sameId: true, timeout: 1 });
+    assert.ok(flood.count !== undefined && flood.count <= 3, `answers: ${String(flood.count)}`);
+    assert.equal((await packets(nft, 'host: ping')) - ping, BigInt(flood.count ?? 0));
+    assert.equal((await packets(nft, 'host: ping excess')) - excess, BigInt(10 - (flood.count ?? 0)));
+  });
+
   it('serves a trusted-origin port only to trusted sources; others are near hits, logged and dropped', async () => {
     const other = probe1(topo.client, { kind: 'connect', dst: topo.addr.server, port: 5432, timeout: 1 });
     assert.equal(other.result, 'timeout');

@@ -81,4 +81,18 @@ describe('packets: natGateway()', function () {
     const r = probe1(topo.lanHost, { kind: 'udpsock', dst: topo.addr.wanHost, dport: 53 });
     assert.equal(r.result, 'reply');
   });
+
+  it('honeypot on another host: untrusted SSH is DNATed to the LAN honeypot (to, toPort) and forwarded', async () => {
+    await nft.commit(nft.transaction().deleteElements(trusted, [topo.addr.wanHost]));
+    const hp = await listen(topo.lanHost, { name: 'hp', tcp: [8022] });
+    try {
+      await apply(nft, presetObjects(natGateway({ lan: ['lan0'], wan: 'wan0', lanSubnets: ['10.77.0.0/24'], honeypot: { toPort: 8022, to: topo.addr.lanHost } })));
+      const r = probe1(topo.wanHost, { kind: 'connect', dst: topo.addr.routerWan, port: 22 });
+      assert.deepEqual([r.result, r.line], ['open', `hp 8022 ${topo.addr.wanHost}`]);
+      assert.equal(await packets(nft, 'nat: ssh honeypot'), 1n);
+      assert.ok((await packets(nft, 'nat: ssh honeypot accept')) >= 1n);
+    } finally {
+      hp.kill('SIGKILL');
+    }
+  });
 });

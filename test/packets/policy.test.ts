@@ -28,6 +28,19 @@ describe('packets: outboundPolicy() and loggingChains()', function () {
     topo?.destroy();
   });
 
+  it('per-peer outbound ports: only the listed ports to the listed hosts', async () => {
+    topo.client.exec(['ip', 'addr', 'add', '198.51.100.9/24', 'dev', 'eth0']);
+    await apply(nft, presetObjects(outboundPolicy({ allow: [{ to: [topo.addr.client], tcp: [80] }], log: false })));
+    const [ok, otherPort, otherHost] = probe(topo.server, [
+      { kind: 'connect', dst: topo.addr.client, port: 80 },
+      { kind: 'connect', dst: topo.addr.client, port: 443, timeout: 1 },
+      { kind: 'connect', dst: '198.51.100.9', port: 80, timeout: 1 },
+    ]);
+    assert.deepEqual([ok?.result, otherPort?.result, otherHost?.result], ['open', 'timeout', 'timeout']);
+    assert.equal(await packets(nft, 'outbound: allow 0'), 1n);
+    assert.ok((await packets(nft, 'outbound: drop')) >= 2n);
+  });
+
   it('output default deny: only the allowed services and peers are reachable, replies to inbound connections still flow', async () => {
     await apply(
       nft,

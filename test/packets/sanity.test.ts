@@ -63,6 +63,21 @@ describe('packets: sanityFilter()', function () {
     assert.equal(await packets(nft, 'sanity: new tcp without syn'), 1n);
   });
 
+  it('drops a new connection opened with SYN+PSH or SYN+URG (all six flags compared, as `! --tcp-flags ALL SYN`)', async () => {
+    const rs = probe(topo.client, [
+      { kind: 'tcp', dst: dst(), dport: 22, flags: 'SP', sport: 41010, timeout: 0.7 },
+      { kind: 'tcp', dst: dst(), dport: 22, flags: 'SU', sport: 41011, timeout: 0.7 },
+    ]);
+    assert.deepEqual(rs.map((r) => r.reply), ['none', 'none']);
+    assert.equal(await packets(nft, 'sanity: new tcp without syn'), 3n, 'with the ACK of the test before');
+  });
+
+  it('drops a SYN without the MSS option (tcpmss ! --mss 536:65535 matches a missing option)', async () => {
+    const r = probe1(topo.client, { kind: 'tcp', dst: dst(), dport: 22, mss: null, sport: 41012, timeout: 0.7 });
+    assert.equal(r.reply, 'none');
+    assert.equal(await packets(nft, 'sanity: syn without mss'), 1n);
+  });
+
   it("drops a SYN with nmap's OS-detection MSS (265)", async () => {
     const r = probe1(topo.client, { kind: 'tcp', dst: dst(), dport: 22, mss: 265, sport: 41004, timeout: 0.7 });
     assert.equal(r.reply, 'none');

@@ -12,10 +12,12 @@ const PY = '/usr/bin/python3'; // Debian's python3, where python3-scapy lives
 /** One probe; `count` sends that many copies back to back, each its own conntrack entry (next source port, or next echo id). */
 export type Probe =
   | { kind: 'connect'; dst: string; port: number; timeout?: number; src?: string }
-  | { kind: 'tcp'; dst: string; dport: number; sport?: number; flags?: string; mss?: number; ttl?: number; src?: string; timeout?: number; count?: number }
+  | { kind: 'tcp'; dst: string; dport: number; sport?: number; flags?: string; mss?: number | null; ttl?: number; src?: string; timeout?: number; count?: number }
   | { kind: 'udp'; dst: string; dport: number; sport?: number; ttl?: number; src?: string; timeout?: number; count?: number; iface?: string }
-  | { kind: 'udpsock'; dst: string; dport: number; sport?: number; src?: string; iface?: string; timeout?: number }
-  | { kind: 'icmp'; dst: string; count?: number; timeout?: number; src?: string }
+  | { kind: 'udpsock'; dst: string; dport: number; sport?: number; src?: string; iface?: string; timeout?: number; broadcast?: boolean }
+  /** An echo request from a raw socket (it passes the sender's own output chains, unlike the crafted kinds); `iface` for IPv6 link-local. */
+  | { kind: 'ping'; dst: string; src?: string; timeout?: number; iface?: string }
+  | { kind: 'icmp'; dst: string; count?: number; timeout?: number; src?: string; sameId?: boolean }
   | { kind: 'ip'; dst: string; proto: number; timeout?: number };
 
 export interface ProbeResult {

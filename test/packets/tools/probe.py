@@ -35,6 +35,10 @@ def udpsock(p):
     s.settimeout(p.get("timeout", 1.5))
     try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if not v6 and "iface" in p:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, p["iface"].encode())
+        if p.get("broadcast"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         s.bind((p.get("src", "::" if v6 else "0.0.0.0"), p.get("sport", 0)))
         dst = (p["dst"], p["dport"], 0, socket.if_nametoindex(p["iface"])) if v6 and "iface" in p else (p["dst"], p["dport"])
         s.connect(dst)
@@ -44,6 +48,41 @@ def udpsock(p):
         return {"result": "timeout"}
     except OSError as e:
         return {"result": "refused" if e.errno == errno.ECONNREFUSED else "errno %d" % e.errno}
+    finally:
+        s.close()
+
+def ping(p):
+    # An echo request from a raw socket: unlike scapy's packet socket, it passes the sender's
+    # own output hook and conntrack, as ping's does. IPv6 destinations may be link-local ("iface").
+    import struct, time
+    v6 = ":" in p["dst"]
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    try:
+        scope = socket.if_nametoindex(p["iface"]) if "iface" in p else 0
+        if "src" in p: s.bind((p["src"], 0, 0, scope) if v6 else (p["src"], 0))
+        ident, seq = 4321, 1
+        if v6:
+            # The kernel fills in the ICMPv6 checksum of raw IPPROTO_ICMPV6 sockets.
+            s.sendto(struct.pack("!BBHHH", 128, 0, 0, ident, seq) + b"ping", (p["dst"], 0, 0, scope))
+        else:
+            body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"ping"
+            csum = sum(struct.unpack("!%dH" % (len(body) // 2), body))
+            csum = (csum >> 16) + (csum & 0xFFFF); csum = ~(csum + (csum >> 16)) & 0xFFFF
+            s.sendto(body[:2] + struct.pack("!H", csum) + body[4:], (p["dst"], 0))
+        end = time.time() + p.get("timeout", 1.5)
+        while time.time() < end:
+            s.settimeout(max(0.01, end - time.time()))
+            try:
+                data, addr = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            off = 0 if v6 else (data[0] & 0x0F) * 4
+            t, c, _, i, q = struct.unpack("!BBHHH", data[off:off + 8])
+            if t == (129 if v6 else 0) and i == ident and addr[0].split("%")[0] == p["dst"].split("%")[0]:
+                return {"reply": "icmpv6" if v6 else "icmp", "type": t, "code": c, "count": 1}
+        return {"reply": "none", "count": 0}
+    except OSError as e:
+        return {"reply": "errno %d" % e.errno, "count": 0}
     finally:
         s.close()
 
@@ -73,7 +112,10 @@ def crafted(p):
         else: ip.ttl = p["ttl"]
     k = p["kind"]
     if k == "tcp":
-        opts = [("MSS", p["mss"])] if "mss" in p else []
+        # SYNs carry an MSS option as real stacks send (1460 unless "mss" says otherwise; null: none).
+        flags = p.get("flags", "S")
+        mss = p.get("mss", 1460 if "S" in flags else None)
+        opts = [("MSS", mss)] if mss is not None else []
         l4 = TCP(sport=p.get("sport", 40000), dport=p["dport"], flags=p.get("flags", "S"), seq=1000, options=opts)
     elif k == "udp":
         l4 = UDP(sport=p.get("sport", 40001), dport=p["dport"]) / Raw(b"probe")
@@ -88,10 +130,11 @@ def crafted(p):
     pkts = [ip / l4 for _ in range(p.get("count", 1))]
     # One conntrack entry per copy, so that each is "new": echoes get their own id, TCP and UDP
     # copies the next source port. All copies leave back to back, in one sr() call.
+    # "sameId": one id and ascending sequence numbers, as ping sends them (one conntrack entry).
     if k == "icmp":
         for i, x in enumerate(pkts):
             x[1].seq = i + 1
-            x[1].id = 4000 + i
+            x[1].id = 4000 if p.get("sameId") else 4000 + i
     elif k in ("tcp", "udp"):
         for i, x in enumerate(pkts):
             x[1].sport = p.get("sport", 40000 if k == "tcp" else 40001) + i
@@ -115,5 +158,5 @@ def crafted(p):
 
 out = []
 for p in json.loads(sys.argv[1]):
-    out.append(connect(p) if p["kind"] == "connect" else udpsock(p) if p["kind"] == "udpsock" else crafted(p))
+    out.append(connect(p) if p["kind"] == "connect" else udpsock(p) if p["kind"] == "udpsock" else ping(p) if p["kind"] == "ping" else crafted(p))
 print(json.dumps(out))
