@@ -13,7 +13,7 @@ import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/
 import { decodeRule } from './rule/decode';
 import { udataComment } from './udata';
 import { Transaction, type CommitResult, type OpRefs } from './transaction';
-import { checkFamily, checkName, expected } from './validate';
+import { checkDumpRequest, checkFamily, checkName, checkOpDesc, expected } from './validate';
 
 export interface OpenOptions {
   /**
@@ -173,6 +173,7 @@ export class Nftables {
    */
   prepareElements(desc: PreparedElementsDesc): PreparedElements {
     const op: ElementsDesc = { ...desc, object: 'elements', verb: 'add', count: 0, keys: new Uint8Array(0) };
+    checkOpDesc(op, 'desc');
     return new PreparedElements(binding().prepareElements(op), { ...desc });
   }
 
@@ -335,6 +336,7 @@ export class Nftables {
   /** Runs a raw native dump request (see DumpRequest); rejects with NftError on a kernel error. */
   dump(request: DumpRequest): Promise<DumpReply> {
     this.#checkOpen();
+    checkDumpRequest(request);
     const stack = new Error();
     return this.#serial(async () => {
       const r = await binding().dump(this.#socket, request);
@@ -350,6 +352,7 @@ export class Nftables {
   /** Synchronous raw dump (blocks the event loop). */
   dumpSync(request: DumpRequest): DumpReply {
     this.#checkOpen();
+    checkDumpRequest(request);
     const r = binding().dumpSync(this.#socket, request);
     if (isDumpError(r)) throw dumpError(request, r);
     return r;

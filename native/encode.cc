@@ -33,6 +33,9 @@ constexpr uint16_t kMsgDestroyTable = 26, kMsgDestroyChain = 27, kMsgDestroyRule
 constexpr size_t kMaxNest = 0xffff;        // nla_len is 16 bits
 constexpr size_t kNameMax = 255;           // NFT_NAME_MAXLEN 256 incl. the NUL
 constexpr size_t kUserdataMax = 256;       // NFT_USERDATA_MAXLEN
+// Element userdata: the kernel keeps 1 + length in a u8 extension length; 255 bytes are refused
+// and 256 accepted but lost (Linux 6.18), so 254 is the most that is stored.
+constexpr size_t kElemUserdataMax = 254;
 constexpr size_t kIfnameMax = 15;          // IFNAMSIZ - 1 (NFTA_DEVICE_NAME)
 constexpr size_t kRuleMaxExprs = 128;      // NFT_RULE_MAXEXPRS
 constexpr size_t kSetExprMax = 2;          // NFT_SET_EXPR_MAX (sets, elements, dynset)
@@ -56,9 +59,9 @@ bool CheckName(const std::string& s, const char* field, std::string* error) {
   return false;
 }
 
-bool CheckUserdata(const std::optional<Bytes>& u, const char* field, std::string* error) {
-  if (!u || u->size() <= kUserdataMax) return true;
-  *error = std::string(field) + ": at most " + std::to_string(kUserdataMax) + " bytes of userdata (received " +
+bool CheckUserdata(const std::optional<Bytes>& u, const char* field, std::string* error, size_t max = kUserdataMax) {
+  if (!u || u->size() <= max) return true;
+  *error = std::string(field) + ": at most " + std::to_string(max) + " bytes of userdata (received " +
            std::to_string(u->size()) + " bytes)";
   return false;
 }
@@ -517,7 +520,7 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
       if (op.objrefs[i] && !CheckName(*op.objrefs[i], ("objrefs[" + std::to_string(i) + "]").c_str(), c.error)) return false;
     }
     for (size_t i = 0; i < op.elem_userdata.size(); i++) {
-      if (!CheckUserdata(op.elem_userdata[i], ("userdata[" + std::to_string(i) + "]").c_str(), c.error)) return false;
+      if (!CheckUserdata(op.elem_userdata[i], ("userdata[" + std::to_string(i) + "]").c_str(), c.error, kElemUserdataMax)) return false;
     }
   }
   if (op.exprs.size() > kSetExprMax) {
