@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -563,6 +564,9 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
     if (i < op.elem_userdata.size() && op.elem_userdata[i]) s += Attr(op.elem_userdata[i]->size());
     return s;
   };
+  // No per-element column: every element takes `fixed` bytes (the common, fast case).
+  const bool uniform = op.elem_flags.empty() && op.timeouts.empty() && op.expirations.empty() && op.verdicts.empty() &&
+                       op.chains.empty() && op.objrefs.empty() && op.elem_userdata.empty();
   const size_t head = kMsgHeader + StrAttr(op.table) + (op.id ? Attr(4) : 0) + StrAttr(op.set) + Attr(0);
   uint32_t i = 0;
   do {
@@ -579,7 +583,28 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
     struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
     const size_t list_start = reinterpret_cast<char*>(list) - reinterpret_cast<char*>(nlh);
     const uint32_t first = i;
-    for (; i < n; i++) {
+    if (uniform) {
+      // Every element has the same size: reserve the whole list once, then write without checks.
+      const uint32_t fit = static_cast<uint32_t>(std::min<size_t>(n - i, (kMaxNest - Attr(0)) / fixed));
+      if (fit == 0) return c.Fail("element " + std::to_string(i) + " does not fit one netlink message");
+      c.room = nlh->nlmsg_len + static_cast<size_t>(fit) * fixed;
+      nlh = reinterpret_cast<struct nlmsghdr*>(c.w->Reserve(c.room));
+      list = reinterpret_cast<struct nlattr*>(reinterpret_cast<char*>(nlh) + list_start);
+      const uint32_t until = i + fit;
+      for (; i < until; i++) {
+        struct nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+        PutData(nlh, NFTA_SET_ELEM_KEY, op.keys.data() + static_cast<size_t>(i) * kl, kl);
+        if (!op.key_ends.empty()) PutData(nlh, NFTA_SET_ELEM_KEY_END, op.key_ends.data() + static_cast<size_t>(i) * kl, kl);
+        if (!op.data.empty()) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * dl, dl);
+        if (!exprs_blob.empty()) {
+          memcpy(reinterpret_cast<char*>(nlh) + nlh->nlmsg_len, exprs_blob.data(), exprs_blob.size());
+          nlh->nlmsg_len += static_cast<uint32_t>(exprs_blob.size());
+        }
+        mnl_attr_nest_end(nlh, elem);
+      }
+      if (nlh->nlmsg_len != c.room) return c.Fail("internal error: element size mismatch");
+    }
+    for (; i < n && !uniform; i++) {
       const size_t size = elem_size(i);
       // One element always fits an empty list (names and userdata are bounded above).
       if (nlh->nlmsg_len - list_start + size > kMaxNest) {
