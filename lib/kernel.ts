@@ -306,3 +306,35 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   122: 'EDQUOT',
 };
 export const errnoName = (errno: number): string => ERRNO_NAMES[errno] ?? `E${errno}`;
+
+/**
+ * Limits of the kernel and of netlink that every descriptor is checked against before it is
+ * encoded (lib/validate.ts checkOpDesc/checkDumpRequest; native/encode.cc checks them again).
+ */
+export const LIMITS = {
+  /** Table, chain, set, object names and name references: NFT_NAME_MAXLEN (256) incl. the NUL. */
+  name: 255,
+  /** NFTA_*_USERDATA of tables, chains, rules, sets, objects and elements: NFT_USERDATA_MAXLEN. */
+  userdata: 256,
+  /**
+   * NFTA_SET_ELEM_USERDATA: the kernel keeps 1 + length in a u8 extension length, so 255 bytes are
+   * refused (EINVAL) and 256 are accepted but not kept (verified on Linux 6.18): 254 is the most.
+   */
+  elementUserdata: 254,
+  /** Expressions per rule: NFT_RULE_MAXEXPRS (nf_tables_api.c). */
+  ruleExprs: 128,
+  /** Expressions per set element, set template or dynset: NFT_SET_EXPR_MAX. */
+  setExprs: 2,
+  /** Devices per netdev/inet-ingress chain: NFT_NETDEVICE_MAX (256, capped before Linux 6.4; 255 usable). */
+  chainDevices: 255,
+  /** Interface names: IFNAMSIZ - 1. */
+  ifname: 15,
+  /** Keys, data and expression byte values: NFT_DATA_VALUE_MAXLEN. */
+  data: 64,
+  /** Fields of a concatenated key: NFT_REG32_COUNT. */
+  concatFields: 16,
+  /** String attributes of expressions (set and chain names, log prefixes). */
+  exprString: 255,
+  /** Keys of one element get (dumpElements with keys): one request, one 16-bit nest. */
+  getKeys: 256,
+} as const;

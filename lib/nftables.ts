@@ -13,7 +13,7 @@ import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/
 import { decodeRule } from './rule/decode';
 import { udataComment } from './udata';
 import { checkNoNul, Transaction, type CommitResult, type OpRefs } from './transaction';
-import { checkFamily, checkName, expected } from './validate';
+import { checkDumpRequest, checkFamily, checkName, checkOpDesc, expected } from './validate';
 import { RuleCounters, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleCounter } from './counters';
 import { OBJECT_TYPE } from './kernel';
 import { Monitor, type MonitorOptions } from './monitor';
@@ -234,6 +234,7 @@ export class Nftables {
     if (typeof desc !== 'object' || desc === null) throw expected('an elements descriptor { family, table, set, keyLen }', 'desc', desc);
     checkNoNul(desc, 'desc');
     const op: ElementsDesc = { ...desc, object: 'elements', verb: 'add', count: 0, keys: new Uint8Array(0) };
+    checkOpDesc(op, 'desc');
     return new PreparedElements(binding().prepareElements(op), { ...desc });
   }
 
@@ -398,6 +399,7 @@ export class Nftables {
   dump(request: DumpRequest): Promise<DumpReply> {
     this.#checkOpen();
     checkNoNul(request, 'request');
+    checkDumpRequest(request);
     const stack = new Error();
     return this.#serial(async () => {
       const r = await binding().dump(this.#socket, request);
@@ -414,6 +416,7 @@ export class Nftables {
   dumpSync(request: DumpRequest): DumpReply {
     this.#checkIdle('dumpSync()');
     checkNoNul(request, 'request');
+    checkDumpRequest(request);
     const r = binding().dumpSync(this.#socket, request);
     if (isDumpError(r)) throw dumpError(request, r);
     return r;

@@ -3,7 +3,7 @@
  * A transaction: an ordered list of operations committed as one atomic netlink batch. The
  * kernel applies all of it or none of it. Nothing is sent until commit().
  */
-import { SET_F, familyName } from './kernel';
+import { LIMITS, SET_F, familyName } from './kernel';
 import type { Expr } from './expr/registry';
 import type { ElementsDesc, OpDesc, RuleDesc } from './native';
 import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
@@ -12,7 +12,8 @@ import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/
 import { compileRule } from './rule/compile';
 import type { AnonSetRequest } from './rule/context';
 import { commentUdata } from './udata';
-import { checkName, expected } from './validate';
+import { checkExprLimits } from './expr/validate';
+import { checkName, checkOpDesc, expected } from './validate';
 
 /** What a committed transaction reports. */
 export interface CommitResult {
@@ -130,6 +131,7 @@ export class Transaction {
   }
 
   #push(op: OpDesc, label: string, refs?: OpRefs): this {
+    checkOpDesc(op, 'op');
     this.#ops.push(refs ? { op, label, refs } : { op, label });
     return this;
   }
@@ -233,6 +235,7 @@ export class Transaction {
         return { name, id };
       },
     });
+    checkExprLimits(exprs, 'rule.statements', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
     const label = `${verb === 'add' ? 'add' : verb} rule ${tableLabel(rule.table)} ${rule.chain}`;
     for (const op of anon) this.#push(op, `${label} (anonymous set)`, { table: rule.table });
     const userdata = commentUdata(rule.comment);

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -26,22 +27,129 @@ namespace {
 constexpr uint16_t kMsgDestroyTable = 26, kMsgDestroyChain = 27, kMsgDestroyRule = 28, kMsgDestroySet = 29,
                    kMsgDestroySetElem = 30, kMsgDestroyObj = 31;
 
-// Room a libnftnl build gets. Tables, chains, sets and objects are small (names <= 256 bytes,
-// userdata <= 256, a few devices); a rule is bounded by 16-bit nested attribute lengths (its
-// expression list <= 64 KiB), so it gets room from its expression count, capped there.
-constexpr size_t kMessageRoom = 16 * 1024;
-constexpr size_t kRuleRoomCap = 80 * 1024;
+// Netlink and kernel limits (netlink-notes, appendix B). Every message is sized from what it
+// holds, and every length is checked against these BEFORE anything is written: libmnl and
+// libnftnl write without bounds, and a nest longer than 64 KiB silently wraps its 16-bit
+// nla_len (the kernel would then see a truncated element list and report success).
+constexpr size_t kMaxNest = 0xffff;        // nla_len is 16 bits
+constexpr size_t kNameMax = 255;           // NFT_NAME_MAXLEN 256 incl. the NUL
+constexpr size_t kUserdataMax = 256;       // NFT_USERDATA_MAXLEN
+// Element userdata: the kernel keeps 1 + length in a u8 extension length; 255 bytes are refused
+// and 256 accepted but lost (Linux 6.18), so 254 is the most that is stored.
+constexpr size_t kElemUserdataMax = 254;
+constexpr size_t kIfnameMax = 15;          // IFNAMSIZ - 1 (NFTA_DEVICE_NAME)
+constexpr size_t kRuleMaxExprs = 128;      // NFT_RULE_MAXEXPRS
+constexpr size_t kSetExprMax = 2;          // NFT_SET_EXPR_MAX (sets, elements, dynset)
+constexpr size_t kConcatMax = 16;          // NFT_REG32_COUNT fields of a concatenation
+constexpr size_t kDataMax = 64;            // NFT_DATA_VALUE_MAXLEN (keys, data, expression bytes)
+constexpr size_t kExprStrMax = 255;        // longest string attribute of any expression
+// Fixed-size attributes (u32/u64 values, flags, ids, handles, empty nests) a table, chain, set or
+// object message may carry besides its variable parts: at most 40 of at most 16 bytes each.
+constexpr size_t kFixedAttrs = 40 * 16;
 
-size_t CountExprs(const std::vector<ExprSpec>& exprs) {
-  size_t n = exprs.size();
-  for (const ExprSpec& e : exprs) {
-    for (const AttrValue& a : e.attrs) n += CountExprs(a.exprs);
-  }
-  return n;
+// Bytes one attribute with `payload` bytes takes in a message.
+constexpr size_t Attr(size_t payload) { return MNL_ATTR_HDRLEN + MNL_ALIGN(payload); }
+size_t StrAttr(const std::string& s) { return Attr(s.size() + 1); }
+// nlmsghdr + nfgenmsg.
+constexpr size_t kMsgHeader = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg));
+
+bool CheckName(const std::string& s, const char* field, std::string* error) {
+  if (s.size() <= kNameMax && s.find('\0') == std::string::npos) return true;
+  *error = std::string(field) + ": a name of at most " + std::to_string(kNameMax) + " bytes without NUL (received " +
+           std::to_string(s.size()) + " bytes)";
+  return false;
 }
-// The element list nest of one NEWSETELEM must stay below 64 KiB (nla_len is 16 bits).
-constexpr size_t kElemNestLimit = 60 * 1024;
-constexpr size_t kElemRoom = 8 * 1024;
+
+bool CheckUserdata(const std::optional<Bytes>& u, const char* field, std::string* error, size_t max = kUserdataMax) {
+  if (!u || u->size() <= max) return true;
+  *error = std::string(field) + ": at most " + std::to_string(max) + " bytes of userdata (received " +
+           std::to_string(u->size()) + " bytes)";
+  return false;
+}
+
+// Checks one expression (and the ones nested in it) and returns an upper bound of the bytes it
+// takes inside an expression list: NFTA_LIST_ELEM { NFTA_EXPR_NAME, NFTA_EXPR_DATA { ... } }.
+// Each attribute is counted with two levels of nesting around it (an immediate's chain sits in
+// NFTA_IMMEDIATE_DATA { NFTA_DATA_VERDICT { NFTA_VERDICT_CHAIN } }), plus slack per expression.
+bool ExprBound(const ExprSpec& spec, int depth, size_t* bound, std::string* error) {
+  if (spec.type.size() > 32) {
+    *error = "expression type name too long";
+    return false;
+  }
+  size_t n = Attr(0) + StrAttr(spec.type) + Attr(0) + 32;
+  for (const AttrValue& a : spec.attrs) {
+    if (a.def == nullptr) {
+      *error = spec.type + ": attribute without definition";
+      return false;
+    }
+    const std::string field = spec.type + "." + a.def->name;
+    switch (a.def->kind) {
+      case Kind::kU8:
+      case Kind::kU16:
+      case Kind::kU32:
+      case Kind::kI32:
+      case Kind::kU64: n += 2 * Attr(0) + Attr(8); break;
+      case Kind::kStr:
+        if (a.str.size() > kExprStrMax || a.str.find('\0') != std::string::npos) {
+          *error = field + ": a string of at most " + std::to_string(kExprStrMax) + " bytes without NUL (received " +
+                   std::to_string(a.str.size()) + " bytes)";
+          return false;
+        }
+        n += 2 * Attr(0) + Attr(a.str.size() + 1);
+        break;
+      case Kind::kBytes:
+        if (a.bytes.empty() || a.bytes.size() > kDataMax) {
+          *error = field + ": 1-" + std::to_string(kDataMax) + " bytes of data (received " + std::to_string(a.bytes.size()) + ")";
+          return false;
+        }
+        n += 2 * Attr(0) + Attr(a.bytes.size());
+        break;
+      case Kind::kExprs: {
+        if (depth >= 2 || a.exprs.size() > kSetExprMax) {
+          *error = field + ": at most " + std::to_string(kSetExprMax) + " expressions, nested at most 2 levels";
+          return false;
+        }
+        n += 2 * Attr(0);
+        for (const ExprSpec& inner : a.exprs) {
+          size_t b = 0;
+          if (!ExprBound(inner, depth + 1, &b, error)) return false;
+          n += b;
+        }
+        break;
+      }
+    }
+  }
+  // An expression's NFTA_EXPR_DATA is itself a nest: bounded by the checks above (a dozen
+  // attributes of at most 255 bytes), but say so rather than assume it.
+  if (n > kMaxNest) {
+    *error = spec.type + ": expression too large for one netlink attribute";
+    return false;
+  }
+  *bound = n;
+  return true;
+}
+
+bool ExprsBound(const std::vector<ExprSpec>& exprs, size_t* bound, std::string* error) {
+  size_t n = 0;
+  for (const ExprSpec& e : exprs) {
+    size_t b = 0;
+    if (!ExprBound(e, 0, &b, error)) return false;
+    n += b;
+  }
+  *bound = n;
+  return true;
+}
+
+// Bound of the attributes every table/chain/rule/set/object message may carry, checked.
+bool CommonBound(const OpSpec& op, size_t* bound, std::string* error) {
+  if (!CheckName(op.table, "table", error) || !CheckName(op.name, "name", error) || !CheckName(op.chain, "chain", error) ||
+      !CheckName(op.set, "set", error) || !CheckName(op.type, "type", error) || !CheckUserdata(op.userdata, "userdata", error)) {
+    return false;
+  }
+  *bound = kMsgHeader + kFixedAttrs + StrAttr(op.table) + StrAttr(op.name) + StrAttr(op.chain) + StrAttr(op.set) +
+           StrAttr(op.type) + (op.userdata ? Attr(op.userdata->size()) : 0);
+  return true;
+}
 
 class Writer {
  public:
@@ -93,15 +201,25 @@ struct Ctx {
   uint32_t seq;
   int32_t op_index;
   std::string* error;
+  size_t room = 0;  // bytes reserved for the message under construction
 
-  // Starts a message of nfnetlink type `msg` for the current operation.
-  struct nlmsghdr* Begin(uint16_t msg, uint16_t family, uint16_t flags, size_t room = kMessageRoom) {
+  // Starts a message of nfnetlink type `msg` for the current operation, with `room` bytes: an
+  // upper bound of everything the message will hold, computed by the caller from its contents.
+  struct nlmsghdr* Begin(uint16_t msg, uint16_t family, uint16_t flags, size_t need) {
+    room = need;
     char* at = w->Reserve(room);
     struct nlmsghdr* nlh = nftnl_nlmsg_build_hdr(at, msg, family, flags, seq);
     out->op_of.push_back(op_index);
     out->messages++;
     seq++;
     return nlh;
+  }
+  // Closes the message. The bound is a true upper bound, so this never fails; if it ever did,
+  // the batch is refused rather than sent (the bytes past the room were reserved-but-unowned).
+  bool End(struct nlmsghdr* nlh) {
+    if (nlh->nlmsg_len > room) return Fail("internal error: message larger than its computed size");
+    w->Commit(nlh);
+    return true;
   }
   bool Fail(const std::string& msg) {
     *error = msg;
@@ -140,16 +258,9 @@ bool SetExprAttr(nftnl_expr* e, const ExprSpec& spec, const AttrValue& a, std::s
   return false;
 }
 
-bool AddRuleExprs(nftnl_rule* r, const std::vector<ExprSpec>& exprs, std::string* error) {
-  for (const ExprSpec& spec : exprs) {
-    nftnl_expr* e = BuildExpr(spec, error);
-    if (e == nullptr) return false;
-    nftnl_rule_add_expr(r, e);  // the rule owns it now
-  }
-  return true;
-}
-
 bool EncodeTable(Ctx& c, const OpSpec& op) {
+  size_t room = 0;
+  if (!CommonBound(op, &room, c.error)) return false;
   TablePtr t(nftnl_table_alloc());
   if (!t) return c.Fail("out of memory");
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, op.name.c_str());
@@ -167,30 +278,43 @@ bool EncodeTable(Ctx& c, const OpSpec& op) {
       RulePtr r(nftnl_rule_alloc());
       if (!r) return c.Fail("out of memory");
       nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, op.name.c_str());
-      struct nlmsghdr* nlh = c.Begin(MsgType(NFT_MSG_DELRULE), op.family, 0);
+      struct nlmsghdr* nlh = c.Begin(MsgType(NFT_MSG_DELRULE), op.family, 0, room);
       nftnl_rule_nlmsg_build_payload(nlh, r.get());
-      c.w->Commit(nlh);
-      return true;
+      return c.End(nlh);
     }
     default: return c.Fail(std::string("tables cannot be ") + VerbName(op.verb) + "ed");
   }
-  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags);
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
   nftnl_table_nlmsg_build_payload(nlh, t.get());
-  c.w->Commit(nlh);
-  return true;
+  return c.End(nlh);
 }
 
 bool EncodeChain(Ctx& c, const OpSpec& op) {
+  size_t room = 0;
+  if (!CommonBound(op, &room, c.error)) return false;
   if (op.verb == Verb::kFlush) {
     RulePtr r(nftnl_rule_alloc());
     if (!r) return c.Fail("out of memory");
     nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, op.table.c_str());
     nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.name.c_str());
-    struct nlmsghdr* nlh = c.Begin(MsgType(NFT_MSG_DELRULE), op.family, 0);
+    struct nlmsghdr* nlh = c.Begin(MsgType(NFT_MSG_DELRULE), op.family, 0, room);
     nftnl_rule_nlmsg_build_payload(nlh, r.get());
-    c.w->Commit(nlh);
-    return true;
+    return c.End(nlh);
   }
+  // NFTA_CHAIN_HOOK { NFTA_HOOK_DEV or NFTA_HOOK_DEVS { NFTA_DEVICE_NAME ... } }: one nest.
+  size_t devs = Attr(0);
+  for (size_t i = 0; i < op.devices.size(); i++) {
+    const std::string& d = op.devices[i];
+    if (d.empty() || d.size() > kIfnameMax || d.find('\0') != std::string::npos) {
+      return c.Fail("devices[" + std::to_string(i) + "]: an interface name of 1-" + std::to_string(kIfnameMax) +
+                    " bytes (received " + std::to_string(d.size()) + " bytes)");
+    }
+    devs += StrAttr(d);
+  }
+  if (2 * Attr(0) + 2 * Attr(4) + devs > kMaxNest) {
+    return c.Fail("devices: " + std::to_string(op.devices.size()) + " devices do not fit one netlink attribute");
+  }
+  room += 2 * Attr(0) + devs;
   ChainPtr ch(nftnl_chain_alloc());
   if (!ch) return c.Fail("out of memory");
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, op.table.c_str());
@@ -205,9 +329,10 @@ bool EncodeChain(Ctx& c, const OpSpec& op) {
       nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_DEV, op.devices[0].c_str());
     } else if (op.devices.size() > 1) {
       std::vector<const char*> names;
+      names.reserve(op.devices.size() + 1);
       for (const std::string& d : op.devices) names.push_back(d.c_str());
       names.push_back(nullptr);
-      nftnl_chain_set_data(ch.get(), NFTNL_CHAIN_DEVICES, names.data(), 0);
+      if (nftnl_chain_set_data(ch.get(), NFTNL_CHAIN_DEVICES, names.data(), 0) < 0) return c.Fail("out of memory");
     }
     if (op.userdata) nftnl_chain_set_data(ch.get(), NFTNL_CHAIN_USERDATA, op.userdata->data(), op.userdata->size());
   }
@@ -219,19 +344,14 @@ bool EncodeChain(Ctx& c, const OpSpec& op) {
     case Verb::kDestroy: msg = kMsgDestroyChain; flags = 0; break;
     default: return c.Fail(std::string("chains cannot be ") + VerbName(op.verb) + "ed");
   }
-  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags);
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
   nftnl_chain_nlmsg_build_payload(nlh, ch.get());
-  c.w->Commit(nlh);
-  return true;
+  return c.End(nlh);
 }
 
 bool EncodeRule(Ctx& c, const OpSpec& op) {
-  RulePtr r(nftnl_rule_alloc());
-  if (!r) return c.Fail("out of memory");
-  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, op.table.c_str());
-  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.chain.c_str());
-  if (op.handle) nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, *op.handle);
-  if (op.position) nftnl_rule_set_u64(r.get(), NFTNL_RULE_POSITION, *op.position);
+  size_t room = 0;
+  if (!CommonBound(op, &room, c.error)) return false;
   uint16_t msg = NFT_MSG_NEWRULE, flags = NLM_F_CREATE;
   switch (op.verb) {
     case Verb::kAdd: flags |= NLM_F_APPEND; break;
@@ -244,34 +364,65 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
     case Verb::kDestroy: msg = kMsgDestroyRule; flags = 0; break;
     default: return c.Fail(std::string("rules cannot be ") + VerbName(op.verb) + "ed");
   }
-  if (msg == NFT_MSG_NEWRULE) {
-    if (op.userdata) nftnl_rule_set_data(r.get(), NFTNL_RULE_USERDATA, op.userdata->data(), op.userdata->size());
-    if (!AddRuleExprs(r.get(), op.exprs, c.error)) return false;
-    if (op.echo) flags |= NLM_F_ECHO;
-  } else if (!op.handle && msg == NFT_MSG_DELRULE) {
+  if (msg == NFT_MSG_DELRULE && !op.handle) {
     return c.Fail("delete rule needs a handle (use flush chain to delete every rule)");
   }
-  // Each expression encodes to well under 512 bytes (data attributes are <= 64 bytes).
-  const size_t room = std::min(kRuleRoomCap, 4096 + 512 * CountExprs(op.exprs) + (op.userdata ? op.userdata->size() : 0));
-  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
+  const bool with_exprs = msg == NFT_MSG_NEWRULE && !op.exprs.empty();
+  size_t exprs_bound = 0;
+  if (with_exprs) {
+    if (op.exprs.size() > kRuleMaxExprs) {
+      return c.Fail("a rule holds at most " + std::to_string(kRuleMaxExprs) + " expressions (received " +
+                    std::to_string(op.exprs.size()) + ")");
+    }
+    if (!ExprsBound(op.exprs, &exprs_bound, c.error)) return false;
+  }
+  RulePtr r(nftnl_rule_alloc());
+  if (!r) return c.Fail("out of memory");
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, op.table.c_str());
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.chain.c_str());
+  if (op.handle) nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, *op.handle);
+  if (op.position) nftnl_rule_set_u64(r.get(), NFTNL_RULE_POSITION, *op.position);
+  std::vector<ExprPtr> exprs;
+  if (msg == NFT_MSG_NEWRULE) {
+    if (op.userdata) nftnl_rule_set_data(r.get(), NFTNL_RULE_USERDATA, op.userdata->data(), op.userdata->size());
+    if (op.echo) flags |= NLM_F_ECHO;
+    exprs.reserve(op.exprs.size());
+    for (const ExprSpec& spec : op.exprs) {
+      nftnl_expr* e = BuildExpr(spec, c.error);
+      if (e == nullptr) return false;
+      exprs.emplace_back(e);
+    }
+  }
+  // The expression list is written here, not by libnftnl, so that its real length is checked
+  // against the 16-bit nla_len before the nest is closed (attribute order is free in netlink).
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room + Attr(0) + exprs_bound);
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
-  c.w->Commit(nlh);
-  return true;
+  if (with_exprs) {
+    struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+    const size_t list_start = reinterpret_cast<char*>(list) - reinterpret_cast<char*>(nlh);
+    for (const ExprPtr& e : exprs) {
+      struct nlattr* one = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+      nftnl_expr_build_payload(nlh, e.get());
+      mnl_attr_nest_end(nlh, one);
+    }
+    if (nlh->nlmsg_len - list_start > kMaxNest) {
+      return c.Fail("the rule's expressions take " + std::to_string(nlh->nlmsg_len - list_start) +
+                    " bytes; one netlink attribute holds at most " + std::to_string(kMaxNest));
+    }
+    mnl_attr_nest_end(nlh, list);
+  }
+  return c.End(nlh);
 }
 
 bool EncodeSet(Ctx& c, const OpSpec& op) {
-  SetPtr s(nftnl_set_alloc());
-  if (!s) return c.Fail("out of memory");
-  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, op.table.c_str());
-  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, op.name.c_str());
-  if (op.handle) nftnl_set_set_u64(s.get(), NFTNL_SET_HANDLE, *op.handle);
+  size_t room = 0;
+  if (!CommonBound(op, &room, c.error)) return false;
   if (op.verb == Verb::kFlush) {
     // Flush set = DELSETELEM without an element list.
-    struct nlmsghdr* nlh = c.Begin(MsgType(NFT_MSG_DELSETELEM), op.family, 0);
+    struct nlmsghdr* nlh = c.Begin(MsgType(NFT_MSG_DELSETELEM), op.family, 0, room);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, op.table.c_str());
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, op.name.c_str());
-    c.w->Commit(nlh);
-    return true;
+    return c.End(nlh);
   }
   uint16_t msg = NFT_MSG_NEWSET, flags = NLM_F_CREATE;
   switch (op.verb) {
@@ -281,7 +432,22 @@ bool EncodeSet(Ctx& c, const OpSpec& op) {
     case Verb::kDestroy: msg = kMsgDestroySet; flags = 0; break;
     default: return c.Fail(std::string("sets cannot be ") + VerbName(op.verb) + "ed");
   }
+  SetPtr s(nftnl_set_alloc());
+  if (!s) return c.Fail("out of memory");
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, op.table.c_str());
+  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, op.name.c_str());
+  if (op.handle) nftnl_set_set_u64(s.get(), NFTNL_SET_HANDLE, *op.handle);
   if (msg == NFT_MSG_NEWSET) {
+    if (op.concat.size() > kConcatMax) {
+      return c.Fail("concat: at most " + std::to_string(kConcatMax) + " fields (received " + std::to_string(op.concat.size()) + ")");
+    }
+    if (op.exprs.size() > kSetExprMax) {
+      return c.Fail("exprs: a set holds at most " + std::to_string(kSetExprMax) + " expressions per element (received " +
+                    std::to_string(op.exprs.size()) + ")");
+    }
+    size_t exprs_bound = 0;
+    if (!ExprsBound(op.exprs, &exprs_bound, c.error)) return false;
+    room += 2 * Attr(0) + op.concat.size() * (Attr(0) + Attr(4)) + Attr(0) + exprs_bound;
     if (op.id) nftnl_set_set_u32(s.get(), NFTNL_SET_ID, *op.id);
     nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, op.flags.value_or(0));
     if (op.key_type) nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, *op.key_type);
@@ -303,11 +469,12 @@ bool EncodeSet(Ctx& c, const OpSpec& op) {
       nftnl_set_add_expr(s.get(), e);
     }
   }
-  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags);
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
   nftnl_set_nlmsg_build_payload(nlh, s.get());
-  c.w->Commit(nlh);
-  return true;
+  return c.End(nlh);
 }
+
+constexpr size_t DataAttr(size_t len) { return Attr(0) + Attr(len); }
 
 void PutData(struct nlmsghdr* nlh, uint16_t type, const uint8_t* data, uint32_t len) {
   struct nlattr* nest = mnl_attr_nest_start(nlh, type);
@@ -317,6 +484,9 @@ void PutData(struct nlmsghdr* nlh, uint16_t type, const uint8_t* data, uint32_t 
 
 // Elements are written attribute by attribute with libmnl: building one nftnl_set_elem per
 // element costs a malloc each (430 ms per million vs < 100 ms; netlink-notes section 1.5).
+// Each element's size is computed exactly before it is written; the element list of one
+// message is closed before it would pass 64 KiB, and the next elements go to a new message of
+// the same batch (one transaction: still all or nothing).
 bool EncodeElements(Ctx& c, const OpSpec& op) {
   uint16_t msg = NFT_MSG_NEWSETELEM, flags = NLM_F_CREATE;
   switch (op.verb) {
@@ -327,35 +497,126 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
     case Verb::kFlush: msg = NFT_MSG_DELSETELEM; flags = 0; break;
     default: return c.Fail(std::string("elements cannot be ") + VerbName(op.verb) + "ed");
   }
+  if (!CheckName(op.table, "table", c.error) || !CheckName(op.set, "set", c.error)) return false;
   const uint32_t n = op.verb == Verb::kFlush ? 0 : op.count;
   const uint32_t kl = op.elem_key_len;
-  std::vector<ExprPtr> exprs;
-  for (const ExprSpec& spec : op.exprs) {
-    nftnl_expr* e = BuildExpr(spec, c.error);
-    if (e == nullptr) return false;
-    exprs.emplace_back(e);
+  const uint32_t dl = op.elem_data_len;
+  // Every column is checked against the count here too: the encoder never trusts its caller.
+  if (n > 0) {
+    if (kl == 0 || kl > kDataMax) return c.Fail("keyLen: 1-" + std::to_string(kDataMax) + " bytes");
+    if (op.keys.size() != static_cast<size_t>(n) * kl) return c.Fail("keys: count * keyLen bytes");
+    if (!op.key_ends.empty() && op.key_ends.size() != op.keys.size()) return c.Fail("keyEnds: count * keyLen bytes");
+    if (!op.data.empty() && (dl == 0 || dl > kDataMax || op.data.size() != static_cast<size_t>(n) * dl)) {
+      return c.Fail("data: count * dataLen bytes, dataLen 1-" + std::to_string(kDataMax));
+    }
+    const auto column_ok = [n](size_t size) { return size == 0 || size == n; };
+    if (!column_ok(op.elem_flags.size()) || !column_ok(op.timeouts.size()) || !column_ok(op.expirations.size()) ||
+        !column_ok(op.verdicts.size()) || op.chains.size() > n || op.objrefs.size() > n || op.elem_userdata.size() > n) {
+      return c.Fail("element columns: one entry per element");
+    }
+    for (size_t i = 0; i < op.chains.size(); i++) {
+      if (op.chains[i] && !CheckName(*op.chains[i], ("chains[" + std::to_string(i) + "]").c_str(), c.error)) return false;
+    }
+    for (size_t i = 0; i < op.objrefs.size(); i++) {
+      if (op.objrefs[i] && !CheckName(*op.objrefs[i], ("objrefs[" + std::to_string(i) + "]").c_str(), c.error)) return false;
+    }
+    for (size_t i = 0; i < op.elem_userdata.size(); i++) {
+      if (!CheckUserdata(op.elem_userdata[i], ("userdata[" + std::to_string(i) + "]").c_str(), c.error, kElemUserdataMax)) return false;
+    }
   }
+  if (op.exprs.size() > kSetExprMax) {
+    return c.Fail("exprs: at most " + std::to_string(kSetExprMax) + " expressions per element (received " +
+                  std::to_string(op.exprs.size()) + ")");
+  }
+  // The expressions are the same for every element: encode them once, copy the bytes per element.
+  std::vector<uint8_t> exprs_blob;
+  if (!op.exprs.empty()) {
+    size_t bound = 0;
+    if (!ExprsBound(op.exprs, &bound, c.error)) return false;
+    std::vector<uint8_t> scratch(kMsgHeader + Attr(0) + bound, 0);
+    struct nlmsghdr* tmp = mnl_nlmsg_put_header(scratch.data());
+    struct nlattr* nest = mnl_attr_nest_start(tmp, NFTA_SET_ELEM_EXPRESSIONS);
+    for (const ExprSpec& spec : op.exprs) {
+      ExprPtr e(BuildExpr(spec, c.error));
+      if (!e) return false;
+      struct nlattr* one = mnl_attr_nest_start(tmp, NFTA_LIST_ELEM);
+      nftnl_expr_build_payload(tmp, e.get());
+      mnl_attr_nest_end(tmp, one);
+    }
+    mnl_attr_nest_end(tmp, nest);
+    if (tmp->nlmsg_len > scratch.size()) return c.Fail("internal error: expressions larger than their computed size");
+    const uint8_t* from = reinterpret_cast<const uint8_t*>(nest);
+    exprs_blob.assign(from, static_cast<const uint8_t*>(scratch.data()) + tmp->nlmsg_len);
+  }
+  // Size of element i inside the list: exactly what the loop below writes.
+  const size_t fixed = Attr(0) + DataAttr(kl) + (op.key_ends.empty() ? 0 : DataAttr(kl)) +
+                       (op.data.empty() ? 0 : DataAttr(dl)) + exprs_blob.size();
+  const auto elem_size = [&](uint32_t i) {
+    size_t s = fixed;
+    if (!op.elem_flags.empty() && op.elem_flags[i] != 0) s += Attr(4);
+    if (!op.timeouts.empty() && op.timeouts[i] > 0) s += Attr(8);
+    if (!op.expirations.empty() && op.expirations[i] > 0) s += Attr(8);
+    if (!op.verdicts.empty()) {
+      s += 2 * Attr(0) + Attr(4);
+      if (i < op.chains.size() && op.chains[i]) s += StrAttr(*op.chains[i]);
+    }
+    if (i < op.objrefs.size() && op.objrefs[i]) s += StrAttr(*op.objrefs[i]);
+    if (i < op.elem_userdata.size() && op.elem_userdata[i]) s += Attr(op.elem_userdata[i]->size());
+    return s;
+  };
+  // No per-element column: every element takes `fixed` bytes (the common, fast case).
+  const bool uniform = op.elem_flags.empty() && op.timeouts.empty() && op.expirations.empty() && op.verdicts.empty() &&
+                       op.chains.empty() && op.objrefs.empty() && op.elem_userdata.empty();
+  const size_t head = kMsgHeader + StrAttr(op.table) + (op.id ? Attr(4) : 0) + StrAttr(op.set) + Attr(0);
   uint32_t i = 0;
   do {
-    struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, kElemRoom + 1024);
+    struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, head);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, op.table.c_str());
     if (op.id) {
       mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(*op.id));
     }
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, op.set.c_str());
     if (n == 0) {
-      c.w->Commit(nlh);
+      if (!c.End(nlh)) return false;
       break;
     }
     struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
     const size_t list_start = reinterpret_cast<char*>(list) - reinterpret_cast<char*>(nlh);
-    for (; i < n; i++) {
-      if (nlh->nlmsg_len - list_start > kElemNestLimit) break;
-      // Make sure the next element fits: grow the buffer, then re-point nlh/list.
-      // The message under construction always starts at the writer's end, so after a
-      // reallocation it is found again there.
-      nlh = reinterpret_cast<struct nlmsghdr*>(c.w->Reserve(nlh->nlmsg_len + kElemRoom));
+    const uint32_t first = i;
+    if (uniform) {
+      // Every element has the same size: reserve the whole list once, then write without checks.
+      const uint32_t fit = static_cast<uint32_t>(std::min<size_t>(n - i, (kMaxNest - Attr(0)) / fixed));
+      if (fit == 0) return c.Fail("element " + std::to_string(i) + " does not fit one netlink message");
+      c.room = nlh->nlmsg_len + static_cast<size_t>(fit) * fixed;
+      nlh = reinterpret_cast<struct nlmsghdr*>(c.w->Reserve(c.room));
       list = reinterpret_cast<struct nlattr*>(reinterpret_cast<char*>(nlh) + list_start);
+      const uint32_t until = i + fit;
+      for (; i < until; i++) {
+        struct nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+        PutData(nlh, NFTA_SET_ELEM_KEY, op.keys.data() + static_cast<size_t>(i) * kl, kl);
+        if (!op.key_ends.empty()) PutData(nlh, NFTA_SET_ELEM_KEY_END, op.key_ends.data() + static_cast<size_t>(i) * kl, kl);
+        if (!op.data.empty()) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * dl, dl);
+        if (!exprs_blob.empty()) {
+          memcpy(reinterpret_cast<char*>(nlh) + nlh->nlmsg_len, exprs_blob.data(), exprs_blob.size());
+          nlh->nlmsg_len += static_cast<uint32_t>(exprs_blob.size());
+        }
+        mnl_attr_nest_end(nlh, elem);
+      }
+      if (nlh->nlmsg_len != c.room) return c.Fail("internal error: element size mismatch");
+    }
+    for (; i < n && !uniform; i++) {
+      const size_t size = elem_size(i);
+      // One element always fits an empty list (names and userdata are bounded above).
+      if (nlh->nlmsg_len - list_start + size > kMaxNest) {
+        if (i == first) return c.Fail("element " + std::to_string(i) + " does not fit one netlink message");
+        break;
+      }
+      // Room for exactly this element: grow the buffer, then re-point nlh/list. The message under
+      // construction always starts at the writer's end, so after a reallocation it is found there.
+      c.room = nlh->nlmsg_len + size;
+      nlh = reinterpret_cast<struct nlmsghdr*>(c.w->Reserve(c.room));
+      list = reinterpret_cast<struct nlattr*>(reinterpret_cast<char*>(nlh) + list_start);
+      const uint32_t before = nlh->nlmsg_len;
       struct nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
       PutData(nlh, NFTA_SET_ELEM_KEY, op.keys.data() + static_cast<size_t>(i) * kl, kl);
       if (!op.key_ends.empty()) PutData(nlh, NFTA_SET_ELEM_KEY_END, op.key_ends.data() + static_cast<size_t>(i) * kl, kl);
@@ -366,7 +627,7 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
       if (!op.expirations.empty() && op.expirations[i] > 0) {
         mnl_attr_put_u64(nlh, NFTA_SET_ELEM_EXPIRATION, htobe64(static_cast<uint64_t>(op.expirations[i])));
       }
-      if (!op.data.empty()) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * op.elem_data_len, op.elem_data_len);
+      if (!op.data.empty()) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * dl, dl);
       if (!op.verdicts.empty()) {
         struct nlattr* data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
         struct nlattr* verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
@@ -379,24 +640,24 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
       if (i < op.elem_userdata.size() && op.elem_userdata[i]) {
         mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, op.elem_userdata[i]->size(), op.elem_userdata[i]->data());
       }
-      if (!exprs.empty()) {
-        struct nlattr* nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_EXPRESSIONS);
-        for (const ExprPtr& e : exprs) {
-          struct nlattr* one = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-          nftnl_expr_build_payload(nlh, e.get());
-          mnl_attr_nest_end(nlh, one);
-        }
-        mnl_attr_nest_end(nlh, nest);
+      if (!exprs_blob.empty()) {
+        memcpy(reinterpret_cast<char*>(nlh) + nlh->nlmsg_len, exprs_blob.data(), exprs_blob.size());
+        nlh->nlmsg_len += static_cast<uint32_t>(exprs_blob.size());
       }
       mnl_attr_nest_end(nlh, elem);
+      if (nlh->nlmsg_len - before != size) return c.Fail("internal error: element size mismatch");
     }
     mnl_attr_nest_end(nlh, list);
-    c.w->Commit(nlh);
+    if (!c.End(nlh)) return false;
   } while (i < n);
   return true;
 }
 
 bool EncodeObj(Ctx& c, const OpSpec& op) {
+  size_t room = 0;
+  if (!CommonBound(op, &room, c.error)) return false;
+  if (op.obj_attrs.size() > 16) return c.Fail("attrs: too many object attributes");
+  room += op.obj_attrs.size() * Attr(8) + Attr(0);
   ObjPtr o(nftnl_obj_alloc());
   if (!o) return c.Fail("out of memory");
   nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, op.table.c_str());
@@ -421,10 +682,9 @@ bool EncodeObj(Ctx& c, const OpSpec& op) {
     }
     if (op.userdata) nftnl_obj_set_data(o.get(), NFTNL_OBJ_USERDATA, op.userdata->data(), op.userdata->size());
   }
-  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags);
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
   nftnl_obj_nlmsg_build_payload(nlh, o.get());
-  c.w->Commit(nlh);
-  return true;
+  return c.End(nlh);
 }
 
 }  // namespace
@@ -449,7 +709,9 @@ bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, 
   Writer w(&out->buf);
   Ctx c{&w, out, first_seq, -1, error};
 
-  char* at = w.Reserve(256);
+  // BEGIN and END: a header and at most the generation attribute.
+  constexpr size_t kBatchMsg = kMsgHeader + Attr(4);
+  char* at = w.Reserve(kBatchMsg);
   struct nlmsghdr* begin = nftnl_batch_begin(at, c.seq);
   if (batch.genid != 0) {
     // NFNL_BATCH_GENID: the kernel refuses the batch with ERESTART if the generation moved.
@@ -478,7 +740,7 @@ bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, 
     }
   }
 
-  at = w.Reserve(256);
+  at = w.Reserve(kBatchMsg);
   struct nlmsghdr* end = nftnl_batch_end(at, c.seq);
   // One ACK for the whole transaction (Linux 6.10+ sends it after a successful commit).
   if (batch.ack_end) end->nlmsg_flags |= NLM_F_ACK;

@@ -284,6 +284,43 @@ bool IsDump(const DumpSpec& spec) {
   return spec.what != DumpWhat::kGen && !(spec.what == DumpWhat::kElements && !spec.keys.empty());
 }
 
+constexpr size_t kNameMax = 255;  // NFT_NAME_MAXLEN 256 incl. the NUL
+constexpr size_t kMaxNest = 0xffff;  // nla_len is 16 bits
+constexpr size_t kKeyMax = 64;  // NFT_DATA_VALUE_MAXLEN
+constexpr size_t Attr(size_t payload) { return MNL_ATTR_HDRLEN + MNL_ALIGN(payload); }
+
+// Checks a request and returns the exact number of bytes BuildRequest writes for it, or 0 with
+// a message: names bounded by the kernel's limit, the element list of a get by one nest.
+size_t RequestSize(const DumpSpec& spec, std::string* error) {
+  for (const std::string* name : {&spec.table, &spec.chain, &spec.set}) {
+    if (name->size() > kNameMax || name->find('\0') != std::string::npos) {
+      *error = "names in a request hold at most " + std::to_string(kNameMax) + " bytes without NUL (received " +
+               std::to_string(name->size()) + " bytes)";
+      return 0;
+    }
+  }
+  size_t n = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)) + Attr(spec.table.size() + 1) +
+             Attr(spec.chain.size() + 1) + Attr(spec.set.size() + 1) + Attr(4);
+  if (spec.what == DumpWhat::kElements && !spec.keys.empty()) {
+    const size_t kl = spec.key_len;
+    if (kl == 0 || kl > kKeyMax || spec.keys.size() % kl != 0) {
+      *error = "keys: packed keys of keyLen (1-" + std::to_string(kKeyMax) + ") bytes";
+      return 0;
+    }
+    // NFTA_SET_ELEM_LIST_ELEMENTS { NFTA_LIST_ELEM { NFTA_SET_ELEM_KEY { NFTA_DATA_VALUE } } ... }
+    const size_t count = spec.keys.size() / kl;
+    const size_t list = Attr(0) + count * (3 * Attr(0) + Attr(kl));
+    if (list > kMaxNest) {
+      *error = std::to_string(count) + " keys of " + std::to_string(kl) + " bytes do not fit one request (at most " +
+               std::to_string((kMaxNest - Attr(0)) / (3 * Attr(0) + Attr(kl))) + ")";
+      return 0;
+    }
+    n += list;
+  }
+  return n;
+}
+
+// Writes the request into buf, which holds RequestSize(spec) bytes.
 struct nlmsghdr* BuildRequest(char* buf, const DumpSpec& spec, uint32_t seq, bool* is_dump) {
   uint16_t family = spec.family;
   uint16_t flags = NLM_F_DUMP;
@@ -349,11 +386,23 @@ namespace {
 // NLM_F_DUMP_INTR (the ruleset changed while the dump was being produced).
 void RunDumpOnce(NlSocket* s, const DumpSpec& spec, DumpResult* r, bool* interrupted) {
   r->what = spec.what;
-  // Requests are small, except a get of many single elements (bounded by the caller).
-  std::vector<char> req(64 * 1024 + spec.keys.size() * 3);
+  // Sized from what the request holds; refused (EINVAL) when it breaks a netlink limit.
+  std::string error;
+  const size_t size = RequestSize(spec, &error);
+  if (size == 0) {
+    r->err = EINVAL;
+    r->message = error;
+    return;
+  }
+  std::vector<char> req(size, 0);
   const uint32_t seq = ++s->seq;
   bool is_dump = true;
   struct nlmsghdr* nlh = BuildRequest(req.data(), spec, seq, &is_dump);
+  if (nlh->nlmsg_len > size) {
+    r->err = EINVAL;
+    r->message = "internal error: request larger than its computed size";
+    return;
+  }
   ssize_t sent;
   do {
     sent = sendto(s->fd, nlh, nlh->nlmsg_len, 0, nullptr, 0);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import { LIMITS } from '../kernel';
 import { EXPR_ATTRS, type AttrKind, type Expr } from './registry';
 
 const MAX: Record<'u8' | 'u16' | 'u32', number> = { u8: 0xff, u16: 0xffff, u32: 0xffffffff };
@@ -57,4 +58,40 @@ export function validateExpr(e: unknown, where = 'expression', depth = 0): asser
     if (kind === undefined) throw new TypeError(`Unknown attribute "${name}" for ${type} expression (${where}); known: ${Object.keys(attrs).join(', ') || 'none'}`);
     checkAttr(`${type}.${name} (${where})`, kind, value, depth);
   }
+}
+
+const strBytes = (s: string): number => (s.length * 3 <= LIMITS.exprString ? s.length : Buffer.byteLength(s));
+
+function checkOneExprLimits(e: unknown, where: string, depth: number): void {
+  if (typeof e !== 'object' || e === null) return;
+  for (const [name, v] of Object.entries(e)) {
+    if (typeof v === 'string') {
+      if (name === 'type') continue;
+      const n = strBytes(v);
+      if (n > LIMITS.exprString) throw new RangeError(`Expected a string of at most ${LIMITS.exprString} bytes for ${where}.${name} but received a string of ${n} bytes`);
+      if (v.includes('\0')) throw new TypeError(`Expected a string without NUL for ${where}.${name} but received ${describe(v)}`);
+    } else if (v instanceof Uint8Array) {
+      if (v.length > LIMITS.data) throw new RangeError(`Expected a Uint8Array of 1-${LIMITS.data} bytes for ${where}.${name} but received Uint8Array(${v.length})`);
+    } else if (Array.isArray(v)) {
+      if (depth >= 2) throw new RangeError(`Expected expressions nested at most 2 levels deep for ${where}.${name} but received ${describe(v)}`);
+      if (v.length > LIMITS.setExprs) {
+        throw new RangeError(`Expected at most ${LIMITS.setExprs} expressions (NFT_SET_EXPR_MAX) for ${where}.${name} but received ${v.length} expressions`);
+      }
+      for (let i = 0; i < v.length; i++) checkOneExprLimits(v[i], `${where}.${name}[${i}]`, depth + 1);
+    }
+  }
+}
+
+/**
+ * Size limits of an expression list (any statement, raw ones included): at most `max`
+ * expressions, strings of at most 255 bytes without NUL, byte values of at most 64 bytes, at most
+ * 2 nested expressions. Throws a RangeError naming `field`. Everything else is validateExpr's and
+ * the addon's to check.
+ */
+export function checkExprLimits(exprs: unknown, field: string, max: number, holder: string): void {
+  if (!Array.isArray(exprs)) return;
+  if (exprs.length > max) {
+    throw new RangeError(`Expected at most ${max} expressions in ${holder} for ${field} but received ${exprs.length} expressions`);
+  }
+  for (let i = 0; i < exprs.length; i++) checkOneExprLimits(exprs[i], `${field}[${i}]`, 0);
 }

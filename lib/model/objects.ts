@@ -9,6 +9,7 @@ import {
   INET_HOOKS,
   NETDEV_HOOKS,
   ARP_HOOKS,
+  LIMITS,
   NFPROTO,
   NFT_DATA_VERDICT,
   OBJECT_TYPE,
@@ -21,7 +22,7 @@ import {
 } from '../kernel';
 import type { ChainData, ChainDesc, ObjectData, ObjectDesc, SetData, SetDesc, TableData, TableDesc } from '../native';
 import { commentUdata, decodeUdata, encodeUdata, udataComment, u32Value, commentValue, UDATA_SET, type UdataEntry } from '../udata';
-import { checkComment, checkFamily, checkHook, checkIfname, checkInt, checkName, checkOneOf, expected } from '../validate';
+import { checkComment, checkFamily, checkHook, checkIfname, checkInt, checkName, checkOneOf, expected, tooLarge } from '../validate';
 import type { Chain, KeyType, ObjectSpec, SetFlag, SetSpec, Table, TableRef } from './types';
 
 /** Byte order nft records for a key type (1 host, 2 big endian), used to print elements. */
@@ -121,6 +122,7 @@ export function checkChain(c: Chain): void {
   const needsDevice = family === 'netdev' || (family === 'inet' && b.hook === 'ingress');
   if (needsDevice) {
     if (!b.devices || b.devices.length === 0) throw expected(`at least one device for a ${family} ${b.hook} chain`, 'chain.base.devices', b.devices);
+    if (b.devices.length > LIMITS.chainDevices) throw tooLarge(`at most ${LIMITS.chainDevices} devices per chain`, 'chain.base.devices', `${b.devices.length} devices`);
     if (family === 'inet' && b.devices.length !== 1) throw expected('exactly one device for an inet ingress chain', 'chain.base.devices', b.devices);
   } else if (b.devices !== undefined && b.devices.length > 0) {
     throw expected(`no devices for a ${family} ${b.hook} chain`, 'chain.base.devices', b.devices);
