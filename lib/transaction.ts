@@ -51,8 +51,8 @@ const tableLabel = (t: TableRef) => `${t.family} ${t.name}`;
 
 /** Most elements one addElements()/deleteElements() call takes (split bigger loads). */
 export const MAX_ELEMENTS_PER_CALL = 2 ** 24;
-/** Most statements one rule takes (the kernel's limit on a rule is lower still). */
-const MAX_STATEMENTS = 4096;
+/** A guard against absurd arrays before any work; the kernel limit (LIMITS.ruleExprs) is checked after compiling. */
+const MAX_STATEMENTS = 65536;
 
 function checkModelObject(obj: unknown, field: string): asserts obj is ModelObject {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw expected('a model object (table, chain, set, named object or rule)', field, obj);

@@ -87,7 +87,7 @@ describe('errors at the boundary', () => {
     const sparse: unknown[] = [];
     sparse[1000] = { key: '192.0.2.1' };
     assert.throws(() => tx.addElements(set, sparse as never), { name: 'TypeError', message: 'Expected an array of elements without holes for elements[0] but received undefined' });
-    assert.throws(() => tx.addRule({ table: t, chain: 'c', statements: new Array(2 ** 31) }), { name: 'RangeError', message: 'Expected at most 4096 statements for rule.statements but received an array of 2147483648' });
+    assert.throws(() => tx.addRule({ table: t, chain: 'c', statements: new Array(2 ** 31) }), { name: 'RangeError', message: 'Expected at most 65536 statements for rule.statements but received an array of 2147483648' });
     assert.equal(tx.size, 0);
   });
 
