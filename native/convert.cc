@@ -196,7 +196,8 @@ class Reader {
     if (Absent(v)) return true;
     Bytes b;
     if (!BytesFrom(key, v, &b)) return false;
-    *out = std::move(b);
+    // Zero bytes of userdata is no userdata (libnftnl asserts, aborting, on an empty value).
+    if (!b.empty()) *out = std::move(b);
     return true;
   }
   template <typename T, napi_typedarray_type kType>
@@ -484,7 +485,11 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
         }
         if (!u.IsTypedArray() || u.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return rd.Fail("userdata", want);
         Napi::Uint8Array b = u.As<Napi::Uint8Array>();
-        op->elem_userdata.emplace_back(Bytes(b.Data(), b.Data() + b.ElementLength()));
+        if (b.ElementLength() == 0) {
+          op->elem_userdata.emplace_back();  // as for OptBytes: empty is none
+        } else {
+          op->elem_userdata.emplace_back(Bytes(b.Data(), b.Data() + b.ElementLength()));
+        }
       }
     }
     if (!rd.Opt("exprs", &v, &present)) return false;
