@@ -314,7 +314,7 @@ describe('native boundary: worker and environment teardown', () => {
         b.closeSocket(s);
         process.stdout.write(out + '; then opened');
       `;
-      const r = spawnSync(process.execPath, ['-e', script, root], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: shim } });
+      const r = spawnSync(process.execPath, ['-e', script, root], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: [process.env.LD_PRELOAD, shim].filter(Boolean).join(' ') } }); // a sanitizer runtime stays first
       assert.equal(r.stderr, '');
       assert.equal(r.status, 0);
       assert.equal(r.stdout, 'Error: nftables addon: Resource temporarily unavailable errno=11; then opened');
