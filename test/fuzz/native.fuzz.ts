@@ -180,7 +180,21 @@ const prepared = fc.record({
 });
 const openOpts = orJunk(fc.record({ netnsPath: opt(orJunk(fc.constantFrom('/proc/self/ns/net', '/nonexistent', ''))), rcvbufBytes: opt(u32) }));
 
+/** With NFTJS_FUZZ_OVERSIZE=1: the sizes of issue 12 items 1-2, each alone in its batch. */
+const oversized = fc.constantFrom(
+  { call: 'commitSync' as const, arg: { ops: [{ ...ruleBase(), exprs: Array.from({ length: 5000 }, () => ({ type: 'counter' })) }] } },
+  { call: 'commitSync' as const, arg: { ops: [{ object: 'table', verb: 'add', family: 1, name: 'x'.repeat(70_000) }] } },
+  { call: 'commitSync' as const, arg: { ops: [{ object: 'table', verb: 'add', family: 1, name: 'u', userdata: new Uint8Array(70_000) }] } },
+  { call: 'commitSync' as const, arg: { ops: [{ object: 'chain', verb: 'add', family: 5, table: 'nd', name: 'c', hooknum: 0, priority: 0, type: 'filter', devices: Array.from({ length: 2000 }, (_, i) => `d${i}`) }] } },
+  { call: 'commitSync' as const, arg: { ops: [{ object: 'elements', verb: 'add', family: 1, table: 'fz', set: 's4', count: 1, keyLen: 4, keys: new Uint8Array(4), userdata: [new Uint8Array(9000)] }] } },
+  { call: 'dumpSync' as const, arg: { what: 'elements', family: 1, table: 'fz', set: 'p', keys: new Uint8Array(16384), keyLen: 1 } },
+);
+function ruleBase(): Record<string, unknown> {
+  return { object: 'rule', verb: 'add', family: 1, table: 'fz', chain: 'c' };
+}
+
 export const nativeInput = fc.oneof(
+  { weight: OVERSIZE ? 2 : 0, arbitrary: oversized },
   { weight: 2, arbitrary: fc.record({ call: fc.constant('encode' as const), arg: batch }) },
   { weight: 4, arbitrary: fc.record({ call: fc.constant('commitSync' as const), arg: batch }) },
   { weight: 3, arbitrary: fc.record({ call: fc.constant('commit' as const), arg: batch }) },
