@@ -58,10 +58,10 @@ if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSy
     try { b.commitSync({}, { ops: [] }); } catch {}
     // Hostile descriptors: a getter that throws deep inside a half-built spec (everything built
     // so far must be freed), a huge array, an ownKeys trap.
-    const boom = { get flags() { throw new Error('boom'); } };
+    const withThrowingGetter = (o, key) => Object.defineProperty(o, key, { enumerable: true, get() { throw new Error('boom'); } });
     for (const op of [
-      { ...ops[10], exprs: [...ops[10].exprs, Object.assign({ type: 'counter' }, { get packets() { throw new Error('boom'); } })] },
-      Object.assign({ object: 'table', verb: 'add', family: 1, name: 'x' }, boom),
+      { ...ops[10], exprs: [...ops[10].exprs, withThrowingGetter({ type: 'counter' }, 'packets')] },
+      withThrowingGetter({ object: 'table', verb: 'add', family: 1, name: 'x' }, 'flags'),
       { object: 'rule', verb: 'add', family: 1, table: 'fw', chain: 'input', exprs: new Array(2 ** 32 - 1) },
       { object: 'rule', verb: 'add', family: 1, table: 'fw', chain: 'input', exprs: [new Proxy({ type: 'counter' }, { ownKeys() { throw new Error('boom'); } })] },
     ]) {
