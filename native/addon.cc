@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Module init: exports the native entry points typed in lib/native.ts (NativeBinding).
-// No per-environment state is needed: every socket is its own External.
+// Every socket is its own External (closed by its finalizer when the environment goes away);
+// every entry point is Guarded(): no C++ exception ever reaches V8.
 #include <napi.h>
 
 #include "convert.h"
@@ -11,28 +12,44 @@
 
 namespace nftjs {
 
+namespace {
+
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+void Export(Napi::Env env, Napi::Object exports, const char* name) {
+  exports.Set(name, Napi::Function::New(env, Guarded<F>, name));
+}
+
+}  // namespace
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   exports.Set("exprTable", ExprTableToJs(env));
-  exports.Set("openSocket", Napi::Function::New(env, OpenSocketJs, "openSocket"));
-  exports.Set("closeSocket", Napi::Function::New(env, CloseSocketJs, "closeSocket"));
-  exports.Set("portId", Napi::Function::New(env, PortIdJs, "portId"));
-  exports.Set("encode", Napi::Function::New(env, EncodeJs, "encode"));
-  exports.Set("commit", Napi::Function::New(env, CommitJs, "commit"));
-  exports.Set("commitSync", Napi::Function::New(env, CommitSyncJs, "commitSync"));
-  exports.Set("prepareElements", Napi::Function::New(env, PrepareElementsJs, "prepareElements"));
-  exports.Set("commitPreparedSync", Napi::Function::New(env, CommitPreparedSyncJs, "commitPreparedSync"));
-  exports.Set("dump", Napi::Function::New(env, DumpJs, "dump"));
-  exports.Set("dumpSync", Napi::Function::New(env, DumpSyncJs, "dumpSync"));
-  exports.Set("counters", Napi::Function::New(env, CountersJs, "counters"));
-  exports.Set("monitorOpen", Napi::Function::New(env, MonitorOpenJs, "monitorOpen"));
-  exports.Set("monitorClose", Napi::Function::New(env, MonitorCloseJs, "monitorClose"));
-  exports.Set("countersSync", Napi::Function::New(env, CountersSyncJs, "countersSync"));
+  Export<OpenSocketJs>(env, exports, "openSocket");
+  Export<CloseSocketJs>(env, exports, "closeSocket");
+  Export<PortIdJs>(env, exports, "portId");
+  Export<EncodeJs>(env, exports, "encode");
+  Export<CommitJs>(env, exports, "commit");
+  Export<CommitSyncJs>(env, exports, "commitSync");
+  Export<PrepareElementsJs>(env, exports, "prepareElements");
+  Export<CommitPreparedSyncJs>(env, exports, "commitPreparedSync");
+  Export<DumpJs>(env, exports, "dump");
+  Export<DumpSyncJs>(env, exports, "dumpSync");
+  Export<CountersJs>(env, exports, "counters");
+  Export<CountersSyncJs>(env, exports, "countersSync");
+  Export<MonitorOpenJs>(env, exports, "monitorOpen");
+  Export<MonitorCloseJs>(env, exports, "monitorClose");
   return exports;
 }
 
 }  // namespace nftjs
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return nftjs::Init(env, exports); }
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  try {
+    return nftjs::Init(env, exports);
+  } catch (...) {
+    nftjs::ThrowCurrentException(env);
+    return exports;
+  }
+}
 
 NODE_API_MODULE(nftables, InitModule)

@@ -1,47 +1,154 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "convert.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <new>
+#include <system_error>
 
 namespace nftjs {
 
+bool ThrowTypeError(Napi::Env env, const std::string& message) {
+  // A pending exception (a getter or Proxy trap threw) is the one to propagate; throwing over it
+  // is not allowed by N-API.
+  if (!env.IsExceptionPending()) Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return false;
+}
+
+bool ThrowRangeError(Napi::Env env, const std::string& message) {
+  if (!env.IsExceptionPending()) Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+  return false;
+}
+
+bool ReadProperty(Napi::Env env, Napi::Object obj, const char* key, Napi::Value* out) {
+  Napi::Value v = obj.Get(key);
+  if (v.IsEmpty() || env.IsExceptionPending()) return false;
+  *out = v;
+  return true;
+}
+
+bool CanRunJs(Napi::Env env) {
+  // napi_coerce_to_bool runs no JS, but like every call that could it first checks that the
+  // environment may call into JS and that no exception is pending.
+  napi_value undefined = nullptr, result = nullptr;
+  if (napi_get_undefined(env, &undefined) != napi_ok) return false;
+  return napi_coerce_to_bool(env, undefined, &result) == napi_ok;
+}
+
+void ThrowCurrentException(Napi::Env env) {
+  if (env.IsExceptionPending() || !CanRunJs(env)) return;
+  try {  // the handlers themselves allocate: nothing they throw may escape either
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    // Fixed text: building a message could itself fail to allocate.
+    Napi::Error e = Napi::RangeError::New(env, "Out of memory in the nftables addon (the operation was not started or its outcome is unknown)");
+    e.Set("code", "ENOMEM");
+    e.Set("errno", Napi::Number::New(env, ENOMEM));
+    e.ThrowAsJavaScriptException();
+  } catch (const std::system_error& x) {
+    Napi::Error e = Napi::Error::New(env, std::string("nftables addon: ") + x.what());
+    e.Set("errno", Napi::Number::New(env, x.code().value()));
+    e.ThrowAsJavaScriptException();
+  } catch (const std::exception& x) {
+    Napi::Error::New(env, std::string("nftables addon: ") + x.what()).ThrowAsJavaScriptException();
+  } catch (...) {
+    Napi::Error::New(env, "nftables addon: unknown native failure").ThrowAsJavaScriptException();
+  }
+  } catch (...) {
+    if (!env.IsExceptionPending()) Napi::Error::New(env, "nftables addon: out of memory").ThrowAsJavaScriptException();
+  }
+}
+
 namespace {
+
+bool ReadIndex(Napi::Env env, Napi::Array a, uint32_t i, Napi::Value* out) {
+  Napi::Value v = a.Get(i);
+  if (v.IsEmpty() || env.IsExceptionPending()) return false;
+  *out = v;
+  return true;
+}
+
+// Array lengths are checked before anything is sized from them: `new Array(2 ** 32 - 1)` costs
+// JS nothing but would ask for gigabytes here. Nothing is reserved from a length either (a
+// sparse array fails at its first hole), so memory follows what the array really holds.
+constexpr uint32_t kMaxOps = 1u << 22;            // operations per batch
+constexpr uint32_t kMaxElements = 1u << 24;       // elements per elements operation
+constexpr uint32_t kMaxExprs = 1u << 16;          // expressions per list (the kernel takes 128 per rule)
+constexpr uint32_t kMaxDevices = 1u << 12;        // devices per chain (the kernel takes 256)
+constexpr uint32_t kMaxConcat = 16;               // NFT_REG32_COUNT fields per concatenation
+constexpr uint32_t kMaxAttrKeys = 1u << 8;        // own enumerable keys of one expression/object
+
+bool ArrayLength(Napi::Env env, Napi::Array a, uint32_t max, const std::string& what, uint32_t* out) {
+  const uint32_t n = a.Length();
+  if (env.IsExceptionPending()) return false;
+  if (n > max) return ThrowRangeError(env, "Expected at most " + std::to_string(max) + " entries for " + what + " but received " + std::to_string(n));
+  *out = n;
+  return true;
+}
+
+// Own and inherited enumerable string keys (N-API's default); a Proxy's ownKeys trap may throw.
+bool PropertyNames(Napi::Env env, Napi::Object obj, const std::string& what, std::vector<std::string>* out) {
+  Napi::Array keys = obj.GetPropertyNames();
+  if (keys.IsEmpty() || env.IsExceptionPending()) return false;
+  uint32_t n = 0;
+  if (!ArrayLength(env, keys, kMaxAttrKeys, what, &n)) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value k;
+    if (!ReadIndex(env, keys, i, &k)) return false;
+    if (!k.IsString()) return ThrowTypeError(env, "Expected string keys for " + what);
+    out->push_back(k.As<Napi::String>().Utf8Value());
+    if (env.IsExceptionPending()) return false;
+  }
+  return true;
+}
+
+bool IsIntegerIn(double d, double lo, double hi) { return d >= lo && d <= hi && std::floor(d) == d; }
 
 class Reader {
  public:
   Reader(Napi::Env env, Napi::Object obj, std::string where) : env_(env), obj_(obj), where_(std::move(where)) {}
 
-  bool Fail(const std::string& key, const std::string& want) {
-    Napi::TypeError::New(env_, "Expected " + want + " for " + where_ + "." + key).ThrowAsJavaScriptException();
-    return false;
-  }
-  // One property read per field.
-  Napi::Value Get(const char* key) { return obj_.Get(key); }
+  bool Fail(const std::string& key, const std::string& want) { return ThrowTypeError(env_, "Expected " + want + " for " + where_ + "." + key); }
+  bool FailRange(const std::string& key, const std::string& want) { return ThrowRangeError(env_, "Expected " + want + " for " + where_ + "." + key); }
+  // One checked property read per field: false when the read threw (the exception stays pending).
+  bool Get(const char* key, Napi::Value* v) { return ReadProperty(env_, obj_, key, v); }
   static bool Absent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
-  bool Has(const char* key) { return !Absent(Get(key)); }
+  // Reads an optional field: *present says whether it is there (not undefined or null).
+  bool Opt(const char* key, Napi::Value* v, bool* present) {
+    if (!Get(key, v)) return false;
+    *present = !Absent(*v);
+    return true;
+  }
+  bool Array(const char* key, const Napi::Value& v, uint32_t max, const std::string& want, Napi::Array* a, uint32_t* n) {
+    if (!v.IsArray()) return Fail(key, want);
+    *a = v.As<Napi::Array>();
+    return ArrayLength(env_, *a, max, where_ + "." + key, n);
+  }
 
   bool Str(const char* key, std::string* out, bool required = true) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return required ? Fail(key, "a string") : true;
+    return StrOf(key, v, out);
+  }
+  bool StrOf(const std::string& key, const Napi::Value& v, std::string* out) {
     if (!v.IsString()) return Fail(key, "a string");
     *out = v.As<Napi::String>().Utf8Value();
+    if (env_.IsExceptionPending()) return false;
     if (out->find('\0') != std::string::npos) return Fail(key, "a string without NUL bytes");
     return true;
   }
-  bool Num(const char* key, double* out) {
-    Napi::Value v = Get(key);
-    if (!v.IsNumber()) return Fail(key, "a number");
-    *out = v.As<Napi::Number>().DoubleValue();
-    return true;
-  }
   bool U32(const char* key, uint32_t* out, bool required = true) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return required ? Fail(key, "an integer 0-4294967295") : true;
     return U32Of(key, v, out);
   }
   bool OptU32(const char* key, std::optional<uint32_t>* out) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return true;
     uint32_t x = 0;
     if (!U32Of(key, v, &x)) return false;
@@ -49,16 +156,18 @@ class Reader {
     return true;
   }
   bool OptI32(const char* key, std::optional<int32_t>* out) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return true;
     if (!v.IsNumber()) return Fail(key, "a 32-bit integer");
     double d = v.As<Napi::Number>().DoubleValue();
-    if (!(d >= -2147483648.0 && d <= 2147483647.0 && std::floor(d) == d)) return Fail(key, "a 32-bit integer");
+    if (!IsIntegerIn(d, -2147483648.0, 2147483647.0)) return Fail(key, "a 32-bit integer");
     *out = static_cast<int32_t>(d);
     return true;
   }
   bool OptU64(const char* key, std::optional<uint64_t>* out) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return true;
     if (!v.IsBigInt()) return Fail(key, "a bigint");
     bool lossless = false;
@@ -68,46 +177,61 @@ class Reader {
     return true;
   }
   bool Bool(const char* key, bool* out) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return true;
     if (!v.IsBoolean()) return Fail(key, "a boolean");
     *out = v.As<Napi::Boolean>().Value();
     return true;
   }
   bool BytesOf(const char* key, Bytes* out, bool required = true) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return required ? Fail(key, "a Uint8Array") : true;
     return BytesFrom(key, v, out);
   }
   bool OptBytes(const char* key, std::optional<Bytes>* out) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return true;
     Bytes b;
     if (!BytesFrom(key, v, &b)) return false;
-    *out = std::move(b);
+    // Zero bytes of userdata is no userdata (libnftnl asserts, aborting, on an empty value).
+    if (!b.empty()) *out = std::move(b);
     return true;
   }
   template <typename T, napi_typedarray_type kType>
   bool Column(const char* key, std::vector<T>* out, uint32_t count, const char* want) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return true;
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != kType) return Fail(key, want);
     Napi::TypedArrayOf<T> a = v.As<Napi::TypedArrayOf<T>>();
     if (a.ElementLength() != count) return Fail(key, std::string(want) + " with one entry per element");
-    out->assign(a.Data(), a.Data() + count);
+    if (count > 0) out->assign(a.Data(), a.Data() + count);
     return true;
   }
+  // One string or null per element; a hole reads as undefined (null).
   bool OptStrings(const char* key, std::vector<std::optional<std::string>>* out, uint32_t count) {
-    Napi::Value v = Get(key);
+    Napi::Value v;
+    if (!Get(key, &v)) return false;
     if (Absent(v)) return true;
-    if (!v.IsArray() || v.As<Napi::Array>().Length() != count) return Fail(key, "an array with one string or null per element");
-    Napi::Array a = v.As<Napi::Array>();
-    out->resize(count);
+    const char* want = "an array with one string or null per element";
+    Napi::Array a;
+    uint32_t n = 0;
+    if (!Array(key, v, kMaxElements, want, &a, &n)) return false;
+    if (n != count) return Fail(key, want);
+    out->reserve(std::min<uint32_t>(count, 4096));
     for (uint32_t i = 0; i < count; i++) {
-      Napi::Value s = a.Get(i);
-      if (Absent(s)) continue;
-      if (!s.IsString()) return Fail(key, "an array with one string or null per element");
-      (*out)[i] = s.As<Napi::String>().Utf8Value();
+      Napi::Value s;
+      if (!ReadIndex(env_, a, i, &s)) return false;
+      if (Absent(s)) {
+        out->emplace_back();
+        continue;
+      }
+      std::string str;
+      if (!s.IsString() || !StrOf(key, s, &str)) return Fail(key, want);
+      out->emplace_back(std::move(str));
     }
     return true;
   }
@@ -118,14 +242,14 @@ class Reader {
   bool U32Of(const char* key, const Napi::Value& v, uint32_t* out) {
     if (!v.IsNumber()) return Fail(key, "an integer 0-4294967295");
     double d = v.As<Napi::Number>().DoubleValue();
-    if (!(d >= 0 && d <= 4294967295.0 && std::floor(d) == d)) return Fail(key, "an integer 0-4294967295");
+    if (!IsIntegerIn(d, 0, 4294967295.0)) return Fail(key, "an integer 0-4294967295");
     *out = static_cast<uint32_t>(d);
     return true;
   }
   bool BytesFrom(const char* key, const Napi::Value& v, Bytes* out) {
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return Fail(key, "a Uint8Array");
     Napi::Uint8Array a = v.As<Napi::Uint8Array>();
-    out->assign(a.Data(), a.Data() + a.ElementLength());
+    if (a.ElementLength() > 0) out->assign(a.Data(), a.Data() + a.ElementLength());
     return true;
   }
 
@@ -137,45 +261,38 @@ class Reader {
 bool ToExprSpec(Napi::Env env, Napi::Value value, const std::string& where, int depth, ExprSpec* out);
 
 bool ToExprList(Napi::Env env, Napi::Value value, const std::string& where, int depth, std::vector<ExprSpec>* out) {
-  if (!value.IsArray()) {
-    Napi::TypeError::New(env, "Expected an array of expressions for " + where).ThrowAsJavaScriptException();
-    return false;
-  }
+  if (!value.IsArray()) return ThrowTypeError(env, "Expected an array of expressions for " + where);
   Napi::Array a = value.As<Napi::Array>();
-  out->reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
+  uint32_t n = 0;
+  if (!ArrayLength(env, a, kMaxExprs, where, &n)) return false;
+  out->reserve(std::min<uint32_t>(n, 256));
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value item;
+    if (!ReadIndex(env, a, i, &item)) return false;
     ExprSpec spec;
-    if (!ToExprSpec(env, a.Get(i), where + "[" + std::to_string(i) + "]", depth, &spec)) return false;
+    if (!ToExprSpec(env, item, where + "[" + std::to_string(i) + "]", depth, &spec)) return false;
     out->push_back(std::move(spec));
   }
   return true;
 }
 
 bool ToExprSpec(Napi::Env env, Napi::Value value, const std::string& where, int depth, ExprSpec* out) {
-  if (depth > 2 || !value.IsObject()) {
-    Napi::TypeError::New(env, "Expected an expression object for " + where).ThrowAsJavaScriptException();
-    return false;
-  }
+  if (depth > 2 || !value.IsObject()) return ThrowTypeError(env, "Expected an expression object for " + where);
   Napi::Object obj = value.As<Napi::Object>();
   Reader rd(env, obj, where);
   if (!rd.Str("type", &out->type)) return false;
   const ExprDef* def = FindExpr(out->type);
-  if (def == nullptr) {
-    Napi::TypeError::New(env, "Unknown expression type \"" + out->type + "\" for " + where).ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Array keys = obj.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); i++) {
-    std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+  if (def == nullptr) return ThrowTypeError(env, "Unknown expression type \"" + out->type + "\" for " + where);
+  std::vector<std::string> keys;
+  if (!PropertyNames(env, obj, where, &keys)) return false;
+  for (const std::string& key : keys) {
     if (key == "type") continue;
-    Napi::Value v = obj.Get(key);
+    Napi::Value v;
+    if (!rd.Get(key.c_str(), &v)) return false;
     if (v.IsUndefined()) continue;
     const AttrDef* attr = FindAttr(*def, key);
     const std::string at = where + " (" + out->type + "." + key + ")";
-    if (attr == nullptr) {
-      Napi::TypeError::New(env, "Unknown attribute \"" + key + "\" for " + at).ThrowAsJavaScriptException();
-      return false;
-    }
+    if (attr == nullptr) return ThrowTypeError(env, "Unknown attribute \"" + key + "\" for " + at);
     AttrValue a;
     a.def = attr;
     switch (attr->kind) {
@@ -183,40 +300,31 @@ bool ToExprSpec(Napi::Env env, Napi::Value value, const std::string& where, int 
       case Kind::kU16:
       case Kind::kU32:
       case Kind::kI32: {
-        if (!v.IsNumber()) {
-          Napi::TypeError::New(env, "Expected a number for " + at).ThrowAsJavaScriptException();
-          return false;
-        }
+        if (!v.IsNumber()) return ThrowTypeError(env, "Expected a number for " + at);
         double d = v.As<Napi::Number>().DoubleValue();
         const double lo = attr->kind == Kind::kI32 ? -2147483648.0 : 0;
         const double hi = attr->kind == Kind::kU8 ? 255 : attr->kind == Kind::kU16 ? 65535 : 4294967295.0;
-        if (!(d >= lo && d <= hi && std::floor(d) == d)) {
-          Napi::TypeError::New(env, "Expected an integer in range for " + at).ThrowAsJavaScriptException();
-          return false;
-        }
+        if (!IsIntegerIn(d, lo, hi)) return ThrowTypeError(env, "Expected an integer in range for " + at);
         a.num = static_cast<uint64_t>(static_cast<int64_t>(d)) & 0xffffffffULL;
         break;
       }
       case Kind::kU64: {
         bool lossless = false;
         if (!v.IsBigInt() || (a.num = v.As<Napi::BigInt>().Uint64Value(&lossless), !lossless)) {
-          Napi::TypeError::New(env, "Expected a bigint 0-2^64-1 for " + at).ThrowAsJavaScriptException();
-          return false;
+          return ThrowTypeError(env, "Expected a bigint 0-2^64-1 for " + at);
         }
         break;
       }
       case Kind::kStr:
-        if (!v.IsString()) {
-          Napi::TypeError::New(env, "Expected a string for " + at).ThrowAsJavaScriptException();
-          return false;
-        }
+        if (!v.IsString()) return ThrowTypeError(env, "Expected a string for " + at);
         a.str = v.As<Napi::String>().Utf8Value();
+        if (env.IsExceptionPending()) return false;
+        if (a.str.find('\0') != std::string::npos) return ThrowTypeError(env, "Expected a string without NUL bytes for " + at);
         break;
       case Kind::kBytes: {
         if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
             v.As<Napi::Uint8Array>().ElementLength() == 0 || v.As<Napi::Uint8Array>().ElementLength() > 64) {
-          Napi::TypeError::New(env, "Expected a Uint8Array of 1-64 bytes for " + at).ThrowAsJavaScriptException();
-          return false;
+          return ThrowTypeError(env, "Expected a Uint8Array of 1-64 bytes for " + at);
         }
         Napi::Uint8Array b = v.As<Napi::Uint8Array>();
         a.bytes.assign(b.Data(), b.Data() + b.ElementLength());
@@ -253,19 +361,19 @@ bool ParseVerb(Reader& rd, Verb* out) {
 
 bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
   const std::string where = "ops[" + std::to_string(index) + "]";
-  if (!value.IsObject()) {
-    Napi::TypeError::New(env, "Expected an operation object for " + where).ThrowAsJavaScriptException();
-    return false;
-  }
+  if (!value.IsObject()) return ThrowTypeError(env, "Expected an operation object for " + where);
   Reader rd(env, value.As<Napi::Object>(), where);
   std::string object;
   if (!rd.Str("object", &object) || !ParseVerb(rd, &op->verb)) return false;
   uint32_t family = 0;
   if (!rd.U32("family", &family)) return false;
+  if (family > 0xff) return rd.Fail("family", "an address family 0-255");
   op->family = static_cast<uint16_t>(family);
   if (!rd.OptU64("handle", &op->handle)) return false;
   // Elements carry flags and userdata per element (columns), every other object one of each.
   if (object != "elements" && (!rd.OptU32("flags", &op->flags) || !rd.OptBytes("userdata", &op->userdata))) return false;
+  Napi::Value v;
+  bool present = false;
   if (object == "table") {
     op->obj = ObjKind::kTable;
     return rd.Str("name", &op->name);
@@ -273,16 +381,21 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
   if (object == "chain") {
     op->obj = ObjKind::kChain;
     if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.OptU32("hooknum", &op->hooknum) ||
-        !rd.OptI32("priority", &op->priority) || !rd.Str("type", &op->type, false) || !rd.OptU32("policy", &op->policy)) {
+        !rd.OptI32("priority", &op->priority) || !rd.Str("type", &op->type, false) || !rd.OptU32("policy", &op->policy) ||
+        !rd.Opt("devices", &v, &present)) {
       return false;
     }
-    if (rd.Has("devices")) {
-      Napi::Value v = rd.Get("devices");
-      if (!v.IsArray()) return rd.Fail("devices", "an array of interface names");
-      Napi::Array a = v.As<Napi::Array>();
-      for (uint32_t i = 0; i < a.Length(); i++) {
-        if (!a.Get(i).IsString()) return rd.Fail("devices", "an array of interface names");
-        op->devices.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+    if (present) {
+      const char* want = "an array of interface names";
+      Napi::Array a;
+      uint32_t n = 0;
+      if (!rd.Array("devices", v, kMaxDevices, want, &a, &n)) return false;
+      for (uint32_t i = 0; i < n; i++) {
+        Napi::Value d;
+        if (!ReadIndex(env, a, i, &d)) return false;
+        std::string name;
+        if (!d.IsString() || !rd.StrOf("devices", d, &name)) return rd.Fail("devices", want);
+        op->devices.push_back(std::move(name));
       }
     }
     return true;
@@ -290,12 +403,12 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
   if (object == "rule") {
     op->obj = ObjKind::kRule;
     if (!rd.Str("table", &op->table) || !rd.Str("chain", &op->chain) || !rd.OptU64("position", &op->position) ||
-        !rd.Bool("echo", &op->echo)) {
+        !rd.Bool("echo", &op->echo) || !rd.Opt("exprs", &v, &present)) {
       return false;
     }
-    if (rd.Has("exprs")) {
+    if (present) {
       op->has_exprs = true;
-      if (!ToExprList(env, rd.Get("exprs"), where + ".exprs", 0, &op->exprs)) return false;
+      if (!ToExprList(env, v, where + ".exprs", 0, &op->exprs)) return false;
     }
     return true;
   }
@@ -305,19 +418,23 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
         !rd.OptU32("keyType", &op->key_type) || !rd.OptU32("keyLen", &op->key_len) || !rd.OptU32("dataType", &op->data_type) ||
         !rd.OptU32("dataLen", &op->data_len) || !rd.OptU32("objType", &op->obj_type) || !rd.OptU32("policy", &op->set_policy) ||
         !rd.OptU32("size", &op->size) || !rd.OptU64("timeoutMs", &op->timeout_ms) ||
-        !rd.OptU32("gcIntervalMs", &op->gc_interval)) {
+        !rd.OptU32("gcIntervalMs", &op->gc_interval) || !rd.Opt("concat", &v, &present)) {
       return false;
     }
-    if (rd.Has("concat")) {
-      Napi::Value v = rd.Get("concat");
-      if (!v.IsArray()) return rd.Fail("concat", "an array of field lengths");
-      Napi::Array a = v.As<Napi::Array>();
-      for (uint32_t i = 0; i < a.Length(); i++) {
-        if (!a.Get(i).IsNumber()) return rd.Fail("concat", "an array of field lengths");
-        op->concat.push_back(static_cast<uint8_t>(a.Get(i).As<Napi::Number>().Uint32Value()));
+    if (present) {
+      const char* want = "an array of field lengths (1-64 bytes)";
+      Napi::Array a;
+      uint32_t n = 0;
+      if (!rd.Array("concat", v, kMaxConcat, want, &a, &n)) return false;
+      for (uint32_t i = 0; i < n; i++) {
+        Napi::Value f;
+        if (!ReadIndex(env, a, i, &f)) return false;
+        if (!f.IsNumber() || !IsIntegerIn(f.As<Napi::Number>().DoubleValue(), 1, 64)) return rd.Fail("concat", want);
+        op->concat.push_back(static_cast<uint8_t>(f.As<Napi::Number>().DoubleValue()));
       }
     }
-    if (rd.Has("exprs") && !ToExprList(env, rd.Get("exprs"), where + ".exprs", 0, &op->exprs)) return false;
+    if (!rd.Opt("exprs", &v, &present)) return false;
+    if (present && !ToExprList(env, v, where + ".exprs", 0, &op->exprs)) return false;
     return true;
   }
   if (object == "elements") {
@@ -325,6 +442,7 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
     if (!rd.Str("table", &op->table) || !rd.Str("set", &op->set) || !rd.OptU32("setId", &op->id)) return false;
     if (op->verb == Verb::kFlush) return true;
     if (!rd.U32("count", &op->count) || !rd.U32("keyLen", &op->elem_key_len)) return false;
+    if (op->count > kMaxElements) return rd.FailRange("count", "at most " + std::to_string(kMaxElements) + " elements per operation");
     if (op->elem_key_len == 0 || op->elem_key_len > 64) return rd.Fail("keyLen", "a key length of 1-64 bytes");
     if (!rd.BytesOf("keys", &op->keys)) return false;
     if (op->keys.size() != static_cast<size_t>(op->count) * op->elem_key_len) return rd.Fail("keys", "count * keyLen bytes");
@@ -343,57 +461,72 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
     for (double t : op->expirations) {
       if (!(t >= 0 && t < 1.8e19)) return rd.Fail("expirationsMs", "non-negative millisecond values");
     }
-    if (rd.Has("data")) {
+    if (!rd.Opt("data", &v, &present)) return false;
+    if (present) {
       if (!rd.U32("dataLen", &op->elem_data_len) || !rd.BytesOf("data", &op->data)) return false;
       if (op->elem_data_len == 0 || op->data.size() != static_cast<size_t>(op->count) * op->elem_data_len) {
         return rd.Fail("data", "count * dataLen bytes");
       }
     }
-    if (rd.Has("userdata")) {
-      Napi::Value v = rd.Get("userdata");
-      if (!v.IsArray() || v.As<Napi::Array>().Length() != op->count) return rd.Fail("userdata", "an array with one Uint8Array or null per element");
-      Napi::Array a = v.As<Napi::Array>();
-      op->elem_userdata.resize(op->count);
-      for (uint32_t i = 0; i < op->count; i++) {
-        Napi::Value u = a.Get(i);
-        if (u.IsNull() || u.IsUndefined()) continue;
-        if (!u.IsTypedArray() || u.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-          return rd.Fail("userdata", "an array with one Uint8Array or null per element");
+    if (!rd.Opt("userdata", &v, &present)) return false;
+    if (present) {
+      const char* want = "an array with one Uint8Array or null per element";
+      Napi::Array a;
+      uint32_t n = 0;
+      if (!rd.Array("userdata", v, kMaxElements, want, &a, &n)) return false;
+      if (n != op->count) return rd.Fail("userdata", want);
+      op->elem_userdata.reserve(std::min<uint32_t>(n, 4096));
+      for (uint32_t i = 0; i < n; i++) {
+        Napi::Value u;
+        if (!ReadIndex(env, a, i, &u)) return false;
+        if (Reader::Absent(u)) {
+          op->elem_userdata.emplace_back();
+          continue;
         }
+        if (!u.IsTypedArray() || u.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return rd.Fail("userdata", want);
         Napi::Uint8Array b = u.As<Napi::Uint8Array>();
-        op->elem_userdata[i] = Bytes(b.Data(), b.Data() + b.ElementLength());
+        if (b.ElementLength() == 0) {
+          op->elem_userdata.emplace_back();  // as for OptBytes: empty is none
+        } else {
+          op->elem_userdata.emplace_back(Bytes(b.Data(), b.Data() + b.ElementLength()));
+        }
       }
     }
-    if (rd.Has("exprs") && !ToExprList(env, rd.Get("exprs"), where + ".exprs", 0, &op->exprs)) return false;
+    if (!rd.Opt("exprs", &v, &present)) return false;
+    if (present && !ToExprList(env, v, where + ".exprs", 0, &op->exprs)) return false;
     return true;
   }
   if (object == "obj") {
     op->obj = ObjKind::kObj;
     uint32_t type = 0;
-    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.U32("objType", &type)) return false;
+    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.U32("objType", &type) || !rd.Opt("attrs", &v, &present)) {
+      return false;
+    }
     op->obj_type = type;
-    if (rd.Has("attrs")) {
+    if (present) {
       const ObjDef* def = FindObj(type);
       if (def == nullptr) return rd.Fail("objType", "a supported object type (counter 1, quota 2, limit 4)");
-      Napi::Value v = rd.Get("attrs");
       if (!v.IsObject()) return rd.Fail("attrs", "an object");
       Napi::Object attrs = v.As<Napi::Object>();
-      Napi::Array keys = attrs.GetPropertyNames();
-      for (uint32_t i = 0; i < keys.Length(); i++) {
-        std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+      std::vector<std::string> keys;
+      if (!PropertyNames(env, attrs, where + ".attrs", &keys)) return false;
+      for (const std::string& key : keys) {
         const AttrDef* attr = nullptr;
         for (const AttrDef& d : def->attrs) {
           if (key == d.name) attr = &d;
         }
         if (attr == nullptr) return rd.Fail("attrs." + key, std::string("an attribute of ") + def->name);
-        Napi::Value a = attrs.Get(key);
+        Napi::Value a;
+        if (!ReadProperty(env, attrs, key.c_str(), &a)) return false;
         uint64_t num = 0;
         if (attr->kind == Kind::kU64) {
           bool lossless = false;
           if (!a.IsBigInt() || (num = a.As<Napi::BigInt>().Uint64Value(&lossless), !lossless)) return rd.Fail("attrs." + key, "a bigint");
         } else {
-          if (!a.IsNumber()) return rd.Fail("attrs." + key, "a number");
-          num = a.As<Napi::Number>().Uint32Value();
+          if (!a.IsNumber() || !IsIntegerIn(a.As<Napi::Number>().DoubleValue(), 0, 4294967295.0)) {
+            return rd.Fail("attrs." + key, "an integer 0-4294967295");
+          }
+          num = static_cast<uint64_t>(a.As<Napi::Number>().DoubleValue());
         }
         op->obj_attrs.emplace_back(attr, num);
       }
@@ -405,6 +538,8 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
 
 Napi::Value BytesToJs(Napi::Env env, const Bytes& b) {
   Napi::Uint8Array a = Napi::Uint8Array::New(env, b.size());
+  // An allocation the engine refuses leaves a RangeError pending and no array to write into.
+  if (a.IsEmpty() || env.IsExceptionPending()) return Napi::Value();
   if (!b.empty()) memcpy(a.Data(), b.data(), b.size());
   return a;
 }
@@ -487,6 +622,7 @@ Napi::Value ElementsToJs(Napi::Env env, const std::vector<ElemItem>& elems) {
   Napi::Array exprs = any_expr ? Napi::Array::New(env, n) : Napi::Array();
   Napi::BigUint64Array packets = any_counter ? Napi::BigUint64Array::New(env, n) : Napi::BigUint64Array();
   Napi::BigUint64Array bytes = any_counter ? Napi::BigUint64Array::New(env, n) : Napi::BigUint64Array();
+  if (env.IsExceptionPending()) return Napi::Value();  // an array the engine could not allocate
   for (size_t i = 0; i < n; i++) {
     const ElemItem& e = elems[i];
     const uint32_t ui = static_cast<uint32_t>(i);
@@ -535,46 +671,46 @@ Napi::Value ElementsToJs(Napi::Env env, const std::vector<ElemItem>& elems) {
 }  // namespace
 
 bool ToBatchSpec(Napi::Env env, Napi::Value value, BatchSpec* out) {
-  if (!value.IsObject()) {
-    Napi::TypeError::New(env, "Expected a batch object { ops: [...] }").ThrowAsJavaScriptException();
-    return false;
-  }
+  if (!value.IsObject()) return ThrowTypeError(env, "Expected a batch object { ops: [...] }");
   Napi::Object obj = value.As<Napi::Object>();
   Reader rd(env, obj, "batch");
-  if (rd.Has("genid") && !rd.U32("genid", &out->genid)) return false;
-  Napi::Value ops = rd.Get("ops");
-  if (!ops.IsArray()) return rd.Fail("ops", "an array of operations");
-  Napi::Array a = ops.As<Napi::Array>();
-  out->ops.resize(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    if (!ToOpSpec(env, a.Get(i), i, &out->ops[i])) return false;
+  Napi::Value v;
+  bool present = false;
+  if (!rd.Opt("genid", &v, &present)) return false;
+  if (present && !rd.U32("genid", &out->genid)) return false;
+  if (!rd.Get("ops", &v)) return false;
+  Napi::Array a;
+  uint32_t n = 0;
+  if (!rd.Array("ops", v, kMaxOps, "an array of operations", &a, &n)) return false;
+  out->ops.reserve(std::min<uint32_t>(n, 4096));
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value item;
+    if (!ReadIndex(env, a, i, &item)) return false;
+    out->ops.emplace_back();
+    if (!ToOpSpec(env, item, i, &out->ops.back())) return false;
   }
-  return true;
+  return !env.IsExceptionPending();
 }
 
 bool ToElementsTemplate(Napi::Env env, Napi::Value value, OpSpec* out) {
   if (!ToOpSpec(env, value, 0, out)) return false;
   if (out->obj != ObjKind::kElements || out->verb == Verb::kFlush || out->count != 0) {
-    Napi::TypeError::New(env, "Expected an elements operation without elements (count 0) to prepare").ThrowAsJavaScriptException();
-    return false;
+    return ThrowTypeError(env, "Expected an elements operation without elements (count 0) to prepare");
   }
-  return true;
+  return !env.IsExceptionPending();
 }
 
 bool ToElementVerb(Napi::Env env, Napi::Value value, Verb* out) {
-  if (value.IsString() && VerbOfName(value.As<Napi::String>().Utf8Value(), out) && *out != Verb::kInsert &&
-      *out != Verb::kReplace && *out != Verb::kFlush) {
-    return true;
+  if (value.IsString()) {
+    const std::string name = value.As<Napi::String>().Utf8Value();
+    if (env.IsExceptionPending()) return false;
+    if (VerbOfName(name, out) && *out != Verb::kInsert && *out != Verb::kReplace && *out != Verb::kFlush) return true;
   }
-  Napi::TypeError::New(env, "Expected one of add, create, delete, destroy for verb").ThrowAsJavaScriptException();
-  return false;
+  return ThrowTypeError(env, "Expected one of add, create, delete, destroy for verb");
 }
 
 bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out) {
-  if (!value.IsObject()) {
-    Napi::TypeError::New(env, "Expected a dump request object").ThrowAsJavaScriptException();
-    return false;
-  }
+  if (!value.IsObject()) return ThrowTypeError(env, "Expected a dump request object");
   Reader rd(env, value.As<Napi::Object>(), "request");
   std::string what;
   if (!rd.Str("what", &what)) return false;
@@ -591,19 +727,23 @@ bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out) {
   if (!found) return rd.Fail("what", "one of tables, chains, rules, sets, elements, objects, gen");
   uint32_t family = 0;
   if (!rd.U32("family", &family, false)) return false;
+  if (family > 0xff) return rd.Fail("family", "an address family 0-255");
   out->family = static_cast<uint16_t>(family);
   if (!rd.Str("table", &out->table, out->what == DumpWhat::kElements) || !rd.Str("chain", &out->chain, false) ||
       !rd.Str("set", &out->set, out->what == DumpWhat::kElements) || !rd.Bool("reset", &out->reset) ||
       !rd.OptU32("objType", &out->obj_type)) {
     return false;
   }
-  if (rd.Has("keys")) {
+  Napi::Value v;
+  bool present = false;
+  if (!rd.Opt("keys", &v, &present)) return false;
+  if (present) {
     if (!rd.BytesOf("keys", &out->keys) || !rd.U32("keyLen", &out->key_len)) return false;
     if (out->key_len == 0 || out->key_len > 64 || out->keys.size() % out->key_len != 0 || out->keys.size() > 256 * 64) {
       return rd.Fail("keys", "at most 256 packed keys of keyLen (1-64) bytes");
     }
   }
-  return true;
+  return !env.IsExceptionPending();
 }
 
 Napi::Value CommitResultToJs(Napi::Env env, const CommitResult& r) {

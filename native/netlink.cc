@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include "decode.h"
@@ -186,7 +187,7 @@ int OpenSocket(const std::string& netns_path, uint32_t rcvbuf, NlSocket* out, st
   int result = 0;
   // The socket's namespace is fixed at creation; setns() only moves the calling thread. Do it
   // on a dedicated thread that ends right after, never on the JS or a libuv thread.
-  std::thread worker([&]() {
+  auto body = [&]() {
     int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (orig < 0) {
       result = errno;
@@ -204,8 +205,16 @@ int OpenSocket(const std::string& netns_path, uint32_t rcvbuf, NlSocket* out, st
       // The thread ends now anyway; nothing else ever runs on it.
     }
     close(orig);
-  });
-  worker.join();
+  };
+  try {
+    std::thread worker(body);
+    worker.join();
+  } catch (const std::system_error& e) {
+    // Thread creation failed (EAGAIN under a thread limit): report it, leak no descriptor.
+    close(target);
+    *what = "create a thread to enter " + netns_path;
+    return e.code().value() != 0 ? e.code().value() : EAGAIN;
+  }
   close(target);
   return result;
 }

@@ -15,7 +15,7 @@ namespace nftjs {
 namespace {
 
 // Encodes and sends one batch on the socket; the only code path for sync and async commits.
-void RunCommit(Socket* s, const BatchSpec& spec, CommitResult* result) {
+void RunCommitUnguarded(Socket* s, const BatchSpec& spec, CommitResult* result) {
   EncodedBatch& batch = s->nl.batch;
   std::string error;
   if (!EncodeBatch(spec, s->nl.seq + 1, &batch, &error)) {
@@ -27,6 +27,41 @@ void RunCommit(Socket* s, const BatchSpec& spec, CommitResult* result) {
   SendBatch(&s->nl, batch, spec, result);
   // Give back the memory of a big batch; keep a small buffer for the next commit.
   if (batch.buf.cap > (4u << 20)) batch.buf = RawBuf();
+}
+
+// Message of a commit that failed inside native code (std::bad_alloc from an encode buffer or a
+// reply list): no JS error can be made on a libuv thread, so it travels as data.
+constexpr char kOutOfMemory[] =
+    "Out of memory in the nftables addon during a commit (if the batch had been sent, it was applied or refused as a whole)";
+
+// Runs on a libuv thread for async commits: nothing may escape (node-addon-api catches nothing
+// with C++ exceptions disabled, and an exception leaving Execute() terminates the process).
+// False on such a failure.
+bool RunCommit(Socket* s, const BatchSpec& spec, CommitResult* result) {
+  try {
+    RunCommitUnguarded(s, spec, result);
+    return true;
+  } catch (...) {
+    s->nl.batch.buf = RawBuf();  // its state is unknown; the next commit starts afresh
+    *result = CommitResult();
+    return false;
+  }
+}
+
+void RunDumpGuarded(NlSocket* s, const DumpSpec& spec, DumpResult* result, bool* failed) {
+  try {
+    RunDump(s, spec, result);
+  } catch (...) {
+    *result = DumpResult();
+    *failed = true;
+  }
+}
+
+Napi::Value OutOfMemoryError(Napi::Env env) {
+  Napi::Error e = Napi::RangeError::New(env, kOutOfMemory);
+  e.Set("code", "ENOMEM");
+  e.Set("errno", Napi::Number::New(env, ENOMEM));
+  return e.Value();
 }
 
 // Takes the socket for one operation; throws (returns nullptr) if closed or busy.
@@ -57,6 +92,34 @@ void Release(Socket* s) {
   }
 }
 
+// Holds a socket for one synchronous operation; gives it back however the scope is left.
+class Lease {
+ public:
+  explicit Lease(Socket* s) : s_(s) {}
+  ~Lease() {
+    if (s_ != nullptr) Release(s_);
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+ private:
+  Socket* s_;
+};
+
+// Settles a promise with what a completed operation produced: a conversion that threw (an
+// allocation the engine refused, a hostile setter on Object.prototype) rejects with that error
+// instead of leaving it pending over the resolution.
+void Settle(Napi::Env env, Napi::Promise::Deferred& deferred, Napi::Value value) {
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    deferred.Reject(e.Value());
+  } else if (value.IsEmpty()) {
+    deferred.Reject(Napi::Error::New(env, "nftables addon: could not build the result").Value());
+  } else {
+    deferred.Resolve(value);
+  }
+}
+
 class CommitWorker final : public Napi::AsyncWorker {
  public:
   CommitWorker(Napi::Env env, Napi::Value socket_value, Socket* socket, BatchSpec spec)
@@ -69,15 +132,28 @@ class CommitWorker final : public Napi::AsyncWorker {
 
  protected:
   // Syscalls and encoding only: failures are data in result_, so OnOK is the single exit.
-  void Execute() override { RunCommit(socket_, spec_, &result_); }
+  void Execute() override { failed_ = !RunCommit(socket_, spec_, &result_); }
   void OnOK() override {
     Release(socket_);
-    if (!result_.error.empty()) {
-      deferred_.Reject(Napi::TypeError::New(Env(), result_.error).Value());
-    } else {
-      deferred_.Resolve(CommitResultToJs(Env(), result_));
-    }
     socket_ref_.Reset();
+    Napi::Env env = Env();
+    // worker.terminate() or process teardown: the environment completes outstanding work while
+    // it can no longer run JS. Nobody can observe the promise; any N-API call that could run JS
+    // would fail, and node-addon-api turns such a failure into a fatal error. Touch nothing.
+    if (!CanRunJs(env)) return;
+    if (failed_) {
+      deferred_.Reject(OutOfMemoryError(env));
+    } else if (!result_.error.empty()) {
+      deferred_.Reject(Napi::TypeError::New(env, result_.error).Value());
+    } else {
+      Napi::Value v;
+      try {
+        v = CommitResultToJs(env, result_);
+      } catch (...) {
+        ThrowCurrentException(env);
+      }
+      Settle(env, deferred_, v);
+    }
   }
 
  private:
@@ -86,6 +162,7 @@ class CommitWorker final : public Napi::AsyncWorker {
   Socket* socket_;
   BatchSpec spec_;  // owned copy: JS may reuse its buffers at once
   CommitResult result_;
+  bool failed_ = false;
 };
 
 class DumpWorker final : public Napi::AsyncWorker {
@@ -99,11 +176,23 @@ class DumpWorker final : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { RunDump(&socket_->nl, spec_, &result_); }
+  void Execute() override { RunDumpGuarded(&socket_->nl, spec_, &result_, &failed_); }
   void OnOK() override {
     Release(socket_);
-    deferred_.Resolve(DumpResultToJs(Env(), result_));
     socket_ref_.Reset();
+    Napi::Env env = Env();
+    if (!CanRunJs(env)) return;  // environment teardown: see CommitWorker::OnOK
+    if (failed_) {
+      deferred_.Reject(OutOfMemoryError(env));
+      return;
+    }
+    Napi::Value v;
+    try {
+      v = DumpResultToJs(env, result_);
+    } catch (...) {
+      ThrowCurrentException(env);
+    }
+    Settle(env, deferred_, v);
   }
 
  private:
@@ -112,6 +201,7 @@ class DumpWorker final : public Napi::AsyncWorker {
   Socket* socket_;
   DumpSpec spec_;
   DumpResult result_;
+  bool failed_ = false;
 };
 
 }  // namespace
@@ -125,7 +215,13 @@ Napi::Value CommitJs(const Napi::CallbackInfo& info) {
   if (!ToBatchSpec(env, info[1], &spec)) return env.Null();
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();
-  CommitWorker* w = new CommitWorker(env, info[0], s, std::move(spec));
+  CommitWorker* w = nullptr;
+  try {
+    w = new CommitWorker(env, info[0], s, std::move(spec));
+  } catch (...) {
+    Release(s);
+    throw;  // Guarded() turns it into a JS error
+  }
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -138,8 +234,15 @@ Napi::Value CommitSyncJs(const Napi::CallbackInfo& info) {
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();
   CommitResult result;
-  RunCommit(s, spec, &result);
-  Release(s);
+  bool ok = false;
+  {
+    Lease lease(s);
+    ok = RunCommit(s, spec, &result);
+  }
+  if (!ok) {
+    Napi::Error(env, OutOfMemoryError(env)).ThrowAsJavaScriptException();
+    return env.Null();
+  }
   if (!result.error.empty()) {
     Napi::TypeError::New(env, result.error).ThrowAsJavaScriptException();
     return env.Null();
@@ -153,7 +256,13 @@ Napi::Value DumpJs(const Napi::CallbackInfo& info) {
   if (!ToDumpSpec(env, info[1], &spec)) return env.Null();
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();
-  DumpWorker* w = new DumpWorker(env, info[0], s, std::move(spec));
+  DumpWorker* w = nullptr;
+  try {
+    w = new DumpWorker(env, info[0], s, std::move(spec));
+  } catch (...) {
+    Release(s);
+    throw;  // Guarded() turns it into a JS error
+  }
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -166,8 +275,15 @@ Napi::Value DumpSyncJs(const Napi::CallbackInfo& info) {
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();
   DumpResult result;
-  RunDump(&s->nl, spec, &result);
-  Release(s);
+  bool failed = false;
+  {
+    Lease lease(s);
+    RunDumpGuarded(&s->nl, spec, &result, &failed);
+  }
+  if (failed) {
+    Napi::Error(env, OutOfMemoryError(env)).ThrowAsJavaScriptException();
+    return env.Null();
+  }
   return DumpResultToJs(env, result);
 }
 
@@ -184,7 +300,7 @@ const napi_type_tag kPreparedTag = {0x6e667470'72657061ULL, 0x72656401'02030405U
 
 Prepared* UnwrapPrepared(Napi::Env env, Napi::Value value) {
   if (!value.IsExternal() || !value.As<Napi::External<Prepared>>().CheckTypeTag(&kPreparedTag)) {
-    Napi::TypeError::New(env, "Expected a prepared elements operation (from prepareElements)").ThrowAsJavaScriptException();
+    ThrowTypeError(env, "Expected a prepared elements operation (from prepareElements)");
     return nullptr;
   }
   return value.As<Napi::External<Prepared>>().Data();
@@ -255,10 +371,17 @@ Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info) {
   if (s == nullptr) return env.Null();
   op.verb = verb;
   op.count = count;
-  op.keys.assign(keys.Data(), keys.Data() + n);
   CommitResult result;
-  RunCommit(s, p->batch, &result);
-  Release(s);
+  bool ok = false;
+  {
+    Lease lease(s);
+    op.keys.assign(keys.Data(), keys.Data() + n);
+    ok = RunCommit(s, p->batch, &result);
+  }
+  if (!ok) {
+    Napi::Error(env, OutOfMemoryError(env)).ThrowAsJavaScriptException();
+    return env.Null();
+  }
   if (!result.error.empty()) {
     Napi::TypeError::New(env, result.error).ThrowAsJavaScriptException();
     return env.Null();
@@ -282,6 +405,7 @@ Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
     return env.Null();
   }
   Napi::Uint8Array out = Napi::Uint8Array::New(env, batch.buf.len);
+  if (out.IsEmpty() || env.IsExceptionPending()) return Napi::Value();  // the engine refused the allocation
   if (batch.buf.len > 0) memcpy(out.Data(), batch.buf.data.get(), batch.buf.len);
   return out;
 }

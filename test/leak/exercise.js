@@ -56,6 +56,18 @@ if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSy
     b.encode({ ops });
     try { b.encode({ ops: [{ object: 'rule', verb: 'add', family: 1, table: 't', chain: 'c', exprs: [{ type: 'nope' }] }] }); } catch {}
     try { b.commitSync({}, { ops: [] }); } catch {}
+    // Hostile descriptors: a getter that throws deep inside a half-built spec (everything built
+    // so far must be freed), a huge array, an ownKeys trap.
+    const withThrowingGetter = (o, key) => Object.defineProperty(o, key, { enumerable: true, get() { throw new Error('boom'); } });
+    for (const op of [
+      { ...ops[10], exprs: [...ops[10].exprs, withThrowingGetter({ type: 'counter' }, 'packets')] },
+      withThrowingGetter({ object: 'table', verb: 'add', family: 1, name: 'x' }, 'flags'),
+      { object: 'rule', verb: 'add', family: 1, table: 'fw', chain: 'input', exprs: new Array(2 ** 32 - 1) },
+      { object: 'rule', verb: 'add', family: 1, table: 'fw', chain: 'input', exprs: [new Proxy({ type: 'counter' }, { ownKeys() { throw new Error('boom'); } })] },
+    ]) {
+      try { b.commitSync(s, { ops: [ops[0], ops[6], op] }); throw new Error('accepted'); } catch (e) { if (e.message === 'accepted') throw e; }
+      try { b.commit(s, { ops: [op] }); throw new Error('accepted'); } catch (e) { if (e.message === 'accepted') throw e; }
+    }
     await b.commit(s, { ops: [{ object: 'table', verb: 'delete', family: 1, name: 'fw' }] });
     b.closeSocket(s);
   }

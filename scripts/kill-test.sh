@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# SIGKILL atomicity: a child doing a 1M-element load, then one doing a large ruleset replace, is
+# killed at random moments of its commit; after each kill the state must be wholly old or
+# wholly new (test/lifecycle/kill-runner.ts). Private network namespace.
+#   bash scripts/kill-test.sh                   CI size: 12 kills per scenario
+#   NFTJS_KILLS=150 bash scripts/kill-test.sh   long run (300 kills)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then
+  [ -n "${NFTJS_SKIP_SETUP:-}" ] || bash scripts/setup.sh
+  if [ "$(id -u)" = "0" ]; then flags=(-n); else flags=(-r -n); fi
+  exec unshare "${flags[@]}" env NFTJS_PRIVATE_NETNS=1 bash "$0" "$@"
+fi
+if [ -r /proc/1/ns/net ] && [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
+  echo "Refusing to run in the host network namespace" >&2
+  exit 1
+fi
+ip link set lo up
+exec node --require tsx/cjs test/lifecycle/kill-runner.ts
