@@ -16,6 +16,7 @@
 #include <cstring>
 #include <utility>
 
+#include "convert.h"
 #include "socket.h"
 #include "workers.h"
 
@@ -266,6 +267,7 @@ bool ToCounterSpec(Napi::Env env, Napi::Value v, CounterSpec* out) {
   }
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value f = o.Get("family");
+  if (env.IsExceptionPending()) return false;  // a throwing getter: its own error propagates
   if (!f.IsUndefined()) {
     if (!f.IsNumber() || f.As<Napi::Number>().Uint32Value() > 255) {
       Napi::TypeError::New(env, "Expected a family number 0-255 for family").ThrowAsJavaScriptException();
@@ -275,6 +277,7 @@ bool ToCounterSpec(Napi::Env env, Napi::Value v, CounterSpec* out) {
   }
   for (const char* key : {"table", "chain"}) {
     Napi::Value s = o.Get(key);
+    if (env.IsExceptionPending()) return false;
     if (s.IsUndefined()) continue;
     if (!s.IsString()) {
       Napi::TypeError::New(env, std::string("Expected a string for ") + key).ThrowAsJavaScriptException();
@@ -291,8 +294,10 @@ bool ToCounterSpec(Napi::Env env, Napi::Value v, CounterSpec* out) {
     Napi::TypeError::New(env, "Expected a table together with chain").ThrowAsJavaScriptException();
     return false;
   }
-  out->reset = o.Get("reset").ToBoolean().Value();
-  return true;
+  Napi::Value reset = o.Get("reset");
+  if (env.IsExceptionPending()) return false;
+  out->reset = reset.ToBoolean().Value();
+  return !env.IsExceptionPending();
 }
 
 class CountersWorker final : public Napi::AsyncWorker {
@@ -306,11 +311,28 @@ class CountersWorker final : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { RunCounters(&socket_->nl, spec_, &result_); }
+  // Runs on a libuv thread: nothing may escape (an exception leaving Execute() ends the process).
+  void Execute() override {
+    try {
+      RunCounters(&socket_->nl, spec_, &result_);
+    } catch (...) {
+      result_ = CounterResult();
+      result_.err = ENOMEM;
+      result_.message = "out of memory in the nftables addon while reading counters";
+    }
+  }
   void OnOK() override {
     ReleaseSocket(socket_);
-    deferred_.Resolve(ResultToJs(Env(), result_));
     socket_ref_.Reset();
+    Napi::Env env = Env();
+    // worker.terminate() or process teardown: no JS can run; nobody observes the promise.
+    if (!CanRunJs(env)) return;
+    Napi::Value v = ResultToJs(env, result_);
+    if (env.IsExceptionPending()) {
+      deferred_.Reject(env.GetAndClearPendingException().Value());
+    } else {
+      deferred_.Resolve(v);
+    }
   }
 
  private:
@@ -342,7 +364,13 @@ Napi::Value CountersJs(const Napi::CallbackInfo& info) {
   if (!ToCounterSpec(env, info[1], &spec)) return env.Null();
   Socket* s = AcquireSocket(env, info[0]);
   if (s == nullptr) return env.Null();
-  CountersWorker* w = new CountersWorker(env, info[0], s, std::move(spec));
+  CountersWorker* w = nullptr;
+  try {
+    w = new CountersWorker(env, info[0], s, std::move(spec));
+  } catch (...) {
+    ReleaseSocket(s);
+    throw;  // Guarded() turns it into a JS error
+  }
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -355,7 +383,12 @@ Napi::Value CountersSyncJs(const Napi::CallbackInfo& info) {
   Socket* s = AcquireSocket(env, info[0]);
   if (s == nullptr) return env.Null();
   CounterResult result;
-  RunCounters(&s->nl, spec, &result);
+  try {
+    RunCounters(&s->nl, spec, &result);
+  } catch (...) {
+    ReleaseSocket(s);
+    throw;  // Guarded() turns it into a JS error
+  }
   ReleaseSocket(s);
   return ResultToJs(env, result);
 }

@@ -307,8 +307,11 @@ describe('native boundary: worker and environment teardown', () => {
         const b = require('node-gyp-build')(process.argv[1]);
         process.env.NFTJS_FAIL_PTHREAD = '1';
         let out;
+        const fds = () => require('fs').readdirSync('/proc/self/fd').length;
+        const before = fds();
         try { b.openSocket({ netnsPath: '/proc/self/ns/net' }); out = 'opened'; }
         catch (e) { out = e.name + ': ' + e.message + ' errno=' + e.errno; }
+        out += fds() === before ? ' (no fd leaked)' : ' (' + (fds() - before) + ' fd leaked)';
         delete process.env.NFTJS_FAIL_PTHREAD;
         const s = b.openSocket({ netnsPath: '/proc/self/ns/net' });
         b.closeSocket(s);
@@ -317,7 +320,7 @@ describe('native boundary: worker and environment teardown', () => {
       const r = spawnSync(process.execPath, ['-e', script, root], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: [process.env.LD_PRELOAD, shim].filter(Boolean).join(' ') } }); // a sanitizer runtime stays first
       assert.equal(r.stderr, '');
       assert.equal(r.status, 0);
-      assert.equal(r.stdout, 'Error: nftables addon: Resource temporarily unavailable errno=11; then opened');
+      assert.equal(r.stdout, 'Error: create a thread to enter /proc/self/ns/net: Resource temporarily unavailable errno=11 (no fd leaked); then opened');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
