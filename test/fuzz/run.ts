@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   const [fixed, random] = seeds();
   console.log(`fuzz: ${runs} runs per target and seed; seeds fixed=${fixed} random=${random}; oversize=${OVERSIZE ? 'on' : 'off'}; strict=${STRICT ? 'on' : 'off'}`);
   const started = Date.now();
+  // Resident memory, reported (not asserted): the first seed warms up the heap and the JIT, so
+  // growth over the second seed is what a leak would show.
+  const mib = () => (process.memoryUsage.rss() / 2 ** 20).toFixed(1);
+  const rss: string[] = [mib()];
   let inputs = 0;
   const unclear = new Map<string, { count: number; example: string }>();
   for (const seed of [fixed!, random!]) {
@@ -36,12 +40,13 @@ async function main(): Promise<void> {
         else unclear.set(k, { ...v });
       }
     }
+    rss.push(mib());
   }
   if (unclear.size > 0) {
     console.log(`fuzz: ${unclear.size} kinds of plain JS error instead of a TypeError/RangeError/NftError (issue 12 item 6; fatal with NFTJS_FUZZ_STRICT=1):`);
     for (const [k, v] of unclear) console.log(`  ${v.count}x ${k}\n     e.g. ${v.example}`);
   }
-  console.log(`fuzz done: ${inputs} inputs, 0 crashes, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`fuzz done: ${inputs} inputs, 0 crashes, ${((Date.now() - started) / 1000).toFixed(1)} s; RSS ${rss.join(' -> ')} MiB (start, after each seed)`);
 }
 
 main().then(
