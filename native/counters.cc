@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "convert.h"
+#include "netlink.h"
 #include "socket.h"
 #include "workers.h"
 
@@ -26,8 +27,6 @@ namespace {
 
 constexpr int kGetRuleReset = 25;  // NFT_MSG_GETRULE_RESET (Linux 6.6)
 constexpr int kAttempts = 8;       // dumps retried while commits keep landing
-constexpr int kTimeoutMs = 120 * 1000;
-constexpr size_t kRecvBuf = 256 * 1024;
 constexpr uint8_t kUdataComment = 0;  // NFTNL_UDATA_RULE_COMMENT
 
 // Attribute walks over [start, start + len), bounded by mnl_attr_ok (a C++ form of libmnl's
@@ -160,59 +159,16 @@ void FeedRule(const struct nlmsghdr* nlh, CounterResult* r) {
 
 // One dump. Sets *interrupted when a reply carries NLM_F_DUMP_INTR.
 void DumpOnce(NlSocket* s, const CounterSpec& spec, CounterResult* r, bool* interrupted) {
-  char req[1024];
+  alignas(struct nlmsghdr) char req[1024];  // two names of at most 255 bytes plus headers
   const uint32_t seq = ++s->seq;
   struct nlmsghdr* nlh =
       nftnl_nlmsg_build_hdr(req, spec.reset ? kGetRuleReset : NFT_MSG_GETRULE, spec.family, NLM_F_DUMP, seq);
   if (!spec.table.empty()) mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, spec.table.c_str());
   if (!spec.chain.empty()) mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, spec.chain.c_str());
-  ssize_t sent;
-  do {
-    sent = sendto(s->fd, nlh, nlh->nlmsg_len, 0, nullptr, 0);
-  } while (sent < 0 && errno == EINTR);
-  if (sent < 0) {
-    r->err = errno;
-    r->message = "sendto";
-    return;
-  }
-  if (s->rx.size() < kRecvBuf) s->rx.resize(kRecvBuf);
-  std::vector<char>& buf = s->rx;
-  for (;;) {
-    struct pollfd p = {s->fd, POLLIN, 0};
-    const int ready = poll(&p, 1, kTimeoutMs);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) {
-      r->err = ready == 0 ? ETIMEDOUT : errno;
-      r->message = "waiting for the kernel's reply";
-      return;
-    }
-    const ssize_t n = recv(s->fd, buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      r->err = errno;
-      r->message = errno == ENOBUFS ? "dump replies were lost (receive buffer overflow)" : "recv";
-      return;
-    }
-    const struct nlmsghdr* m = reinterpret_cast<const struct nlmsghdr*>(buf.data());
-    int len = static_cast<int>(n);
-    for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-      if (m->nlmsg_seq != seq) continue;  // a stale reply of an earlier request
-      if (m->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = true;
-      if (m->nlmsg_type == NLMSG_DONE) return;
-      if (m->nlmsg_type == NLMSG_ERROR) {
-        if (m->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) continue;
-        const struct nlmsgerr* e = static_cast<const struct nlmsgerr*>(mnl_nlmsg_get_payload(m));
-        if (e->error != 0) {
-          r->err = -e->error;
-          return;
-        }
-        continue;
-      }
-      if (NFNL_SUBSYS_ID(m->nlmsg_type) == NFNL_SUBSYS_NFTABLES && NFNL_MSG_TYPE(m->nlmsg_type) == NFT_MSG_NEWRULE) {
-        FeedRule(m, r);
-      }
-    }
-  }
+  r->err = Exchange(s, nlh, true, [r](const struct nlmsghdr* m) {
+    if (NFNL_SUBSYS_ID(m->nlmsg_type) == NFNL_SUBSYS_NFTABLES && NFNL_MSG_TYPE(m->nlmsg_type) == NFT_MSG_NEWRULE) FeedRule(m, r);
+    return true;
+  }, interrupted, &r->message);
 }
 
 Napi::Value ResultToJs(Napi::Env env, const CounterResult& r) {

@@ -412,64 +412,69 @@ void RunDumpOnce(NlSocket* s, const DumpSpec& spec, DumpResult* r, bool* interru
     r->message = "internal error: request larger than its computed size";
     return;
   }
+  Decoder decoder(spec, r);
+  std::string message;
+  r->err = Exchange(s, nlh, is_dump, [&decoder](const struct nlmsghdr* m) { return decoder.Feed(m); }, interrupted, &message);
+  if (r->err == EPROTO && message.empty()) message = decoder.error();
+  if (r->err != 0) r->message = message;
+}
+
+}  // namespace
+
+int Exchange(NlSocket* s, const struct nlmsghdr* request, bool is_dump, const std::function<bool(const struct nlmsghdr*)>& feed,
+             bool* interrupted, std::string* message) {
+  const uint32_t seq = request->nlmsg_seq;
   ssize_t sent;
   do {
-    sent = sendto(s->fd, nlh, nlh->nlmsg_len, 0, nullptr, 0);
+    sent = sendto(s->fd, request, request->nlmsg_len, 0, nullptr, 0);
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) {
-    r->err = errno;
-    r->message = "sendto";
-    return;
+    *message = "sendto";
+    return errno;
   }
-  Decoder decoder(spec, r);
   if (s->rx.size() < kRecvBuf) s->rx.resize(kRecvBuf);
   std::vector<char>& buf = s->rx;
   for (;;) {
     struct pollfd p = {s->fd, POLLIN, 0};
-    int ready = poll(&p, 1, kDumpTimeoutMs);
+    const int ready = poll(&p, 1, kDumpTimeoutMs);
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) {
-      r->err = ready == 0 ? ETIMEDOUT : errno;
-      r->message = "waiting for the kernel's reply";
-      return;
+      *message = "waiting for the kernel's reply";
+      return ready == 0 ? ETIMEDOUT : errno;
     }
-    ssize_t n = recv(s->fd, buf.data(), buf.size(), 0);
+    const ssize_t n = recv(s->fd, buf.data(), buf.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      r->err = errno;
-      r->message = errno == ENOBUFS ? "dump replies were lost (receive buffer overflow)" : "recv";
-      return;
+      *message = errno == ENOBUFS ? "dump replies were lost (receive buffer overflow)" : "recv";
+      return errno;
     }
     const struct nlmsghdr* m = reinterpret_cast<const struct nlmsghdr*>(buf.data());
     int len = static_cast<int>(n);
-    while (mnl_nlmsg_ok(m, len)) {
-      if (m->nlmsg_seq != seq) {
-        m = mnl_nlmsg_next(m, &len);
-        continue;  // a stale reply of an earlier request
-      }
+    for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+      if (m->nlmsg_seq != seq) continue;  // a stale reply of an earlier request
       if (m->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = true;
-      if (m->nlmsg_type == NLMSG_DONE) return;
+      if (m->nlmsg_type == NLMSG_DONE) return 0;
       if (m->nlmsg_type == NLMSG_ERROR) {
+        if (m->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) continue;  // truncated: not ours to read
         const struct nlmsgerr* err = static_cast<const struct nlmsgerr*>(mnl_nlmsg_get_payload(m));
         if (err->error != 0) {
-          r->err = -err->error;
           OpFailure f;
           ParseExtAck(m, &f);
-          r->message = f.message;
-          if (is_dump) return;
-          // A single get keeps going until its final ack only when it succeeds.
-          return;
+          *message = f.message;
+          return -err->error;
         }
-        if (!is_dump) return;  // the final ACK of a non-dump request
-      } else if (!decoder.Feed(m)) {
-        r->err = EPROTO;
-        r->message = decoder.error();
-        return;
+        if (!is_dump) return 0;  // the final ACK of a non-dump request
+        continue;
       }
-      m = mnl_nlmsg_next(m, &len);
+      if (!feed(m)) {
+        message->clear();
+        return EPROTO;
+      }
     }
   }
 }
+
+namespace {
 
 // Waits until no transaction is in flight in this namespace: an empty batch holds the kernel's
 // commit mutex from BEGIN to END, so it is processed only after a running transaction ends.

@@ -5,6 +5,9 @@
 #define NATIVE_NETLINK_H_
 
 #include <cstdint>
+#include <linux/netlink.h>
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,13 @@ void SendBatch(NlSocket* s, const EncodedBatch& batch, const BatchSpec& spec, Co
 
 // Runs one GET request (dump or single get) and decodes the replies.
 void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* result);
+
+// Sends one request (its nlmsg_seq already set) and reads the replies of that sequence number:
+// every data message goes to `feed` (false stops the exchange: EPROTO), until NLMSG_DONE, a
+// kernel error, or (not a dump) the final ACK. Sets *interrupted on NLM_F_DUMP_INTR. Returns 0 or
+// an errno; *message gets the kernel's extended-ack text or the step that failed.
+int Exchange(NlSocket* s, const struct nlmsghdr* request, bool is_dump, const std::function<bool(const struct nlmsghdr*)>& feed,
+             bool* interrupted, std::string* message);
 
 }  // namespace nftjs
 
