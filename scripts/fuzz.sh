@@ -9,16 +9,9 @@
 # (plain JS errors fail the run). A crash leaves the input in flight in $NFTJS_FUZZ_INFLIGHT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then
-  [ -n "${NFTJS_SKIP_SETUP:-}" ] || bash scripts/setup.sh
-  if [ "$(id -u)" = "0" ]; then flags=(-n); else flags=(-r -n); fi
-  exec unshare "${flags[@]}" env NFTJS_PRIVATE_NETNS=1 bash "$0" "$@"
-fi
-if [ -r /proc/1/ns/net ] && [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
-  echo "Refusing to fuzz in the host network namespace" >&2
-  exit 1
-fi
-ip link set lo up
+if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ] && [ -z "${NFTJS_SKIP_SETUP:-}" ]; then bash scripts/setup.sh; fi
+source scripts/private-netns.sh
+private_netns "$0" "$@"
 inflight=${NFTJS_FUZZ_INFLIGHT:-$(mktemp)}
 export NFTJS_FUZZ_INFLIGHT=$inflight
 status=0

@@ -7,14 +7,7 @@
 #   NFTJS_KILLS=150 bash scripts/kill-test.sh   long run (300 kills)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then
-  [ -n "${NFTJS_SKIP_SETUP:-}" ] || bash scripts/setup.sh
-  if [ "$(id -u)" = "0" ]; then flags=(-n); else flags=(-r -n); fi
-  exec unshare "${flags[@]}" env NFTJS_PRIVATE_NETNS=1 bash "$0" "$@"
-fi
-if [ -r /proc/1/ns/net ] && [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
-  echo "Refusing to run in the host network namespace" >&2
-  exit 1
-fi
-ip link set lo up
+if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ] && [ -z "${NFTJS_SKIP_SETUP:-}" ]; then bash scripts/setup.sh; fi
+source scripts/private-netns.sh
+private_netns "$0" "$@"
 exec node --require tsx/cjs test/lifecycle/kill-runner.ts

@@ -5,17 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then
-  bash scripts/setup.sh
-  # Root: a new network namespace; otherwise a user namespace too (unshare -rn).
-  if [ "$(id -u)" = "0" ]; then flags=(-n); else flags=(-r -n); fi
-  exec unshare "${flags[@]}" env NFTJS_PRIVATE_NETNS=1 bash "$0" "$@"
-fi
-
-# Inside: refuse if this is still the host's namespace.
-if [ -r /proc/1/ns/net ] && [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
-  echo "Refusing to run tests in the host network namespace" >&2
-  exit 1
-fi
-ip link set lo up
+if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then bash scripts/setup.sh; fi
+source scripts/private-netns.sh
+private_netns "$0" "$@"
 exec node node_modules/mocha/bin/mocha.js "$@"

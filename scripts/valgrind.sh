@@ -4,9 +4,8 @@
 # any invalid access or definite leak in the addon's own frames (nftjs::, libnftnl, libmnl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${NFTJS_PRIVATE_NETNS:-}" != "1" ]; then
-  exec unshare -n env NFTJS_PRIVATE_NETNS=1 bash "$0" "$@"
-fi
+source scripts/private-netns.sh
+private_netns "$0" "$@"
 log=$(mktemp)
 valgrind --error-exitcode=0 --leak-check=full --show-leak-kinds=definite --num-callers=30 \
   node test/leak/exercise.js >"$log" 2>&1 || true

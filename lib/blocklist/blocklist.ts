@@ -706,27 +706,11 @@ export class Blocklist {
    */
   add(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
     try {
-      return this.#add(entries, options);
+      const timeoutMs = this.timeoutFor(options); // options first, then entries (every mode, every source)
+      return this.#change('add', entries, options, (l, rows, now) => this.planAdd(l, rows, timeoutMs, now));
     } catch (e) {
       return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
     }
-  }
-
-  #add(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
-    const timeoutMs = this.timeoutFor(options); // options first, then entries (every mode, every source)
-    if (typeof entries === 'string') {
-      const bad = singleEntryError(entries);
-      if (bad) return Promise.reject(bad);
-      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue('add', entries, options);
-      const fast = this.singleAsync('add', entries, options);
-      if (fast) return fast;
-    }
-    const parsed = this.parse(source(entries), options);
-    return this.serial(async () => {
-      const p = await parsed;
-      const now = Date.now();
-      return this.commitPlans(this.plansFor(p, (l, rows) => this.planAdd(l, rows, timeoutMs, now)), options);
-    });
   }
 
   /**
@@ -736,27 +720,29 @@ export class Blocklist {
    */
   delete(entries: EntrySource, options: ChangeOptions = {}): Promise<ChangeResult> {
     try {
-      return this.#delete(entries, options);
+      return this.#change('delete', entries, options, (l, rows, now) => this.planDelete(l, rows, options.strict ?? false, now));
     } catch (e) {
       return Promise.reject(e); // bad options reject like bad entries, with or without coalesce
     }
   }
 
-  #delete(entries: EntrySource, options: ChangeOptions): Promise<ChangeResult> {
+  /** add() and delete(): a single string takes the coalesced or single-entry path; anything else is parsed, then planned per lane. */
+  #change(kind: 'add' | 'delete', entries: EntrySource, options: ChangeOptions, plan: (l: Lane, rows: RangeTable, now: number) => LanePlan): Promise<ChangeResult> {
     if (typeof entries === 'string') {
       const bad = singleEntryError(entries);
       if (bad) return Promise.reject(bad);
-      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue('delete', entries, options);
-      const fast = this.singleAsync('delete', entries, options);
+      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue(kind, entries, options);
+      const fast = this.singleAsync(kind, entries, options);
       if (fast) return fast;
     }
     const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
-      return this.commitPlans(this.plansFor(p, (l, rows) => this.planDelete(l, rows, options.strict ?? false, now)), options);
+      return this.commitPlans(this.plansFor(p, (l, rows) => plan(l, rows, now)), options);
     });
   }
+
 
   /**
    * Single address on a hash layout: no tables, no sorting: look the key up in the copy,
