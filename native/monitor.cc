@@ -96,37 +96,36 @@ const char* const kObjNames[] = {"table", "chain", "rule", "set", "elements", "o
 // Names of a set elements message (NFTA_SET_ELEM_LIST_TABLE / _SET), which the dump decoder
 // does not keep.
 void ElemListNames(const struct nlmsghdr* nlh, std::string* table, std::string* set) {
-  const char* start = static_cast<const char*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct nfgenmsg)));
-  const char* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
-  if (tail < start) return;
-  int rem = static_cast<int>(tail - start);
-  for (const struct nlattr* a = reinterpret_cast<const struct nlattr*>(start); mnl_attr_ok(a, rem); a = mnl_attr_next(a)) {
-    rem -= static_cast<int>(MNL_ALIGN(a->nla_len));
+  std::pair<std::string*, std::string*> out(table, set);
+  // libmnl's walk: bounded by nlmsg_len, stops at the first malformed attribute.
+  mnl_attr_parse(nlh, sizeof(struct nfgenmsg), [](const struct nlattr* a, void* data) -> int {
+    auto* o = static_cast<std::pair<std::string*, std::string*>*>(data);
     const uint16_t t = mnl_attr_get_type(a);
-    if (t != NFTA_SET_ELEM_LIST_TABLE && t != NFTA_SET_ELEM_LIST_SET) continue;
+    if (t != NFTA_SET_ELEM_LIST_TABLE && t != NFTA_SET_ELEM_LIST_SET) return MNL_CB_OK;
     const char* p = static_cast<const char*>(mnl_attr_get_payload(a));
-    std::string v(p, strnlen(p, mnl_attr_get_payload_len(a)));
-    (t == NFTA_SET_ELEM_LIST_TABLE ? *table : *set) = std::move(v);
-  }
+    *(t == NFTA_SET_ELEM_LIST_TABLE ? o->first : o->second) = std::string(p, strnlen(p, mnl_attr_get_payload_len(a)));
+    return MNL_CB_OK;
+  }, &out);
 }
 
 // NEWGEN: NFTA_GEN_ID, NFTA_GEN_PROC_PID, NFTA_GEN_PROC_NAME (the committer's).
 void GenAttrs(Napi::Env env, const struct nlmsghdr* nlh, Napi::Object ev) {
-  const char* start = static_cast<const char*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct nfgenmsg)));
-  const char* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
-  if (tail < start) return;
-  int rem = static_cast<int>(tail - start);
-  for (const struct nlattr* a = reinterpret_cast<const struct nlattr*>(start); mnl_attr_ok(a, rem); a = mnl_attr_next(a)) {
-    rem -= static_cast<int>(MNL_ALIGN(a->nla_len));
+  struct Out {
+    Napi::Env env;
+    Napi::Object ev;
+  } out{env, ev};
+  mnl_attr_parse(nlh, sizeof(struct nfgenmsg), [](const struct nlattr* a, void* data) -> int {
+    Out* o = static_cast<Out*>(data);
     const uint16_t t = mnl_attr_get_type(a);
     const size_t len = mnl_attr_get_payload_len(a);
-    if (t == NFTA_GEN_ID && len >= 4) ev.Set("generation", Napi::Number::New(env, ntohl(mnl_attr_get_u32(a))));
-    if (t == NFTA_GEN_PROC_PID && len >= 4) ev.Set("pid", Napi::Number::New(env, ntohl(mnl_attr_get_u32(a))));
+    if (t == NFTA_GEN_ID && len >= 4) o->ev.Set("generation", Napi::Number::New(o->env, ntohl(mnl_attr_get_u32(a))));
+    if (t == NFTA_GEN_PROC_PID && len >= 4) o->ev.Set("pid", Napi::Number::New(o->env, ntohl(mnl_attr_get_u32(a))));
     if (t == NFTA_GEN_PROC_NAME) {
       const char* p = static_cast<const char*>(mnl_attr_get_payload(a));
-      ev.Set("process", std::string(p, strnlen(p, len)));
+      o->ev.Set("process", std::string(p, strnlen(p, len)));
     }
-  }
+    return MNL_CB_OK;
+  }, &out);
 }
 
 Napi::Value TraceToJs(Napi::Env env, const struct nlmsghdr* nlh) {
