@@ -6,7 +6,7 @@ export { sanityFilter, BOGON_SOURCES_V4, type SanityOptions } from './sanity';
 export { outboundPolicy, type OutboundOptions } from './outbound';
 export { loggingChains, type LoggingOptions, type LogChainOptions } from './logging';
 export { natGateway, type NatGatewayOptions, type PortForward } from './nat';
-export { addRules, type ExtraRule } from './preset';
+export { addRules, logToGroup, type ExtraRule } from './preset';
 export { BOGON_DESTINATIONS_V4 } from './sanity';
 export type { ClosedRejectTypes, DropLogOptions, PingOption } from './host';
 export type { LogAttach, LogChainKind } from './logging';

@@ -3,10 +3,10 @@
  * Tight outbound policy ("Linux firewall for a tight server"): the output chain drops by default
  * and allows only named destinations and services; replies come back through conntrack.
  */
-import { accept, counter, ctState, daddr, drop, limit, log, l4proto, oifname, tcpDport, udpDport } from '../match';
+import { accept, counter, ctState, daddr, drop, icmpv6Type, ip6Hoplimit, limit, log, l4proto, oifname, tcpDport, udpDport } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
 import type { Statement } from '../rule/statement';
-import { flagOrObject, objectList, optionsOf, portList, stringList } from './check';
+import { flagOrObject, objectList, optBool, optionsOf, portList, stringList } from './check';
 import { DEFAULT_TABLE, PresetBuilder, type Preset, type RateOption } from './preset';
 
 export interface OutboundOptions {
@@ -28,6 +28,13 @@ export interface OutboundOptions {
   readonly allow?: readonly { readonly to: readonly string[]; readonly tcp?: readonly (number | string)[]; readonly udp?: readonly (number | string)[] }[];
   /** Accept ICMP/ICMPv6 (ping, path MTU discovery, neighbour discovery). @default true */
   readonly icmp?: boolean;
+  /**
+   * With `icmp: false`: still let IPv6 neighbour discovery out (neighbour solicitations and
+   * advertisements, router solicitations, hop limit 255). conntrack does not track them, so
+   * without this rule the host cannot answer a neighbour solicitation and IPv6 stops working
+   * altogether, which no IPv4 guide means by "filter outgoing packets". @default true
+   */
+  readonly neighborDiscovery?: boolean;
   /** Log what is dropped, rate-limited; false disables. @default { rate: 5, per: 'minute', burst: 5 } */
   readonly log?: (RateOption & { /** @default 'outbound drop: ' */ readonly prefix?: string }) | false;
 }
@@ -54,7 +61,11 @@ export function outboundPolicy(options: OutboundOptions = {}): Preset {
   b.rule(out, 'outbound: loopback', oifname('lo'), counter(), accept());
   b.rule(out, 'outbound: established', ctState('established', 'related'), counter(), accept());
   b.rule(out, 'outbound: invalid', ctState('invalid'), counter(), drop());
+  optBool(o.neighborDiscovery, 'outboundPolicy() neighborDiscovery');
   if (options.icmp ?? true) b.rule(out, 'outbound: icmp', l4proto(['icmp', 'ipv6-icmp']), counter(), accept());
+  else if (options.neighborDiscovery ?? true) {
+    b.rule(out, 'outbound: nd', icmpv6Type(['nd-router-solicit', 'nd-neighbor-solicit', 'nd-neighbor-advert']), ip6Hoplimit(255), counter(), accept());
+  }
 
   const to = (name: string, hosts: readonly string[] | boolean | undefined, ports: (Statement | Statement[])[]) => {
     if (!hosts || (Array.isArray(hosts) && hosts.length === 0)) return;

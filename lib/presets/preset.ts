@@ -106,6 +106,42 @@ export function addRules(preset: Preset, chain: string | { readonly table: Table
   return { ...preset, rules: out };
 }
 
+/**
+ * Sends every `log` statement of a preset to an nflog group (`log prefix "…" group N`) instead of
+ * the kernel log, keeping each prefix. Needed wherever the kernel log is not an option: inside a
+ * network namespace other than the initial one the kernel log backend is silent unless the host
+ * sets `net.netfilter.nf_log_all_netns=1`, so a containerised service reads its drop logs from the
+ * group (ulogd2, `tcpdump -i nflog:N`). nflog has no log level: levels are dropped, flags too.
+ * @example logToGroup(guides.simpleStateful({ … }), 5)
+ * @throws RangeError when group is not an integer 0..65535 or queueThreshold not 0..65535.
+ */
+export function logToGroup(preset: Preset, group: number, options: { readonly queueThreshold?: number; readonly snaplen?: number } = {}): Preset {
+  if (typeof preset !== 'object' || preset === null || !Array.isArray(preset.rules)) throw typeError('a preset', 'logToGroup() preset', preset);
+  const u16 = (v: unknown, field: string): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`Expected an integer 0..65535 for ${field} but received ${String(v)}`);
+  };
+  u16(group, 'logToGroup() group');
+  if (options.queueThreshold !== undefined) u16(options.queueThreshold, 'logToGroup() queueThreshold');
+  if (options.snaplen !== undefined && (!Number.isInteger(options.snaplen) || options.snaplen < 0 || options.snaplen > 0xffffffff)) {
+    throw new RangeError(`Expected an integer 0..4294967295 for logToGroup() snaplen but received ${String(options.snaplen)}`);
+  }
+  const rules = preset.rules.map((r: Rule): Rule => {
+    if (!r.statements.some((s: Statement) => s.kind === 'log')) return r;
+    const statements = r.statements.map((s: Statement): Statement => {
+      if (s.kind !== 'log') return s;
+      return {
+        kind: 'log',
+        ...(s.prefix !== undefined ? { prefix: s.prefix } : {}),
+        group,
+        ...(options.snaplen !== undefined ? { snaplen: options.snaplen } : {}),
+        ...(options.queueThreshold !== undefined ? { queueThreshold: options.queueThreshold } : {}),
+      };
+    });
+    return { ...r, statements };
+  });
+  return { ...preset, rules };
+}
+
 /** Regular chains (jump targets) first, then base chains: the order they must be created in. */
 const chainOrder = (chains: readonly Chain[]): Chain[] => [...chains.filter((c) => c.base === undefined), ...chains.filter((c) => c.base !== undefined)];
 

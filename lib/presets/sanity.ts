@@ -129,8 +129,12 @@ export function sanityFilter(options: SanityOptions = {}): Preset {
     const on = ifs.length > 0 ? [iifname(ifs)] : [];
     b.rule(fwd, 'sanity: ttl log', ...on, ipTtl(minTtl, '<'), lim, counter(), logStmt);
     b.rule(fwd, 'sanity: ttl drop', ...on, ipTtl(minTtl, '<'), counter(), drop());
-    b.rule(fwd, 'sanity: hoplimit log', ...on, ip6Hoplimit(minTtl, '<'), lim, counter(), logStmt);
-    b.rule(fwd, 'sanity: hoplimit drop', ...on, ip6Hoplimit(minTtl, '<'), counter(), drop());
+    // IPv4 decrements the TTL after the forward hook (ip_forward_finish), IPv6 the hop limit
+    // before it (ip6_forward): "arrived with less than minTtl" is `ip6 hoplimit < minTtl - 1` here.
+    // Measured with packets in test/packets/guide-000-netfilter.test.ts.
+    const minHop = Math.max(0, minTtl - 1);
+    b.rule(fwd, 'sanity: hoplimit log', ...on, ip6Hoplimit(minHop, '<'), lim, counter(), logStmt);
+    b.rule(fwd, 'sanity: hoplimit drop', ...on, ip6Hoplimit(minHop, '<'), counter(), drop());
   }
   return b.build();
 }

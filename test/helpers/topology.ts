@@ -53,6 +53,8 @@ export interface NatTopology {
   readonly lanIf: string;
   readonly wanIf: string;
   readonly addr: { readonly lanHost: string; readonly routerLan: string; readonly routerWan: string; readonly wanHost: string };
+  /** With `natTopology({ ipv6: true })`: the IPv6 addresses (LAN 2001:db8:77::/64, WAN 2001:db8:113::/64). */
+  readonly addr6?: { readonly lanHost: string; readonly routerLan: string; readonly routerWan: string; readonly wanHost: string };
   destroy(): void;
 }
 
@@ -172,12 +174,15 @@ export function pairTopology(): PairTopology {
 /**
  * lanHost (10.77.0.2) <-lan0/eth0-> router (10.77.0.1 | 203.0.113.1) <-wan0/eth0-> wanHost
  * (203.0.113.2). The LAN host routes by default through the router; the WAN host has no route
- * to the LAN, so only NAT can connect them. Forwarding is enabled in the router. IPv4 only:
- * IPv6 is disabled in all three namespaces, so the links carry no IPv6 at all.
+ * to the LAN, so only NAT can connect them. Forwarding is enabled in the router. IPv4 only by
+ * default: IPv6 is disabled in all three namespaces, so the links carry no IPv6 at all. With
+ * `ipv6: true` the links also carry IPv6 (quiet settings as in pairTopology), routed and forwarded
+ * by the router: LAN 2001:db8:77::/64, WAN 2001:db8:113::/64, both hosts routed through it.
  */
-export function natTopology(): NatTopology {
+export function natTopology(options: { readonly ipv6?: boolean } = {}): NatTopology {
   const base = prefix();
-  const [lanHost, router, wanHost] = makeNodes(base, ['l', 'r', 'w'], { ipv6: false }) as [Node, Node, Node];
+  const v6 = options.ipv6 === true;
+  const [lanHost, router, wanHost] = makeNodes(base, ['l', 'r', 'w'], { ipv6: v6 }) as [Node, Node, Node];
   const nodes = [lanHost, router, wanHost];
   try {
     link(lanHost, 'eth0', router, 'lan0', `${base}l`);
@@ -188,6 +193,15 @@ export function natTopology(): NatTopology {
     wanHost.exec(['ip', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0']);
     lanHost.exec(['ip', 'route', 'add', 'default', 'via', '10.77.0.1']);
     router.exec(['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    if (v6) {
+      lanHost.exec(['ip', '-6', 'addr', 'add', '2001:db8:77::2/64', 'dev', 'eth0', 'nodad']);
+      router.exec(['ip', '-6', 'addr', 'add', '2001:db8:77::1/64', 'dev', 'lan0', 'nodad']);
+      router.exec(['ip', '-6', 'addr', 'add', '2001:db8:113::1/64', 'dev', 'wan0', 'nodad']);
+      wanHost.exec(['ip', '-6', 'addr', 'add', '2001:db8:113::2/64', 'dev', 'eth0', 'nodad']);
+      lanHost.exec(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:77::1']);
+      wanHost.exec(['ip', '-6', 'route', 'add', '2001:db8:77::/64', 'via', '2001:db8:113::1']);
+      router.exec(['sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/forwarding']);
+    }
   } catch (err) {
     destroyNodes(nodes);
     throw err;
@@ -199,6 +213,7 @@ export function natTopology(): NatTopology {
     lanIf: 'lan0',
     wanIf: 'wan0',
     addr: { lanHost: '10.77.0.2', routerLan: '10.77.0.1', routerWan: '203.0.113.1', wanHost: '203.0.113.2' },
+    ...(v6 ? { addr6: { lanHost: '2001:db8:77::2', routerLan: '2001:db8:77::1', routerWan: '2001:db8:113::1', wanHost: '2001:db8:113::2' } } : {}),
     destroy: () => destroyNodes(nodes),
   };
 }

@@ -9,9 +9,9 @@ import type { ChildProcess } from 'node:child_process';
 import { assertPrivateNetns } from '../helpers/netns';
 import { natTopology, pairTopology, type NatTopology, type PairTopology } from '../helpers/topology';
 import { Nftables } from '../../lib/nftables';
-import { guides, presetObjects } from '../../lib/presets';
+import { guides, logToGroup, presetObjects } from '../../lib/presets';
 import type { SetSpec } from '../../lib/model/types';
-import { apply, listen, packets, probe, probe1 } from './util';
+import { apply, captureNflog, listen, packets, probe, probe1, type NflogRecord } from './util';
 
 assertPrivateNetns();
 
@@ -104,6 +104,19 @@ describe('packets: guide 000, guides.netfilterHardening()', function () {
     }
   });
 
+  it('PREROUTING: blocklist6 sources dropped on the external interface (IPv6 works otherwise: neighbour discovery passes both ways)', async () => {
+    assert.equal(probe1(topo.client, { kind: 'connect', dst: topo.addr.server6, port: 22 }).result, 'open');
+    assert.ok((await packets(nft, 'outbound: nd')) >= 1n, 'the neighbour advertisement left through the output policy');
+    const set: SetSpec = { table: { family: 'inet', name: 'fw' }, name: 'blocklist6', key: 'ipv6_addr', flags: ['interval'] };
+    await nft.commit(nft.transaction().addElements(set, ['2001:db8:1::/126']));
+    try {
+      assert.equal(probe1(topo.client, { kind: 'connect', dst: topo.addr.server6, port: 22, timeout: 1 }).result, 'timeout');
+      assert.ok((await packets(nft, 'sanity: blocklist6')) >= 1n);
+    } finally {
+      await nft.commit(nft.transaction().deleteElements(set, ['2001:db8:1::/126']));
+    }
+  });
+
   it("nmap OS detection (-O): its MSS 265 probes are dropped by the small-MSS rule while the SYN scan still finds port 22 open", async () => {
     const before = await packets(nft, 'sanity: small mss');
     const out = topo.client.exec(['nmap', '-n', '-Pn', '-O', '--max-retries', '1', '-p', '22,81', dst()]);
@@ -184,5 +197,80 @@ describe('packets: guide 000, FORWARD (router namespace)', function () {
     assert.equal(probe1(topo.lanHost, { kind: 'connect', dst: topo.addr.wanHost, port: 22, timeout: 1 }).result, 'timeout');
     assert.equal(await packets(nft, 'sanity: ttl drop'), 1n, 'not a TTL drop');
     assert.equal(await packets(nft, 'host: forward established'), 0n);
+  });
+});
+
+/** The records of one prefix, as [family, protocol] pairs. */
+const logged = (recs: readonly NflogRecord[], prefix: string): [number, number | undefined][] => recs.filter((r) => r.prefix === prefix).map((r) => [r.family, r.protocol]);
+
+describe('packets: guide 000, log lines read from an nflog group (logToGroup)', function () {
+  let topo: PairTopology;
+  let nft: Nftables;
+  let srv: ChildProcess;
+  before(async () => {
+    topo = pairTopology();
+    nft = await Nftables.open({ netns: topo.server.path });
+    srv = await listen(topo.server, { name: 'srv', tcp: [22] });
+  });
+  after(async () => {
+    srv?.kill('SIGKILL');
+    await nft?.close();
+    topo?.destroy();
+  });
+
+  it('INPUT: everything else is logged with the prefix "INPUT bad "', async () => {
+    await apply(nft, presetObjects(logToGroup(guides.netfilterHardening({ external: topo.serverIf, tcpPorts: [22] }), 5)));
+    const cap = await captureNflog(topo.server, 5);
+    probe(topo.client, [
+      { kind: 'tcp', dst: topo.addr.server, dport: 81, sport: 42200, timeout: 0.5 },
+      { kind: 'udp', dst: topo.addr.server, dport: 5000, sport: 42201, timeout: 0.5 },
+    ]);
+    const recs = await cap.stop();
+    assert.deepEqual(logged(recs, 'INPUT bad '), [[2, 6], [2, 17]]);
+  });
+
+  it('INPUT (prerouting: false): NEW TCP without SYN is logged with the prefix "TCP INPUT without SYN "', async () => {
+    await apply(nft, presetObjects(logToGroup(guides.netfilterHardening({ external: topo.serverIf, tcpPorts: [22], prerouting: false }), 5)));
+    const cap = await captureNflog(topo.server, 5);
+    probe1(topo.client, { kind: 'tcp', dst: topo.addr.server, dport: 22, flags: 'SP', sport: 42202, timeout: 0.5 });
+    const recs = await cap.stop();
+    assert.deepEqual(logged(recs, 'TCP INPUT without SYN '), [[2, 6]]);
+    assert.deepEqual(logged(recs, 'INPUT bad '), [], 'dropped by its own rule, before the catch-all log');
+  });
+});
+
+describe('packets: guide 000, FORWARD over IPv4 and IPv6 (router namespace, TTL and hop limit)', function () {
+  let topo: NatTopology;
+  let nft: Nftables;
+  before(async () => {
+    topo = natTopology({ ipv6: true });
+    topo.wanHost.exec(['ip', 'route', 'add', '10.77.0.0/24', 'via', topo.addr.routerWan]);
+    nft = await Nftables.open({ netns: topo.router.path });
+    await apply(nft, presetObjects(logToGroup(guides.netfilterHardening({ external: topo.wanIf }), 6)));
+  });
+  after(async () => {
+    await nft?.close();
+    topo?.destroy();
+  });
+
+  it('a TTL or hop limit below 5 arriving on the external interface is logged "TTL too short " and dropped; hop limit 5 is not', async () => {
+    const six = topo.addr6?.lanHost as string;
+    const cap = await captureNflog(topo.router, 6);
+    const [v4, v6, ok6] = probe(topo.wanHost, [
+      { kind: 'udp', dst: topo.addr.lanHost, dport: 53, ttl: 4, timeout: 0.5 },
+      { kind: 'udp', dst: six, dport: 53, ttl: 4, timeout: 0.5 },
+      { kind: 'udp', dst: six, dport: 53, ttl: 5, timeout: 0.5 },
+    ]);
+    const recs = await cap.stop();
+    assert.deepEqual([v4?.reply, v6?.reply, ok6?.reply], ['none', 'none', 'none'], 'the last one is dropped by the FORWARD policy instead');
+    assert.deepEqual(logged(recs, 'TTL too short '), [[2, 17], [10, 17]]);
+    assert.equal(await packets(nft, 'sanity: ttl drop'), 1n);
+    assert.equal(await packets(nft, 'sanity: hoplimit log'), 1n);
+    assert.equal(await packets(nft, 'sanity: hoplimit drop'), 1n);
+  });
+
+  it('the hop-limit filter applies to the external interface only', async () => {
+    probe1(topo.lanHost, { kind: 'udp', dst: topo.addr6?.wanHost as string, dport: 53, ttl: 4, timeout: 0.5 });
+    assert.equal(await packets(nft, 'sanity: hoplimit drop'), 1n);
   });
 });

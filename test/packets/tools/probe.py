@@ -16,8 +16,9 @@ def connect(p):
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(p.get("timeout", 2.0))
     try:
-        if "src" in p:
-            s.bind((p["src"], 0))
+        if "src" in p or "sport" in p:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((p.get("src", "::" if fam == socket.AF_INET6 else "0.0.0.0"), p.get("sport", 0)))
         s.connect((p["dst"], p["port"]))
         s.settimeout(max(p.get("timeout", 2.0), LINE_TIMEOUT))
         line = s.makefile().readline().strip()
