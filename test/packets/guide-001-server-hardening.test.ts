@@ -10,8 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { assertPrivateNetns } from '../helpers/netns';
 import { natTopology, type NatTopology } from '../helpers/topology';
 import { Nftables } from '../../lib/nftables';
-import { guides, presetObjects, type ServerHardeningOptions } from '../../lib/presets';
-import { apply, listen, packets, probe, probe1 } from './util';
+import { guides, logToGroup, presetObjects, type ServerHardeningOptions } from '../../lib/presets';
+import { apply, captureNflog, listen, packets, probe, probe1 } from './util';
 
 assertPrivateNetns();
 
@@ -133,5 +133,29 @@ describe('packets: guide 001, guides.serverHardening()', function () {
     assert.equal(r.result, 'timeout');
     assert.ok((await packets(nft, 'tcp.in.foreign')) >= 1n);
     assert.equal(await packets(nft, 'tcp.in.foreign'), await packets(nft, 'FRIENDLY drop'));
+  });
+
+  it('log lines (read from an nflog group with logToGroup): tcp.in.dropped, udp.in.dropped, tcp.in.foreign, tcp.out.dropped, udp.out.dropped; netbios unlogged', async () => {
+    await apply(nft, presetObjects(logToGroup(guides.serverHardening(opts(false)), 5)));
+    const cap = await captureNflog(topo.router, 5);
+    probe(topo.wanHost, [
+      { kind: 'tcp', dst: SERVER, dport: 9999, src: STRANGER, sport: 44100, timeout: 0.3 },
+      { kind: 'udp', dst: SERVER, dport: 5000, src: STRANGER, sport: 44101, timeout: 0.3 },
+      { kind: 'tcp', dst: SERVER, dport: 22, src: STRANGER, sport: 44102, timeout: 0.3 },
+      { kind: 'tcp', dst: SERVER, dport: 138, src: STRANGER, sport: 44103, timeout: 0.3 },
+      { kind: 'udp', dst: SERVER, dport: 138, src: STRANGER, sport: 138, timeout: 0.3 },
+    ]);
+    probe(topo.router, [
+      { kind: 'connect', dst: STRANGER, port: 8080, timeout: 0.3 },
+      { kind: 'udpsock', dst: STRANGER, dport: 5353, timeout: 0.3 },
+    ]);
+    const recs = await cap.stop();
+    const by = (prefix: string): number[] => recs.filter((r) => r.prefix === prefix).map((r) => r.protocol ?? -1);
+    assert.deepEqual(by('tcp.in.dropped '), [6], 'port 9999 only: the tcp/138 probe is dropped unlogged in MALICIOUS');
+    assert.deepEqual(by('udp.in.dropped '), [17], 'port 5000 only: udp/138 unlogged');
+    assert.deepEqual(by('tcp.in.foreign '), [6]);
+    assert.ok(by('tcp.out.dropped ').length >= 1 && by('tcp.out.dropped ').every((p) => p === 6), 'tcp.out.dropped (connect retries its SYN)');
+    assert.deepEqual(by('udp.out.dropped '), [17]);
+    assert.deepEqual([...new Set(recs.map((r) => r.prefix))].sort(), ['tcp.in.dropped ', 'tcp.in.foreign ', 'tcp.out.dropped ', 'udp.in.dropped ', 'udp.out.dropped ']);
   });
 });

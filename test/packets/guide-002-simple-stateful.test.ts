@@ -9,8 +9,8 @@ import type { ChildProcess } from 'node:child_process';
 import { assertPrivateNetns } from '../helpers/netns';
 import { natTopology, pairTopology, type NatTopology, type PairTopology } from '../helpers/topology';
 import { Nftables } from '../../lib/nftables';
-import { guides, presetObjects } from '../../lib/presets';
-import { apply, listen, packets, probe, probe1 } from './util';
+import { guides, logToGroup, presetObjects } from '../../lib/presets';
+import { apply, captureNflog, listen, packets, probe, probe1, until } from './util';
 
 assertPrivateNetns();
 
@@ -22,9 +22,9 @@ describe('packets: guide 002, guides.simpleStateful() (single machine)', functio
 
   before(async () => {
     topo = pairTopology();
-    for (const a of ['198.51.100.3', '198.51.100.4', '198.51.100.5', '198.51.100.6']) topo.client.exec(['ip', 'addr', 'add', `${a}/24`, 'dev', 'eth0']);
+    for (const a of ['198.51.100.3', '198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7', '198.51.100.8']) topo.client.exec(['ip', 'addr', 'add', `${a}/24`, 'dev', 'eth0']);
     nft = await Nftables.open({ netns: topo.server.path });
-    procs.push(await listen(topo.server, { name: 'srv', tcp: [22, 80, 81], udp: [53, 54] }));
+    procs.push(await listen(topo.server, { name: 'srv', tcp: [22, 80, 81], udp: [53, 54, 546] }));
     procs.push(await listen(topo.client, { name: 'peer', tcp: [8080] }));
     await apply(nft, presetObjects(guides.simpleStateful({ tcpPorts: [22, 80], udpPorts: [53] })));
   });
@@ -70,6 +70,33 @@ describe('packets: guide 002, guides.simpleStateful() (single machine)', functio
     const rs = probe(topo.client, [1, 2, 3, 4].map(() => ({ kind: 'connect' as const, dst: S(), port: 22, src: '198.51.100.5', timeout: 1 })));
     assert.deepEqual(rs.map((r) => r.result), ['open', 'open', 'open', 'timeout']);
     assert.ok((await packets(nft, 'host: brute force short v4')) >= 1n);
+  });
+
+  it('Bruteforce attacks, the long window: 4 new SSH connections per 30 minutes, whatever the short window allows', async () => {
+    // Crafted SYNs, one per source port (a socket's retransmitted SYN could spend a second token).
+    let sport = 45100;
+    const syn = (): string => probe1(topo.client, { kind: 'tcp', dst: S(), dport: 22, src: '198.51.100.7', sport: sport++, timeout: 0.7 }).flags ?? 'none';
+    const first = probe1(topo.client, { kind: 'tcp', dst: S(), dport: 22, src: '198.51.100.7', sport, count: 3, timeout: 0.7 });
+    sport += 3;
+    assert.deepEqual([first.flags, first.count], ['SA', 3]);
+    const long0 = await packets(nft, 'host: brute force long v4');
+    // The short window (3 per 10 s) refills one token every 3.3 s: the 4th connection passes...
+    await until('the short window lets a 4th connection through', () => syn() === 'SA', 15000, 500);
+    assert.equal(await packets(nft, 'host: brute force long v4'), long0, 'the long window allowed the 4th');
+    // ...and the 5th, allowed by the short window once it refills again, is dropped by the long one.
+    await until('the long window drops a connection', async () => syn() === 'none' && (await packets(nft, 'host: brute force long v4')) > long0, 15000, 1100);
+  });
+
+  it('IPv6: DHCPv6 replies (udp 547 -> 546) accepted between link-local addresses only', async () => {
+    const ll = /inet6 (fe80::[0-9a-f:]+)\//.exec(topo.server.exec(['ip', '-6', 'addr', 'show', 'dev', topo.serverIf, 'scope', 'link']))?.[1];
+    assert.ok(ll, 'server link-local address');
+    const [linkLocal, global] = probe(topo.client, [
+      { kind: 'udpsock', dst: ll, dport: 546, sport: 547, iface: topo.clientIf },
+      { kind: 'udp', dst: topo.addr.server6, dport: 546, sport: 547 },
+    ]);
+    assert.deepEqual([linkLocal?.result, linkLocal?.line?.split(' ').slice(0, 2)], ['reply', ['srv', '546']]);
+    assert.equal(await packets(nft, 'host: dhcpv6 client'), 1n);
+    assert.deepEqual([global?.reply, global?.type, global?.code], ['icmpv6', 1, 1], 'a global source goes the UDP chain way: admin-prohibited');
   });
 
   it('SYN scans: a closed port gets a reset, then the source is on TCP-PORTSCAN and an open port answers with a reset too', async () => {
@@ -118,6 +145,15 @@ describe('packets: guide 002, guides.simpleStateful() (single machine)', functio
     const r = probe1(topo.client, { kind: 'tcp', dst: S(), dport: 80, flags: 'A', src: '198.51.100.6', sport: 45040 });
     assert.deepEqual([r.reply, r.flags], ['tcp', 'R']);
     assert.equal(await packets(nft, 'host: new tcp'), before, 'the ACK never jumped to the TCP chain');
+  });
+
+  it('log line (read from an nflog group with logToGroup): the dropped brute-force attempt is logged "iptables deny: "', async () => {
+    await apply(nft, presetObjects(logToGroup(guides.simpleStateful({ tcpPorts: [22, 80], udpPorts: [53] }), 5)));
+    const cap = await captureNflog(topo.server, 5);
+    const r = probe1(topo.client, { kind: 'tcp', dst: S(), dport: 22, src: '198.51.100.8', sport: 45200, count: 4, timeout: 0.7 });
+    const recs = await cap.stop();
+    assert.equal(r.count, 3);
+    assert.deepEqual(recs.map((x) => [x.prefix, x.protocol]), [['iptables deny: ', 6]]);
   });
 });
 

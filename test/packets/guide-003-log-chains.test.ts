@@ -2,16 +2,17 @@
 /**
  * Guide 003 ("iptables rules that every Linux user should have"): guides.logChains(), proven with
  * packets between namespaces. Log lines of a non-initial namespace do not reach the kernel log
- * (nf_log_all_netns is a host setting, left alone), so the counters of the log rules prove them.
+ * (nf_log_all_netns is a host setting, left alone): the counters of the log rules prove them, and
+ * the last test reads the prefixes from an nflog group (logToGroup).
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { assertPrivateNetns } from '../helpers/netns';
 import { pairTopology, type PairTopology } from '../helpers/topology';
 import { Nftables } from '../../lib/nftables';
-import { addRules, guides, presetObjects } from '../../lib/presets';
+import { addRules, guides, logToGroup, presetObjects, type Preset } from '../../lib/presets';
 import { counter, jump, tcpDport } from '../../lib/match';
-import { apply, listen, packets, probe1 } from './util';
+import { apply, captureNflog, listen, packets, probe1 } from './util';
 
 assertPrivateNetns();
 
@@ -19,6 +20,7 @@ describe('packets: guide 003, guides.logChains()', function () {
   let topo: PairTopology;
   let nft: Nftables;
   const procs: ChildProcess[] = [];
+  let preset: Preset;
 
   before(async () => {
     topo = pairTopology();
@@ -26,7 +28,7 @@ describe('packets: guide 003, guides.logChains()', function () {
     procs.push(await listen(topo.server, { name: 'srv', tcp: [22, 81] }));
     procs.push(await listen(topo.client, { name: 'peer', tcp: [80] }));
     // "Converting existing rules": a rule whose target was REJECT now jumps to LOG_AND_REJECT.
-    const preset = addRules(guides.logChains({ interfaces: [topo.serverIf] }), 'input', { statements: [tcpDport(81), counter(), jump('LOG_AND_REJECT')], comment: 'user: port 81' });
+    preset = addRules(guides.logChains({ interfaces: [topo.serverIf] }), 'input', { statements: [tcpDport(81), counter(), jump('LOG_AND_REJECT')], comment: 'user: port 81' });
     await apply(nft, presetObjects(preset));
   });
   after(async () => {
@@ -74,5 +76,19 @@ describe('packets: guide 003, guides.logChains()', function () {
     assert.equal(await packets(nft, 'user: port 81'), 1n);
     assert.equal(await packets(nft, 'log: reject'), 1n);
     assert.equal(await packets(nft, 'log: rejected'), 1n);
+  });
+
+  it('the log lines themselves (nflog group): [OY-D]: for a new inbound connection, [OY-A]: for each new outbound one (loopback included), [OY-R]: for the converted REJECT', async () => {
+    await apply(nft, presetObjects(logToGroup(preset, 5)));
+    const cap = await captureNflog(topo.server, 5);
+    const inbound = probe1(topo.client, { kind: 'tcp', dst: topo.addr.server, dport: 22, sport: 47000, timeout: 0.5 });
+    const outbound = probe1(topo.server, { kind: 'connect', dst: topo.addr.client, port: 80 });
+    const rejected = probe1(topo.server, { kind: 'connect', dst: '127.0.0.1', port: 81 });
+    const recs = await cap.stop();
+    assert.deepEqual([inbound.reply, outbound.result, rejected.result], ['none', 'open', 'refused']);
+    const count = (prefix: string): number => recs.filter((r) => r.prefix === prefix && r.protocol === 6).length;
+    // The guide's OUTPUT rule has no interface: the loopback connection is a new outbound one too.
+    assert.deepEqual([count('[OY-D]:'), count('[OY-A]:'), count('[OY-R]:')], [1, 2, 1]);
+    assert.equal(recs.length, 4, recs.map((r) => r.prefix).join(', '));
   });
 });
