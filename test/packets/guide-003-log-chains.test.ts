@@ -89,6 +89,8 @@ describe('packets: guide 003, guides.logChains()', function () {
     const count = (prefix: string): number => recs.filter((r) => r.prefix === prefix && r.protocol === 6).length;
     // The guide's OUTPUT rule has no interface: the loopback connection is a new outbound one too.
     assert.deepEqual([count('[OY-D]:'), count('[OY-A]:'), count('[OY-R]:')], [1, 2, 1]);
-    assert.equal(recs.length, 4, recs.map((r) => r.prefix).join(', '));
+    // And so is the ICMP port unreachable of the reject, RELATED to the rejected connection.
+    assert.equal(recs.filter((r) => r.prefix === '[OY-A]:' && r.protocol === 1).length, 1);
+    assert.equal(recs.length, 5, recs.map((r) => `${r.prefix}${String(r.protocol)}`).join(', '));
   });
 });
