@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { assertPrivateNetns } from '../helpers/netns';
-import { pairTopology, type PairTopology } from '../helpers/topology';
+import { natTopology, pairTopology, type NatTopology, type PairTopology } from '../helpers/topology';
 import { Nftables } from '../../lib/nftables';
 import { guides, presetObjects } from '../../lib/presets';
 import { apply, listen, packets, probe, probe1, until } from './util';
@@ -165,5 +165,105 @@ describe('packets: guide 004, guides.tightServer()', function () {
     const r = probe1(topo.client, { kind: 'udp', dst: US, dport: 43400, sport: 53, src: PEER });
     assert.deepEqual([r.reply, r.type, r.code], ['icmp', 3, 3]);
     assert.equal(await packets(nft, 'tight: unreachable out'), 1n);
+  });
+});
+
+describe('packets: guide 004, the rest of the anti-spoof rules, mail relay, no new connections from the served ports', function () {
+  let topo: PairTopology;
+  let nft: Nftables;
+  const procs: ChildProcess[] = [];
+
+  before(async () => {
+    topo = pairTopology();
+    for (const a of [WEB, STRANGER]) topo.client.exec(['ip', 'addr', 'add', `${a}/24`, 'dev', 'eth0']);
+    // Two of the guide's bogon destinations made local to the server, so that packets to them
+    // reach its input hook (a router would forward them instead); the client routes them to it.
+    for (const a of ['240.0.0.1', '1.1.1.1']) {
+      topo.server.exec(['ip', 'addr', 'add', `${a}/32`, 'dev', 'ext0']);
+      topo.client.exec(['ip', 'route', 'add', `${a}/32`, 'dev', 'eth0']);
+    }
+    nft = await Nftables.open({ netns: topo.server.path });
+    // No listener on the served ports here: the last test binds its own sockets to them.
+    procs.push(await listen(topo.server, { name: 'srv', tcp: [8080] }));
+    procs.push(await listen(topo.client, { name: 'peer', tcp: [25, 443, 8080] }));
+    await apply(nft, presetObjects(guides.tightServer({ ourIp: US, mailRelay: [WEB] })));
+  });
+  after(async () => {
+    for (const p of procs) p.kill('SIGKILL');
+    await nft?.close();
+    topo?.destroy();
+  });
+
+  it('sources 240.0.0.0/5 and 0.0.0.0/8 dropped by their rules; a 224.0.0.0/4 source never reaches the input hook (Linux drops multicast sources as martians)', async () => {
+    const rs = probe(topo.client, [
+      { kind: 'tcp', dst: US, dport: 8080, src: '240.0.0.9', sport: 43500, timeout: 0.3 },
+      { kind: 'tcp', dst: US, dport: 8080, src: '224.0.0.9', sport: 43501, timeout: 0.3 },
+      { kind: 'tcp', dst: US, dport: 8080, src: '0.0.0.9', sport: 43502, timeout: 0.3 },
+    ]);
+    assert.deepEqual(rs.map((r) => r.reply), ['none', 'none', 'none']);
+    assert.equal(await packets(nft, 'tight: spoofed source 240.0.0.0/5'), 1n);
+    assert.equal(await packets(nft, 'tight: spoofed source 0.0.0.0/8'), 1n);
+    assert.equal(await packets(nft, 'tight: spoofed source 224.0.0.0/4'), 0n, 'a multicast source is a martian: routing drops it first');
+    assert.equal(await packets(nft, 'tight: drop in'), 0n, 'nothing else saw them');
+  });
+
+  it('destinations 240.0.0.0/5 and 1.1.1.1 dropped by their rules', async () => {
+    const [classE, one] = probe(topo.client, [
+      { kind: 'connect', dst: '240.0.0.1', port: 8080, timeout: 1 },
+      { kind: 'connect', dst: '1.1.1.1', port: 8080, timeout: 1 },
+    ]);
+    assert.deepEqual([classE?.result, one?.result], ['timeout', 'timeout']);
+    assert.ok((await packets(nft, 'tight: bogon destination 240.0.0.0/5')) >= 1n);
+    assert.ok((await packets(nft, 'tight: bogon destination 1.1.1.1')) >= 1n);
+    // The same port on our own address is closed too, but by the final drop, not a bogon rule.
+    assert.equal(probe1(topo.client, { kind: 'connect', dst: US, port: 8080, timeout: 0.5 }).result, 'timeout');
+    assert.ok((await packets(nft, 'tight: drop in')) >= 1n);
+  });
+
+  it('mail relay (MAILOUT): mail out to the relay only', async () => {
+    const [relay, other] = probe(topo.server, [
+      { kind: 'connect', dst: WEB, port: 25, src: US, timeout: 1 },
+      { kind: 'connect', dst: STRANGER, port: 25, src: US, timeout: 1 },
+    ]);
+    assert.deepEqual([relay?.result, relay?.line, other?.result], ['open', `peer 25 ${US}`, 'timeout']);
+    assert.ok((await packets(nft, 'tight: mail relay out')) >= 1n);
+    assert.ok((await packets(nft, 'tight: mail relay reply')) >= 1n);
+  });
+
+  it('no new outbound connection from the served ports 80 and 443 (their output rule admits established only)', async () => {
+    const before = await packets(nft, 'tight: services reply');
+    const [from80, from443] = probe(topo.server, [
+      { kind: 'connect', dst: STRANGER, port: 443, src: US, sport: 80, timeout: 1 },
+      { kind: 'connect', dst: STRANGER, port: 8080, src: US, sport: 443, timeout: 1 },
+    ]);
+    assert.deepEqual([from80?.result, from443?.result], ['timeout', 'timeout']);
+    assert.equal(await packets(nft, 'tight: services reply'), before);
+    assert.ok((await packets(nft, 'tight: drop out')) >= 2n);
+  });
+});
+
+describe('packets: guide 004, FORWARD (the server as a router)', function () {
+  let topo: NatTopology;
+  let nft: Nftables;
+  let wan: ChildProcess;
+  before(async () => {
+    topo = natTopology();
+    topo.wanHost.exec(['ip', 'route', 'add', '10.77.0.0/24', 'via', topo.addr.routerWan]);
+    nft = await Nftables.open({ netns: topo.router.path });
+    wan = await listen(topo.wanHost, { name: 'wan', tcp: [22] });
+    await apply(nft, presetObjects(guides.tightServer({ ourIp: topo.addr.routerWan })));
+  });
+  after(async () => {
+    wan?.kill('SIGKILL');
+    await nft?.close();
+    topo?.destroy();
+  });
+
+  it('-P FORWARD DROP: nothing is forwarded, either way; INVALID forwarded packets dropped by their own rule', async () => {
+    assert.equal(probe1(topo.lanHost, { kind: 'connect', dst: topo.addr.wanHost, port: 22, timeout: 1 }).result, 'timeout');
+    assert.equal(probe1(topo.wanHost, { kind: 'udpsock', dst: topo.addr.lanHost, dport: 53, timeout: 0.5 }).result, 'timeout');
+    assert.ok((await packets(nft, 'tight: drop forward')) >= 2n);
+    probe1(topo.lanHost, { kind: 'tcp', dst: topo.addr.wanHost, dport: 22, flags: 'F', sport: 43600, timeout: 0.5 });
+    assert.equal(await packets(nft, 'tight: invalid forward'), 1n);
   });
 });
