@@ -17,7 +17,7 @@ import type { PreparedElements } from '../nftables';
 import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
 import { compareWords, formatWords, parseEntryBytes, parseErrorReason, scratch } from './address';
-import { decodeElements, encodeElements, packKey, putWords, type ElementTarget, type TimeoutMode } from './encode';
+import { decodeElements, encodeElements, hasZeroEnd, packKey, putWords, type ElementTarget, type TimeoutMode } from './encode';
 import { type EntrySource, type ParsedEntries, BlocklistEntryError, parseEntries, parseEntriesSync } from './parse';
 import { RangeTable, type Words, addRangeInPlace, cutRangeInPlace, diff, normalize, rangeToPrefixes, subtract, union } from './ranges';
 import { HashStore, IntervalStore, addressKey } from './store';
@@ -149,6 +149,11 @@ interface Lane {
    */
   readonly durations: Map<number, number> | null;
   durationsLimit: number;
+  /**
+   * Interval layouts: whether the kernel's set holds nft's leading interval-end element at the
+   * zero address (written by the first add to an empty set, as nft does; a flush removes it).
+   */
+  zeroEnd: boolean;
 }
 
 /** Per-family change, computed before a commit and applied to the copy after it. */
@@ -247,6 +252,7 @@ export class Blocklist {
         interval: this.layout === 'interval' ? new IntervalStore(W, this.withTimeouts) : null,
         durations: this.layout === 'interval' && this.withTimeouts ? new Map() : null,
         durationsLimit: 4096,
+        zeroEnd: false,
       };
     }
   }
@@ -310,6 +316,7 @@ export class Blocklist {
     });
   }
 
+
   private async loadLane(l: Lane): Promise<void> {
     const attempts = 5;
     for (let attempt = 1; ; attempt++) {
@@ -350,6 +357,7 @@ export class Blocklist {
       l.hash.reset(uniq);
     } else {
       l.interval!.table = normalize(t, true);
+      l.zeroEnd = hasZeroEnd(d.keys, d.flags, d.count, l.W * 4);
     }
     return true;
   }
@@ -579,10 +587,29 @@ export class Blocklist {
       if (p.remove.count > 0) ops.push(encodeElements(delVerb, p.lane.target, p.remove, interval, null));
     }
     for (const p of plans) {
-      if (p.add.count > 0) ops.push(encodeElements('add', p.lane.target, p.add, p.lane.interval !== null, p.timeouts));
+      if (p.add.count === 0) continue;
+      const l = p.lane;
+      // nft's layout: the first add to an empty interval set also writes the zero end element
+      // (unless the first range starts at zero); it stays until a flush.
+      const zeroEnd = l.interval !== null && (p.flush || (!l.zeroEnd && l.interval.snapshot(Date.now()).count === 0)) && !startsAtZero(p.add);
+      ops.push(encodeElements('add', l.target, p.add, l.interval !== null, p.timeouts, 0, p.add.count, zeroEnd));
     }
     for (const op of ops) elements += op.count;
     return { ops, elements };
+  }
+
+  /** Records what committed ops did to the kernel's zero end elements (flush: gone; an add carrying one: present). */
+  private noteZeroEnds(ops: readonly ElementsDesc[]): void {
+    for (const op of ops) {
+      const l = this.laneOf(op);
+      if (!l || l.interval === null) continue;
+      if (op.verb === 'flush') l.zeroEnd = false;
+      else if (op.verb === 'add' && op.count > 0 && hasZeroEnd(op.keys, op.flags, op.count, op.keyLen)) l.zeroEnd = true;
+    }
+  }
+
+  private laneOf(op: ElementsDesc): Lane | undefined {
+    return this.allLanes().find((x) => x.target.set === op.set && x.target.family === op.family && x.target.table === op.table);
   }
 
   private summarize(plans: LanePlan[], elements: number, transactions: number, batchBytes: number): ChangeResult {
@@ -632,6 +659,7 @@ export class Blocklist {
         throw new BlocklistPartialError(err, c, chunks.length, done);
       }
       bytes += r.batchBytes;
+      this.noteZeroEnds(chunks[c]!);
       for (const op of chunks[c]!) done += op.count;
       o.onProgress?.({ phase: 'acknowledged', entries: done, transaction: c + 1, transactions: chunks.length });
     }
@@ -675,6 +703,7 @@ export class Blocklist {
       const tx = this.nft.transaction();
       for (const op of ops) tx.push(op);
       bytes = tx.commitSync().batchBytes;
+      this.noteZeroEnds(ops);
     }
     for (const p of plans) p.apply();
     return this.summarize(plans, elements, ops.length > 0 ? 1 : 0, bytes);
@@ -954,6 +983,7 @@ export class Blocklist {
         const { ops, elements } = this.ops(plans);
         for (const op of ops) tx.push(op);
         const r = await tx.commit();
+        this.noteZeroEnds(ops);
         for (const pl of plans) pl.apply();
         return this.summarize(plans, elements, 1, r.batchBytes);
       });
@@ -1335,6 +1365,13 @@ export class BlocklistPartialError extends Error {
     );
     this.code = (cause as { code?: string } | null)?.code;
   }
+}
+
+/** Whether the first row of a normalized table starts at the zero address. */
+function startsAtZero(t: RangeTable): boolean {
+  if (t.count === 0) return false;
+  for (let w = 0; w < t.words; w++) if (t.lo[w] !== 0) return false;
+  return true;
 }
 
 function flushOp(l: Lane): ElementsDesc {
