@@ -217,6 +217,13 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
+/**
+ * Most single-entry calls one group commit carries (the rest go in the next group). W4 (1,000
+ * callers), paired runs on a loaded 2-core machine: event-loop delay p99 52/53 ms unbounded,
+ * 32/30 ms at 512, with slightly higher throughput.
+ */
+const GROUP_MAX = 512;
+
 /** Outcome codes of one entry in a group commit (0: none, e.g. a family the list does not hold). */
 const GROUP_ADDED = 1;
 const GROUP_REMOVED = 2;
@@ -1193,29 +1200,41 @@ export class Blocklist {
     if (kind === 'add') this.timeoutFor(options); // validate now, in the caller's stack
     return new Promise<ChangeResult>((resolve, reject) => {
       this.queue.push({ kind, entry, options, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // The connection's close() waits for this group (it is not in the connection's queue
-        // until the setImmediate below runs).
-        let done: () => void = () => undefined;
-        const flushed = new Promise<void>((r) => (done = r));
-        const unregister = this.nft.beforeClose?.(() => flushed);
-        // setImmediate (not a microtask): callers resolved by the previous group have
-        // re-queued by then, so one transaction carries them all.
-        setImmediate(() => {
-          this.scheduled = false;
-          void this.serial(() => this.flushQueue()).finally(() => {
-            unregister?.();
-            done();
-          });
-        });
-      }
+      this.schedule();
     });
   }
 
+  /** Schedules a group commit of the queue, unless one is scheduled. */
+  private schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // The connection's close() waits for this group (it is not in the connection's queue
+      // until the setImmediate below runs).
+      let done: () => void = () => undefined;
+      const flushed = new Promise<void>((r) => (done = r));
+      const unregister = this.nft.beforeClose?.(() => flushed);
+      // setImmediate (not a microtask): callers resolved by the previous group have
+      // re-queued by then, so one transaction carries them all.
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.serial(() => this.flushQueue()).finally(() => {
+          unregister?.();
+          done();
+        });
+      });
+    }
+  }
+
   private async flushQueue(): Promise<void> {
-    const batch = this.queue;
-    this.queue = [];
+    let batch = this.queue;
+    if (batch.length > GROUP_MAX) {
+      // Bounded groups keep each stretch of main-thread work (plan, encode, resolve the callers) short.
+      batch = this.queue.slice(0, GROUP_MAX);
+      this.queue = this.queue.slice(GROUP_MAX);
+      this.schedule();
+    } else {
+      this.queue = [];
+    }
     if (batch.length === 0) return;
     try {
       await this.commitGroup(batch);
