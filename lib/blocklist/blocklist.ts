@@ -20,7 +20,7 @@ import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
 import { compareWords, formatWords, parseEntryBytes, parseErrorReason, scratch } from './address';
 import { decodeElements, encodeElements, hasZeroEnd, packKey, putWords, type ElementTarget, type TimeoutMode } from './encode';
-import { type EntrySource, type ParsedEntries, BlocklistEntryError, parseEntries, parseEntriesSync } from './parse';
+import { type EntrySource, type ParsedEntries, BlocklistEntryError, parseEntries, parseEntriesSync, parseTextSliced } from './parse';
 import { RangeTable, type Words, addRangeInPlace, cutRangeInPlace, diff, normalize, rangeToPrefixes, subtract, union } from './ranges';
 import { HashStore, IntervalStore, addressKey } from './store';
 
@@ -180,6 +180,14 @@ interface Lane {
    * zero address (written by the first add to an empty set, as nft does; a flush removes it).
    */
   zeroEnd: boolean;
+}
+
+/** One lane of a swap replace: the fresh set's name and target, and the old name. */
+interface SwapLane {
+  readonly l: Lane;
+  readonly name: string;
+  readonly old: string;
+  readonly target: ElementTarget;
 }
 
 /** Per-family change, computed before a commit and applied to the copy after it. */
@@ -1000,12 +1008,99 @@ export class Blocklist {
     if (!Number.isInteger(chunk) || chunk < 2) throw new RangeError(`Expected maxElementsPerTransaction to be an integer >= 2 but received ${chunk}`);
     const bad = typeof entries === 'string' ? singleEntryError(entries) : null;
     if (bad) return Promise.reject(bad);
+    // Text bytes on the hash layout: the fill starts while the rest is parsed (each chunk is sent
+    // as soon as it is parsed; duplicates are harmless in a hash add without NLM_F_EXCL).
+    if (this.layout === 'hash' && entries instanceof Uint8Array) return this.serial(() => this.swapWhileParsing(entries, timeoutMs, chunk, options));
     const parsed = this.parse(source(entries), options);
     return this.serial(async () => {
       const p = await parsed;
       const now = Date.now();
       return this.commitSwap(this.plansFor(p, (l, rows) => this.planSet(l, rows, timeoutMs, now, 'replace'), true), chunk, options);
     });
+  }
+
+  /** The fresh sets of a swap (a leftover under that name goes first), in one transaction. */
+  private async createFresh(lanes: readonly Lane[]): Promise<{ fresh: SwapLane[]; bytes: number }> {
+    const t = this.options.table;
+    const family = NFPROTO[t.family];
+    const fresh = lanes.map((l): SwapLane => {
+      const name = l.target.set === l.names[0] ? l.names[1] : l.names[0];
+      return { l, name, old: l.target.set, target: { ...l.target, set: name } };
+    });
+    const create = this.nft.transaction();
+    let id = 1;
+    for (const f of fresh) {
+      create.push({ object: 'set', verb: 'destroy', family, table: t.name, name: f.name }, `delete leftover set ${t.name} ${f.name}`);
+      create.push({ ...setDesc({ ...f.l.spec, name: f.name }, 'add'), id: id++ }, `add set ${t.name} ${f.name}`);
+    }
+    return { fresh, bytes: (await create.commit()).batchBytes };
+  }
+
+  /** Deletes a swap's fresh sets after a failure (best effort: a later open() or swap cleans what remains). */
+  private async dropFresh(fresh: readonly SwapLane[]): Promise<void> {
+    const t = this.options.table;
+    const tx = this.nft.transaction();
+    for (const f of fresh) tx.push({ object: 'set', verb: 'destroy', family: NFPROTO[t.family], table: t.name, name: f.name });
+    await tx.commit().catch(() => undefined);
+  }
+
+  /** Swap replace of text bytes on the hash layout: parse slice k+1 while chunk k commits. */
+  private async swapWhileParsing(b: Uint8Array, timeoutMs: number, chunk: number, o: ChangeOptions): Promise<ChangeResult> {
+    const { fresh, bytes: created } = await this.createFresh(this.allLanes());
+    let bytes = created;
+    let transactions = 1;
+    let elements = 0;
+    let k = 0;
+    const sent = fresh.map(() => 0);
+    const timeouts: TimeoutMode = this.withTimeouts ? { fixedMs: timeoutMs } : null;
+    let inFlight: Promise<CommitInfo> | null = null;
+    const settle = async (): Promise<void> => {
+      if (inFlight === null) return;
+      const c = inFlight;
+      inFlight = null;
+      bytes += (await c).batchBytes;
+      transactions++;
+      o.onProgress?.({ phase: 'acknowledged', entries: elements, transaction: k });
+    };
+    const send = async (op: ElementsDesc): Promise<void> => {
+      await settle();
+      const tx = this.nft.transaction();
+      tx.push(op);
+      elements += op.count;
+      k++;
+      o.onProgress?.({ phase: 'sent', entries: elements, transaction: k });
+      inFlight = tx.commit();
+      inFlight.catch(() => undefined); // awaited by settle(); a failure is thrown there
+      await new Promise((r) => setImmediate(r)); // let the commit reach its I/O thread before parsing on
+    };
+    const flushRows = async (v4: RangeTable, v6: RangeTable, all: boolean): Promise<void> => {
+      for (const [i, f] of fresh.entries()) {
+        const t = f.l.W === 1 ? v4 : v6;
+        while (t.count - sent[i]! >= chunk || (all && t.count > sent[i]!)) {
+          const to = Math.min(t.count, sent[i]! + chunk);
+          await send(encodeElements('add', f.target, t, false, timeouts, sent[i]!, to));
+          sent[i] = to;
+        }
+      }
+    };
+    try {
+      const onParsed = o.onProgress;
+      const parsed = await parseTextSliced(b, { ...this.parseOptions(), ...(onParsed ? { onParsed: (n: number) => onParsed({ phase: 'parsed', entries: n }) } : {}) }, chunk, (v4, v6, valid) => (valid ? flushRows(v4, v6, false) : Promise.resolve()));
+      await flushRows(parsed.v4, parsed.v6, true);
+      await settle();
+      const now = Date.now();
+      const plans = this.plansFor(parsed, (l, rows) => this.planSet(l, rows, timeoutMs, now, 'replace'), true);
+      bytes += await this.switchSets(NFPROTO[this.options.table.family], fresh);
+      transactions++;
+      for (const f of fresh) this.retarget(f.l, f.name);
+      for (const p of plans) p.apply();
+      return { ...this.summarize(plans, elements, transactions, bytes), atomic: true };
+    } catch (err) {
+      const c = inFlight as Promise<CommitInfo> | null; // assigned in the closures above
+      if (c !== null) await c.catch(() => undefined);
+      await this.dropFresh(fresh);
+      throw err;
+    }
   }
 
   /**
@@ -1015,32 +1110,17 @@ export class Blocklist {
    * times). On any failure the fresh sets are deleted again and the old ones stay as they were.
    */
   private async commitSwap(plans: LanePlan[], chunk: number, o: ChangeOptions): Promise<ChangeResult> {
-    const t = this.options.table;
-    const family = NFPROTO[t.family];
-    const lanes = plans.map((p) => {
-      const l = p.lane;
-      const name = l.target.set === l.names[0] ? l.names[1] : l.names[0];
-      const interval = l.interval !== null;
-      const rowsPer = interval ? Math.max(1, Math.floor((chunk - 1) / 2)) : chunk;
-      return { p, l, name, old: l.target.set, target: { ...l.target, set: name }, interval, rowsPer, zeroEnd: interval && !startsAtZero(p.add) && p.add.count > 0 };
-    });
-    let transactions = 0;
-    let bytes = 0;
-    let elements = 0;
-    const dropFresh = async (): Promise<void> => {
-      const tx = this.nft.transaction();
-      for (const f of lanes) tx.push({ object: 'set', verb: 'destroy', family, table: t.name, name: f.name });
-      await tx.commit().catch(() => undefined); // best effort: a later open() or swap cleans what remains
-    };
+    const family = NFPROTO[this.options.table.family];
     // 1. The fresh sets (a leftover of an interrupted swap under that name goes first).
-    const create = this.nft.transaction();
-    let id = 1;
-    for (const f of lanes) {
-      create.push({ object: 'set', verb: 'destroy', family, table: t.name, name: f.name }, `delete leftover set ${t.name} ${f.name}`);
-      create.push({ ...setDesc({ ...f.l.spec, name: f.name }, 'add'), id: id++ }, `add set ${t.name} ${f.name}`);
-    }
-    bytes += (await create.commit()).batchBytes;
-    transactions++;
+    const { fresh, bytes: created } = await this.createFresh(plans.map((p) => p.lane));
+    const lanes = plans.map((p, i) => {
+      const interval = p.lane.interval !== null;
+      const rowsPer = interval ? Math.max(1, Math.floor((chunk - 1) / 2)) : chunk;
+      return { ...fresh[i]!, p, interval, rowsPer, zeroEnd: interval && !startsAtZero(p.add) && p.add.count > 0 };
+    });
+    let transactions = 1;
+    let bytes = created;
+    let elements = 0;
     try {
       // 2. Fill them in chunks that nothing references; chunk k+1 is encoded while chunk k commits.
       const parts: Array<() => ElementsDesc> = [];
@@ -1067,7 +1147,7 @@ export class Blocklist {
       bytes += await this.switchSets(family, lanes);
       transactions++;
     } catch (err) {
-      await dropFresh();
+      await this.dropFresh(fresh);
       throw err;
     }
     for (const f of lanes) {

@@ -129,6 +129,27 @@ describe('Blocklist swap replace (fresh set filled in chunks, then one switch)',
     assert.equal(bl.size, 2, 'the /24s merge into one range, plus the /48');
   });
 
+  it('text bytes: the fill starts while the rest is parsed; duplicates are fine; an invalid line refuses the whole swap', async () => {
+    const bl = await Blocklist.open(conn, { table: t4, name: 'ban', timeoutMs: 600_000 });
+    await bl.add(list(0x0a000000, 500));
+    rules();
+    const lines = [...list(0x0b000000, 9000), '11.0.0.1', '# a comment', '', ...list(0x0b010000, 1000)];
+    const bad = Buffer.from([...lines.slice(0, 7000), '11.0.0.300', ...lines.slice(7000)].join('\n') + '\n');
+    const before = nft(['list', 'ruleset']);
+    await assert.rejects(bl.replace(bad, { swap: true, maxElementsPerTransaction: 1000 }), /line 7001: "11\.0\.0\.300".*Nothing was applied/);
+    assert.equal(nft(['list', 'ruleset']).replace(/expires \S+/g, ''), before.replace(/expires \S+/g, ''), 'old set, rules and nothing else');
+    assert.deepEqual(setNames(), ['ban']);
+    const r = await bl.replace(Buffer.from(lines.join('\n')), { swap: true, maxElementsPerTransaction: 1000 });
+    assert.equal(r.added, 10_000);
+    assert.equal(r.removed, 500);
+    assert.equal(r.atomic, true);
+    assert.deepEqual(setNames(), ['ban_swap']);
+    assert.deepEqual(referenced(), ['ban_swap', 'ban_swap', 'ban_swap']);
+    assert.equal(setSize('ban_swap'), 10_000);
+    assert.match(nft(['list', 'set', 'ip', 'sw', 'ban_swap']), /11\.0\.0\.1 expires 9m5\d/);
+    assert.equal(bl.size, 10_000);
+  });
+
   it('a rule it cannot re-point (it also uses an anonymous set): refused, the fresh set removed, nothing changed', async () => {
     const bl = await Blocklist.open(conn, { table: t4, name: 'ban' });
     await bl.add(list(0x0a000000, 100));
