@@ -1087,9 +1087,10 @@ export class Blocklist {
       const onParsed = o.onProgress;
       const parsed = await parseTextSliced(b, { ...this.parseOptions(), ...(onParsed ? { onParsed: (n: number) => onParsed({ phase: 'parsed', entries: n }) } : {}) }, chunk, (v4, v6, valid) => (valid ? flushRows(v4, v6, false) : Promise.resolve()));
       await flushRows(parsed.v4, parsed.v6, true);
-      await settle();
+      // The copy's table (a sort of every entry) is built while the last chunk commits.
       const now = Date.now();
       const plans = this.plansFor(parsed, (l, rows) => this.planSet(l, rows, timeoutMs, now, 'replace'), true);
+      await settle();
       bytes += await this.switchSets(NFPROTO[this.options.table.family], fresh);
       transactions++;
       for (const f of fresh) this.retarget(f.l, f.name);
