@@ -372,7 +372,7 @@ export class Blocklist {
     l.fast = null;
   }
 
-  /** The sets this blocklist writes, per family. */
+  /** The sets this blocklist writes, per family (after a swap replace, the other of each set's two names: `NAME` / `NAME_swap`). */
   get sets(): { readonly ipv4?: SetSpec; readonly ipv6?: SetSpec } {
     return {
       ...(this.lanes.ipv4 ? { ipv4: this.lanes.ipv4.spec } : {}),
