@@ -156,7 +156,48 @@ function main(): void {
   // IPv4 and IPv6. No peer has this API: the figures are ours alone (see docs/benchmarks.md).
   const mixed = QUICK ? 50_000 : 200_000;
   const w4 = `W4 mixed churn ${mixed.toLocaleString('en')} operations, 1,000 callers`;
-  measure(rows, w4, 'nftables coalesced (hash + interval)', true, QUICK ? 2 : 5, `${node} mixed 1000 ${mixed}`);
+  // BENCH_W4_BASE=DIR adds the same workload run by another build of the package (a tree at the
+  // commit before the issue 11 speedups, built, with this bench/contenders compiled into its
+  // .bench-tmp/js), alternating with ours repetition by repetition so both see the same load.
+  const base = process.env['BENCH_W4_BASE'];
+  if (base !== undefined) {
+    const baseNode = `cd ${JSON.stringify(base)} && ${JSON.stringify(process.execPath)} .bench-tmp/js/bench/contenders/ours.js`;
+    const ours: Sample[] = [];
+    const before: Sample[] = [];
+    for (let r = 0; r < (QUICK ? 2 : 5); r++) {
+      ours.push(inNetns(`${node} mixed 1000 ${mixed}`));
+      before.push(inNetns(`${baseNode} mixed 1000 ${mixed}`));
+    }
+    rows.push({ workload: w4, contender: 'nftables coalesced (hash + interval)', ours: true, samples: ours });
+    rows.push({ workload: w4, contender: 'the same, at the base commit (BENCH_W4_BASE)', ours: false, samples: before });
+    process.stderr.write(`  ${w4}: ours ${median(ours.map((x) => x.opsPerSec!)).toFixed(0)} ops/s, base ${median(before.map((x) => x.opsPerSec!)).toFixed(0)} ops/s\n`);
+  } else {
+    measure(rows, w4, 'nftables coalesced (hash + interval)', true, QUICK ? 2 : 5, `${node} mixed 1000 ${mixed}`);
+  }
+
+  // W5: atomic replace of a big list (issue 11 item 9). A hash set without a size hint holding N
+  // addresses and referenced by a rule is replaced by N other addresses. Ours: the swap replace
+  // (fresh set filled in 16k-element transactions, then one switch of the rules) and the plain
+  // one-transaction replace; peers: the C chunked load alone (the fill without parsing or the
+  // switch) and nft -f of `flush set` + `add element` (one transaction).
+  const nRep = QUICK ? 100_000 : 1_000_000;
+  const w5 = `W5 atomic replace of ${nRep.toLocaleString('en')} IPv4 (hash, no size), referenced by a rule`;
+  const newList = hashAddrs(nRep);
+  const repTxt = data(`replace-${nRep}.txt`, () => newList.join('\n') + '\n');
+  const oldNft = data(`replace-old-${nRep}.nft`, () => `add element ip t s { ${Array.from({ length: nRep }, (_, i) => ip((0x01000000 + i) >>> 0)).join(', ')} }\n`);
+  const repNft = data(`replace-${nRep}.nft`, () => `flush set ip t s\nadd element ip t s { ${newList.join(', ')} }\n`);
+  const nftRepSetup = `nft add table ip t; nft add set ip t s '{ type ipv4_addr; }'; nft -f ${oldNft}; nft add chain ip t input '{ type filter hook input priority 0; }'; nft add rule ip t input ip saddr @s drop`;
+  const reps5 = QUICK ? 2 : 3;
+  const w5rows: Array<[string, boolean, string]> = [
+    ['nftables replace({ swap: true })', true, `${node} replace swap ${nRep} ${repTxt}`],
+    ['nftables replace (one transaction)', true, `${node} replace flush ${nRep} ${repTxt}`],
+    ['C libnftnl chunked load (16,384 per transaction)', false, `${PEER} load-chunked ${nRep} 16384`],
+    ['nft -f (flush set + add element)', false, `${nftRepSetup}; ${exec} nft -f ${repNft}`],
+  ];
+  const w5samples = w5rows.map((): Sample[] => []);
+  for (let r = 0; r < reps5; r++) w5rows.forEach(([, , script], i) => w5samples[i]!.push(inNetns(script)));
+  w5rows.forEach(([contender, isOurs], i) => rows.push({ workload: w5, contender, ours: isOurs, samples: w5samples[i]! }));
+  process.stderr.write(`  ${w5}: ${w5rows.map(([c], i) => `${c} ${median(w5samples[i]!.map((x) => x.ms)).toFixed(0)} ms`).join('; ')}\n`);
 
   const env = versions();
   const md = render(rows, env);
