@@ -12,9 +12,23 @@ import { Nftables } from '../../lib';
 import { NFPROTO } from '../../lib/kernel';
 import { linearizeRule } from '../../lib/nft/linearize';
 import type { JRule, JStatement } from '../../lib/nft/schema';
-import { CASES, type LinCase } from '../fixtures/linearize/cases';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Expr } from '../../lib/expr/registry';
+import { CASES, DEBUG_CASES, HAND_CASES, type LinCase } from '../fixtures/linearize/cases';
 import { assertPrivateNetns } from '../helpers/netns';
-import { compareListing, describe2, listingContext, nftJsonReference, useNetnsInterfaces } from '../helpers/linearize-oracle';
+import {
+  compareListing,
+  describe2,
+  firstDifference,
+  listingContext,
+  nftJsonListing,
+  nftJsonReference,
+  normaliseKernel,
+  normaliseOurs,
+  useNetnsInterfaces,
+} from '../helpers/linearize-oracle';
 
 assertPrivateNetns();
 
@@ -56,6 +70,98 @@ describe('linearizeRule: JSON rules compile to the expressions nft 1.0.6 sends',
         const ours = linearizeRule(rules[0]!, listingContext(c.family, 't', listing.sets));
         assert.deepEqual(ours.userdata, d.what === 'rules' ? d.items[0]?.userdata : undefined);
       }
+    });
+  }
+});
+
+describe('linearizeRule: statements nft 1.0.6 only prints as text, from their JSON form', () => {
+  let nft: Nftables;
+  before(async () => {
+    nft = await Nftables.open();
+  });
+  after(async () => {
+    await nft?.close();
+  });
+  for (const c of HAND_CASES) {
+    it(`${c.family}: ${c.rule}`, async () => {
+      nftRun(['flush', 'ruleset']);
+      nftRun(['-f', '-'], tableText(c));
+      const listing = nftJsonListing();
+      const d = await nft.dump({ what: 'rules', family: NFPROTO[c.family], table: 't', chain: 'c' });
+      const kernel = d.what === 'rules' ? d.items[0]?.exprs : undefined;
+      assert.ok(kernel, 'the kernel holds the rule');
+      const rule: JRule = { family: c.family, table: 't', chain: 'c', expr: c.json as JStatement[] };
+      const ours = linearizeRule(rule, listingContext(c.family, 't', listing.sets)).exprs;
+      const a = normaliseOurs(ours);
+      const b = normaliseKernel(kernel);
+      assert.equal(firstDifference(a, b), undefined, `ours:   ${describe2(a)}\nkernel: ${describe2(b)}`);
+    });
+  }
+});
+
+/** libnftnl's debug text (`nft --debug=netlink`) of the expressions the DEBUG_CASES use. */
+function debugLine(e: Expr): string {
+  const x = e as unknown as Record<string, unknown>;
+  const reg = (r: unknown): number => Number(r);
+  const words = (b: Uint8Array): string => {
+    const out: string[] = [];
+    for (let i = 0; i < b.length; i += 4) {
+      const w = Buffer.alloc(4);
+      w.set(b.subarray(i, i + 4));
+      out.push(`0x${w.readUInt32LE().toString(16).padStart(8, '0')}`);
+    }
+    return out.join(' ');
+  };
+  const META: Record<number, string> = { 16: 'l4proto', 15: 'nfproto', 3: 'mark' };
+  const CMP = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte'];
+  const qflags = (f: unknown): string => `${Number(f) & 1 ? ' bypass' : ''}${Number(f) & 2 ? ' fanout' : ''}`;
+  switch (x.type) {
+    case 'meta':
+      return `[ meta load ${META[Number(x.key)] ?? x.key} => reg ${reg(x.dreg)} ]`;
+    case 'cmp':
+      return `[ cmp ${CMP[Number(x.op)]} reg ${reg(x.sreg)} ${words(x.data as Uint8Array)} ]`;
+    case 'numgen':
+      return `[ numgen reg ${reg(x.dreg)} = ${x.numgenType === 1 ? 'random' : 'inc'} mod ${Number(x.modulus)}${x.offset ? ` offset ${Number(x.offset)}` : ''} ]`;
+    case 'queue':
+      if (x.sregQnum !== undefined) return `[ queue sreg_qnum ${reg(x.sregQnum)}${qflags(x.flags)} ]`;
+      return `[ queue num ${Number(x.num)}${Number(x.total) > 1 ? `-${Number(x.num) + Number(x.total) - 1}` : ''}${qflags(x.flags)} ]`;
+    case 'objref':
+      return `[ objref type ${Number(x.immType)} name ${String(x.immName)} ]`;
+    default:
+      throw new Error(`no debug printer for ${String(x.type)}`);
+  }
+}
+
+describe('linearizeRule: rules this kernel cannot commit, against nft --debug=netlink -c', () => {
+  for (const c of DEBUG_CASES) {
+    it(`${c.family}: ${JSON.stringify(c.json)}`, () => {
+      const doc = {
+        nftables: [
+          { add: { table: { family: c.family, name: 't' } } },
+          { add: { chain: { family: c.family, table: 't', name: 'c' } } },
+          ...(c.objects ?? []).map((o) => ({ add: o })),
+          { add: { rule: { family: c.family, table: 't', chain: 'c', expr: c.json } } },
+        ],
+      };
+      const dir = mkdtempSync(join(tmpdir(), 'nftjs-lin-'));
+      let out: string;
+      try {
+        writeFileSync(join(dir, 'r.json'), JSON.stringify(doc));
+        // the kernel refuses the rule (ENOENT): the bytecode nft sent is printed all the same
+        try {
+          out = execFileSync('nft', ['--debug=netlink', '-c', '-j', '-f', join(dir, 'r.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        } catch (err) {
+          out = String((err as { stdout?: string }).stdout ?? '');
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const block = out.split(`${c.family} t c\n`)[1];
+      assert.ok(block, `nft printed the rule's bytecode:\n${out}`);
+      const expected = block.split('\n').filter((l) => l.startsWith('  [')).map((l) => l.trim());
+      const rule: JRule = { family: c.family, table: 't', chain: 'c', expr: c.json as JStatement[] };
+      const got = linearizeRule(rule, listingContext(c.family, 't', [])).exprs.map(debugLine);
+      assert.deepEqual(got, expected);
     });
   }
 });
