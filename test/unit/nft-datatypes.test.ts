@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,6 +39,7 @@ import {
   protocolNumber,
   typeLayout,
   uintBytes,
+  valueText,
   valueToJson,
   type Datatype,
 } from '../../lib/nft/datatypes';
@@ -615,6 +616,43 @@ describe('nft datatypes and fields (lib/nft)', function () {
       assert.equal(parseTimeString('2d3h'), (2n * 86400n + 3n * 3600n) * 1000n);
     });
 
+    it('strings: NUL padded, `*` wildcards as prefix bytes, `\\*` a literal star (expr_evaluate_string)', () => {
+      assert.deepEqual(encodeValue('ifname', 'eth*'), Uint8Array.from(Buffer.from('eth')));
+      assert.equal(decodeValue('ifname', encodeValue('ifname', 'eth*')), 'eth*');
+      const star = encodeValue('ifname', 'dummy\\*');
+      assert.deepEqual(star, Uint8Array.from([...Buffer.from('dummy*'), ...new Uint8Array(10)]));
+      assert.equal(decodeValue('ifname', star), 'dummy\\*');
+      assert.equal(valueText('ifname', 'dummy\\*'), '"dummy\\*"');
+      assert.throws(() => encodeValue('ifname', '*'), TypeError);
+      assert.throws(() => encodeValue('ifname', ''), TypeError);
+      assert.throws(() => encodeValue('ifname', '0123456789abcdef'), { name: 'RangeError', message: 'Expected a string of at most 15 bytes for a value of type ifname but received "0123456789abcdef"' });
+      assert.equal(encodeValue('ifname', '0123456789abcde*').length, 15);
+    });
+
+    it('valueText: the text nft prints for a JSON value', () => {
+      assert.equal(valueText('mark', 16), '0x00000010');
+      assert.equal(valueText('ether_type', 0x1234), '0x1234');
+      assert.equal(valueText('tcp_flag', 7), '0x7');
+      assert.equal(valueText('ct_state', ['established', 'related']), 'established,related');
+      assert.equal(valueText('ct_state', { '|': [{ '|': ['invalid', 'established'] }, 'new'] }), 'invalid | established | new');
+      assert.equal(valueText('time', 5400), '1h30m');
+      assert.equal(valueText('day', 'Monday'), '"Monday"');
+      assert.equal(valueText('iface_index', 'lo'), '"lo"');
+      assert.equal(valueText('iface_index', '77'), '77');
+      assert.equal(valueText('realm', '7'), '7');
+      assert.equal(valueText('boolean', false), 'missing');
+      assert.equal(valueText('integer', `0x${(1n << 70n).toString(16)}`), (1n << 70n).toString());
+      assert.equal(valueText('inet_proto', 'tcp'), 'tcp');
+    });
+
+    it('service names for inet_service as nft resolves them (/etc/services)', function () {
+      if (!existsSync('/etc/services')) this.skip();
+      const ssh = encodeValue('inet_service', 'ssh');
+      assert.equal(ssh.length, 2);
+      assert.ok(bytesUint(ssh, 'big') > 0n);
+      assert.throws(() => encodeValue('inet_service', 'no-such-service'), { name: 'TypeError', message: 'Expected a port number or service name for a value of type inet_service but received "no-such-service"' });
+    });
+
     it('verdicts: JSON verdict objects <-> kernel codes', () => {
       assert.deepEqual(encodeVerdict({ accept: null }), { code: 1 });
       assert.deepEqual(encodeVerdict({ jump: { target: 'x' } }), { code: -3, chain: 'x' });
@@ -701,6 +739,7 @@ describe('nft datatypes and fields (lib/nft)', function () {
     let refused: string[] = [];
     const rules = new Map<string, RuleData[]>();
     const json = new Map<string, unknown[][]>();
+    const textLines = new Map<string, string[]>();
     const key = (family: string, chain: string): string => `${family}/${chain}`;
     const families = [...new Set(all.map((c) => c.family))];
 
@@ -740,6 +779,15 @@ describe('nft datatypes and fields (lib/nft)', function () {
         const r = await conn.dump({ what: 'rules', family: FAMILY_NUM[f] as number, table: TABLE(f) });
         assert.equal(r.what, 'rules');
         for (const chain of ['c', 'j']) rules.set(key(f, chain), (r.items as RuleData[]).filter((x) => x.chain === chain));
+      }
+      // the text listing, rule lines per table/chain
+      let where = '';
+      for (const line of nft(['list', 'ruleset']).split('\n')) {
+        const tm = /^table (\w+) (\S+) \{$/.exec(line);
+        const cm = /^\tchain (\S+) \{$/.exec(line);
+        if (tm) where = `${tm[1]}`;
+        else if (cm) where = key(where.split('/')[0] as string, cm[1] as string);
+        else if (line.startsWith('\t\t') && where.includes('/')) textLines.set(where, [...(textLines.get(where) ?? []), line.slice(2)]);
       }
       const listed = JSON.parse(nft(['-j', 'list', 'ruleset'])) as { nftables: { rule?: { table: string; chain: string; expr: unknown[] } }[] };
       for (const f of families) {
@@ -792,6 +840,9 @@ describe('nft datatypes and fields (lib/nft)', function () {
             const orForm = dt(c.type).base === 'bitmask' && l.load.type !== 'payload' && l.load.type !== 'exthdr';
             const decoded = orForm ? decodeFlagsOr(c.type, l.value, c.byteorder) : decodeValue(c.type, l.value, c.byteorder);
             assert.deepEqual(decoded, m.right, `${what}: decode`);
+            // and prints as nft prints it
+            const line = textLines.get(key(f, chain))?.[i] ?? '';
+            assert.ok(line.endsWith(` ${valueText(c.type, m.right)}`), `${what}: valueText ${JSON.stringify(valueText(c.type, m.right))}, nft prints "${line}"`);
             checked++;
           });
         }
