@@ -9,7 +9,8 @@
  * rather than throwing, because a listing must never fail to print.
  */
 import { BITMASK_TYPES, formatScalar, formatTime, quote, type TypeName } from './render-values';
-import { renderStatement } from './render-stmt';
+import type { JExpr, JSetElem } from './schema';
+import { stmtText } from './render-stmt';
 
 /** What a value is printed as: one datatype, or one per field of a concatenation. */
 export type TypeHint = TypeName | readonly (TypeName | undefined)[] | undefined;
@@ -191,7 +192,7 @@ export function renderVerdict(e: JsonObject): string | undefined {
 
 function renderBinopArg(parentOp: string, arg: unknown, ctx: ExprContext): string {
   const inner = binopOf(arg);
-  const text = renderExpr(arg, ctx);
+  const text = exprText(arg, ctx);
   const pp = BINOP_PRECEDENCE[parentOp] ?? 0;
   if (inner && pp !== 0 && pp < (BINOP_PRECEDENCE[inner.op] ?? 0)) return `(${text})`;
   return text;
@@ -210,36 +211,45 @@ export function renderElements(items: readonly unknown[], ctx: ExprContext, deli
 /** One set element: a value, a `[key, data]` mapping or an `{ elem: { val, timeout, … } }`. */
 export function renderElement(item: unknown, ctx: ExprContext): string {
   if (Array.isArray(item) && item.length === 2) {
-    return `${renderElement(item[0], { type: ctx.type })} : ${renderExpr(item[1], { type: ctx.dataType })}`;
+    return `${renderElement(item[0], { type: ctx.type })} : ${exprText(item[1], { type: ctx.dataType })}`;
   }
   if (isObject(item) && onlyKey(item) === 'elem' && isObject(item.elem)) {
     const el = item.elem;
-    let s = renderExpr(el.val, { type: ctx.type });
+    let s = exprText(el.val, { type: ctx.type });
     for (const [key, value] of Object.entries(el)) {
       if (key === 'val' || key === 'timeout' || key === 'expires' || key === 'comment') continue;
-      s += ` ${renderStatement({ [key]: value }, { stateless: false })}`;
+      s += ` ${stmtText({ [key]: value }, { stateless: false })}`;
     }
     if (el.timeout !== undefined && el.timeout !== 0) s += ` timeout ${formatTime(el.timeout as number)}`;
     if (el.expires !== undefined && el.expires !== 0) s += ` expires ${formatTime(el.expires as number)}`;
     if (typeof el.comment === 'string') s += ` comment ${quote(el.comment)}`;
     return s;
   }
-  return renderExpr(item, ctx);
+  return exprText(item, ctx);
 }
 
 function renderSetBody(items: readonly unknown[], ctx: ExprContext): string {
   return `{ ${renderElements(items, ctx, () => ', ')} }`;
 }
 
-/** Prints one expression of nft's JSON model as nft 1.0.6 prints it. */
-export function renderExpr(e: unknown, ctx: ExprContext = {}): string {
+/**
+ * Prints one expression of nft's JSON model as nft 1.0.6 prints it. `ctx.type` names the
+ * datatype of a constant (nft prints `0x00000001` for a mark, quotes interface names); without
+ * it a constant prints as its JSON value.
+ */
+export function renderExpr(e: JExpr | JSetElem, ctx: ExprContext = {}): string {
+  return exprText(e, ctx);
+}
+
+/** renderExpr on anything: what is not an expression prints as `<unknown: …>`, never throws. */
+export function exprText(e: unknown, ctx: ExprContext = {}): string {
   if (e === null || e === undefined) return '';
   if (typeof e === 'string' || typeof e === 'number' || typeof e === 'bigint' || typeof e === 'boolean') {
     return formatScalar(e, scalarType(ctx.type));
   }
   if (Array.isArray(e)) {
     // A list of flag values (a bitmask constant with several bits set).
-    return e.map((x) => renderExpr(x, ctx)).join(',');
+    return e.map((x) => exprText(x, ctx)).join(',');
   }
   if (!isObject(e)) return '';
   const k = onlyKey(e);
@@ -264,22 +274,22 @@ export function renderExpr(e: unknown, ctx: ExprContext = {}): string {
     }
     case 'concat':
       if (!Array.isArray(b)) break;
-      return b.map((x, i) => renderExpr(x, { type: fieldType(ctx.type, i) })).join(' . ');
+      return b.map((x, i) => exprText(x, { type: fieldType(ctx.type, i) })).join(' . ');
     case 'set':
       if (Array.isArray(b)) return renderSetBody(b, ctx);
-      return renderExpr(b, ctx);
+      return exprText(b, ctx);
     case 'prefix':
       if (!isObject(b)) break;
-      return `${renderExpr(b.addr, ctx)}/${str(b.len)}`;
+      return `${exprText(b.addr, ctx)}/${str(b.len)}`;
     case 'range':
       if (!Array.isArray(b)) break;
-      return `${renderExpr(b[0], ctx)}-${renderExpr(b[1], ctx)}`;
+      return `${exprText(b[0], ctx)}-${exprText(b[1], ctx)}`;
     case 'map':
     case 'vmap': {
       if (!isObject(b)) break;
       const keyType = typeOf(b.key);
-      const data = k === 'vmap' ? renderExpr(b.data, { type: keyType }) : renderExpr(b.data, { type: keyType, dataType: ctx.type });
-      return `${renderExpr(b.key)} ${k} ${data}`;
+      const data = k === 'vmap' ? exprText(b.data, { type: keyType }) : exprText(b.data, { type: keyType, dataType: ctx.type });
+      return `${exprText(b.key)} ${k} ${data}`;
     }
     case '&':
     case '|':
@@ -321,7 +331,7 @@ export function renderExpr(e: unknown, ctx: ExprContext = {}): string {
     case 'jhash':
     case 'symhash': {
       if (!isObject(b)) break;
-      let s = k === 'jhash' ? `jhash ${renderExpr(b.expr)}` : 'symhash';
+      let s = k === 'jhash' ? `jhash ${exprText(b.expr)}` : 'symhash';
       s += ` mod ${str(b.mod)}`;
       if (b.seed !== undefined) s += ` seed 0x${BigInt(b.seed as number).toString(16)}`;
       if (b.offset !== undefined && b.offset !== 0) s += ` offset ${str(b.offset)}`;
@@ -361,10 +371,10 @@ export function renderMatch(op: string, left: unknown, right: unknown): string {
     // A flag comparison (flagcmp_expr_print): `tcp flags syn / syn,ack`.
     const ft = typeOf(flag.args[0]);
     const neg = op === '!=' ? '!= ' : '';
-    return `${renderExpr(flag.args[0])} ${neg}${renderExpr(right, { type: ft })} / ${renderExpr(flag.args[1], { type: ft })}`;
+    return `${exprText(flag.args[0])} ${neg}${exprText(right, { type: ft })} / ${exprText(flag.args[1], { type: ft })}`;
   }
-  const l = renderExpr(left);
-  const r = renderExpr(right, { type });
+  const l = exprText(left);
+  const r = exprText(right, { type });
   if (op === 'in') return `${l} ${r}`;
   if (op === '==') {
     const scalarRight = typeof right === 'string' || typeof right === 'number' || typeof right === 'bigint';

@@ -3,10 +3,11 @@
  * Statements of nft's JSON model printed as `nft list ruleset` prints them (nft 1.0.6:
  * the `print` callbacks of src/statement.c, src/meta.c, src/ct.c, src/payload.c, src/exthdr.c).
  */
+import type { JStatement } from './schema';
 import {
+  exprText,
   isObject,
   onlyKey,
-  renderExpr,
   renderMatch,
   renderVerdict,
   typeOf,
@@ -42,7 +43,7 @@ function objref(kind: string, body: unknown): string {
       : kind === 'secmark'
         ? 'meta secmark set '
         : `${kind} name `;
-  return typeof body === 'string' ? `${prefix}${quote(body)}` : `${prefix}${renderExpr(body, { type: 'string' })}`;
+  return typeof body === 'string' ? `${prefix}${quote(body)}` : `${prefix}${exprText(body, { type: 'string' })}`;
 }
 
 function renderLimit(b: JsonObject): string {
@@ -95,13 +96,13 @@ function renderNat(kind: string, b: unknown): string {
   if (addr !== undefined) {
     s += ' ';
     const range = isObject(addr) && Array.isArray(addr.range) ? addr.range : undefined;
-    if (port !== undefined && isIp6Literal(addr)) s += `[${renderExpr(addr)}]`;
-    else if (port !== undefined && range && isIp6Literal(range[0])) s += `[${renderExpr(range[0])}]-[${renderExpr(range[1])}]`;
-    else s += renderExpr(addr, { type: b.family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr' });
+    if (port !== undefined && isIp6Literal(addr)) s += `[${exprText(addr)}]`;
+    else if (port !== undefined && range && isIp6Literal(range[0])) s += `[${exprText(range[0])}]-[${exprText(range[1])}]`;
+    else s += exprText(addr, { type: b.family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr' });
   }
   if (port !== undefined) {
     if (addr === undefined) s += ' ';
-    s += `:${renderExpr(port, { type: 'inet_service' })}`;
+    s += `:${exprText(port, { type: 'inet_service' })}`;
   }
   const flags = list(b.flags);
   const shown = ['random', 'fully-random', 'persistent'].filter((f) => flags.includes(f));
@@ -115,7 +116,7 @@ function renderReject(b: unknown): string {
   if (type === 'tcp reset') return 'reject with tcp reset';
   if (type === 'icmpx' || type === 'icmp' || type === 'icmpv6') {
     if (b.expr === 'port-unreachable' || b.expr === undefined) return 'reject';
-    return `reject with ${type} ${renderExpr(b.expr)}`;
+    return `reject with ${type} ${exprText(b.expr)}`;
   }
   return 'reject';
 }
@@ -125,8 +126,8 @@ function renderTproxy(b: unknown): string {
   if (!isObject(b)) return `${s} to`;
   if (b.family !== undefined) s += ` ${str(b.family)}`;
   s += ' to';
-  if (b.addr !== undefined) s += isIp6Literal(b.addr) ? ` [${renderExpr(b.addr)}]` : ` ${renderExpr(b.addr)}`;
-  if (b.port !== undefined) s += `${b.addr === undefined ? ' ' : ''}:${renderExpr(b.port)}`;
+  if (b.addr !== undefined) s += isIp6Literal(b.addr) ? ` [${exprText(b.addr)}]` : ` ${exprText(b.addr)}`;
+  if (b.port !== undefined) s += `${b.addr === undefined ? ' ' : ''}:${exprText(b.port)}`;
   return s;
 }
 
@@ -150,19 +151,24 @@ function renderMangle(b: JsonObject): string {
     const k = str(key.meta.key);
     left = ['iif', 'oif', 'iifname', 'oifname', 'iifgroup', 'oifgroup'].includes(k) ? k : `meta ${k}`;
   } else {
-    left = renderExpr(key);
+    left = exprText(key);
   }
   const type: TypeHint = typeOf(key);
-  return `${left} set ${renderExpr(b.value, { type })}`;
+  return `${left} set ${exprText(b.value, { type })}`;
 }
 
 function renderStatements(list: unknown, ctx: StatementContext): string {
   if (!Array.isArray(list)) return '';
-  return list.map((s) => ` ${renderStatement(s, { ...ctx, stateless: true })}`).join('');
+  return list.map((s) => ` ${stmtText(s, { ...ctx, stateless: true })}`).join('');
 }
 
 /** Prints one statement of nft's JSON model as nft 1.0.6 prints it. */
-export function renderStatement(s: unknown, ctx: StatementContext = {}): string {
+export function renderStatement(s: JStatement, ctx: StatementContext = {}): string {
+  return stmtText(s, ctx);
+}
+
+/** renderStatement on anything: what is not a statement prints as `<unknown: …>`, never throws. */
+export function stmtText(s: unknown, ctx: StatementContext = {}): string {
   // nft -j writes the text of statements it has no JSON form for (chain bindings, map updates).
   if (typeof s === 'string') return s;
   if (!isObject(s)) return '';
@@ -213,36 +219,36 @@ export function renderStatement(s: unknown, ctx: StatementContext = {}): string 
     case 'set':
     case 'map': {
       if (!isObject(b) || b.op === undefined) break;
-      let out = `${str(b.op)} ${str(b.set)} { ${renderExpr(b.elem)}${renderStatements(b.stmt, ctx)}`;
-      if (b.data !== undefined) out += ` : ${renderExpr(b.data)}`;
+      let out = `${str(b.op)} ${str(b.set)} { ${exprText(b.elem)}${renderStatements(b.stmt, ctx)}`;
+      if (b.data !== undefined) out += ` : ${exprText(b.data)}`;
       return `${out} }`;
     }
     case 'meter': {
       if (!isObject(b)) break;
       const name = b.name !== undefined ? `${str(b.name)} ` : '';
-      return `meter ${name}size ${str(b.size)} { ${renderExpr(b.key)} ${renderStatement(b.stmt, { ...ctx, stateless: true })} }`;
+      return `meter ${name}size ${str(b.size)} { ${exprText(b.key)} ${stmtText(b.stmt, { ...ctx, stateless: true })} }`;
     }
     case 'queue': {
       let out = 'queue';
       if (!isObject(b)) return `${out} to 0`;
       const flags = list(b.flags).filter((f) => f === 'bypass' || f === 'fanout');
       if (flags.length > 0) out += ` flags ${flags.join(',')}`;
-      out += b.num !== undefined ? ` to ${renderExpr(b.num)}` : ' to 0';
+      out += b.num !== undefined ? ` to ${exprText(b.num)}` : ' to 0';
       return out;
     }
     case 'dup': {
       if (!isObject(b)) return 'dup';
       let out = 'dup';
       if (b.addr !== undefined) {
-        out += ` to ${renderExpr(b.addr)}`;
-        if (b.dev !== undefined) out += ` device ${renderExpr(b.dev, { type: 'iface_index' })}`;
+        out += ` to ${exprText(b.addr)}`;
+        if (b.dev !== undefined) out += ` device ${exprText(b.dev, { type: 'iface_index' })}`;
       }
       return out;
     }
     case 'fwd': {
       if (!isObject(b)) return 'fwd';
-      if (b.addr !== undefined) return `fwd ${str(b.family)} to ${renderExpr(b.addr)} device ${renderExpr(b.dev, { type: 'iface_index' })}`;
-      return `fwd to ${renderExpr(b.dev, { type: 'iface_index' })}`;
+      if (b.addr !== undefined) return `fwd ${str(b.family)} to ${exprText(b.addr)} device ${exprText(b.dev, { type: 'iface_index' })}`;
+      return `fwd to ${exprText(b.dev, { type: 'iface_index' })}`;
     }
     case 'notrack':
       return 'notrack';
@@ -255,7 +261,15 @@ export function renderStatement(s: unknown, ctx: StatementContext = {}): string 
     case 'tproxy':
       return renderTproxy(b);
     case 'reset':
-      return `reset ${renderExpr(b)}`;
+      return `reset ${exprText(b)}`;
+    case 'last':
+      if (ctx.stateless) return 'last';
+      return isObject(b) && b.used !== undefined ? `last used ${formatTime(b.used as number)}` : 'last used never';
+    case 'raw': {
+      // The package's own statement for kernel expressions it could not decode: nft has no text.
+      const exprs = isObject(b) && Array.isArray(b.exprs) ? b.exprs : [];
+      return `<raw: ${exprs.map((x) => (isObject(x) ? str(x.type) : '?')).join(' ')}>`;
+    }
     case 'xt':
       if (!isObject(b)) break;
       return `xt ${str(b.type)} ${quote(str(b.name))}`;
@@ -263,14 +277,13 @@ export function renderStatement(s: unknown, ctx: StatementContext = {}): string 
       break;
   }
   // An expression used as a statement (`… vmap { … }`).
-  const expr = renderExpr(s);
+  const expr = exprText(s);
   if (!expr.startsWith('<unknown')) return expr;
   return `<unknown: ${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}>`;
 }
 
 /** Prints rule statements separated as nft prints them (one space), without a comment. */
-export function renderStatementList(stmts: readonly unknown[], ctx: StatementContext = {}): string {
-  return stmts.map((st) => renderStatement(st, ctx)).join(' ');
+export function renderStatementList(stmts: readonly JStatement[], ctx: StatementContext = {}): string {
+  return stmts.map((st) => stmtText(st, ctx)).join(' ');
 }
 
-export { formatTime };

@@ -10,16 +10,17 @@
  * leaves out table and chain comments, `flags dynamic`, `auto-merge`, `typeof` and the devices
  * of a multi-device chain) cannot be printed either; see docs for the list.
  */
-import { isObject, onlyKey, renderElement, renderExpr, type JsonObject, type TypeHint } from './render-expr';
-import { renderStatement, renderStatementList } from './render-stmt';
+import { isObject, onlyKey, renderElement, type JsonObject, type TypeHint } from './render-expr';
+import { stmtText } from './render-stmt';
 import { byteUnit, elementsPerLine, formatTime, quote } from './render-values';
+import type { JRule, NftDocument, NftItem } from './schema';
 
-export { renderExpr, renderElement, typeOf, renderMatch } from './render-expr';
-export { renderStatement, renderStatementList } from './render-stmt';
+export { renderExpr, renderElement, typeOf, renderMatch, type ExprContext, type TypeHint } from './render-expr';
+export { renderStatement, renderStatementList, type StatementContext } from './render-stmt';
 export { formatTime, byteUnit, elementsPerLine, formatScalar } from './render-values';
 
 /** A document as `nft -j list ruleset` prints it, or a bare list of its items. */
-export type RenderInput = { readonly nftables: readonly unknown[] } | readonly unknown[];
+export type RenderInput = NftDocument | readonly NftItem[];
 
 function str(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -119,11 +120,15 @@ interface TableGroup {
 const OBJECT_KINDS = ['counter', 'quota', 'limit', 'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'secmark'];
 
 /** Prints the rule's statements and comment (the line nft prints for a rule, no indentation). */
-export function renderRule(rule: unknown, indent = ''): string {
+export function renderRule(rule: JRule | { readonly rule: JRule }): string {
+  return ruleText(rule);
+}
+
+function ruleText(rule: unknown): string {
   const r = isObject(rule) && isObject(rule.rule) ? rule.rule : rule;
   if (!isObject(r)) return '';
-  const stmts = Array.isArray(r.expr) ? r.expr : [];
-  let s = renderStatementList(stmts, { indent });
+  const stmts: readonly unknown[] = Array.isArray(r.expr) ? r.expr : [];
+  let s = stmts.map((st) => stmtText(st)).join(' ');
   if (typeof r.comment === 'string') s += `${s === '' ? '' : ' '}comment ${quote(r.comment)}`;
   return s;
 }
@@ -145,7 +150,7 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[]): string {
     if (list(c.flags).includes('offload')) s += ' flags offload;';
     s += '\n';
   }
-  for (const r of rules) s += `\t\t${renderRule(r)}\n`;
+  for (const r of rules) s += `\t\t${ruleText(r)}\n`;
   return `${s}\t}\n`;
 }
 
@@ -212,7 +217,7 @@ function renderSet(kind: string, set: JsonObject): string {
   );
   if (shown.length > 0) s += `\t\tflags ${shown.join(',')}\n`;
   if (Array.isArray(set.stmt) && set.stmt.length > 0) {
-    s += `\t\t${set.stmt.map((st) => renderStatement(st, { stateless: true })).join(' ')}\n`;
+    s += `\t\t${set.stmt.map((st) => stmtText(st, { stateless: true })).join(' ')}\n`;
   }
   if (set['auto-merge'] === true) s += '\t\tauto-merge\n';
   if (set.timeout !== undefined && set.timeout !== 0) s += `\t\ttimeout ${formatTime(set.timeout as number)}\n`;
@@ -343,13 +348,17 @@ function unwrap(item: unknown): JsonObject | undefined {
   return item;
 }
 
+function isDocument(doc: RenderInput): doc is NftDocument {
+  return !Array.isArray(doc);
+}
+
 /**
  * Prints a whole document (or a list of its items) as `nft list ruleset` prints that ruleset.
  * Metainfo and unknown items are skipped; rules of a chain that is not in the document are
  * printed under a chain declaration made from the rule's own fields.
  */
 export function renderDocument(doc: RenderInput): string {
-  const items: readonly unknown[] = Array.isArray(doc) ? doc : (doc as { readonly nftables: readonly unknown[] }).nftables;
+  const items: readonly unknown[] = isDocument(doc) ? doc.nftables : doc;
   const groups = new Map<string, TableGroup>();
   const group = (family: unknown, name: unknown): TableGroup => {
     const key = `${str(family)}\u0000${str(name)}`;
