@@ -9,6 +9,8 @@
  * rather than throwing, because a listing must never fail to print.
  */
 import { BITMASK_TYPES, formatScalar, formatTime, quote, type TypeName } from './render-values';
+import { datatype } from './datatypes';
+import { payloadField } from './fields';
 import type { JExpr, JSetElem } from './schema';
 import { stmtText } from './render-stmt';
 
@@ -59,7 +61,7 @@ const META_TYPES: Readonly<Record<string, TypeName>> = {
   oifgroup: 'devgroup',
   rtclassid: 'realm',
   secpath: 'boolean',
-  time: 'time',
+  time: 'date',
   day: 'day',
   hour: 'hour',
 };
@@ -99,6 +101,7 @@ const PAYLOAD_TYPES: Readonly<Record<string, TypeName>> = {
   'ip6 daddr': 'ipv6_addr',
   'arp saddr ip': 'ipv4_addr',
   'arp daddr ip': 'ipv4_addr',
+  'comp flags': 'hex',
 };
 
 const BINOPS = ['&', '|', '^', '<<', '>>'] as const;
@@ -127,9 +130,14 @@ export function typeOf(e: unknown): TypeHint {
     case 'payload':
       if (!isObject(body)) return undefined;
       // A raw payload (`@th,160,32`) has no datatype of its own: nft prints its values in hex.
-      return body.protocol !== undefined ? PAYLOAD_TYPES[`${str(body.protocol)} ${str(body.field)}`] : 'bitmask';
+      if (body.protocol === undefined) return 'bitmask';
+      return PAYLOAD_TYPES[`${str(body.protocol)} ${str(body.field)}`] ?? payloadField(str(body.protocol), str(body.field))?.type;
     case 'osf':
       return 'string';
+    case 'socket':
+      return isObject(body) && body.key === 'mark' ? 'mark' : undefined;
+    case 'rt':
+      return isObject(body) && body.key === 'classid' ? 'realm' : undefined;
     case 'fib':
       if (!isObject(body)) return undefined;
       return body.result === 'oifname' ? 'ifname' : body.result === 'oif' ? 'iface_index' : undefined;
@@ -160,6 +168,14 @@ function fieldType(t: TypeHint, i: number): TypeName | undefined {
 
 function scalarType(t: TypeHint): TypeName | undefined {
   return typeof t === 'string' ? t : undefined;
+}
+
+/** A symbol name as its number (for ranges, which nft prints numerically). */
+function numericSymbol(v: unknown, type: TypeHint): unknown {
+  if (typeof v !== 'string' || typeof type !== 'string') return v;
+  const value = datatype(type)?.symbols?.get(v);
+  if (value === undefined) return v;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
 /** Options of one expression print. */
@@ -283,7 +299,9 @@ export function exprText(e: unknown, ctx: ExprContext = {}): string {
       return `${exprText(b.addr, ctx)}/${str(b.len)}`;
     case 'range':
       if (!Array.isArray(b)) break;
-      return `${exprText(b[0], ctx)}-${exprText(b[1], ctx)}`;
+      // range_expr_print prints both ends numerically (NFT_CTX_OUTPUT_NUMERIC_ALL).
+      if (ctx.type === 'time') return `${str(b[0])}s-${str(b[1])}s`;
+      return `${exprText(numericSymbol(b[0], ctx.type), ctx)}-${exprText(numericSymbol(b[1], ctx.type), ctx)}`;
     case 'map':
     case 'vmap': {
       if (!isObject(b)) break;
@@ -305,7 +323,11 @@ export function exprText(e: unknown, ctx: ExprContext = {}): string {
       return renderElement(e, ctx);
     case 'tcp option': {
       if (!isObject(b)) break;
-      if (b.name === undefined) return `tcp option @${str(b.base)},${str(b.offset)},${str(b.len)}`;
+      if (b.name === undefined) {
+        // Unknown option kind: `tcp option 123` for its presence (or reset), else raw bits.
+        if (Number(b.offset ?? 0) === 0 && (Number(b.len ?? 0) === 0 || ctx.type === 'boolean')) return `tcp option ${str(b.base)}`;
+        return `tcp option @${str(b.base)},${str(b.offset)},${str(b.len)}`;
+      }
       return b.field === undefined ? `tcp option ${str(b.name)}` : `tcp option ${str(b.name)} ${str(b.field)}`;
     }
     case 'ip option':
@@ -363,9 +385,29 @@ export function exprText(e: unknown, ctx: ExprContext = {}): string {
   return `<unknown: ${JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}>`;
 }
 
+function firstScalar(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return firstScalar(v[0]);
+  if (isObject(v)) {
+    const k = onlyKey(v);
+    return k === undefined ? undefined : firstScalar(v[k]);
+  }
+  return undefined;
+}
+
 /** A relational match as nft prints it (`left right`, `left != right`, `left & m == v`). */
 export function renderMatch(op: string, left: unknown, right: unknown): string {
   const type = typeOf(left);
+  const ct = isObject(left) && isObject(left.ct) ? left.ct : undefined;
+  if (ct && ct.dir !== undefined && (ct.key === 'saddr' || ct.key === 'daddr')) {
+    // ct_print names the network protocol of a directional address (`ct original ip saddr`);
+    // nft -j leaves it out, the address tells it.
+    const family = firstScalar(right)?.includes(':') ? 'ip6' : 'ip';
+    const r = exprText(right, { type: family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr' });
+    const l = `ct ${str(ct.dir)} ${family} ${str(ct.key)}`;
+    return op === 'in' || op === '==' ? `${l} ${r}` : `${l} ${op} ${r}`;
+  }
+  if (typeof right === 'boolean') return `${exprText(left, { type: 'boolean' })} ${op === '!=' ? '!= ' : ''}${right ? 'exists' : 'missing'}`;
   const flag = binopOf(left);
   if (flag && flag.op === '&' && Array.isArray(flag.args[1]) && (op === '==' || op === '!=')) {
     // A flag comparison (flagcmp_expr_print): `tcp flags syn / syn,ack`.

@@ -20,8 +20,8 @@ import { byteUnit, formatTime, quote } from './render-values';
 export interface StatementContext {
   /** Leave out counter values and quota usage, as nft does inside sets, meters and dynsets. */
   readonly stateless?: boolean;
-  /** Indentation of the enclosing rule (a chain binding's rules are indented one tab more). */
-  readonly indent?: string;
+  /** The table's family: `reject` prints its ICMP type in full in inet, bridge and netdev. */
+  readonly family?: string;
 }
 
 function str(v: unknown): string {
@@ -110,13 +110,16 @@ function renderNat(kind: string, b: unknown): string {
   return s;
 }
 
-function renderReject(b: unknown): string {
+function renderReject(b: unknown, family: string | undefined): string {
   if (!isObject(b)) return 'reject';
   const type = str(b.type);
   if (type === 'tcp reset') return 'reject with tcp reset';
   if (type === 'icmpx' || type === 'icmp' || type === 'icmpv6') {
-    if (b.expr === 'port-unreachable' || b.expr === undefined) return 'reject';
-    return `reject with ${type} ${exprText(b.expr)}`;
+    // The default code is left out, except for icmp/icmpv6 in a family that mixes IPv4 and
+    // IPv6 (netlink_delinearize sets verbose_print there).
+    const verbose = type !== 'icmpx' && family !== 'ip' && family !== 'ip6';
+    if (!verbose && (b.expr === 'port-unreachable' || b.expr === undefined)) return 'reject';
+    return `reject with ${type} ${exprText(b.expr ?? 'port-unreachable')}`;
   }
   return 'reject';
 }
@@ -207,7 +210,7 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
     case 'log':
       return renderLog(b);
     case 'reject':
-      return renderReject(b);
+      return renderReject(b, ctx.family);
     case 'snat':
     case 'dnat':
     case 'masquerade':
@@ -240,15 +243,16 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
       if (!isObject(b)) return 'dup';
       let out = 'dup';
       if (b.addr !== undefined) {
-        out += ` to ${exprText(b.addr)}`;
-        if (b.dev !== undefined) out += ` device ${exprText(b.dev, { type: 'iface_index' })}`;
+        // Without a device, the target is the device itself (netdev family: `dup to "lo"`).
+        out += b.dev === undefined && ctx.family === 'netdev' ? ` to ${exprText(b.addr, { type: 'iface_index', dataType: 'iface_index' })}` : ` to ${exprText(b.addr)}`;
+        if (b.dev !== undefined) out += ` device ${exprText(b.dev, { type: 'iface_index', dataType: 'iface_index' })}`;
       }
       return out;
     }
     case 'fwd': {
       if (!isObject(b)) return 'fwd';
       if (b.addr !== undefined) return `fwd ${str(b.family)} to ${exprText(b.addr)} device ${exprText(b.dev, { type: 'iface_index' })}`;
-      return `fwd to ${exprText(b.dev, { type: 'iface_index' })}`;
+      return `fwd to ${exprText(b.dev, { type: 'iface_index', dataType: 'iface_index' })}`;
     }
     case 'notrack':
       return 'notrack';

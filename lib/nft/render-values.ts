@@ -25,7 +25,14 @@ const QUOTED = new Set([
   'ct expectation',
   'synproxy',
   'secmark',
+  // Dates and clock times (meta time/day/hour).
+  'date',
+  'day',
+  'hour',
 ]);
+
+/** Types printed through an rt_symbol table (`/etc/iproute2/…`): names quoted, numbers bare. */
+const QUOTED_SYMBOLS = new Set(['devgroup', 'realm', 'mark']);
 
 /** Integer datatypes with a `basefmt` (hexadecimal) and the zero-padded width nft prints. */
 const HEX: ReadonlyMap<string, number> = new Map([
@@ -36,7 +43,7 @@ const HEX: ReadonlyMap<string, number> = new Map([
   ['ct_state', 0],
   ['ct_status', 0],
   ['ct_event', 0],
-  ['ct_label', 0],
+  ['hex', 0],
   ['tcp_flag', 0],
   ['bitmask', 0],
 ]);
@@ -114,14 +121,17 @@ export function quote(s: string): string {
 
 /** Formats one JSON scalar as a constant of `type` (undefined: as nft prints a bare value). */
 export function formatScalar(v: string | number | bigint | boolean, type: TypeName | undefined): string {
-  if (typeof v === 'boolean') {
-    if (type === 'boolean' || type === undefined) return v ? 'exists' : 'missing';
-    return v ? '1' : '0';
-  }
+  // boolean_type's symbols: nft -j writes true/false where the text says exists/missing.
+  if (typeof v === 'boolean') return v ? 'exists' : 'missing';
   if (typeof v === 'string') {
-    if (type !== undefined && QUOTED.has(type) && v !== '*' && !v.startsWith('@')) return quote(v);
+    if (type === undefined || v === '*' || v.startsWith('@')) return v;
+    // An interface index nft could not name prints as its number.
+    if (type === 'iface_index' && /^[0-9]+$/.test(v)) return v;
+    if (QUOTED.has(type)) return quote(v);
+    if (QUOTED_SYMBOLS.has(type) && !/^(0x[0-9a-f]+|[0-9]+)$/i.test(v)) return quote(v);
     return v;
   }
+  if (type === 'time') return formatTime(v);
   const width = type === undefined ? undefined : HEX.get(type);
   if (width !== undefined) {
     const n = BigInt(v);

@@ -128,7 +128,8 @@ function ruleText(rule: unknown): string {
   const r = isObject(rule) && isObject(rule.rule) ? rule.rule : rule;
   if (!isObject(r)) return '';
   const stmts: readonly unknown[] = Array.isArray(r.expr) ? r.expr : [];
-  let s = stmts.map((st) => stmtText(st)).join(' ');
+  const family = typeof r.family === 'string' ? r.family : undefined;
+  let s = stmts.map((st) => stmtText(st, family === undefined ? {} : { family })).join(' ');
   if (typeof r.comment === 'string') s += `${s === '' ? '' : ' '}comment ${quote(r.comment)}`;
   return s;
 }
