@@ -145,9 +145,9 @@ c|tcp flags & (fin | syn | rst | ack) == syn accept
 c|tcp flags syn / syn,ack accept
 c|ct expiration 1m-1h ct label 3 accept
 c|icmpv6 code 3-66 accept
-c|arp operation 1-2 accept
+c|meta protocol ip6 meta l4proto { tcp, udp } th dport 53 accept
 c|iifgroup { "default", 11 } meta rtclassid "cosmos" accept
-c|tcp option maxseg size set rt mtu
+c|tcp flags syn tcp option maxseg size set rt mtu
 c|tcp option 6 exists reset tcp option 123
 c|limit rate over 1 mbytes/second burst 512 kbytes quota over 10 mbytes used 1 kbytes counter
 c|meta l4proto tcp tproxy ip to 1.1.1.1:80

@@ -184,3 +184,75 @@ describe('nft render: documents', () => {
     assert.equal(renderDocument({ nftables: [{ foo: {} } as never, { table: { family: 'ip', name: 'x' } }] }), 'table ip x {\n}\n');
   });
 });
+
+describe('nft render: statements and objects this kernel cannot load (formats of src/statement.c, src/rule.c)', () => {
+  it('queue', () => {
+    assert.equal(renderStatement({ queue: null }), 'queue to 0');
+    assert.equal(renderStatement({ queue: { num: 2 } }), 'queue to 2');
+    assert.equal(renderStatement({ queue: { num: { range: [1, 4] }, flags: ['bypass', 'fanout'] } }), 'queue flags bypass,fanout to 1-4');
+  });
+  it('tproxy, dup, fwd', () => {
+    assert.equal(renderStatement({ tproxy: { family: 'ip', addr: '1.1.1.1', port: 80 } }), 'tproxy ip to 1.1.1.1:80');
+    assert.equal(renderStatement({ tproxy: { family: 'ip6', addr: '::1', port: 80 } }), 'tproxy ip6 to [::1]:80');
+    assert.equal(renderStatement({ tproxy: { port: 80 } }), 'tproxy to :80');
+    assert.equal(renderStatement({ dup: { addr: '1.2.3.4', dev: 'lo' } }), 'dup to 1.2.3.4 device "lo"');
+    assert.equal(renderStatement({ dup: { addr: 'lo' } }, { family: 'netdev' }), 'dup to "lo"');
+    assert.equal(renderStatement({ fwd: { dev: 'lo' } }), 'fwd to "lo"');
+    assert.equal(renderStatement({ fwd: { family: 'ip', addr: '1.2.3.4', dev: 'lo' } }), 'fwd ip to 1.2.3.4 device "lo"');
+  });
+  it('object references and flow offload', () => {
+    assert.equal(renderStatement({ 'ct helper': 'ftp-standard' }), 'ct helper set "ftp-standard"');
+    assert.equal(renderStatement({ secmark: 'sshtag' }), 'meta secmark set "sshtag"');
+    assert.equal(renderStatement({ synproxy: 'https-synproxy' }), 'synproxy name "https-synproxy"');
+    assert.equal(renderStatement({ synproxy: { mss: 1460, wscale: 7, flags: ['timestamp', 'sack-perm'] } }), 'synproxy mss 1460 wscale 7 timestamp sack-perm');
+    assert.equal(renderStatement({ flow: { op: 'add', flowtable: '@ft' } }), 'flow add @ft');
+  });
+  it('flowtables and named objects', () => {
+    const doc: NftDocument = {
+      nftables: [
+        { table: { family: 'inet', name: 't' } },
+        { secmark: { family: 'inet', table: 't', name: 'sm', context: 'system_u:object_r:ssh_server_packet_t:s0' } },
+        { 'ct helper': { family: 'inet', table: 't', name: 'h', type: 'ftp', protocol: 'tcp', l3proto: 'inet' } },
+        { 'ct timeout': { family: 'inet', table: 't', name: 'to', protocol: 'tcp', l3proto: 'inet', policy: { established: 100, close: 4 } } },
+        { 'ct expectation': { family: 'inet', table: 't', name: 'e', protocol: 'tcp', dport: 22, timeout: 3000, size: 8, l3proto: 'inet' } },
+        { synproxy: { family: 'inet', table: 't', name: 'sp', mss: 1460, wscale: 7, flags: ['timestamp'] } },
+        { quota: { family: 'inet', table: 't', name: 'q', bytes: 25 * 1024 * 1024, used: 0, inv: false } },
+        { limit: { family: 'inet', table: 't', name: 'l', rate: 400, per: 'minute' } },
+        { flowtable: { family: 'inet', table: 't', name: 'ft', hook: 'ingress', prio: 0, dev: ['lo', 'eth0'] } },
+      ],
+    };
+    assert.equal(
+      renderDocument(doc),
+      [
+        'table inet t {',
+        '\tsecmark sm {\n\t\t"system_u:object_r:ssh_server_packet_t:s0"\n\t}\n',
+        '\tct helper h {\n\t\ttype "ftp" protocol tcp\n\t\tl3proto inet\n\t}\n',
+        '\tct timeout to {\n\t\tprotocol tcp\n\t\tl3proto inet\n\t\tpolicy = { established : 100, close : 4 }\n\t}\n',
+        '\tct expectation e {\n\t\tprotocol tcp\n\t\tdport 22\n\t\ttimeout 3s\n\t\tsize 8\n\t\tl3proto inet\n\t}\n',
+        '\tsynproxy sp {\n\t\tmss 1460\n\t\twscale 7\n\t\ttimestamp \n\t}\n',
+        '\tquota q {\n\t\t25 mbytes\n\t}\n',
+        '\tlimit l {\n\t\trate 400/minute\n\t}\n',
+        '\tflowtable ft {\n\t\thook ingress priority filter\n\t\tdevices = { lo, eth0 }\n\t}',
+        '}\n',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('nft render: command documents', () => {
+  it('add commands render as the ruleset they build, elements in their set', () => {
+    const doc: NftDocument = {
+      nftables: [
+        { add: { table: { family: 'ip', name: 'x' } } },
+        { add: { set: { family: 'ip', table: 'x', name: 's', type: 'inet_service' } } },
+        { add: { element: { family: 'ip', table: 'x', name: 's', elem: [22, 80] } } },
+        { add: { chain: { family: 'ip', table: 'x', name: 'c' } } },
+        { add: { rule: { family: 'ip', table: 'x', chain: 'c', expr: [{ match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: '@s' } }, { drop: null }] } } },
+      ],
+    };
+    assert.equal(
+      renderDocument(doc),
+      'table ip x {\n\tset s {\n\t\ttype inet_service\n\t\telements = { 22, 80 }\n\t}\n\n\tchain c {\n\t\ttcp dport @s drop\n\t}\n}\n',
+    );
+  });
+});
