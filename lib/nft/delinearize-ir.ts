@@ -70,6 +70,8 @@ export interface MapIE {
   readonly set: string;
   /** Data datatype name of the map (for typing). */
   readonly dt?: string;
+  /** Bits the anonymous set's keys shift right once a key mask became a field. */
+  shift?: number;
 }
 export interface VerdictIE {
   readonly k: 'verdict';
@@ -82,7 +84,7 @@ export type IE = PayloadIE | MetaIE | CtIE | SymIE | ValueIE | BinopIE | UnaryIE
 export type RightIE =
   | IE
   | { readonly k: 'range'; readonly from: Uint8Array; readonly to: Uint8Array }
-  | { readonly k: 'setref'; readonly name: string };
+  | { readonly k: 'setref'; readonly name: string; shift?: number };
 
 export type RelOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | '!';
 

@@ -7,6 +7,7 @@ import type { JExpr, JStatement } from './schema';
 import type { DelinearizeContext } from './delinearize';
 import { datatype, decodeValue } from './datatypes';
 import { BASE_NAMES } from './delinearize-proto';
+import { setJson } from './delinearize-parse';
 import { bytesToBig, fail, typeOf, type IE, type Typed } from './delinearize-ir';
 
 const STRING_TYPES = new Set(['string', 'ifname']);
@@ -47,8 +48,24 @@ function plain(v: unknown): JExpr {
   return v as JExpr;
 }
 
-/** Value bytes as the JSON value of type `t` (an integer when the type is unknown). */
-export function valueJson(bytes: Uint8Array, t: Typed | undefined, ctx: DelinearizeContext): JExpr {
+/** Flags as nft prints a bitmask value outside flag lists: `a | b | c` as a left-nested `|` tree. */
+export function orTree(list: readonly JExpr[]): JExpr {
+  let acc = list[0] as JExpr;
+  for (let i = 1; i < list.length; i++) acc = { '|': [acc, list[i] as JExpr] };
+  return acc;
+}
+
+/**
+ * Value bytes as the JSON value of type `t` (an integer when the type is unknown). Bitmask
+ * values with several flags are `|` trees, or lists where nft prints flag lists (`list`).
+ */
+export function valueJson(bytes: Uint8Array, t: Typed | undefined, ctx: DelinearizeContext, list = false): JExpr {
+  const v = valueJsonRaw(bytes, t, ctx);
+  if (Array.isArray(v) && !list) return orTree(v as JExpr[]);
+  return v;
+}
+
+function valueJsonRaw(bytes: Uint8Array, t: Typed | undefined, ctx: DelinearizeContext): JExpr {
   if (!t) return integerJson(bytesToBig(bytes, 'big'));
   if (isStringType(t.dt)) return stringJson(bytes);
   const order = t.order ?? 'big';
@@ -112,12 +129,8 @@ export function exprJson(e: IE, ctx: DelinearizeContext, hint?: Typed): JExpr {
       return exprJson(e.arg, ctx, hint);
     case 'concat':
       return { concat: e.items.map((i) => exprJson(i, ctx)) };
-    case 'map': {
-      const s = ctx.set(e.set);
-      if (!s) return fail(`map ${e.set} unknown`);
-      const data: JExpr = s.anonymous ? ({ set: [...(s.set.elem ?? [])] } as JExpr) : `@${e.set}`;
-      return { map: { key: exprJson(e.key, ctx), data } };
-    }
+    case 'map':
+      return { map: { key: exprJson(e.key, ctx), data: setJson({ ctx }, e.set, e.shift) } };
     case 'verdict':
       return e.json;
     default:

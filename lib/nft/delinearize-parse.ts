@@ -5,15 +5,15 @@
  * expressions; relational expressions (cmp, range, lookup) and actions become statements.
  */
 import { isKnownExpr, type DecodedExpr, type Expr, type ExprOf } from '../expr/registry';
-import type { JExpr, JStatement } from './schema';
+import type { JExpr, JSet, JSetElem, JStatement } from './schema';
 import type { DelinearizeContext } from './delinearize';
 import { ctKey, fibResult, metaKey, rtKey, socketKey } from './fields';
-import { typeLayout } from './datatypes';
+import { datatype, typeLayout } from './datatypes';
 import {
   fail, byteLen, isZero, type IE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
 } from './delinearize-ir';
 import type { BaseNum } from './delinearize-proto';
-import { exprJson, valueJson, verdictJson, buildStmt } from './delinearize-json';
+import { exprJson, orTree, valueJson, verdictJson, buildStmt } from './delinearize-json';
 
 /** Kernel register number -> 32-bit register index (NFT_REG_1..4 are 16-byte registers). */
 function reg(n: number | undefined, what: string): number {
@@ -123,6 +123,13 @@ function lookupRight(st: ParseState, name: string): RightIE {
 }
 
 function parseOne(st: ParseState, e: DecodedExpr): void {
+  const loose = e as unknown as Readonly<Record<string, unknown>>;
+  if (typeof loose.type === 'number' && 'modulus' in loose) {
+    // the native layer writes numgen/hash NFTNL_EXPR_*_TYPE over the expression's `type`
+    const isHash = 'seed' in loose || 'sreg' in loose || 'len' in loose;
+    const fixed = { ...loose, type: isHash ? 'hash' : 'numgen', [isHash ? 'hashType' : 'numgenType']: loose.type } as unknown as Expr;
+    if (parseLoose(st, fixed)) return;
+  }
   if (!isKnownExpr(e)) return fail(`unknown expression ${String(e.type)}`);
   switch (e.type) {
     case 'payload': {
@@ -259,7 +266,7 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       if (!set) fail(`lookup of unknown set ${name}`);
       const m: MapIE = { k: 'map', key: left, set: name, ...(typeof set.set.map === 'string' ? { dt: set.set.map } : {}) };
       if (e.dreg === 0) {
-        stmt(st, 'vmap', [left], () => ({ vmap: { key: exprJson(left, st.ctx), data: setJson(st, name) } }));
+        stmt(st, 'vmap', [m], () => ({ vmap: { key: exprJson(m.key, st.ctx), data: setJson(st, name, m.shift) } }));
         return;
       }
       setReg(st, e.dreg, m, 'lookup');
@@ -330,23 +337,50 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
     case 'nat': {
       const kind = e.natType === 0 ? 'snat' : e.natType === 1 ? 'dnat' : fail('nat type');
       const fam = e.family === 2 ? 'ip' : e.family === 10 ? 'ip6' : undefined;
+      const addrBits = fam === 'ip6' ? 128 : 32;
       const addrT = fam === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
-      const amin = e.regAddrMin !== undefined ? getReg(st, e.regAddrMin, 'nat addr') : undefined;
-      const amax = e.regAddrMax !== undefined && e.regAddrMax !== e.regAddrMin ? getReg(st, e.regAddrMax, 'nat addr max') : undefined;
-      const pmin = e.regProtoMin !== undefined ? getReg(st, e.regProtoMin, 'nat proto') : undefined;
-      const pmax = e.regProtoMax !== undefined && e.regProtoMax !== e.regProtoMin ? getReg(st, e.regProtoMax, 'nat proto max') : undefined;
       const flags = e.flags ?? 0;
+      let showFamily = st.ctx.family === 'inet';
+      const amin = e.regAddrMin ? getReg(st, e.regAddrMin, 'nat addr') : undefined;
+      let amax: IE | undefined;
+      let pmin: IE | undefined;
+      let pmax: IE | undefined;
+      let done = false;
+      const dataBits = (x: IE | undefined): number | undefined => {
+        if (!x || x.k !== 'map') return undefined;
+        const l = setKeyLen(st.ctx, x.set, 'data');
+        return l === undefined ? undefined : l * 8;
+      };
+      // is_nat_addr_map: address (or address . port) interval data
+      const db = dataBits(amin);
+      if (db !== undefined && (db === 2 * addrBits || db === 2 * (addrBits + 32))) {
+        showFamily = true;
+        done = true;
+      }
+      if (!done) {
+        amax = e.regAddrMax && e.regAddrMax !== e.regAddrMin ? getReg(st, e.regAddrMax, 'nat addr max') : undefined;
+        const last = amax ?? amin;
+        const pb = dataBits(last);
+        if (pb !== undefined && pb === addrBits + 32) {
+          // is_nat_proto_map: address . port data
+          showFamily = true;
+          done = true;
+        }
+      }
+      if (!done) {
+        pmin = e.regProtoMin ? getReg(st, e.regProtoMin, 'nat proto') : undefined;
+        pmax = e.regProtoMax && e.regProtoMax !== e.regProtoMin ? getReg(st, e.regProtoMax, 'nat proto max') : undefined;
+      }
       const exprs = [amin, amax, pmin, pmax].filter((x): x is IE => x !== undefined);
       stmt(st, 'nat', exprs, () => {
         const o: Record<string, unknown> = {};
-        if (fam && st.ctx.family !== 'ip' && st.ctx.family !== 'ip6') o.family = fam;
-        else if (fam && amin) o.family = fam;
-        if (amin) o.addr = natValue(st, amin, amax, addrT, flags);
-        if (pmin) o.port = natValue(st, pmin, pmax, 'inet_service', 0);
+        if (fam && showFamily) o.family = fam;
+        if (amin) o.addr = natValue(st, amin, amax, addrT, true);
+        if (pmin) o.port = natValue(st, pmin, pmax, 'inet_service', false);
         const fl = natFlags(flags);
         if (fl.length > 1) o.flags = fl;
         else if (fl.length === 1) o.flags = fl[0];
-        if (amin && amax && (flags & 0x40) === 0 && isPrefixRange(st, amin, amax)) o.type_flags = 'prefix';
+        if (flags & 0x40) o.type_flags = 'prefix';
         return { [kind]: Object.keys(o).length ? o : null } as JStatement;
       });
       return;
@@ -359,7 +393,7 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       const name = e.type === 'masq' ? 'masquerade' : 'redirect';
       stmt(st, 'nat', [pmin, pmax].filter((x): x is IE => x !== undefined), () => {
         const o: Record<string, unknown> = {};
-        if (pmin) o.port = natValue(st, pmin, pmax, 'inet_service', 0);
+        if (pmin) o.port = natValue(st, pmin, pmax, 'inet_service', false);
         const fl = natFlags(flags);
         if (fl.length > 1) o.flags = fl;
         else if (fl.length === 1) o.flags = fl[0];
@@ -429,7 +463,8 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       const set = st.ctx.set(sname) ?? fail(`objref map ${sname} unknown`);
       const t = typeof set.set.map === 'string' ? set.set.map : fail('objref map type');
       const left = getReg(st, e.setSreg, 'objref', setKeyLen(st.ctx, sname, 'key'));
-      stmt(st, 'objref', [left], () => ({ [t]: { map: { key: exprJson(left, st.ctx), data: setJson(st, sname) } } }) as JStatement);
+      const m: MapIE = { k: 'map', key: left, set: sname };
+      stmt(st, 'objref', [m], () => ({ [t]: exprJson(m, st.ctx) }) as JStatement);
       return;
     }
     case 'connlimit': {
@@ -618,11 +653,11 @@ function isPrefixRange(_st: ParseState, a: IE, b: IE): boolean {
   return bits < a.bytes.length * 8;
 }
 
-function natValue(st: ParseState, min: IE, max: IE | undefined, dt: string, flags: number): JExpr {
+function natValue(st: ParseState, min: IE, max: IE | undefined, dt: string, toPrefix: boolean): JExpr {
   const bits = dt === 'ipv6_addr' ? 128 : dt === 'ipv4_addr' ? 32 : 16;
   const t = { dt, bits, order: 'big' as const };
   if (!max) return exprJson(min, st.ctx, t);
-  if ((flags & 0x40) === 0 && dt !== 'inet_service' && isPrefixRange(st, min, max) && min.k === 'value' && max.k === 'value') {
+  if (toPrefix && isPrefixRange(st, min, max) && min.k === 'value' && max.k === 'value') {
     let len = 0;
     const a = min.bytes;
     const b = max.bytes;
@@ -637,12 +672,47 @@ function natValue(st: ParseState, min: IE, max: IE | undefined, dt: string, flag
   return { range: [exprJson(min, st.ctx, t), exprJson(max, st.ctx, t)] };
 }
 
+/** An element key shifted right (binop_adjust: the mask became a sub-byte field). */
+function shiftKey(k: JExpr, shift: number): JExpr {
+  if (typeof k === 'number') return Math.floor(k / 2 ** shift);
+  if (typeof k === 'object' && k !== null && !Array.isArray(k) && 'range' in k) {
+    const [a, b] = (k as { range: readonly [JExpr, JExpr] }).range;
+    return { range: [shiftKey(a, shift), shiftKey(b, shift)] };
+  }
+  return k;
+}
+
+function isBitmaskSet(s: JSet): boolean {
+  return typeof s.type === 'string' && datatype(s.type)?.base === 'bitmask';
+}
+
+/** One element as nft prints it inside a rule (bitmask flag lists as `|` trees). */
+function elemInRule(el: JSetElem, set: JSet, shift: number | undefined): JSetElem {
+  const isMap = set.map !== undefined;
+  const fixKey = (k: JExpr): JExpr => {
+    let x = k;
+    if (shift) x = shiftKey(x, shift);
+    if (!isMap && Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
+    else if (isMap && Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
+    return x;
+  };
+  if (isMap && Array.isArray(el) && el.length === 2) {
+    const [k, v] = el as unknown as readonly [JExpr, JExpr];
+    return [fixKey(k), v] as JSetElem;
+  }
+  if (typeof el === 'object' && el !== null && !Array.isArray(el) && 'elem' in el) {
+    const o = (el as { elem: { val: JExpr } }).elem;
+    return { elem: { ...o, val: fixKey(o.val) } } as JSetElem;
+  }
+  return fixKey(el as JExpr) as JSetElem;
+}
+
 /** `@name` for a named set, the inline elements for an anonymous one. */
-export function setJson(st: { ctx: DelinearizeContext }, name: string): JExpr {
+export function setJson(st: { ctx: DelinearizeContext }, name: string, shift?: number): JExpr {
   const s = st.ctx.set(name);
   if (!s) return fail(`set ${name} unknown`);
   if (!s.anonymous) return `@${name}`;
-  return { set: [...(s.set.elem ?? [])] } as JExpr;
+  return { set: (s.set.elem ?? []).map((el) => elemInRule(el, s.set, shift)) } as JExpr;
 }
 
 function boundChainText(verb: string, body: readonly (readonly JStatement[])[]): JStatement {

@@ -172,30 +172,63 @@ class Post {
     return true;
   }
 
-  /** expr_postprocess on an expression used by a statement or a relation's left side. */
-  walk(e: IE): void {
+  /**
+   * expr_postprocess on an expression used by a statement or a relation's left side. In set
+   * elements, concatenations and map keys (`removeAnd`), a payload `&` mask that selects a
+   * header field becomes that field (RULE_PP_REMOVE_OP_AND / map_binop_postprocess).
+   */
+  walk(e: IE, removeAnd = false): void {
     switch (e.k) {
       case 'payload':
         this.complete(e);
         this.kill(e);
         return;
       case 'binop':
-        this.walk(e.left);
-        this.walk(e.right);
+        this.walk(e.left, false);
+        if (removeAnd) this.trimInPlace(e);
+        else this.walk(e.right);
         return;
       case 'unary':
-        this.walk(e.arg);
+        this.walk(e.arg, removeAnd);
         return;
       case 'concat':
-        for (const i of e.items) this.walk(i);
+        for (const i of e.items) this.walk(i, true);
         return;
-      case 'map':
-        this.walk(e.key);
+      case 'map': {
+        if (e.key.k === 'binop') {
+          this.walk(e.key.left, false);
+          const sh = this.trimInPlace(e.key);
+          if (sh) e.shift = sh;
+        }
+        this.walk(e.key, true);
         return;
+      }
       default:
         return;
     }
   }
+
+  /** Turns `payload & mask` into the header field the mask selects; returns the shift. */
+  trimInPlace(e: IE): number | undefined {
+    if (e.k !== 'binop' || e.op !== '&' || e.left.k !== 'payload' || e.right.k !== 'value') return undefined;
+    const t = trim(this, e.left, e.right.bytes);
+    if (!t) return undefined;
+    const np = fieldPayload(t.field, e.left.base);
+    become(e, np);
+    this.kill(np);
+    return t.shift;
+  }
+}
+
+function fieldPayload(f: PayloadField, base: BaseNum): PayloadIE {
+  return { k: 'payload', base, offset: f.offset, bits: f.len, dt: f.type, order: 'big', proto: f.protocol, field: f.field };
+}
+
+/** Replaces an intermediate expression in place (statements hold references to it). */
+function become(target: IE, src: IE): void {
+  const t = target as unknown as Record<string, unknown>;
+  for (const k of Object.keys(t)) delete t[k];
+  Object.assign(t, src);
 }
 
 function valueNum(b: Uint8Array, t: Typed | undefined): number {
@@ -313,12 +346,12 @@ function binopRel(post: Post, s: RelIS, out: IS[]): void {
       if (isZero(r.bytes)) {
         s.left = inner;
         s.op = s.op === '!=' ? 'in' : '!';
-        s.rightJson = valueJson(mask, t, post.ctx);
+        s.rightJson = valueJson(mask, t, post.ctx, true);
         out.push(s);
         return;
       }
-      s.leftJson = { '&': [exprJson(inner, post.ctx), valueJson(mask, t, post.ctx)] };
-      s.rightJson = valueJson(r.bytes, t, post.ctx);
+      s.leftJson = { '&': [exprJson(inner, post.ctx), valueJson(mask, t, post.ctx, true)] };
+      s.rightJson = valueJson(r.bytes, t, post.ctx, true);
       out.push(s);
       return;
     }
@@ -333,6 +366,18 @@ function binopRel(post: Post, s: RelIS, out: IS[]): void {
       return;
     }
   }
+  if (b.op === '>>' && b.right.k === 'value' && inner.k === 'binop' && inner.op === '&' && inner.left.k === 'payload' && r.k === 'setref') {
+    // `ip version @s`: (payload & mask) >> n, the shift absorbed by the field
+    const n = Number(bytesToBig(b.right.bytes, 'host'));
+    const sh = post.trimInPlace(inner);
+    if (sh !== undefined && sh === n) {
+      s.left = inner;
+      out.push(s);
+      return;
+    }
+    out.push(s);
+    return;
+  }
   if (b.op === '&' && b.right.k === 'value' && inner.k === 'payload') {
     const trimmed = trim(post, inner, b.right.bytes);
     if (trimmed) {
@@ -343,6 +388,7 @@ function binopRel(post: Post, s: RelIS, out: IS[]): void {
       let right = r;
       if (r.k === 'value') right = { k: 'value', bytes: adj(r.bytes) };
       else if (r.k === 'range') right = { k: 'range', from: adj(r.from), to: adj(r.to) };
+      else if (r.k === 'setref') right = { k: 'setref', name: r.name, shift };
       s.left = np;
       s.right = right;
       payloadRel(post, s, out);
@@ -416,7 +462,7 @@ function rightJson(post: Post, s: RelIS): JExpr {
       if (s.left.k === 'concat') return { range: [concatValues(r.from, s.left.items, post.ctx), concatValues(r.to, s.left.items, post.ctx)] };
       return { range: [valueJson(r.from, t, post.ctx), valueJson(r.to, t, post.ctx)] };
     case 'setref':
-      return setJson(post, r.name);
+      return setJson(post, r.name, r.shift);
     default:
       return exprJson(r, post.ctx, t);
   }
@@ -504,7 +550,7 @@ export function postprocess(stmts: readonly IS[], ctx: DelinearizeContext): JSta
     if (s.kind === 'nat' || s.kind === 'tproxy') {
       // the address may kill dependencies; the port expression starts a fresh context
       for (const e of s.exprs) post.walk(e);
-    } else for (const e of s.exprs) post.walk(e);
+    } else for (const e of s.exprs) post.walk(e, s.kind === 'set' || s.kind === 'meter');
     out.push(s);
     if (s.kind === 'reject') built.set(s, rejectJson(post, s));
     post.prev = s;

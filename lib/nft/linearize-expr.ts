@@ -36,6 +36,7 @@ type EvCore =
   | { readonly k: 'concat'; readonly len: number; readonly dtype: string; readonly order: Order; readonly parts: readonly Ev[] }
   | { readonly k: 'bitwise'; readonly len: number; readonly dtype: string; readonly order: Order; readonly arg: Ev; readonly mask: Uint8Array; readonly xor: Uint8Array }
   | { readonly k: 'shift'; readonly len: number; readonly dtype: string; readonly order: Order; readonly arg: Ev; readonly op: 1 | 2; readonly shift: number }
+  | { readonly k: 'byteorder'; readonly len: number; readonly dtype: string; readonly order: Order; readonly arg: Ev }
   | { readonly k: 'map'; readonly len: number; readonly dtype: string; readonly order: Order; readonly key: Ev; readonly set: string; readonly setId?: number }
   | { readonly k: 'hash'; readonly len: number; readonly dtype: string; readonly order: Order; readonly arg?: Ev; readonly emit: (dreg: number, sreg?: number) => Expr };
 
@@ -90,11 +91,26 @@ export interface ProtoCtx {
   th?: string;
 }
 
+export interface DepMerge {
+  readonly base: number;
+  readonly offset: number;
+  readonly len: number;
+  readonly op: number;
+  readonly data: Uint8Array;
+  readonly protocol: boolean;
+}
+const payloadDep = (base: number, offsetBytes: number, data: Uint8Array): [Expr[], DepMerge] => [
+  [{ type: 'payload', dreg: 1, base, offset: offsetBytes, len: data.length }, cmpEq(data)],
+  { base, offset: offsetBytes * 8, len: data.length * 8, op: 0, data, protocol: true },
+];
+
 export interface EvalEnv {
   readonly family: string;
   readonly proto: ProtoCtx;
-  /** Adds a dependency statement (already generated expressions). */
-  readonly addDep: (exprs: Expr[]) => void;
+  /** Adds a dependency statement (already generated expressions); payload ones may merge. */
+  readonly addDep: (exprs: Expr[], merge?: DepMerge) => void;
+  /** Datatypes of a set's key for constants inside a concatenation (`ip saddr . 22`). */
+  concatTypes?: readonly string[] | undefined;
 }
 
 /** Big-endian bytes of an unsigned value. */
@@ -137,7 +153,7 @@ export function ensureProtocol(env: EvalEnv, proto: string, path: string, implic
     if (proto === 'vlan') {
       ensureProtocol(env, 'ether', path);
       if (env.proto.ll === 'vlan') return;
-      env.addDep([{ type: 'payload', dreg: 1, base: 0, offset: 12, len: 2 }, cmpEq(beBytes(0x8100n, 2))]);
+      env.addDep(...payloadDep(0, 12, beBytes(0x8100n, 2)));
       env.proto.ll = 'vlan';
       return;
     }
@@ -152,15 +168,18 @@ export function ensureProtocol(env: EvalEnv, proto: string, path: string, implic
   if (base === 'nh') {
     if (known !== undefined) throw new TypeError(`${path}: conflicting protocols specified: ${known} vs. ${proto}`);
     const f = env.family;
-    if (f === 'inet') {
+    if (env.proto.ll === 'vlan') {
+      const et = ETHERTYPE[proto];
+      if (et === undefined) throw new TypeError(`${path}: unknown network protocol ${proto}`);
+      env.addDep(...payloadDep(0, 16, beBytes(BigInt(et), 2)));
+    } else if (f === 'inet') {
       const nf = NFPROTO_OF[proto];
       if (nf === undefined) throw new TypeError(`${path}: protocol ${proto} cannot be matched in an inet table`);
       env.addDep(depMetaU8(15, nf));
     } else if (f === 'bridge' || f === 'netdev') {
       const et = ETHERTYPE[proto];
       if (et === undefined) throw new TypeError(`${path}: unknown network protocol ${proto}`);
-      if (implicit && f === 'bridge') env.addDep([{ type: 'payload', dreg: 1, base: 0, offset: 12, len: 2 }, cmpEq(beBytes(BigInt(et), 2))]);
-      else if (env.proto.ll === 'vlan') env.addDep([{ type: 'payload', dreg: 1, base: 0, offset: 16, len: 2 }, cmpEq(beBytes(BigInt(et), 2))]);
+      if (implicit && f === 'bridge') env.addDep(...payloadDep(0, 12, beBytes(BigInt(et), 2)));
       else env.addDep([meta(1, 1), cmpEq(beBytes(BigInt(et), 2))]);
     } else {
       throw new TypeError(`${path}: conflicting protocols specified: ${f} vs. ${proto}`);
@@ -231,10 +250,8 @@ function payloadEv(env: EvalEnv, protocol: string, field: string, path: string):
   const f = payloadField(protocol, field);
   if (f === undefined) throw new TypeError(`${path}: unknown payload field ${protocol} ${field}`);
   ensureProtocol(env, protocol, path);
-  // VLAN fields sit after the Ethernet header.
-  const extra = protocol === 'vlan' ? 14 * 8 : 0;
   const baseNum = BASE_NUM[f.base];
-  return bitsEv(f.type, f.offset + extra, f.len, (o, l, dreg) => ({ type: 'payload', dreg: nlreg(dreg), base: baseNum, offset: o, len: l }), {
+  return bitsEv(f.type, f.offset, f.len, (o, l, dreg) => ({ type: 'payload', dreg: nlreg(dreg), base: baseNum, offset: o, len: l }), {
     base: baseNum,
     name: `${protocol} ${field}`,
     protocol,
@@ -383,7 +400,16 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
     }
     case 'concat': {
       if (!Array.isArray(v) || v.length < 2) throw typeErr(p, 'an array of at least two expressions', v);
-      const parts = (v as JExpr[]).map((x, i) => evalExpr(env, x, `${p}[${i}]`, lookupMap));
+      const parts = (v as JExpr[]).map((x, i) => {
+        const hint = env.concatTypes?.[i];
+        if (isConstant(x) && hint !== undefined) {
+          const t = datatype(hint);
+          const bits = t?.bits ?? 0;
+          const tv: Ev = { k: 'value', len: bits, dtype: hint, order: t?.byteorder ?? 'big', data: new Uint8Array() };
+          return { ...tv, data: valueBytes(tv, x, `${p}[${i}]`) } as Ev;
+        }
+        return evalExpr(env, x, `${p}[${i}]`, lookupMap);
+      });
       const len = parts.reduce((n, x) => n + regSpace(x.len) * 32, 0);
       return { k: 'concat', len, dtype: parts.map((x) => x.dtype).join(' . '), order: 'big', parts };
     }
@@ -494,6 +520,13 @@ export function gen(out: Expr[], regs: Registers, ev: Ev, dreg: number): void {
       gen(out, regs, ev.arg, dreg);
       out.push({ type: 'bitwise', sreg: nlreg(dreg), dreg: nlreg(dreg), op: ev.op, len: bytesOf(ev.len), data: beBytes(BigInt(ev.shift), 4).reverse() });
       return;
+    case 'byteorder': {
+      gen(out, regs, ev.arg, dreg);
+      const len = ev.arg.len;
+      const size = len % 64 === 0 ? 8 : len % 32 === 0 ? 4 : 2;
+      out.push({ type: 'byteorder', sreg: nlreg(dreg), dreg: nlreg(dreg), len: Math.floor(ev.len / 8), size, op: 1 });
+      return;
+    }
     case 'hash': {
       if (ev.arg) {
         const sreg = regs.get(ev.arg);
@@ -518,6 +551,23 @@ export function gen(out: Expr[], regs: Registers, ev: Ev, dreg: number): void {
       return;
     }
   }
+}
+
+const isStringType = (dtype: string): boolean => dtype === 'string' || dtype === 'ifname' || datatype(dtype)?.base === 'string';
+
+/**
+ * byteorder_conversion to big endian: host-order integers become big endian for ranges,
+ * relational < > and interval set lookups (a `byteorder hton` for 2 bytes and more; concatenations
+ * convert each host-order component).
+ */
+export function toBigEndian(ev: Ev): Ev {
+  if (ev.k === 'concat') {
+    const parts = ev.parts.map((p) => (p.order === 'host' && !isStringType(p.dtype) ? ({ k: 'byteorder', len: p.len, dtype: p.dtype, order: 'big', arg: p } as Ev) : p));
+    return { ...ev, parts };
+  }
+  if (ev.order === 'big' || isStringType(ev.dtype)) return ev;
+  if (ev.len < 16) return { ...ev, order: 'big' } as Ev;
+  return { k: 'byteorder', len: ev.len, dtype: ev.dtype, order: 'big', arg: ev };
 }
 
 /** Encodes a constant statement argument (a value of the target's type) as an Ev. */

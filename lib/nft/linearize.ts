@@ -20,6 +20,7 @@ import {
   nlreg,
   oneKey,
   Registers,
+  toBigEndian,
   typeErr,
   valueBytes,
   type EvalEnv,
@@ -42,20 +43,38 @@ import {
 } from './linearize-proto';
 import type { JExpr, JRule, JSet, JSetElem, JStatement } from './schema';
 
+/** What an anonymous set (or map, or meter set) must be created with. */
+export interface AnonSetRequest {
+  /** Key datatype names (a concatenation: several). */
+  readonly key: string | readonly string[];
+  /** Map data type: a datatype name (or several), `verdict`, or an object kind for object maps. */
+  readonly data?: string | readonly string[] | 'verdict';
+  /** NFT_SET_* flags exactly as nft sets them (anonymous, constant, interval, map, object, concat, eval). */
+  readonly flags: number;
+  readonly elems: readonly JSetElem[];
+  readonly userdata?: Uint8Array;
+  readonly exprs?: readonly Expr[];
+  /**
+   * Bytes of each key field before 4-byte padding (NFTA_SET_KEY_LEN is their padded sum for
+   * concatenations): given because a key's length does not always follow from its type names
+   * (`integer` fields of raw payloads, typeof keys).
+   */
+  readonly keyFields: readonly number[];
+  /** Meters: the set's own name (nft names meter sets by the meter, not `__set%d`). */
+  readonly name?: string;
+  /** Meters: NFTA_SET_DESC_SIZE. */
+  readonly size?: number;
+  /** Set timeout in ms (meters with a timeout on the key). */
+  readonly timeoutMs?: bigint;
+}
+
 export interface LinearizeContext {
   readonly family: Family;
   readonly table: string;
   /** Named sets/maps of the table (from the same document or the kernel): for lookups, typeof, maps. */
   set(name: string): JSet | undefined;
   /** Registers an anonymous set/map in the same batch; returns its name (__set%d) and batch id. */
-  anonSet(req: {
-    key: string | readonly string[];
-    data?: string | readonly string[] | 'verdict';
-    flags: number;
-    elems: readonly JSetElem[];
-    userdata?: Uint8Array;
-    exprs?: readonly Expr[];
-  }): { name: string; id: number };
+  anonSet(req: AnonSetRequest): { name: string; id: number };
   /** Registers an anonymous bound chain (`jump { … }`) and returns its name and batch id. */
   bindChain(statements: readonly JStatement[]): { name: string; id: number };
 }
@@ -67,11 +86,23 @@ const SET_INTERVAL = 0x4;
 const SET_MAP = 0x8;
 const SET_CONCAT = 0x80;
 const SET_OBJECT = 0x40;
+const SET_TIMEOUT = 0x10;
+const SET_EVAL = 0x20;
 
 const VERDICTS: Readonly<Record<string, number>> = { accept: 1, drop: 0, continue: -1, return: -5, jump: -3, goto: -4, queue: 3 };
 const CMP_OP: Readonly<Record<string, number>> = { '==': 0, '!=': 1, '<': 2, '<=': 3, '>': 4, '>=': 5, in: 0 };
 /** nft datatypes whose base is the bitmask type (flag matches). */
 const BITMASK_TYPES = new Set(['ct_state', 'ct_status', 'ct_event', 'tcp_flag', 'ct_label']);
+
+interface MapInfo {
+  readonly set: string;
+  readonly setId?: number;
+  readonly dataTypes: readonly string[];
+  /** The data are intervals (ranges/prefixes): nat takes min and max from consecutive registers. */
+  readonly interval: boolean;
+  /** The map's keys are intervals (NFT_SET_INTERVAL): host-order keys are converted to big endian. */
+  readonly namedInterval: boolean;
+}
 
 interface Stmt {
   /** Generated expressions. */
@@ -87,7 +118,7 @@ class Linearizer {
   readonly env: EvalEnv;
   constructor(readonly ctx: LinearizeContext) {
     this.proto = familyProto(ctx.family);
-    this.env = { family: ctx.family, proto: this.proto, addDep: (exprs) => this.stmts.push({ exprs }) };
+    this.env = { family: ctx.family, proto: this.proto, addDep: (exprs, merge) => this.stmts.push(merge ? { exprs, merge } : { exprs }) };
   }
 
   push(exprs: Expr[], merge?: Stmt['merge']): void {
@@ -102,39 +133,44 @@ class Linearizer {
   }
 
   /** An anonymous set for `left` with these elements. */
-  anonSet(left: Ev, elems: readonly JSetElem[], path: string, data?: string | readonly string[] | 'verdict', extraFlags = 0): { name: string; id: number } {
+  anonSet(left: Ev, elems: readonly JSetElem[], path: string, data?: string | readonly string[] | 'verdict', extraFlags = 0): { name: string; id: number; interval: boolean } {
     if (!Array.isArray(elems) || elems.length === 0) throw typeErr(path, 'a non-empty set of elements', elems);
     const key = left.k === 'concat' ? left.parts.map((p) => p.dtype) : left.dtype;
+    const keyFields = left.k === 'concat' ? left.parts.map((p) => bytesOf(p.len)) : [bytesOf(left.len)];
     let flags = SET_ANONYMOUS | SET_CONSTANT | extraFlags;
     const interval = elems.some((e) => hasInterval(data === undefined ? e : Array.isArray(e) ? (e as readonly JExpr[])[0] : e));
     if (interval) flags |= SET_INTERVAL;
     if (interval && left.k === 'concat') flags |= SET_CONCAT;
-    if (data !== undefined) flags |= SET_MAP;
-    return this.ctx.anonSet(data === undefined ? { key, flags, elems } : { key, data, flags, elems });
+    if (data !== undefined && (extraFlags & SET_OBJECT) === 0) flags |= SET_MAP;
+    return { ...this.ctx.anonSet(data === undefined ? { key, flags, elems, keyFields } : { key, data, flags, elems, keyFields }), interval };
   }
 
   /** Resolves a map's data side (`@name` or an anonymous map's elements) into a lookup. */
-  mapLookup(key: Ev, data: JExpr, path: string, verdict: boolean): { set: string; setId?: number; dataType: string; dataBits: number } {
+  mapLookup(key: Ev, data: JExpr, path: string, verdict: boolean, dataHint?: string): MapInfo {
     if (typeof data === 'string' && data.startsWith('@')) {
       const s = this.namedSet(data, path);
       if (s.map === undefined) throw new TypeError(`${path}: ${data} is a set, not a map`);
-      const dt = Array.isArray(s.map) ? s.map.join(' . ') : String(s.map);
-      return { set: s.name, dataType: dt, dataBits: 0 };
+      const types = (Array.isArray(s.map) ? s.map : String(s.map).split(' . ')) as string[];
+      const interval = (s.elem ?? []).some((e) => Array.isArray(e) && hasInterval((e as readonly JExpr[])[1]));
+      return { set: s.name, dataTypes: types, interval, namedInterval: s.flags?.includes('interval') === true };
     }
     const elems = (data as { set?: unknown }).set ?? data;
     if (!Array.isArray(elems)) throw typeErr(`${path}.data`, 'a set of [key, value] pairs or "@map"', data);
     for (const [i, e] of (elems as unknown[]).entries()) {
       if (!Array.isArray(e) || e.length !== 2) throw typeErr(`${path}.data.set[${i}]`, 'a [key, value] pair', e);
     }
-    const dataType = verdict ? 'verdict' : inferDataType(elems as readonly (readonly JExpr[])[]);
-    const r = this.anonSet(key, elems as readonly JSetElem[], `${path}.data`, dataType);
-    return { set: r.name, setId: r.id, dataType, dataBits: 0 };
+    const pairs = elems as readonly (readonly JExpr[])[];
+    const types = verdict ? ['verdict'] : dataHint !== undefined ? dataHint.split(' . ') : inferDataTypes(pairs);
+    const interval = pairs.some((e) => hasInterval(e[1]));
+    const r = this.anonSet(key, elems as readonly JSetElem[], `${path}.data`, types.length === 1 ? types[0] : types);
+    return { set: r.name, setId: r.id, dataTypes: types, interval, namedInterval: r.interval };
   }
 
   evalValue(e: JExpr, path: string): Ev {
     return evalExpr(this.env, e, path, (key, data, p) => {
       const m = this.mapLookup(key, data, p, false);
-      return { k: 'map', len: 128, dtype: m.dataType, order: 'big', key, set: m.set, ...(m.setId !== undefined ? { setId: m.setId } : {}) };
+      if (m.namedInterval) key = toBigEndian(key);
+      return { k: 'map', len: 128, dtype: m.dataTypes.join(' . '), order: 'big', key, set: m.set, ...(m.setId !== undefined ? { setId: m.setId } : {}) };
     });
   }
 
@@ -156,30 +192,35 @@ class Linearizer {
     let left = this.evalValue(m.left as JExpr, `${path}.left`);
     const out: Expr[] = [];
     // binop_transfer: a sub-byte field compared with constants is not shifted back
+    let elemShift = 0;
     if (left.k === 'shift' && left.op === 2 && left.sub !== undefined && !(typeof right === 'string' && right.startsWith('@'))) {
+      elemShift = left.sub.shift;
       left = { ...left.arg, sub: left.sub } as Ev;
     }
     const inv = op === '!=';
     const rk = oneKey(right);
     // set reference
     if (typeof right === 'string' && right.startsWith('@')) {
-      this.namedSet(right, `${path}.right`);
+      const named = this.namedSet(right, `${path}.right`);
+      if (named.flags?.includes('interval')) left = toBigEndian(left);
       this.lookup(out, left, right.slice(1), undefined, inv);
       return this.push(out);
     }
     // anonymous set
     const setElems = rk === 'set' ? (right as { set: unknown }).set : Array.isArray(right) && !BITMASK_TYPES.has(left.dtype) ? right : undefined;
     if (setElems !== undefined) {
-      const elems = Array.isArray(setElems) ? (setElems as JSetElem[]) : [setElems as JSetElem];
+      let elems = Array.isArray(setElems) ? (setElems as JSetElem[]) : [setElems as JSetElem];
+      if (elemShift) elems = elems.map((x) => shiftElem(x, elemShift));
       if (BITMASK_TYPES.has(left.dtype) && elems.every((x) => typeof x === 'string' || typeof x === 'number') && rk !== 'set') {
         return this.flagcmp(out, left, valueBytes(left, elems as JExpr, `${path}.right`, true), op);
       }
       const r = this.anonSet(left, elems, `${path}.right`);
-      this.lookup(out, left, r.name, r.id, inv);
+      this.lookup(out, r.interval ? toBigEndian(left) : left, r.name, r.id, inv);
       return this.push(out);
     }
     if (rk === 'range') {
       const [lo, hi] = (right as { range: readonly [JExpr, JExpr] }).range;
+      left = toBigEndian(left);
       const sreg = this.regs.get(left);
       gen(out, this.regs, left, sreg);
       const a = valueBytes(left, lo, `${path}.right.range[0]`);
@@ -220,6 +261,7 @@ class Linearizer {
       // expression on the right is not supported by the kernel's cmp
       throw typeErr(`${path}.right`, 'a constant, a set, a range or a prefix', right);
     }
+    if (op === '<' || op === '>' || op === '<=' || op === '>=') left = toBigEndian(left);
     const data = valueBytes(left, right, `${path}.right`, Array.isArray(right));
     const sreg = this.regs.get(left);
     gen(out, this.regs, left, sreg);
@@ -340,8 +382,16 @@ class Linearizer {
         return this.mangle(v as { key?: unknown; value?: unknown }, p);
       case 'vmap': {
         const o = v as { key?: unknown; data?: unknown };
-        const key = this.evalValue(o.key as JExpr, `${p}.key`);
-        const m = this.mapLookup(key, o.data as JExpr, p, true);
+        let key = this.evalValue(o.key as JExpr, `${p}.key`);
+        let data = o.data as JExpr;
+        if (key.k === 'shift' && key.op === 2 && key.sub !== undefined && !(typeof data === 'string')) {
+          const sh = key.sub.shift;
+          key = { ...key.arg, sub: key.sub } as Ev;
+          const el = ((data as { set?: unknown }).set ?? data) as JSetElem[];
+          if (Array.isArray(el)) data = { set: el.map((x) => (Array.isArray(x) ? [shiftElem(x[0] as JSetElem, sh), x[1]] : x)) } as JExpr;
+        }
+        const m = this.mapLookup(key, data, p, true);
+        if (m.interval || m.namedInterval) key = toBigEndian(key);
         const out: Expr[] = [];
         const sreg = this.regs.get(key);
         let space = 0;
@@ -554,6 +604,34 @@ class Linearizer {
         out.push({ type: 'immediate', dreg: nlreg(amax), data: hi });
         x.regAddrMin = nlreg(amin);
         x.regAddrMax = nlreg(amax);
+      } else if (rk === 'map') {
+        const mo = (addr as { map: { key: JExpr; data: JExpr } }).map;
+        const key = this.evalValue(mo.key, `${path}.addr.map.key`);
+        const typeFlags = a.type_flags === undefined ? [] : Array.isArray(a.type_flags) ? (a.type_flags as string[]) : [a.type_flags as string];
+        const m = this.mapLookup(key, mo.data, `${path}.addr.map`, false, typeFlags.includes('concat') ? `${addrType} . inet_service` : undefined);
+        const concat = m.dataTypes.length > 1;
+        const interval = m.interval || typeFlags.includes('interval') || typeFlags.includes('prefix');
+        const k2 = m.namedInterval ? toBigEndian(key) : key;
+        gen(out, this.regs, { k: 'map', len: 128, dtype: m.dataTypes.join(' . '), order: 'big', key: k2, set: m.set, ...(m.setId !== undefined ? { setId: m.setId } : {}) }, amin);
+        x.regAddrMin = nlreg(amin);
+        const space = Math.ceil(addrBits / 32);
+        let a2 = amin;
+        if (interval) {
+          a2 += space;
+          if (concat) x.regProtoMin = nlreg(a2);
+          else x.regAddrMax = nlreg(a2);
+        }
+        if (concat) {
+          let pmin = a2;
+          if (interval) {
+            pmin += space;
+            x.regAddrMax = nlreg(pmin);
+          }
+          pmin += space;
+          if (interval) x.regProtoMax = nlreg(pmin);
+          else x.regProtoMin = nlreg(pmin);
+          flags |= 0x2; // NF_NAT_RANGE_PROTO_SPECIFIED
+        }
       } else {
         const ev = this.argument({ dtype: addrType, len: addrBits, order: 'big' }, addr, `${path}.addr`);
         gen(out, this.regs, ev, amin);
@@ -596,7 +674,6 @@ class Linearizer {
     if (type === 'tcp reset') {
       ensureProtocol(this.env, 'tcp', `${path}.type`);
       rtype = 1;
-      code = 0;
     } else if (type === 'icmpx' || (type === undefined && (fam === 'inet' || fam === 'bridge' || fam === 'netdev'))) {
       rtype = 2;
       code = codeName === undefined ? 1 : encodeCode('icmpx_code', codeName, `${path}.expr`);
@@ -606,7 +683,7 @@ class Linearizer {
       rtype = 0;
       code = codeName === undefined ? (v6 ? 4 : 3) : encodeCode(v6 ? 'icmpv6_code' : 'icmp_code', codeName, `${path}.expr`);
     } else throw typeErr(`${path}.type`, '"tcp reset", "icmpx", "icmp" or "icmpv6"', type);
-    this.push([{ type: 'reject', rejectType: rtype, code: code ?? 0 }]);
+    this.push([code === undefined ? { type: 'reject', rejectType: rtype } : { type: 'reject', rejectType: rtype, code }]);
   }
 
   dynset(kind: string, o: Record<string, unknown>, path: string): void {
@@ -624,7 +701,13 @@ class Linearizer {
       elem = eo.val;
     }
     const out: Expr[] = [];
-    const key = this.evalValue(elem, `${path}.elem`);
+    this.env.concatTypes = Array.isArray(set.type) ? (set.type as string[]) : String(set.type).split(' . ');
+    let key: Ev;
+    try {
+      key = this.evalValue(elem, `${path}.elem`);
+    } finally {
+      this.env.concatTypes = undefined;
+    }
     const sregKey = this.regs.get(key);
     gen(out, this.regs, key, sregKey);
     let sregData: number | undefined;
@@ -653,8 +736,6 @@ class Linearizer {
   meter(o: Record<string, unknown>, path: string): void {
     const name = o.name;
     if (typeof name !== 'string') throw typeErr(`${path}.name`, 'the meter name', name);
-    const set = this.ctx.set(name);
-    if (set === undefined) throw new RangeError(`${path}.name: meter set ${JSON.stringify(name)} not found in table ${this.ctx.table}`);
     let elem = o.key as JExpr;
     let timeout: bigint | undefined;
     if (oneKey(elem) === 'elem') {
@@ -664,13 +745,32 @@ class Linearizer {
     }
     const out: Expr[] = [];
     const key = this.evalValue(elem, `${path}.key`);
+    const stmt = statefulExpr(o.stmt as JStatement, `${path}.stmt`);
+    // implicit_set_declaration: an anonymous set named after the meter, NFT_SET_EVAL (+ TIMEOUT)
+    let setName = name;
+    const existing = this.ctx.set(name);
+    if (existing === undefined) {
+      const keyT = key.k === 'concat' ? key.parts.map((p) => p.dtype) : key.dtype;
+      const keyFields = key.k === 'concat' ? key.parts.map((p) => bytesOf(p.len)) : [bytesOf(key.len)];
+      const size = o.size;
+      if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0)) throw typeErr(`${path}.size`, 'a non-negative integer', size);
+      const r = this.ctx.anonSet({
+        key: keyT,
+        flags: SET_ANONYMOUS | SET_EVAL | (timeout ? SET_TIMEOUT : 0),
+        elems: [],
+        keyFields,
+        name,
+        ...(size !== undefined ? { size } : {}),
+      });
+      setName = r.name;
+    }
     const sreg = this.regs.get(key);
     gen(out, this.regs, key, sreg);
     this.regs.release(key);
     const x: Record<string, unknown> = { type: 'dynset', sregKey: nlreg(sreg), op: timeout ? 1 : 0 };
     if (timeout) x.timeout = timeout;
-    x.set = set.name;
-    x.exprs = [statefulExpr(o.stmt as JStatement, `${path}.stmt`)];
+    x.set = setName;
+    x.exprs = [stmt];
     out.push(x as Expr);
     this.push(out);
   }
@@ -864,7 +964,23 @@ function shorten(ev: Ev, bits: number): Ev {
   };
 }
 
+/** An anonymous set element of a sub-byte field, shifted to where the field sits in its bytes. */
+function shiftElem(e: JSetElem, shift: number): JSetElem {
+  const sh = (v: unknown): unknown => {
+    if (typeof v === 'number') return v * 2 ** shift;
+    const k = oneKey(v);
+    if (k === 'range') return { range: ((v as { range: unknown[] }).range).map(sh) };
+    if (k === 'elem') {
+      const o = (v as { elem: { val: unknown } }).elem;
+      return { elem: { ...o, val: sh(o.val) } };
+    }
+    return v;
+  };
+  return sh(e) as JSetElem;
+}
+
 function hasInterval(e: unknown): boolean {
+  if (typeof e === 'string') return e.endsWith('*') && !e.endsWith('\\*') && e !== '*';
   const k = oneKey(e);
   if (k === 'range' || k === 'prefix') return true;
   if (k === 'elem') return hasInterval((e as { elem: { val: unknown } }).elem.val);
@@ -872,8 +988,13 @@ function hasInterval(e: unknown): boolean {
   return false;
 }
 
-function inferDataType(elems: readonly (readonly JExpr[])[]): string {
+function inferDataTypes(elems: readonly (readonly JExpr[])[]): string[] {
   const v = elems[0]?.[1];
+  if (oneKey(v) === 'concat') return ((v as { concat: JExpr[] }).concat).map((x) => inferDataType(x));
+  return [inferDataType(v)];
+}
+
+function inferDataType(v: JExpr | undefined): string {
   if (typeof v === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(v)) return 'ipv4_addr';
   if (typeof v === 'string' && v.includes(':')) return 'ipv6_addr';
   if (oneKey(v) === 'prefix' || oneKey(v) === 'range') {

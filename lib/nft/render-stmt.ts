@@ -178,7 +178,8 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
   const k = onlyKey(s);
   if (k === undefined) return `<unknown: ${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}>`;
   const b = s[k];
-  const verdict = renderVerdict(s);
+  // `{ queue: … }` as a statement is the queue statement (the queue verdict has no syntax).
+  const verdict = k === 'queue' ? undefined : renderVerdict(s);
   if (verdict !== undefined) return verdict;
   switch (k) {
     case 'match':

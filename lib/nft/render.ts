@@ -391,6 +391,12 @@ export function renderDocument(doc: RenderInput): string {
       rs.push(body);
     } else if (k === 'set' || k === 'map' || k === 'meter') {
       group(body.family, body.table).sets.push({ kind: k, body });
+    } else if (k === 'element') {
+      // `add element` commands: their elements are listed in the set they go to.
+      const g = group(body.family, body.table);
+      const target = g.sets.find((x) => str(x.body.name) === str(body.name));
+      const more = Array.isArray(body.elem) ? body.elem : body.elem === undefined ? [] : [body.elem];
+      if (target) target.body = { ...target.body, elem: [...(Array.isArray(target.body.elem) ? target.body.elem : []), ...more] };
     } else if (k === 'flowtable') {
       group(body.family, body.table).flowtables.push(body);
     } else if (OBJECT_KINDS.includes(k)) {
