@@ -38,6 +38,8 @@ export interface JSetExtension {
   readonly 'typeof-data'?: JExpr;
   /** `auto-merge`. */
   readonly 'auto-merge'?: boolean;
+  /** Map data that are intervals (`: interval ipv4_addr`, NAT maps to address ranges). */
+  readonly 'data-interval'?: boolean;
 }
 export type JSetExt = JSet & JSetExtension;
 
@@ -56,7 +58,11 @@ interface Shape {
   /** Bytes of the whole key (fields padded to 4 bytes in a concatenation). */
   readonly keyLen: number;
   readonly interval: boolean;
-  readonly data: { readonly kind: 'verdict' } | { readonly kind: 'object' } | { readonly kind: 'value'; readonly fields: readonly Field[]; readonly len: number } | undefined;
+  readonly data:
+    | { readonly kind: 'verdict' }
+    | { readonly kind: 'object' }
+    | { readonly kind: 'value'; readonly fields: readonly Field[]; readonly len: number; readonly interval: boolean }
+    | undefined;
 }
 
 const OBJECT_KINDS = new Set(['counter', 'quota', 'limit', 'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'secmark']);
@@ -104,8 +110,10 @@ function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number): Shape {
     if (m.length === 1 && m[0] === 'verdict') data = { kind: 'verdict' };
     else if (m.length === 1 && OBJECT_KINDS.has(m[0] as string)) data = { kind: 'object' };
     else {
-      const df = fieldsOf(m, set['typeof-data'], dataLen, `map ${set.name} data`);
-      data = { kind: 'value', fields: df, len: layoutLen(df) };
+      const iv = set['data-interval'] === true;
+      const df = fieldsOf(m, set['typeof-data'], dataLen === undefined ? undefined : iv ? dataLen / 2 : dataLen, `map ${set.name} data`);
+      // Interval data: the start values, then the end values (each in the data's layout).
+      data = { kind: 'value', fields: df, len: layoutLen(df) * (iv ? 2 : 1), interval: iv };
     }
   }
   return { fields, keyLen: layoutLen(fields), interval, data };
@@ -148,7 +156,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 /** One field's value bytes (len bytes), in `order` (interval keys are big endian). */
 function encodeField(f: Field, v: unknown, order: 'big' | 'host', where: string): Uint8Array {
   try {
-    const b = encodeValue(f.type, v, f.bits, order);
+    const b = encodeValue(f.type, flattenOr(v), f.bits, order);
     if (b.length === f.len) return b;
     const out = new Uint8Array(f.len);
     out.set(b.subarray(0, f.len));
@@ -263,12 +271,14 @@ export function statefulExpr(s: JStatement | Record<string, unknown>, where: str
       const burst = toBigint(b.burst as Counter64 | undefined, `${where}.burst`) * bu;
       return { type: 'limit', rate, unit: per, burst: Number(burst), limitType: bytes ? 1 : 0, flags: b.inv === true ? 1 : 0 } as Expr;
     }
+    case 'ct count':
+      return { type: 'connlimit', count: Number(toBigint(b.val as Counter64 | undefined, `${where}.val`)), flags: b.inv === true ? 1 : 0 } as Expr;
     case 'last': {
       const used = isObj(body) && typeof body.used === 'number' ? BigInt(body.used) : undefined;
       return (used === undefined ? { type: 'last', msecs: 0n, set: 0 } : { type: 'last', msecs: used, set: 1 }) as Expr;
     }
     default:
-      throw new TypeError(`Expected a counter, quota, limit or last statement for ${where} but received ${k}`);
+      throw new TypeError(`Expected a counter, quota, limit, ct count or last statement for ${where} but received ${k}`);
   }
 }
 
@@ -337,7 +347,8 @@ export function encodeElements(
       else if (shape.data.kind === 'object') {
         if (typeof p.data !== 'string' || p.data === '') throw new TypeError(`Expected an object name for ${where} data but received ${JSON.stringify(p.data, big)}`);
         b.objref = p.data;
-      } else b.data = encodeKey(shape.data.fields, shape.data.len, p.data, `${where} data`);
+      } else if (shape.data.interval) b.data = encodeIntervalData(shape.data.fields, shape.data.len / 2, p.data, `${where} data`);
+      else b.data = encodeKey(shape.data.fields, shape.data.len, p.data, `${where} data`);
     }
     const comment = a?.comment;
     if (p.key === '*') {
@@ -406,6 +417,23 @@ function concatParts(v: unknown, n: number, where: string): readonly unknown[] {
     throw new TypeError(`Expected {"concat": [${n} values]} for ${where} but received ${JSON.stringify(v, big)}`);
   }
   return v.concat as unknown[];
+}
+
+function encodeIntervalData(fields: readonly Field[], len: number, v: unknown, where: string): Uint8Array {
+  const parts = concatParts(v, fields.length, where);
+  const out = new Uint8Array(2 * len);
+  let off = 0;
+  fields.forEach((f, k) => {
+    const iv = fieldInterval(f, parts[k], fields.length > 1 ? `${where}.concat[${k}]` : where);
+    const order = isStringType(f.type) ? f.byteorder : f.byteorder;
+    const lo = fromBig(iv.lo, f.len);
+    const hi = fromBig(iv.hi, f.len);
+    // fieldInterval works in big endian; a host-order field is stored in its own order.
+    out.set(order === 'host' && !isStringType(f.type) ? lo.reverse() : lo, off);
+    out.set(order === 'host' && !isStringType(f.type) ? hi.reverse() : hi, len + off);
+    off += fields.length > 1 ? Math.ceil(f.len / 4) * 4 : f.len;
+  });
+  return out;
 }
 
 function encodeKey(fields: readonly Field[], len: number, v: unknown, where: string): Uint8Array {
@@ -478,12 +506,34 @@ function pack(built: readonly Built[], shape: Shape, verb: ElementsDesc['verb'],
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-function decodeField(f: Field, b: Uint8Array, order: 'big' | 'host'): JExpr {
+/** nft prints a bitmask value of several bits in a set as `a | b | c` (left-nested binops). */
+function binop(parts: readonly (string | number)[]): JExpr {
+  let e: JExpr = parts[0] as JExpr;
+  for (const p of parts.slice(1)) e = { '|': [e, p] } as unknown as JExpr;
+  return e;
+}
+
+function decodeField(f: Field, b: Uint8Array, order: 'big' | 'host', numeric = false): JExpr {
   try {
-    return decodeValue(f.type, b, isStringType(f.type) ? undefined : order) as JExpr;
+    if (numeric && f.type.name === 'inet_proto') return Number(toBig(b));
+    const v = decodeValue(f.type, b, isStringType(f.type) ? undefined : order);
+    if (Array.isArray(v)) return binop(v);
+    return v as JExpr;
   } catch {
     return Number(toBig(b)) as JExpr;
   }
+}
+
+/** Folds `{"|": [a, b]}` (as nft prints bitmask combinations) into the array encodeValue takes. */
+function flattenOr(v: unknown): unknown {
+  if (!isObj(v) || !Array.isArray(v['|'])) return v;
+  const out: unknown[] = [];
+  for (const x of v['|'] as unknown[]) {
+    const f = flattenOr(x);
+    if (Array.isArray(f)) out.push(...(f as unknown[]));
+    else out.push(f);
+  }
+  return out;
 }
 
 /** [lo, hi] of one field as nft prints it: a value, a prefix, a wildcard or a range. */
@@ -491,7 +541,7 @@ function intervalJson(f: Field, lo: Uint8Array, hi: Uint8Array): JExpr {
   const a = toBig(lo);
   const z = toBig(hi);
   const order: 'big' | 'host' = 'big';
-  if (a === z) return decodeField(f, lo, order);
+  if (a === z) return decodeField(f, lo, order, true);
   const bits = BigInt(f.len * 8);
   if (isStringType(f.type)) {
     // "eth*": the prefix followed by zeros up to the prefix followed by 0xff.
@@ -509,7 +559,7 @@ function intervalJson(f: Field, lo: Uint8Array, hi: Uint8Array): JExpr {
       return { prefix: { addr: decodeField(f, lo, order), len: Number(bits - host) } };
     }
   }
-  return { range: [decodeField(f, lo, order), decodeField(f, hi, order)] };
+  return { range: [decodeField(f, lo, order, true), decodeField(f, hi, order, true)] };
 }
 
 interface Decoded {
@@ -542,20 +592,20 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
     for (let j = 0; j < k; j++) off += Math.ceil((shape.fields[j] as Field).len / 4) * 4;
     return b.subarray(off, off + (shape.fields[k] as Field).len);
   };
-  const valueOf = (b: Uint8Array, order?: 'big'): { key: JExpr; sort: bigint[] } => {
+  // nft's list_expr_sort (expr_msort_value): a value by its number in its byte order; a
+  // bitmask combination (a binop) by its leftmost, i.e. lowest, flag; a concatenation by the
+  // fields' bytes read as one host-order number (the last field weighs most).
+  const valueOf = (b: Uint8Array): { key: JExpr; sort: bigint[] } => {
     if (!concat) {
       const f = shape.fields[0] as Field;
-      const o = order ?? f.byteorder;
-      return { key: decodeField(f, b, o), sort: [sortValue(b, isStringType(f.type) ? f.byteorder : o)] };
+      const key = decodeField(f, b, f.byteorder);
+      let v = sortValue(b, f.byteorder);
+      if (isObj(key) && '|' in key) v &= -v;
+      return { key, sort: [v] };
     }
     const parts: JExpr[] = [];
-    const sort: bigint[] = [];
-    shape.fields.forEach((f, k) => {
-      const fb = fieldAt(b, k);
-      parts.push(decodeField(f, fb, f.byteorder));
-      sort.push(sortValue(fb, f.byteorder));
-    });
-    return { key: { concat: parts }, sort };
+    shape.fields.forEach((f, k) => parts.push(decodeField(f, fieldAt(b, k), f.byteorder)));
+    return { key: { concat: parts }, sort: [sortValue(b, 'host')] };
   };
   if (!shape.interval) {
     for (let i = 0; i < n; i++) {
@@ -585,7 +635,9 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
         parts.push(intervalJson(f, fieldAt(lo, k), fieldAt(hi, k)));
         sort.push(toBig(fieldAt(lo, k)));
       });
-      out.push({ key: { concat: parts }, sort, i });
+      // nft does not sort concatenated intervals (concat_range_aggregate): kernel order.
+      out.push({ key: { concat: parts }, sort: [BigInt(out.length)], i });
+      void sort;
     }
   } else {
     // rbtree: starts and ends; sort by key, an end before a start of the same key.
@@ -686,6 +738,11 @@ export function statementOfExpr(e: DecodedExpr, stateless: boolean): JStatement 
       }
       return { limit: l } as unknown as JStatement;
     }
+    case 'connlimit': {
+      const c: Record<string, unknown> = { val: Number(n('count')) };
+      if (n('flags') & 1n) c.inv = true;
+      return { 'ct count': c } as unknown as JStatement;
+    }
     case 'last':
       return (n('set') === 0n ? { last: null } : { last: { used: Number(n('msecs')) } }) as JStatement;
     default:
@@ -716,7 +773,17 @@ function finish(set: JSetExt, shape: Shape, data: ElementsData, key: JExpr, i: n
     const dl = data.dataLen ?? shape.data.len;
     const b = data.data ? data.data.subarray(i * dl, (i + 1) * dl) : new Uint8Array(dl);
     const fields = shape.data.fields;
-    if (fields.length === 1) value = decodeField(fields[0] as Field, b, (fields[0] as Field).byteorder);
+    if (shape.data.interval) {
+      const half = shape.data.len / 2;
+      let off = 0;
+      const vals = fields.map((f) => {
+        const lo = b.subarray(off, off + f.len);
+        const hi = b.subarray(half + off, half + off + f.len);
+        off += fields.length > 1 ? Math.ceil(f.len / 4) * 4 : f.len;
+        return toBig(lo) === toBig(hi) ? decodeField(f, lo, f.byteorder) : { range: [decodeField(f, lo, f.byteorder, true), decodeField(f, hi, f.byteorder, true)] } as JExpr;
+      });
+      value = fields.length === 1 ? (vals[0] as JExpr) : { concat: vals };
+    } else if (fields.length === 1) value = decodeField(fields[0] as Field, b, (fields[0] as Field).byteorder);
     else {
       let off = 0;
       value = {

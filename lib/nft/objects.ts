@@ -207,7 +207,11 @@ export function setFromData(d: SetData): { set: JSetExt; anonymous: boolean } {
   const s: Record<string, unknown> = { family, name: d.name, table: d.table, type: typeNames(d.keyType, d.keyLen), handle: handleNum(d.handle) };
   if (u.comment !== undefined) s.comment = u.comment;
   if (d.flags & SET_FLAG.object) s.map = OBJECT_KIND.get(d.objType ?? 0) ?? 'unknown';
-  else if (d.flags & SET_FLAG.map) s.map = d.dataType === DATA_VERDICT ? 'verdict' : typeNames(d.dataType ?? 0, d.dataLen ?? 0);
+  else if (d.flags & SET_FLAG.map) {
+    // nft prints the data type's name: a concatenation as one "a . b" string.
+    const m = d.dataType === DATA_VERDICT ? 'verdict' : typeNames(d.dataType ?? 0, d.dataLen ?? 0);
+    s.map = typeof m === 'string' ? m : m.join(' . ');
+  }
   if (!(d.flags & SET_FLAG.constant)) {
     if (d.policy === 1) s.policy = 'memory';
     if (d.size) s.size = d.size;
@@ -225,6 +229,7 @@ export function setFromData(d: SetData): { set: JSetExt; anonymous: boolean } {
   if (u.keyTypeof !== undefined) s.typeof = u.keyTypeof;
   if (u.dataTypeof !== undefined && s.map !== undefined) s['typeof-data'] = u.dataTypeof;
   if (u.mergeElements) s['auto-merge'] = true;
+  if (u.dataInterval && s.map !== undefined) s['data-interval'] = true;
   return { set: s as unknown as JSetExt, anonymous: (d.flags & SET_FLAG.anonymous) !== 0 };
 }
 
@@ -387,6 +392,7 @@ export function toNft106(item: NftObject): NftObject {
     delete b.typeof;
     delete b['typeof-data'];
     delete b['auto-merge'];
+    delete b['data-interval'];
     if (Array.isArray(b.flags)) {
       const f = (b.flags as string[]).filter((x) => x !== 'dynamic');
       if (f.length > 0) b.flags = f;
@@ -457,7 +463,7 @@ function setLayout(s: JSetExt, where: string): SetLayout {
     } else if (!(m.length === 1 && (m[0] as string) in OBJECT_TYPE)) {
       const d = layoutOf(m, s['typeof-data'], `${where}.map`);
       out.dataType = d.id;
-      out.dataLen = d.len;
+      out.dataLen = s['data-interval'] === true ? 2 * d.len : d.len;
       out.dataByteorder = d.byteorder;
     }
   }
@@ -497,6 +503,8 @@ function setOps(kind: 'set' | 'map', s: JSetExt, verb: OpVerb, ids: { nextSetId(
   if (objKind !== undefined) flags |= SET_FLAG.object;
   else if (s.map !== undefined) flags |= SET_FLAG.map;
   if (L.fields.length > 1 && flags & SET_FLAG.interval) flags |= SET_FLAG.concat;
+  // NFTA_SET_EXPRESSIONS (more than one template) needs NFT_SET_EXPR.
+  if ((s.stmt ?? []).length > 1) flags |= SET_FLAG.expr;
   if (s.timeout !== undefined) flags |= SET_FLAG.timeout;
   const timeout = s.timeout === undefined ? undefined : int(s.timeout, 0, 2 ** 40, `${where}.timeout`);
   const gc = s['gc-interval'] === undefined ? undefined : int(s['gc-interval'], 0, 4294967, `${where}.gc-interval`);
@@ -514,6 +522,7 @@ function setOps(kind: 'set' | 'map', s: JSetExt, verb: OpVerb, ids: { nextSetId(
     mergeElements,
     ...(s.typeof !== undefined ? { keyTypeof: s.typeof } : {}),
     ...(s['typeof-data'] !== undefined ? { dataTypeof: s['typeof-data'] } : {}),
+    ...(s['data-interval'] === true ? { dataInterval: true } : {}),
     ...(comment !== undefined ? { comment } : {}),
   });
   if (userdata.length > 256) throw new RangeError(`Expected set userdata (typeof, comment) of at most 256 bytes for ${where} ${name} but it takes ${userdata.length}`);

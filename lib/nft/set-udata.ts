@@ -14,13 +14,24 @@
  * verdict { } (nothing). Other expression kinds are not decoded: such a set lists with `type`.
  */
 import type { JExpr } from './schema';
-import { metaKey, ctKey, payloadField } from './fields';
+import { metaKey, ctKey, payloadField, rtKey, socketKey } from './fields';
 
 export const SET_UDATA = { keyByteorder: 0, dataByteorder: 1, mergeElements: 2, keyTypeof: 3, dataTypeof: 4, expr: 5, dataInterval: 6, comment: 7 } as const;
 /** nft's enum byteorder. */
 export const BYTEORDER = { invalid: 0, host: 1, big: 2 } as const;
 /** nft's enum expr_types values that appear in typeof udata. */
-const EXPR = { verdict: 1, payload: 7, exthdr: 8, meta: 9, socket: 10, osf: 11, ct: 12, concat: 13 } as const;
+const EXPR = { verdict: 1, payload: 7, exthdr: 8, meta: 9, socket: 10, osf: 11, ct: 12, concat: 13, numgen: 23, hash: 24, rt: 25, fib: 26, xfrm: 27 } as const;
+/** NFT_XFRM_KEY_* (ipsec expression keys) and their value types. */
+const XFRM_KEYS: readonly (readonly [name: string, family: 'ip' | 'ip6' | undefined, type: string, bits: number, order: 'big' | 'host'])[] = [
+  ['', undefined, 'integer', 0, 'host'],
+  ['daddr', 'ip', 'ipv4_addr', 32, 'big'],
+  ['daddr', 'ip6', 'ipv6_addr', 128, 'big'],
+  ['saddr', 'ip', 'ipv4_addr', 32, 'big'],
+  ['saddr', 'ip6', 'ipv6_addr', 128, 'big'],
+  ['reqid', undefined, 'integer', 32, 'host'],
+  ['spi', undefined, 'integer', 32, 'big'],
+];
+const NUMGEN_MODES = ['inc', 'random'] as const;
 
 /** nft's proto_desc ids and template indexes (include/proto.h, src/proto.c of v1.0.6). */
 const PROTO_DESC: Readonly<Record<string, { readonly id: number; readonly fields: Readonly<Record<string, number>> }>> = {
@@ -43,7 +54,9 @@ const PROTO_DESC: Readonly<Record<string, { readonly id: number; readonly fields
   ether: { id: 17, fields: { daddr: 1, saddr: 2, type: 3 } },
 };
 const PROTO_BY_ID = new Map(Object.entries(PROTO_DESC).map(([name, d]) => [d.id, { name, fields: new Map(Object.entries(d.fields).map(([f, i]) => [i, f])) }]));
+/** nft's enum proto_bases: 1 link layer, 2 network, 3 transport, 4 inner (0 invalid). */
 const BASES = ['ll', 'nh', 'th', 'ih'] as const;
+const baseName = (n: number): (typeof BASES)[number] | undefined => BASES[n - 1];
 
 /** What a set's userdata says (all optional: sets created by other tools may carry none). */
 export interface SetUdata {
@@ -108,7 +121,7 @@ function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
         const base = u32(t.get(2));
         const offset = u32(t.get(3));
         const len = u32(t.get(4));
-        const b = base === undefined ? undefined : BASES[base];
+        const b = base === undefined ? undefined : baseName(base);
         if (b === undefined || offset === undefined || len === undefined) return undefined;
         return { payload: { base: b, offset, len } };
       }
@@ -128,6 +141,41 @@ function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
       if (dir === 0) return { ct: { key: k.name, dir: 'original' } };
       if (dir === 1) return { ct: { key: k.name, dir: 'reply' } };
       return { ct: { key: k.name } };
+    }
+    case EXPR.socket: {
+      const k = u32(t.get(0));
+      const d = k === undefined ? undefined : socketKey(k);
+      return d === undefined ? undefined : { socket: { key: d.name } };
+    }
+    case EXPR.rt: {
+      const k = u32(t.get(0));
+      const d = k === undefined ? undefined : rtKey(k);
+      if (d === undefined) return undefined;
+      if (k === 1) return { rt: { key: 'nexthop', family: 'ip' } };
+      if (k === 2) return { rt: { key: 'nexthop', family: 'ip6' } };
+      return { rt: { key: d.name } };
+    }
+    case EXPR.osf:
+      return { osf: { key: 'name' } };
+    case EXPR.numgen: {
+      const type = u32(t.get(0));
+      const mod = u32(t.get(1));
+      const offset = u32(t.get(2)) ?? 0;
+      const mode = type === undefined ? undefined : NUMGEN_MODES[type];
+      if (mode === undefined || mod === undefined) return undefined;
+      return { numgen: offset ? { mode, mod, offset } : { mode, mod } } as JExpr;
+    }
+    case EXPR.xfrm: {
+      const key = u32(t.get(0));
+      const spnum = u32(t.get(1)) ?? 0;
+      const dir = u32(t.get(2));
+      const k = key === undefined ? undefined : XFRM_KEYS[key];
+      if (k === undefined || key === 0) return undefined;
+      const body: Record<string, unknown> = { key: k[0] };
+      if (k[1] !== undefined) body.family = k[1];
+      body.dir = dir === 1 ? 'out' : 'in';
+      body.spnum = spnum;
+      return { ipsec: body } as unknown as JExpr;
     }
     case EXPR.concat: {
       const parts: JExpr[] = [];
@@ -177,7 +225,7 @@ function writeExpr(w: TlvWriter, e: JExpr, where: string): number {
     if (base < 0) throw new TypeError(`Expected a payload base (ll, nh, th, ih) for ${where} but received ${String(p.base)}`);
     w.u32(0, 0);
     w.u32(1, 0);
-    w.u32(2, base);
+    w.u32(2, base + 1);
     w.u32(3, p.offset);
     w.u32(4, p.len);
     return EXPR.payload;
@@ -207,7 +255,37 @@ function writeExpr(w: TlvWriter, e: JExpr, where: string): number {
     });
     return EXPR.concat;
   }
-  throw new TypeError(`Expected a payload, meta, ct or concat expression for ${where} (the typeof kinds this package stores) but received ${Object.keys(e).join(', ')}`);
+  if ('socket' in e) {
+    const k = socketKey(e.socket.key);
+    if (k === undefined) throw new TypeError(`Expected a socket key for ${where} but received ${e.socket.key}`);
+    w.u32(0, k.key);
+    return EXPR.socket;
+  }
+  if ('rt' in e) {
+    const key = e.rt.key === 'nexthop' ? (e.rt.family === 'ip6' ? 2 : 1) : rtKey(e.rt.key)?.key;
+    if (key === undefined) throw new TypeError(`Expected an rt key for ${where} but received ${e.rt.key}`);
+    w.u32(0, key);
+    return EXPR.rt;
+  }
+  if ('osf' in e) return EXPR.osf;
+  if ('numgen' in e) {
+    const mode = NUMGEN_MODES.indexOf(e.numgen.mode);
+    if (mode < 0) throw new TypeError(`Expected numgen mode inc or random for ${where} but received ${String(e.numgen.mode)}`);
+    w.u32(0, mode);
+    w.u32(1, e.numgen.mod);
+    w.u32(2, e.numgen.offset ?? 0);
+    return EXPR.numgen;
+  }
+  if ('ipsec' in e) {
+    const x = e.ipsec as { key: string; family?: string; dir?: string; spnum?: number };
+    const key = XFRM_KEYS.findIndex((k, i) => i > 0 && k[0] === x.key && (k[1] === undefined || k[1] === (x.family ?? 'ip')));
+    if (key < 0) throw new TypeError(`Expected an ipsec key for ${where} but received ${x.key}`);
+    w.u32(0, key);
+    w.u32(1, x.spnum ?? 0);
+    w.u32(2, x.dir === 'out' ? 1 : 0);
+    return EXPR.xfrm;
+  }
+  throw new TypeError(`Expected a payload, meta, ct, socket, rt, osf, numgen, ipsec or concat expression for ${where} (the typeof kinds this package stores) but received ${Object.keys(e).join(', ')}`);
 }
 
 function writeTypeof(w: TlvWriter, type: number, e: JExpr, where: string): void {
@@ -290,6 +368,21 @@ export function typeofField(e: JExpr): { readonly type: string; readonly bits: n
   if ('ct' in e) {
     const k = ctKey(e.ct.key);
     return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
+  }
+  if ('socket' in e) {
+    const k = socketKey(e.socket.key);
+    return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
+  }
+  if ('rt' in e) {
+    const k = e.rt.key === 'nexthop' ? rtKey(e.rt.family === 'ip6' ? 2 : 1) : rtKey(e.rt.key);
+    return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
+  }
+  if ('osf' in e) return { type: 'string', bits: 16 * 8, byteorder: 'host' };
+  if ('numgen' in e) return { type: 'integer', bits: 32, byteorder: 'host' };
+  if ('ipsec' in e) {
+    const x = e.ipsec as { key: string; family?: string };
+    const k = XFRM_KEYS.find((r, i) => i > 0 && r[0] === x.key && (r[1] === undefined || r[1] === (x.family ?? 'ip')));
+    return k === undefined ? undefined : { type: k[2], bits: k[3], byteorder: k[4] };
   }
   return undefined;
 }
