@@ -31,8 +31,11 @@ export interface ParseState {
 }
 
 function setKeyLen(ctx: DelinearizeContext, name: string, which: 'key' | 'data'): number | undefined {
-  const s = ctx.set(name)?.set;
-  if (!s) return undefined;
+  const d = ctx.set(name);
+  if (!d) return undefined;
+  const given = which === 'key' ? d.keyLen : d.dataLen;
+  if (given !== undefined) return given;
+  const s = d.set;
   const t = which === 'key' ? s.type : s.map;
   if (t === undefined) return undefined;
   if (t === 'verdict' || (typeof t === 'string' && !/^[a-z0-9_]+(\s*\.\s*[a-z0-9_]+)*$/.test(t))) return undefined;
@@ -112,9 +115,10 @@ function num(v: bigint | number): number {
 function innerStatements(st: ParseState, exprs: readonly Expr[]): JStatement[] {
   const sub: ParseState = { ctx: st.ctx, regs: new Map(st.regs), out: [] };
   for (const e of exprs) parseOne(sub, e);
+  // set_stmt_list_json prints them stateless
   return sub.out.map((s) => {
     if (s.k !== 'stmt') return fail('dynset expression is not a statement');
-    return s.build();
+    return stateless(s.build());
   });
 }
 
@@ -353,7 +357,8 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       };
       // is_nat_addr_map: address (or address . port) interval data
       const db = dataBits(amin);
-      if (db !== undefined && (db === 2 * addrBits || db === 2 * (addrBits + 32))) {
+      const maxEmpty = amin?.k === 'map' && !!e.regAddrMax && e.regAddrMax !== e.regAddrMin && !st.regs.has(reg(e.regAddrMax, 'nat'));
+      if ((db !== undefined && (db === 2 * addrBits || db === 2 * (addrBits + 32))) || maxEmpty) {
         showFamily = true;
         done = true;
       }
@@ -609,6 +614,11 @@ function parseTwo(st: ParseState, e: Expr): void {
 
 function stateless(s: JStatement): JStatement {
   if (typeof s === 'object' && s !== null && 'counter' in s) return { counter: null };
+  if (typeof s === 'object' && s !== null && 'quota' in s) {
+    const q = (s as { quota: Record<string, unknown> }).quota;
+    const { used: _u, used_unit: _uu, ...rest } = q;
+    return { quota: rest } as JStatement;
+  }
   return s;
 }
 

@@ -19,8 +19,12 @@ import { postprocess } from './delinearize-post';
 export interface DelinearizeContext {
   readonly family: NftFamily;
   readonly table: string;
-  /** The table's sets (anonymous ones included, by kernel name) with their decoded elements. */
-  set(name: string): { readonly set: JSet; readonly anonymous: boolean } | undefined;
+  /**
+   * The table's sets (anonymous ones included, by kernel name) with their decoded elements.
+   * `keyLen`/`dataLen` (bytes, NFTA_SET_KEY_LEN / NFTA_SET_DATA_LEN) are used when given: they
+   * size concatenations that `typeof` types cannot (`ether saddr . vlan id`).
+   */
+  set(name: string): DelinearizeSet | undefined;
   /**
    * Interface index -> name (nft prints `oif "lo"`, resolving in its own network namespace).
    * Without it, or when it returns undefined, indexes print as nft prints unknown ones.
@@ -31,6 +35,14 @@ export interface DelinearizeContext {
    * already delinearized. nft 1.0.6 prints a chain binding as nft text in a JSON string.
    */
   boundChain?(name: string): readonly (readonly JStatement[])[] | undefined;
+}
+
+/** A set as delinearize needs it (what setFromData returns, plus the kernel's lengths). */
+export interface DelinearizeSet {
+  readonly set: JSet;
+  readonly anonymous: boolean;
+  readonly keyLen?: number;
+  readonly dataLen?: number;
 }
 
 const FAMILY_NAMES: Readonly<Record<number, NftFamily>> = { 1: 'inet', 2: 'ip', 3: 'arp', 5: 'netdev', 7: 'bridge', 10: 'ip6' };

@@ -22,7 +22,7 @@ function typeName(id: number): string | string[] {
 }
 
 /** A JSet from a set dump (enough for delinearize and element decoding). */
-export function jsetOf(s: SetData, family: string): { set: JSet; anonymous: boolean } {
+export function jsetOf(s: SetData, family: string): { set: JSet; anonymous: boolean; keyLen: number; dataLen?: number } {
   const flags: JSetFlag[] = [];
   if (s.flags & 0x2) flags.push('constant');
   if (s.flags & 0x4) flags.push('interval');
@@ -40,7 +40,7 @@ export function jsetOf(s: SetData, family: string): { set: JSet; anonymous: bool
     ...(flags.length ? { flags } : {}),
     ...(s.size !== undefined ? { size: s.size } : {}),
   };
-  return { set, anonymous: (s.flags & 0x1) !== 0 };
+  return { set, anonymous: (s.flags & 0x1) !== 0, keyLen: s.keyLen, ...(s.dataLen !== undefined ? { dataLen: s.dataLen } : {}) };
 }
 
 /** Interface index -> name in this network namespace. */
@@ -66,7 +66,7 @@ export interface ListedRule {
 export async function listRulesJson(nft: Nftables): Promise<ListedRule[]> {
   const ifnames = interfaceNames();
   const sets = await nft.dump({ what: 'sets' });
-  const byTable = new Map<string, Map<string, { set: JSet; anonymous: boolean }>>();
+  const byTable = new Map<string, Map<string, ReturnType<typeof jsetOf>>>();
   if (sets.what === 'sets') {
     for (const s of sets.items) {
       const fam = familyName(s.family);
