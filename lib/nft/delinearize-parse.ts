@@ -5,7 +5,11 @@
  * expressions; relational expressions (cmp, range, lookup) and actions become statements.
  */
 import { isKnownExpr, type DecodedExpr, type Expr, type ExprOf } from '../expr/registry';
-import type { JExpr, JSet, JSetElem, JStatement } from './schema';
+import type { JExpr, JRule, JSet, JSetElem, JStatement } from './schema';
+import { exprText, type TypeHint } from './render-expr';
+import { renderStatement } from './render-stmt';
+import { renderRule } from './render';
+import { formatTime } from './render-values';
 import type { DelinearizeContext } from './delinearize';
 import { ctKey, fibResult, metaKey, rtKey, socketKey } from './fields';
 import { datatype, typeLayout } from './datatypes';
@@ -443,7 +447,18 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       const op = e.op === 0 ? 'add' : e.op === 1 ? 'update' : e.op === 2 ? 'delete' : fail('dynset op');
       const timeout = e.timeout ?? 0n;
       if (data) {
-        return fail('map update statement (nft 1.0.6 prints it as text)');
+        // nft 1.0.6 has no JSON for map updates: it prints the statement's text (map_stmt_print)
+        const dataT = typeof set.set.map === 'string' ? set.set.map : undefined;
+        stmt(st, 'map', [key, data], () => {
+          let keyText = exprText(exprJson(key, st.ctx));
+          if (timeout !== 0n) keyText += ` timeout ${formatTime(Number(timeout / 1000n))}`;
+          const stmts = inner.map((x) => ` ${renderStatement(x, { stateless: true })}`).join('');
+          const dt = dataT ? { dt: dataT, bits: (setKeyLen(st.ctx, name, 'data') ?? 4) * 8, order: (datatype(dataT)?.byteorder ?? 'big') } : undefined;
+          const dj = exprJson(data, st.ctx, dt);
+          const dataText = exprText(dj, dataT ? { type: dataT as TypeHint } : {});
+          return `${op} @${name} { ${keyText}${stmts} : ${dataText} }`;
+        });
+        return;
       }
       const isMeter = inner.length > 0 && set.anonymous;
       stmt(st, isMeter ? 'meter' : 'set', [key], () => {
@@ -725,8 +740,9 @@ export function setJson(st: { ctx: DelinearizeContext }, name: string, shift?: n
   return { set: (s.set.elem ?? []).map((el) => elemInRule(el, s.set, shift)) } as JExpr;
 }
 
-function boundChainText(verb: string, body: readonly (readonly JStatement[])[]): JStatement {
-  return fail(`chain binding ${verb} ${body.length} (text form not rendered)`);
+/** A chain binding as nft 1.0.6 prints it in JSON: its text (`jump { … }`), one rule a line. */
+function boundChainText(verb: string, rules: readonly JRule[]): JStatement {
+  return `${verb} {\n${rules.map((r) => `\t\t\t${renderRule(r)}\n`).join('')}\t\t}`;
 }
 
 /** Pass 1 over a rule's expressions. */

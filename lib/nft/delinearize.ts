@@ -31,10 +31,11 @@ export interface DelinearizeContext {
    */
   ifname?(index: number): string | undefined;
   /**
-   * The statements of a bound chain (`jump { … }` targets an anonymous chain): its rules,
-   * already delinearized. nft 1.0.6 prints a chain binding as nft text in a JSON string.
+   * The rules of a bound chain (`jump { … }` targets an anonymous chain), already
+   * delinearized. nft 1.0.6 prints a chain binding as its nft text in a JSON string; without
+   * this the statement is the plain `jump` to the chain's kernel name.
    */
-  boundChain?(name: string): readonly (readonly JStatement[])[] | undefined;
+  boundChain?(name: string): readonly JRule[] | undefined;
 }
 
 /** A set as delinearize needs it (what setFromData returns, plus the kernel's lengths). */
