@@ -549,7 +549,9 @@ function parseLoose(st: ParseState, e: Expr): boolean {
     else {
       const src = getReg(st, u32('sreg'), 'hash', u32('len'));
       const seed = u32('seed');
-      json = { jhash: { mod, ...(seed !== undefined ? { seed } : {}), ...(offset ? { offset } : {}), expr: exprJson(src, st.ctx) } } as JExpr;
+      const wrap = (expr: JExpr): JExpr => ({ jhash: { mod, ...(seed !== undefined ? { seed } : {}), ...(offset ? { offset } : {}), expr } }) as JExpr;
+      setReg(st, u32('dreg'), { k: 'sym', json: wrap(0), inner: src, wrap, dt: 'integer', bits: 32, order: 'host' }, 'hash');
+      return true;
     }
     setReg(st, u32('dreg'), { k: 'sym', json, dt: 'integer', bits: 32, order: 'host' }, 'hash');
     return true;
