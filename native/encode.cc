@@ -571,20 +571,24 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
   };
   // A catch-all element (NFT_SET_ELEM_CATCHALL) has no key.
   const auto catchall = [&](uint32_t i) { return !op.elem_flags.empty() && (op.elem_flags[i] & NFT_SET_ELEM_CATCHALL) != 0; };
+  // The end element of an interval carries no data, verdict or object (nft writes none).
+  const auto is_interval_end = [&](uint32_t i) { return !op.elem_flags.empty() && (op.elem_flags[i] & NFT_SET_ELEM_INTERVAL_END) != 0; };
   // Size of element i inside the list: exactly what the loop below writes.
   const size_t keys_size = DataAttr(kl) + (op.key_ends.empty() ? 0 : DataAttr(kl));
   const size_t fixed = Attr(0) + keys_size + (op.data.empty() ? 0 : DataAttr(dl)) + exprs_blob.size();
   const auto elem_size = [&](uint32_t i) {
     size_t s = fixed - exprs_blob.size() + blob_of(i).size();
     if (catchall(i)) s -= keys_size;
+    const bool end = is_interval_end(i);
+    if (end && !op.data.empty()) s -= DataAttr(dl);
     if (!op.elem_flags.empty() && op.elem_flags[i] != 0) s += Attr(4);
     if (!op.timeouts.empty() && op.timeouts[i] > 0) s += Attr(8);
     if (!op.expirations.empty() && op.expirations[i] > 0) s += Attr(8);
-    if (!op.verdicts.empty()) {
+    if (!op.verdicts.empty() && !end) {
       s += 2 * Attr(0) + Attr(4);
       if (i < op.chains.size() && op.chains[i]) s += StrAttr(*op.chains[i]);
     }
-    if (i < op.objrefs.size() && op.objrefs[i]) s += StrAttr(*op.objrefs[i]);
+    if (i < op.objrefs.size() && op.objrefs[i] && !end) s += StrAttr(*op.objrefs[i]);
     if (i < op.elem_userdata.size() && op.elem_userdata[i]) s += Attr(op.elem_userdata[i]->size());
     return s;
   };
@@ -653,8 +657,9 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
       if (!op.expirations.empty() && op.expirations[i] > 0) {
         mnl_attr_put_u64(nlh, NFTA_SET_ELEM_EXPIRATION, htobe64(static_cast<uint64_t>(op.expirations[i])));
       }
-      if (!op.data.empty()) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * dl, dl);
-      if (!op.verdicts.empty()) {
+      const bool end = is_interval_end(i);
+      if (!op.data.empty() && !end) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * dl, dl);
+      if (!op.verdicts.empty() && !end) {
         struct nlattr* data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
         struct nlattr* verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
         mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl(static_cast<uint32_t>(op.verdicts[i])));
@@ -662,7 +667,7 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
         mnl_attr_nest_end(nlh, verdict);
         mnl_attr_nest_end(nlh, data);
       }
-      if (i < op.objrefs.size() && op.objrefs[i]) mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, op.objrefs[i]->c_str());
+      if (i < op.objrefs.size() && op.objrefs[i] && !end) mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, op.objrefs[i]->c_str());
       if (i < op.elem_userdata.size() && op.elem_userdata[i]) {
         mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, op.elem_userdata[i]->size(), op.elem_userdata[i]->data());
       }

@@ -43,6 +43,9 @@ export interface SymIE extends Typed {
   readonly json: JExpr;
   /** exthdr op (dependency removal). */
   readonly exthdrOp?: number;
+  /** An expression inside (jhash's input): post-processed, then wrapped by `wrap`. */
+  readonly inner?: IE;
+  readonly wrap?: (inner: JExpr) => JExpr;
 }
 export interface ValueIE {
   readonly k: 'value';

@@ -117,7 +117,7 @@ export function exprJson(e: IE, ctx: DelinearizeContext, hint?: Typed): JExpr {
     case 'ct':
       return { ct: { key: e.key, ...(e.dir ? { dir: e.dir } : {}) } };
     case 'sym':
-      return e.json;
+      return e.inner && e.wrap ? e.wrap(exprJson(e.inner, ctx)) : e.json;
     case 'value':
       return valueJson(e.bytes, hint, ctx);
     case 'binop': {

@@ -5,7 +5,11 @@
  * expressions; relational expressions (cmp, range, lookup) and actions become statements.
  */
 import { isKnownExpr, type DecodedExpr, type Expr, type ExprOf } from '../expr/registry';
-import type { JExpr, JSet, JSetElem, JStatement } from './schema';
+import type { JExpr, JRule, JSet, JSetElem, JStatement } from './schema';
+import { exprText, type TypeHint } from './render-expr';
+import { renderStatement } from './render-stmt';
+import { renderRule } from './render';
+import { formatTime } from './render-values';
 import type { DelinearizeContext } from './delinearize';
 import { ctKey, fibResult, metaKey, rtKey, socketKey } from './fields';
 import { datatype, typeLayout } from './datatypes';
@@ -31,8 +35,11 @@ export interface ParseState {
 }
 
 function setKeyLen(ctx: DelinearizeContext, name: string, which: 'key' | 'data'): number | undefined {
-  const s = ctx.set(name)?.set;
-  if (!s) return undefined;
+  const d = ctx.set(name);
+  if (!d) return undefined;
+  const given = which === 'key' ? d.keyLen : d.dataLen;
+  if (given !== undefined) return given;
+  const s = d.set;
   const t = which === 'key' ? s.type : s.map;
   if (t === undefined) return undefined;
   if (t === 'verdict' || (typeof t === 'string' && !/^[a-z0-9_]+(\s*\.\s*[a-z0-9_]+)*$/.test(t))) return undefined;
@@ -112,9 +119,10 @@ function num(v: bigint | number): number {
 function innerStatements(st: ParseState, exprs: readonly Expr[]): JStatement[] {
   const sub: ParseState = { ctx: st.ctx, regs: new Map(st.regs), out: [] };
   for (const e of exprs) parseOne(sub, e);
+  // set_stmt_list_json prints them stateless
   return sub.out.map((s) => {
     if (s.k !== 'stmt') return fail('dynset expression is not a statement');
-    return s.build();
+    return stateless(s.build());
   });
 }
 
@@ -353,7 +361,8 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       };
       // is_nat_addr_map: address (or address . port) interval data
       const db = dataBits(amin);
-      if (db !== undefined && (db === 2 * addrBits || db === 2 * (addrBits + 32))) {
+      const maxEmpty = amin?.k === 'map' && !!e.regAddrMax && e.regAddrMax !== e.regAddrMin && !st.regs.has(reg(e.regAddrMax, 'nat'));
+      if ((db !== undefined && (db === 2 * addrBits || db === 2 * (addrBits + 32))) || maxEmpty) {
         showFamily = true;
         done = true;
       }
@@ -438,7 +447,18 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       const op = e.op === 0 ? 'add' : e.op === 1 ? 'update' : e.op === 2 ? 'delete' : fail('dynset op');
       const timeout = e.timeout ?? 0n;
       if (data) {
-        return fail('map update statement (nft 1.0.6 prints it as text)');
+        // nft 1.0.6 has no JSON for map updates: it prints the statement's text (map_stmt_print)
+        const dataT = typeof set.set.map === 'string' ? set.set.map : undefined;
+        stmt(st, 'map', [key, data], () => {
+          let keyText = exprText(exprJson(key, st.ctx));
+          if (timeout !== 0n) keyText += ` timeout ${formatTime(Number(timeout / 1000n))}`;
+          const stmts = inner.map((x) => ` ${renderStatement(x, { stateless: true })}`).join('');
+          const dt = dataT ? { dt: dataT, bits: (setKeyLen(st.ctx, name, 'data') ?? 4) * 8, order: (datatype(dataT)?.byteorder ?? 'big') } : undefined;
+          const dj = exprJson(data, st.ctx, dt);
+          const dataText = exprText(dj, dataT ? { type: dataT as TypeHint } : {});
+          return `${op} @${name} { ${keyText}${stmts} : ${dataText} }`;
+        });
+        return;
       }
       const isMeter = inner.length > 0 && set.anonymous;
       stmt(st, isMeter ? 'meter' : 'set', [key], () => {
@@ -529,7 +549,9 @@ function parseLoose(st: ParseState, e: Expr): boolean {
     else {
       const src = getReg(st, u32('sreg'), 'hash', u32('len'));
       const seed = u32('seed');
-      json = { jhash: { mod, ...(seed !== undefined ? { seed } : {}), ...(offset ? { offset } : {}), expr: exprJson(src, st.ctx) } } as JExpr;
+      const wrap = (expr: JExpr): JExpr => ({ jhash: { mod, ...(seed !== undefined ? { seed } : {}), ...(offset ? { offset } : {}), expr } }) as JExpr;
+      setReg(st, u32('dreg'), { k: 'sym', json: wrap(0), inner: src, wrap, dt: 'integer', bits: 32, order: 'host' }, 'hash');
+      return true;
     }
     setReg(st, u32('dreg'), { k: 'sym', json, dt: 'integer', bits: 32, order: 'host' }, 'hash');
     return true;
@@ -609,6 +631,11 @@ function parseTwo(st: ParseState, e: Expr): void {
 
 function stateless(s: JStatement): JStatement {
   if (typeof s === 'object' && s !== null && 'counter' in s) return { counter: null };
+  if (typeof s === 'object' && s !== null && 'quota' in s) {
+    const q = (s as { quota: Record<string, unknown> }).quota;
+    const { used: _u, used_unit: _uu, ...rest } = q;
+    return { quota: rest } as JStatement;
+  }
   return s;
 }
 
@@ -715,8 +742,9 @@ export function setJson(st: { ctx: DelinearizeContext }, name: string, shift?: n
   return { set: (s.set.elem ?? []).map((el) => elemInRule(el, s.set, shift)) } as JExpr;
 }
 
-function boundChainText(verb: string, body: readonly (readonly JStatement[])[]): JStatement {
-  return fail(`chain binding ${verb} ${body.length} (text form not rendered)`);
+/** A chain binding as nft 1.0.6 prints it in JSON: its text (`jump { … }`), one rule a line. */
+function boundChainText(verb: string, rules: readonly JRule[]): JStatement {
+  return `${verb} {\n${rules.map((r) => `\t\t\t${renderRule(r)}\n`).join('')}\t\t}`;
 }
 
 /** Pass 1 over a rule's expressions. */

@@ -194,6 +194,9 @@ class Post {
       case 'concat':
         for (const i of e.items) this.walk(i, true);
         return;
+      case 'sym':
+        if (e.inner) this.walk(e.inner, false);
+        return;
       case 'map': {
         if (e.key.k === 'binop') {
           this.walk(e.key.left, false);
@@ -235,21 +238,29 @@ function valueNum(b: Uint8Array, t: Typed | undefined): number {
   return Number(bytesToBig(b, t?.order ?? 'big'));
 }
 
-/** The fields that exactly tile a payload load, or undefined. */
+/** The fields that exactly tile a payload load (payload_expr_expand), or undefined. */
 function tile(post: Post, p: PayloadIE): PayloadField[] | undefined {
   const name = post.proto[p.base];
   if (!name) return undefined;
+  const def = protocolDef(name);
+  if (!def) return undefined;
   const base = BASE_NAMES[p.base] as PayloadField['base'];
-  const all = payloadFieldsIn(name, base, p.offset, p.bits);
   const out: PayloadField[] = [];
   let off = p.offset;
   while (off < p.offset + p.bits) {
-    const f = all.find((x) => x.offset === off && x.len % 8 === 0 && x.offset % 8 === 0);
+    const f = def.fields.find((x) => x.base === base && x.offset === off && x.offset + x.len <= p.offset + p.bits);
     if (!f) return undefined;
     out.push(f);
     off += f.len;
   }
   return out.length > 1 ? out : undefined;
+}
+
+/** Bits [rel, rel + len) of a big-endian value of `total` bits, as bytes. */
+function sliceBits(bytes: Uint8Array, total: number, rel: number, len: number): Uint8Array {
+  const v = bytesToBig(bytes, 'big') >> BigInt(bytes.length * 8 - total);
+  const x = (v >> BigInt(total - rel - len)) & ((1n << BigInt(len)) - 1n);
+  return bigToBytes(x, Math.ceil(len / 8), 'big');
 }
 
 /** A field of which the load is a byte-aligned prefix (`ip saddr 10.0.0.0/8` loads 1 byte). */
@@ -275,11 +286,9 @@ function payloadRel(post: Post, s: RelIS, out: IS[]): void {
       const fields = tile(post, p);
       if (fields) {
         parts = [];
-        let off = 0;
         for (const f of fields) {
           const l: PayloadIE = { k: 'payload', base: p.base, offset: f.offset, bits: f.len, dt: f.type, order: 'big', proto: f.protocol, field: f.field };
-          parts.push({ left: l, bytes: r.bytes.subarray(off, off + f.len / 8) });
-          off += f.len / 8;
+          parts.push({ left: l, bytes: sliceBits(r.bytes, p.bits, f.offset - p.offset, f.len) });
         }
       } else {
         const f = prefixOf(post, p);
@@ -500,6 +509,40 @@ function relPost(post: Post, s: RelIS, out: IS[]): void {
   post.prev = out[out.length - 1];
 }
 
+const allOnes = (bits: number): bigint => (1n << BigInt(bits)) - 1n;
+
+/** stmt_payload_postprocess + stmt_payload_binop_postprocess: sub-byte payload mangling. */
+function payloadStmtPost(post: Post, s: StmtIS): void {
+  const p = s.exprs[0];
+  const val = s.exprs[1];
+  if (!p || p.k !== 'payload' || !val) return;
+  post.complete(p);
+  if (p.proto !== undefined || val.k !== 'binop') return;
+  const nb = Math.ceil(p.bits / 8);
+  const same = (x: IE): boolean => x.k === 'payload' && x.base === p.base && x.offset === p.offset && x.bits === p.bits;
+  if (val.op === '|' && val.left.k === 'binop' && val.left.op === '&' && same(val.left.left) && val.left.right.k === 'value' && val.right.k === 'value') {
+    // I: (payload & mask) | value
+    const mask = bytesToBig(val.left.right.bytes, 'big');
+    const v = bytesToBig(val.right.bytes, 'big');
+    const m = allOnes(p.bits) ^ mask ^ v;
+    const t = trim(post, p, bigToBytes(m, nb, 'big'));
+    if (!t) return;
+    become(p, fieldPayload(t.field, p.base));
+    become(val, { k: 'value', bytes: bigToBytes(v >> BigInt(t.shift), Math.ceil(t.field.len / 8), 'big') });
+    return;
+  }
+  if ((val.op === '&' || val.op === '|') && same(val.left) && val.right.k === 'value') {
+    // IIa: payload & mask (set to zero); IIb: payload | bits (set all bits)
+    const v = bytesToBig(val.right.bytes, 'big');
+    const m = val.op === '&' ? allOnes(p.bits) ^ v : v;
+    const t = trim(post, p, bigToBytes(m, nb, 'big'));
+    if (!t) return;
+    become(p, fieldPayload(t.field, p.base));
+    const nv = val.op === '&' ? 0n : v >> BigInt(t.shift);
+    become(val, { k: 'value', bytes: bigToBytes(nv, Math.ceil(t.field.len / 8), 'big') });
+  }
+}
+
 const REJECT_CODE_TYPE: Readonly<Record<string, string>> = { icmp: 'icmp_code', icmpv6: 'icmpv6_code', icmpx: 'icmpx_code' };
 
 function rejectJson(post: Post, s: StmtIS): JStatement {
@@ -547,6 +590,7 @@ export function postprocess(stmts: readonly IS[], ctx: DelinearizeContext): JSta
       relPost(post, s, out);
       continue;
     }
+    if (s.kind === 'payload') payloadStmtPost(post, s);
     if (s.kind === 'nat' || s.kind === 'tproxy') {
       // the address may kill dependencies; the port expression starts a fresh context
       for (const e of s.exprs) post.walk(e);

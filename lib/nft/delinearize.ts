@@ -19,18 +19,31 @@ import { postprocess } from './delinearize-post';
 export interface DelinearizeContext {
   readonly family: NftFamily;
   readonly table: string;
-  /** The table's sets (anonymous ones included, by kernel name) with their decoded elements. */
-  set(name: string): { readonly set: JSet; readonly anonymous: boolean } | undefined;
+  /**
+   * The table's sets (anonymous ones included, by kernel name) with their decoded elements.
+   * `keyLen`/`dataLen` (bytes, NFTA_SET_KEY_LEN / NFTA_SET_DATA_LEN) are used when given: they
+   * size concatenations that `typeof` types cannot (`ether saddr . vlan id`).
+   */
+  set(name: string): DelinearizeSet | undefined;
   /**
    * Interface index -> name (nft prints `oif "lo"`, resolving in its own network namespace).
    * Without it, or when it returns undefined, indexes print as nft prints unknown ones.
    */
   ifname?(index: number): string | undefined;
   /**
-   * The statements of a bound chain (`jump { … }` targets an anonymous chain): its rules,
-   * already delinearized. nft 1.0.6 prints a chain binding as nft text in a JSON string.
+   * The rules of a bound chain (`jump { … }` targets an anonymous chain), already
+   * delinearized. nft 1.0.6 prints a chain binding as its nft text in a JSON string; without
+   * this the statement is the plain `jump` to the chain's kernel name.
    */
-  boundChain?(name: string): readonly (readonly JStatement[])[] | undefined;
+  boundChain?(name: string): readonly JRule[] | undefined;
+}
+
+/** A set as delinearize needs it (what setFromData returns, plus the kernel's lengths). */
+export interface DelinearizeSet {
+  readonly set: JSet;
+  readonly anonymous: boolean;
+  readonly keyLen?: number;
+  readonly dataLen?: number;
 }
 
 const FAMILY_NAMES: Readonly<Record<number, NftFamily>> = { 1: 'inet', 2: 'ip', 3: 'arp', 5: 'netdev', 7: 'bridge', 10: 'ip6' };

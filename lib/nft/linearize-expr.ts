@@ -5,7 +5,7 @@
  * expressions with nft's register allocation (netlink_linearize.c).
  */
 import type { Expr } from '../expr/registry';
-import { datatype, encodeValue } from './datatypes';
+import { datatype, encodeValue, ifnameWildcard } from './datatypes';
 import { ctKey, metaKey, payloadField } from './fields';
 import type { JExpr, JSetElem } from './schema';
 import {
@@ -21,6 +21,7 @@ import {
   NFPROTO_OF,
   PROTO_BASE,
   RT_KEYS,
+  SCTP_CHUNKS,
   SOCKET_KEYS,
   TCP_OPTIONS,
   type Base,
@@ -179,7 +180,7 @@ export function ensureProtocol(env: EvalEnv, proto: string, path: string, implic
     } else if (f === 'bridge' || f === 'netdev') {
       const et = ETHERTYPE[proto];
       if (et === undefined) throw new TypeError(`${path}: unknown network protocol ${proto}`);
-      if (implicit && f === 'bridge') env.addDep(...payloadDep(0, 12, beBytes(BigInt(et), 2)));
+      if ((implicit || proto === 'arp') && f === 'bridge') env.addDep(...payloadDep(0, 12, beBytes(BigInt(et), 2)));
       else env.addDep([meta(1, 1), cmpEq(beBytes(BigInt(et), 2))]);
     } else {
       throw new TypeError(`${path}: conflicting protocols specified: ${f} vs. ${proto}`);
@@ -295,18 +296,19 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
     case 'ct': {
       const o = v as { key?: unknown; dir?: unknown; family?: unknown };
       if (typeof o.key !== 'string') throw typeErr(`${p}.key`, 'a ct key name', o.key);
-      let keyName = o.key;
+      const keyName = o.key;
       let c = ctKey(keyName);
       if ((keyName === 'saddr' || keyName === 'daddr') && o.family !== undefined) c = ctKey(`${o.family === 'ip6' ? 'ip6' : 'ip'} ${keyName}`) ?? c;
       if (c === undefined) throw new TypeError(`${p}.key: unknown ct key ${JSON.stringify(keyName)}`);
       const dir = o.dir === undefined ? undefined : o.dir === 'original' ? 0 : o.dir === 'reply' ? 1 : -1;
       if (dir === -1) throw typeErr(`${p}.dir`, '"original" or "reply"', o.dir);
-      let bits = c.len * 8;
+      let bits = c.bits ?? c.len * 8;
       let type = c.type;
-      if ((keyName === 'saddr' || keyName === 'daddr') && o.family !== undefined) {
-        type = o.family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
-        bits = o.family === 'ip6' ? 128 : 32;
-        keyName = `${keyName}`;
+      if (keyName === 'saddr' || keyName === 'daddr') {
+        const fam = (o.family as string | undefined) ?? (env.family === 'ip' || env.family === 'ip6' ? env.family : env.proto.nh);
+        if (fam !== 'ip' && fam !== 'ip6') throw new TypeError(`${p}: specify either ip or ip6 for address matching`);
+        type = fam === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
+        bits = fam === 'ip6' ? 128 : 32;
       }
       return loadEv(type, bits, c.byteorder ?? typeInfo(type).order, (dreg) => (dir === undefined ? { type: 'ct', dreg: nlreg(dreg), key: c.key } : { type: 'ct', dreg: nlreg(dreg), key: c.key, dir }));
     }
@@ -382,10 +384,11 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
     }
     case 'tcp option':
     case 'ip option':
+    case 'sctp chunk':
     case 'exthdr': {
       const o = v as { name?: unknown; field?: unknown; base?: unknown; offset?: unknown; len?: unknown };
-      const table = k === 'tcp option' ? TCP_OPTIONS : k === 'ip option' ? IP_OPTIONS : IPV6_EXTHDRS;
-      const op = k === 'tcp option' ? EXTHDR_OP.tcpopt : k === 'ip option' ? EXTHDR_OP.ipv4 : EXTHDR_OP.ipv6;
+      const table = k === 'tcp option' ? TCP_OPTIONS : k === 'ip option' ? IP_OPTIONS : k === 'sctp chunk' ? SCTP_CHUNKS : IPV6_EXTHDRS;
+      const op = k === 'tcp option' ? EXTHDR_OP.tcpopt : k === 'ip option' ? EXTHDR_OP.ipv4 : k === 'sctp chunk' ? EXTHDR_OP.sctp : EXTHDR_OP.ipv6;
       if (k === 'tcp option' && typeof o.base === 'number' && typeof o.offset === 'number' && typeof o.len === 'number') {
         return exthdrEv(op, o.base, o.offset, o.len, false, p);
       }
@@ -396,7 +399,7 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
       if (fd === undefined) throw typeErr(`${p}.field`, `one of ${Object.keys(def.fields).join(', ')}`, o.field);
       if (k === 'ip option') ensureProtocol(env, 'ip', p);
       if (k === 'exthdr') ensureProtocol(env, 'ip6', p);
-      return exthdrEv(op, def.kind, fd.offset, fd.len, false, p, o.field === 'addr' ? (k === 'ip option' ? 'ipv4_addr' : 'ipv6_addr') : 'integer');
+      return exthdrEv(op, def.kind, fd.offset, fd.len, false, p, fd.type ?? 'integer');
     }
     case 'concat': {
       if (!Array.isArray(v) || v.length < 2) throw typeErr(p, 'an array of at least two expressions', v);
@@ -461,7 +464,7 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
  * Encodes a constant JSON value in the type and layout of `left` (bytes as the kernel compares
  * them). `allowList` ORs a list of flag values (`["syn", "ack"]`).
  */
-export function valueBytes(left: Ev, value: JExpr, path: string, allowList = false): Uint8Array {
+export function valueBytes(left: Ev, value: JExpr, path: string, allowList = false, allowWildcard = false): Uint8Array {
   if (left.k === 'concat') {
     const parts = (value as { concat?: unknown }).concat;
     if (!Array.isArray(parts) || parts.length !== left.parts.length) throw typeErr(path, `a concat of ${left.parts.length} values`, value);
@@ -483,7 +486,22 @@ export function valueBytes(left: Ev, value: JExpr, path: string, allowList = fal
     });
     return left.order === 'host' ? hostBytes(acc, n) : beBytes(acc, n);
   }
+  const bk = oneKey(value);
+  if (bk === '|' || bk === '&' || bk === '^') {
+    // a constant binary expression (`syn | ack`): folded
+    const ops = (value as Record<string, unknown>)[bk];
+    if (!Array.isArray(ops) || ops.length !== 2) throw typeErr(`${path}.${bk}`, 'a two-element array', ops);
+    const n = bytesOf(left.len);
+    const x = bytesToBig(valueBytes(left, ops[0] as JExpr, `${path}.${bk}[0]`, allowList), left.order);
+    const y = bytesToBig(valueBytes(left, ops[1] as JExpr, `${path}.${bk}[1]`, allowList), left.order);
+    const r = bk === '|' ? x | y : bk === '&' ? x & y : x ^ y;
+    return left.order === 'host' ? hostBytes(r, n) : beBytes(r, n);
+  }
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw typeErr(path, 'a constant value', value);
+  if (typeof value === 'string' && isStringType(left.dtype) && allowWildcard) {
+    const w = ifnameWildcard(value);
+    if (w) return w.prefix;
+  }
   if (left.sub !== undefined) {
     const raw = encodeValue(left.dtype, value, left.sub.bits, 'big');
     return beBytes(bytesToBig(raw, 'big') << BigInt(left.sub.shift), bytesOf(left.len));
@@ -524,7 +542,7 @@ export function gen(out: Expr[], regs: Registers, ev: Ev, dreg: number): void {
       gen(out, regs, ev.arg, dreg);
       const len = ev.arg.len;
       const size = len % 64 === 0 ? 8 : len % 32 === 0 ? 4 : 2;
-      out.push({ type: 'byteorder', sreg: nlreg(dreg), dreg: nlreg(dreg), len: Math.floor(ev.len / 8), size, op: 1 });
+      out.push({ type: 'byteorder', sreg: nlreg(dreg), dreg: nlreg(dreg), len: Math.floor(ev.len / 8), size, op: ev.order === 'big' ? 1 : 0 });
       return;
     }
     case 'hash': {
@@ -553,7 +571,7 @@ export function gen(out: Expr[], regs: Registers, ev: Ev, dreg: number): void {
   }
 }
 
-const isStringType = (dtype: string): boolean => dtype === 'string' || dtype === 'ifname' || datatype(dtype)?.base === 'string';
+export const isStringType = (dtype: string): boolean => dtype === 'string' || dtype === 'ifname' || datatype(dtype)?.base === 'string';
 
 /**
  * byteorder_conversion to big endian: host-order integers become big endian for ranges,
@@ -570,11 +588,44 @@ export function toBigEndian(ev: Ev): Ev {
   return { k: 'byteorder', len: ev.len, dtype: ev.dtype, order: 'big', arg: ev };
 }
 
+/** A byteorder conversion of a non-constant value to `order` (hton or ntoh, as nft's byteorder_conversion). */
+export function convertOrder(ev: Ev, order: Order): Ev {
+  if (order === 'big') return toBigEndian(ev);
+  if (ev.order === 'host' || ev.k === 'concat' || isStringType(ev.dtype)) return ev;
+  if (ev.len < 16) return { ...ev, order: 'host' } as Ev;
+  return { k: 'byteorder', len: ev.len, dtype: ev.dtype, order: 'host', arg: ev };
+}
+
 /** Encodes a constant statement argument (a value of the target's type) as an Ev. */
 export function constEv(target: Ev, value: JExpr, path: string): Ev {
   const data = valueBytes(target, value, path, true);
   return { k: 'value', len: target.len, dtype: target.dtype, order: target.order, data };
 }
 
-export const isConstant = (e: JExpr): boolean => typeof e === 'string' || typeof e === 'number' || typeof e === 'boolean';
+export const isConstant = (e: JExpr): boolean => {
+  if (typeof e === 'string' || typeof e === 'number' || typeof e === 'boolean') return true;
+  const k = oneKey(e);
+  if (k === '|' || k === '&' || k === '^') {
+    const ops = (e as Record<string, unknown>)[k];
+    return Array.isArray(ops) && ops.every((x) => isConstant(x as JExpr) || (Array.isArray(x) && x.every((y) => typeof y === 'string' || typeof y === 'number')));
+  }
+  return false;
+};
+
+/** Flag values (`{"|": ["fin", "ack"]}`) flattened into the list form nft -j prints (`["fin", "ack"]`). */
+export function flattenFlags(e: unknown): unknown {
+  const k = oneKey(e);
+  if (k === '|') {
+    const ops = (e as Record<string, unknown[]>)[k] ?? [];
+    return ops.flatMap((x) => {
+      const f = flattenFlags(x);
+      return Array.isArray(f) ? f : [f];
+    });
+  }
+  if (k === 'elem') {
+    const o = (e as { elem: { val: unknown } }).elem;
+    return { elem: { ...o, val: flattenFlags(o.val) } };
+  }
+  return e;
+}
 export const isSetElems = (e: unknown): e is readonly JSetElem[] => Array.isArray(e);

@@ -69,6 +69,8 @@ export const PSEUDOHDR = new Set(['ip saddr', 'ip daddr', 'ip6 saddr', 'ip6 dadd
 export interface OptField {
   readonly offset: number /* bits */;
   readonly len: number /* bits */;
+  /** Datatype (integer when absent). */
+  readonly type?: string;
 }
 export interface OptDef {
   readonly kind: number;
@@ -94,21 +96,21 @@ export const TCP_OPTIONS: Readonly<Record<string, OptDef>> = {
 };
 /** IPv4 options (ipopt.c). */
 export const IP_OPTIONS: Readonly<Record<string, OptDef>> = {
-  lsrr: { kind: 131, fields: { type: { offset: 0, len: 8 }, length: { offset: 8, len: 8 }, ptr: { offset: 16, len: 8 }, addr: { offset: 24, len: 32 } } },
-  rr: { kind: 7, fields: { type: { offset: 0, len: 8 }, length: { offset: 8, len: 8 }, ptr: { offset: 16, len: 8 }, addr: { offset: 24, len: 32 } } },
-  ssrr: { kind: 137, fields: { type: { offset: 0, len: 8 }, length: { offset: 8, len: 8 }, ptr: { offset: 16, len: 8 }, addr: { offset: 24, len: 32 } } },
+  lsrr: { kind: 131, fields: { type: { offset: 0, len: 8 }, length: { offset: 8, len: 8 }, ptr: { offset: 16, len: 8 }, addr: { offset: 24, len: 32, type: 'ipv4_addr' } } },
+  rr: { kind: 7, fields: { type: { offset: 0, len: 8 }, length: { offset: 8, len: 8 }, ptr: { offset: 16, len: 8 }, addr: { offset: 24, len: 32, type: 'ipv4_addr' } } },
+  ssrr: { kind: 137, fields: { type: { offset: 0, len: 8 }, length: { offset: 8, len: 8 }, ptr: { offset: 16, len: 8 }, addr: { offset: 24, len: 32, type: 'ipv4_addr' } } },
   ra: { kind: 148, fields: { type: { offset: 0, len: 8 }, length: { offset: 8, len: 8 }, value: { offset: 16, len: 16 } } },
 };
 /** IPv6 extension headers (exthdr.c): header type and fields. */
 export const IPV6_EXTHDRS: Readonly<Record<string, OptDef>> = {
-  hbh: { kind: 0, fields: { nexthdr: { offset: 0, len: 8 }, hdrlength: { offset: 8, len: 8 } } },
-  rt: { kind: 43, fields: { nexthdr: { offset: 0, len: 8 }, hdrlength: { offset: 8, len: 8 }, type: { offset: 16, len: 8 }, seg_left: { offset: 24, len: 8 } } },
-  rt0: { kind: 43, fields: { reserved: { offset: 32, len: 32 }, addr: { offset: 64, len: 128 } } },
-  srh: { kind: 43, fields: { last_entry: { offset: 32, len: 8 }, flags: { offset: 40, len: 8 }, tag: { offset: 48, len: 16 }, sid: { offset: 64, len: 128 } } },
+  hbh: { kind: 0, fields: { nexthdr: { offset: 0, len: 8, type: 'inet_proto' }, hdrlength: { offset: 8, len: 8 } } },
+  rt: { kind: 43, fields: { nexthdr: { offset: 0, len: 8, type: 'inet_proto' }, hdrlength: { offset: 8, len: 8 }, type: { offset: 16, len: 8 }, seg_left: { offset: 24, len: 8 } } },
+  rt0: { kind: 43, fields: { reserved: { offset: 32, len: 32 }, addr: { offset: 64, len: 128, type: 'ipv6_addr' } } },
+  srh: { kind: 43, fields: { last_entry: { offset: 32, len: 8 }, flags: { offset: 40, len: 8 }, tag: { offset: 48, len: 16 }, sid: { offset: 64, len: 128, type: 'ipv6_addr' } } },
   frag: {
     kind: 44,
     fields: {
-      nexthdr: { offset: 0, len: 8 },
+      nexthdr: { offset: 0, len: 8, type: 'inet_proto' },
       reserved: { offset: 8, len: 8 },
       'frag-off': { offset: 16, len: 13 },
       reserved2: { offset: 29, len: 2 },
@@ -116,8 +118,8 @@ export const IPV6_EXTHDRS: Readonly<Record<string, OptDef>> = {
       id: { offset: 32, len: 32 },
     },
   },
-  dst: { kind: 60, fields: { nexthdr: { offset: 0, len: 8 }, hdrlength: { offset: 8, len: 8 } } },
-  mh: { kind: 135, fields: { nexthdr: { offset: 0, len: 8 }, hdrlength: { offset: 8, len: 8 }, type: { offset: 16, len: 8 }, reserved: { offset: 24, len: 8 }, checksum: { offset: 32, len: 16 } } },
+  dst: { kind: 60, fields: { nexthdr: { offset: 0, len: 8, type: 'inet_proto' }, hdrlength: { offset: 8, len: 8 } } },
+  mh: { kind: 135, fields: { nexthdr: { offset: 0, len: 8, type: 'inet_proto' }, hdrlength: { offset: 8, len: 8 }, type: { offset: 16, len: 8, type: 'mh_type' }, reserved: { offset: 24, len: 8 }, checksum: { offset: 32, len: 16 } } },
 };
 
 export const RT_KEYS: Readonly<Record<string, { key: number; type: string; bits: number; order: 'big' | 'host' }>> = {
@@ -155,4 +157,40 @@ export const OBJREF_TYPE: Readonly<Record<string, number>> = {
   secmark: 8,
   'ct expectation': 9,
   synproxy: 10,
+};
+
+const chunkCommon = { type: { offset: 0, len: 8 }, flags: { offset: 8, len: 8 }, length: { offset: 16, len: 16 } };
+const chunk = (kind: number, extra: Readonly<Record<string, OptField>> = {}): OptDef => ({ kind, fields: { ...chunkCommon, ...extra } });
+const initFields = {
+  'init-tag': { offset: 32, len: 32 },
+  'a-rwnd': { offset: 64, len: 32 },
+  'num-outbound-streams': { offset: 96, len: 16 },
+  'num-inbound-streams': { offset: 112, len: 16 },
+  'initial-tsn': { offset: 128, len: 32 },
+};
+/** SCTP chunks (sctp_chunk.c): chunk type and fields. */
+export const SCTP_CHUNKS: Readonly<Record<string, OptDef>> = {
+  data: chunk(0, { tsn: { offset: 32, len: 32 }, stream: { offset: 64, len: 16 }, ssn: { offset: 80, len: 16 }, ppid: { offset: 96, len: 32 } }),
+  init: chunk(1, initFields),
+  'init-ack': chunk(2, initFields),
+  sack: chunk(3, {
+    'cum-tsn-ack': { offset: 32, len: 32 },
+    'a-rwnd': { offset: 64, len: 32 },
+    'num-gap-ack-blocks': { offset: 96, len: 16 },
+    'num-dup-tsns': { offset: 112, len: 16 },
+  }),
+  heartbeat: chunk(4),
+  'heartbeat-ack': chunk(5),
+  abort: chunk(6),
+  shutdown: chunk(7, { 'cum-tsn-ack': { offset: 32, len: 32 } }),
+  'shutdown-ack': chunk(8),
+  error: chunk(9),
+  'cookie-echo': chunk(10),
+  'cookie-ack': chunk(11),
+  ecne: chunk(12, { 'lowest-tsn': { offset: 32, len: 32 } }),
+  cwr: chunk(13, { 'lowest-tsn': { offset: 32, len: 32 } }),
+  'shutdown-complete': chunk(14),
+  'asconf-ack': chunk(128, { seqno: { offset: 32, len: 32 } }),
+  'forward-tsn': chunk(192, { 'new-cum-tsn': { offset: 32, len: 32 } }),
+  asconf: chunk(193, { seqno: { offset: 32, len: 32 } }),
 };

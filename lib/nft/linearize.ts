@@ -15,11 +15,13 @@ import {
   ensureProtocol,
   evalExpr,
   familyProto,
+  flattenFlags,
   gen,
   isConstant,
   nlreg,
   oneKey,
   Registers,
+  convertOrder,
   toBigEndian,
   typeErr,
   valueBytes,
@@ -176,11 +178,14 @@ class Linearizer {
 
   /** An expression that produces a value of `target`'s type: a constant or an expression. */
   argument(target: Ev | { dtype: string; len: number; order: 'big' | 'host' }, e: JExpr, path: string): Ev {
-    if (isConstant(e) || (typeof e === 'object' && e !== null && 'concat' in e && !(e.concat as unknown[]).some((x) => typeof x === 'object'))) {
+    if (isConstant(e) || (Array.isArray(e) && e.every((x) => typeof x === 'string' || typeof x === 'number')) || (typeof e === 'object' && e !== null && 'concat' in e && !(e.concat as unknown[]).some((x) => typeof x === 'object'))) {
       const t: Ev = 'k' in target ? target : { k: 'value', len: target.len, dtype: target.dtype, order: target.order, data: new Uint8Array() };
       return constEv(t, e, path);
     }
-    return this.evalValue(e, path);
+    const v = this.evalValue(e, path);
+    // __stmt_evaluate_arg converts rt values to the target's byte order
+    if (oneKey(e) === 'rt' && v.order !== target.order) return convertOrder(v, target.order);
+    return v;
   }
 
   // ───────────────────────────── matches ─────────────────────────────
@@ -211,6 +216,7 @@ class Linearizer {
     if (setElems !== undefined) {
       let elems = Array.isArray(setElems) ? (setElems as JSetElem[]) : [setElems as JSetElem];
       if (elemShift) elems = elems.map((x) => shiftElem(x, elemShift));
+      if (BITMASK_TYPES.has(left.dtype)) elems = elems.map((x) => flattenFlags(x) as JSetElem);
       if (BITMASK_TYPES.has(left.dtype) && elems.every((x) => typeof x === 'string' || typeof x === 'number') && rk !== 'set') {
         return this.flagcmp(out, left, valueBytes(left, elems as JExpr, `${path}.right`, true), op);
       }
@@ -257,12 +263,20 @@ class Linearizer {
     if (op === 'in' && BITMASK_TYPES.has(left.dtype) && (isConstant(right) || Array.isArray(right))) {
       return this.flagcmp(out, left, valueBytes(left, right, `${path}.right`, true), op);
     }
-    if (!isConstant(right) && rk !== 'concat') {
+    if (!isConstant(right) && rk !== 'concat' && !(Array.isArray(right) && BITMASK_TYPES.has(left.dtype))) {
       // expression on the right is not supported by the kernel's cmp
       throw typeErr(`${path}.right`, 'a constant, a set, a range or a prefix', right);
     }
     if (op === '<' || op === '>' || op === '<=' || op === '>=') left = toBigEndian(left);
-    const data = valueBytes(left, right, `${path}.right`, Array.isArray(right));
+    // fib … missing/exists: the present flag and a boolean result
+    if (typeof right === 'boolean' && left.k === 'load') {
+      const x = left.emit(1) as { type: string; flags?: number };
+      if (x.type === 'fib') {
+        const emit = left.emit;
+        left = { k: 'load', len: left.len, dtype: 'boolean', order: 'host', emit: (d) => ({ ...(emit(d) as object), flags: (x.flags ?? 0) | 0x20 } as Expr) };
+      }
+    }
+    const data = valueBytes(left, right, `${path}.right`, Array.isArray(right), op === '==' || op === '!=' || op === 'in');
     const sreg = this.regs.get(left);
     gen(out, this.regs, left, sreg);
     out.push({ type: 'cmp', sreg: nlreg(sreg), op: CMP_OP[op]!, data });
@@ -389,6 +403,10 @@ class Linearizer {
           key = { ...key.arg, sub: key.sub } as Ev;
           const el = ((data as { set?: unknown }).set ?? data) as JSetElem[];
           if (Array.isArray(el)) data = { set: el.map((x) => (Array.isArray(x) ? [shiftElem(x[0] as JSetElem, sh), x[1]] : x)) } as JExpr;
+        }
+        if (BITMASK_TYPES.has(key.dtype) && typeof data !== 'string') {
+          const el = ((data as { set?: unknown }).set ?? data) as JSetElem[];
+          if (Array.isArray(el)) data = { set: el.map((x) => (Array.isArray(x) ? [flattenFlags(x[0]), x[1]] : x)) } as JExpr;
         }
         const m = this.mapLookup(key, data, p, true);
         if (m.interval || m.namedInterval) key = toBigEndian(key);
@@ -527,6 +545,7 @@ class Linearizer {
     let val: Ev;
     if (!needAdjust && (csum === undefined || byteLen % 2 === 0)) {
       val = this.argument({ dtype: target.dtype, len: fieldBits, order: target.order }, valueJ, `${path}.value`);
+      if (val.k !== 'value' && val.order !== 'big') val = convertOrder(val, 'big');
     } else {
       if (csum !== undefined && byteLen % 2 === 1) {
         byteLen++;
@@ -827,10 +846,13 @@ class Linearizer {
     } else {
       let to: Ev | undefined;
       if (o?.addr !== undefined) {
-        to = this.argument(addrT, o.addr as JExpr, `${path}.addr`);
+        // netdev: `dup to "eth0"` duplicates to a device
+        const isDev = this.ctx.family === 'netdev';
+        to = this.argument(isDev ? devT : addrT, o.addr as JExpr, `${path}.addr`);
         const r1 = this.regs.get(to);
         gen(out, this.regs, to, r1);
-        x.sregAddr = nlreg(r1);
+        if (isDev) x.sregDev = nlreg(r1);
+        else x.sregAddr = nlreg(r1);
       }
       if (o?.dev !== undefined) {
         const dev = this.argument(devT, o.dev as JExpr, `${path}.dev`);

@@ -11,7 +11,7 @@
 import { BITMASK_TYPES, formatScalar, formatTime, quote, type TypeName } from './render-values';
 import { datatype } from './datatypes';
 import { payloadField } from './fields';
-import type { JExpr, JSetElem } from './schema';
+import type { JExpr, JRelOp, JSetElem } from './schema';
 import { stmtText } from './render-stmt';
 
 /** What a value is printed as: one datatype, or one per field of a concatenation. */
@@ -116,7 +116,7 @@ function binopOf(e: unknown): { op: string; args: readonly unknown[] } | undefin
 }
 
 /** The datatype nft gives an expression, as far as printing its constants needs it. */
-export function typeOf(e: unknown): TypeHint {
+export function typeOf(e: JExpr | unknown): TypeHint {
   if (!isObject(e)) return undefined;
   const bin = binopOf(e);
   if (bin) return typeOf(bin.args[0]);
@@ -215,19 +215,23 @@ function renderBinopArg(parentOp: string, arg: unknown, ctx: ExprContext): strin
 }
 
 /** Elements of an anonymous set or a named set's `elements`, joined by `delim`. */
-export function renderElements(items: readonly unknown[], ctx: ExprContext, delim: (index: number) => string): string {
+function renderElements(items: readonly unknown[], ctx: ExprContext, delim: (index: number) => string): string {
   let out = '';
   items.forEach((item, i) => {
     if (i > 0) out += delim(i);
-    out += renderElement(item, ctx);
+    out += elementText(item, ctx);
   });
   return out;
 }
 
 /** One set element: a value, a `[key, data]` mapping or an `{ elem: { val, timeout, … } }`. */
-export function renderElement(item: unknown, ctx: ExprContext): string {
+export function renderElement(item: JSetElem, ctx: ExprContext = {}): string {
+  return elementText(item, ctx);
+}
+
+export function elementText(item: unknown, ctx: ExprContext): string {
   if (Array.isArray(item) && item.length === 2) {
-    return `${renderElement(item[0], { type: ctx.type })} : ${exprText(item[1], { type: ctx.dataType })}`;
+    return `${elementText(item[0], { type: ctx.type })} : ${exprText(item[1], { type: ctx.dataType })}`;
   }
   if (isObject(item) && onlyKey(item) === 'elem' && isObject(item.elem)) {
     const el = item.elem;
@@ -320,7 +324,7 @@ export function exprText(e: unknown, ctx: ExprContext = {}): string {
       return `${renderBinopArg(k, b[0], ctx)} ${k} ${renderBinopArg(k, b[1], { type: leftType })}`;
     }
     case 'elem':
-      return renderElement(e, ctx);
+      return elementText(e, ctx);
     case 'tcp option': {
       if (!isObject(b)) break;
       if (b.name === undefined) {
@@ -396,7 +400,11 @@ function firstScalar(v: unknown): string | undefined {
 }
 
 /** A relational match as nft prints it (`left right`, `left != right`, `left & m == v`). */
-export function renderMatch(op: string, left: unknown, right: unknown): string {
+export function renderMatch(op: JRelOp, left: JExpr, right: JExpr): string {
+  return matchText(op, left, right);
+}
+
+export function matchText(op: string, left: unknown, right: unknown): string {
   const type = typeOf(left);
   const ct = isObject(left) && isObject(left.ct) ? left.ct : undefined;
   if (ct && ct.dir !== undefined && (ct.key === 'saddr' || ct.key === 'daddr')) {

@@ -8,7 +8,7 @@ import {
   exprText,
   isObject,
   onlyKey,
-  renderMatch,
+  matchText,
   renderVerdict,
   typeOf,
   type JsonObject,
@@ -184,7 +184,7 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
   switch (k) {
     case 'match':
       if (!isObject(b)) break;
-      return renderMatch(str(b.op ?? '=='), b.left, b.right);
+      return matchText(str(b.op ?? '=='), b.left, b.right);
     case 'counter':
       if (typeof b === 'string' || (isObject(b) && b.packets === undefined && b.bytes === undefined)) return objref('counter', b);
       if (ctx.stateless || !isObject(b)) return 'counter';

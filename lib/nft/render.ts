@@ -10,10 +10,10 @@
  * leaves out table and chain comments, `flags dynamic`, `auto-merge`, `typeof` and the devices
  * of a multi-device chain) cannot be printed either; see docs for the list.
  */
-import { isObject, onlyKey, renderElement, type JsonObject, type TypeHint } from './render-expr';
+import { elementText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
 import { stmtText } from './render-stmt';
 import { byteUnit, elementsPerLine, formatTime, quote } from './render-values';
-import type { JRule, NftDocument, NftItem } from './schema';
+import type { JRule, JSet, NftDocument, NftItem } from './schema';
 
 export { renderExpr, renderElement, typeOf, renderMatch, type ExprContext, type TypeHint } from './render-expr';
 export { renderStatement, renderStatementList, type StatementContext } from './render-stmt';
@@ -166,7 +166,11 @@ function typeDecl(t: unknown): string {
 }
 
 /** The `elements = { … }` list of a named set, wrapped as nft wraps it. */
-export function renderSetElements(set: JsonObject): string {
+export function renderSetElements(set: JSet): string {
+  return setElementsText(set as unknown as JsonObject);
+}
+
+function setElementsText(set: JsonObject): string {
   const elems = Array.isArray(set.elem) ? set.elem : [];
   const keyType = keyTypeOf(set);
   const dataType: TypeHint = set.map === undefined || set.map === 'verdict' ? undefined : str(set.map);
@@ -182,7 +186,7 @@ export function renderSetElements(set: JsonObject): string {
         count = 0;
       }
     }
-    out += renderElement(item, { type: keyType, dataType });
+    out += elementText(item, { type: keyType, dataType });
     count++;
   });
   return `${out} }`;
@@ -224,7 +228,7 @@ function renderSet(kind: string, set: JsonObject): string {
   if (set.timeout !== undefined && set.timeout !== 0) s += `\t\ttimeout ${formatTime(set.timeout as number)}\n`;
   if (set['gc-interval'] !== undefined && set['gc-interval'] !== 0) s += `\t\tgc-interval ${formatTime(set['gc-interval'] as number)}\n`;
   if (typeof set.comment === 'string') s += `\t\tcomment ${quote(set.comment)}\n`;
-  if (!isMeter && Array.isArray(set.elem) && set.elem.length > 0) s += `\t\telements = ${renderSetElements(set)}\n`;
+  if (!isMeter && Array.isArray(set.elem) && set.elem.length > 0) s += `\t\telements = ${setElementsText(set)}\n`;
   return `${s}\t}\n`;
 }
 

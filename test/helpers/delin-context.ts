@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Nftables } from '../../lib';
 import type { ElementsData, RuleData, SetData } from '../../lib/native';
-import { concatTypes, datatype } from '../../lib/nft/datatypes';
+import { concatTypes, datatype, setInterfaceResolver } from '../../lib/nft/datatypes';
 import { decodeElements } from '../../lib/nft/elements';
 import { delinearizeRule, familyName, type DelinearizeContext } from '../../lib/nft/delinearize';
 import type { JRule, JSet, JSetFlag } from '../../lib/nft/schema';
@@ -22,7 +22,7 @@ function typeName(id: number): string | string[] {
 }
 
 /** A JSet from a set dump (enough for delinearize and element decoding). */
-export function jsetOf(s: SetData, family: string): { set: JSet; anonymous: boolean } {
+export function jsetOf(s: SetData, family: string): { set: JSet; anonymous: boolean; keyLen: number; dataLen?: number } {
   const flags: JSetFlag[] = [];
   if (s.flags & 0x2) flags.push('constant');
   if (s.flags & 0x4) flags.push('interval');
@@ -40,7 +40,7 @@ export function jsetOf(s: SetData, family: string): { set: JSet; anonymous: bool
     ...(flags.length ? { flags } : {}),
     ...(s.size !== undefined ? { size: s.size } : {}),
   };
-  return { set, anonymous: (s.flags & 0x1) !== 0 };
+  return { set, anonymous: (s.flags & 0x1) !== 0, keyLen: s.keyLen, ...(s.dataLen !== undefined ? { dataLen: s.dataLen } : {}) };
 }
 
 /** Interface index -> name in this network namespace. */
@@ -66,7 +66,7 @@ export interface ListedRule {
 export async function listRulesJson(nft: Nftables): Promise<ListedRule[]> {
   const ifnames = interfaceNames();
   const sets = await nft.dump({ what: 'sets' });
-  const byTable = new Map<string, Map<string, { set: JSet; anonymous: boolean }>>();
+  const byTable = new Map<string, Map<string, ReturnType<typeof jsetOf>>>();
   if (sets.what === 'sets') {
     for (const s of sets.items) {
       const fam = familyName(s.family);
@@ -94,17 +94,32 @@ export async function listRulesJson(nft: Nftables): Promise<ListedRule[]> {
   const rules = await nft.dump({ what: 'rules' });
   if (rules.what !== 'rules') return [];
   const out: ListedRule[] = [];
+  // bound chains (`jump { … }`): the anonymous chains nft names __chain%d
+  const chainRules = new Map<string, RuleData[]>();
   for (const r of rules.items) {
-    const fam = familyName(r.family);
-    if (!fam) continue;
+    const k = `${r.family} ${r.table} ${r.chain}`;
+    if (!chainRules.has(k)) chainRules.set(k, []);
+    chainRules.get(k)?.push(r);
+  }
+  const ctxOf = (r: RuleData, fam: NonNullable<ReturnType<typeof familyName>>): DelinearizeContext => {
     const tsets = byTable.get(`${r.family} ${r.table}`);
     const ctx: DelinearizeContext = {
       family: fam,
       table: r.table,
       set: (name) => tsets?.get(name),
       ifname: (i) => ifnames.get(i),
+      boundChain: (name) => {
+        if (!name.startsWith('__chain')) return undefined;
+        return (chainRules.get(`${r.family} ${r.table} ${name}`) ?? []).map((x) => delinearizeRule(x, ctx).rule);
+      },
     };
-    const d = delinearizeRule(r, ctx);
+    return ctx;
+  };
+  setInterfaceResolver({ indexToName: (i) => ifnames.get(i), nameToIndex: (n) => [...ifnames].find(([, v]) => v === n)?.[0] });
+  for (const r of rules.items) {
+    const fam = familyName(r.family);
+    if (!fam) continue;
+    const d = delinearizeRule(r, ctxOf(r, fam));
     out.push({ rule: d.rule, undecoded: d.undecoded, ...(d.reason !== undefined ? { why: d.reason } : {}), data: r });
   }
   return out;

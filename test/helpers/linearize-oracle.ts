@@ -7,15 +7,20 @@
  * Normalisations (the only ones), applied to the linearizer's output so that it reads as the
  * kernel echoes what nft sent:
  * - attributes the kernel does not dump are dropped: lookup/dynset/objref `setId`, immediate
- *   `chainId`;
+ *   `chainId`, socket `level` (dumped for cgroupv2 only), a jhash `offset` of 0, connlimit
+ *   `flags` of 0;
  * - attributes the kernel always dumps get their kernel default when nft leaves them unset:
- *   counter packets/bytes 0, lookup flags 0, dynset timeout 0 and flags 0 (the kernel never dumps
- *   NFT_DYNSET_F_EXPR), nat/masq/redir max registers equal to the min ones, log level 4 (warning)
+ *   counter packets/bytes 0, lookup flags 0, exthdr offset/len/flags 0, dynset timeout 0 and flags 0 (the kernel never dumps
+ *   NFT_DYNSET_F_EXPR), nat/masq/redir max registers equal to the min ones, limit burst 0, log
+ *   level 4 (warning)
  *   without a group, payload-write csumType/csumOffset/flags 0, exthdr flags 0;
  * - anonymous set names: the kernel's `__set%d` names and the names ctx.anonSet returned are both
  *   replaced by their order of first appearance (`#anon0`, `#anon1`…).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DecodedExpr, Expr } from '../../lib/expr/registry';
 import { NFPROTO, type Family } from '../../lib/kernel';
 import type { Nftables } from '../../lib';
@@ -81,7 +86,25 @@ export function kernelView(e: Expr): Rec {
       if (x.regProtoMin !== undefined) x.regProtoMax ??= x.regProtoMin;
       break;
     case 'exthdr':
-      if (x.dreg !== undefined) x.flags ??= 0;
+      // always dumped (writes and `reset tcp option` included)
+      x.offset ??= 0;
+      x.len ??= 0;
+      x.flags ??= 0;
+      break;
+    case 'connlimit':
+      // the kernel dumps the flags only when inverted
+      if (x.flags === 0) delete x.flags;
+      break;
+    case 'socket':
+      // the kernel dumps NFTA_SOCKET_LEVEL only for cgroupv2
+      if (x.key !== 3) delete x.level;
+      break;
+    case 'hash':
+      // nft_jhash_dump leaves out a zero offset
+      if (x.offset === 0 && x.sreg !== undefined) delete x.offset;
+      break;
+    case 'limit':
+      x.burst ??= 0;
       break;
   }
   return x;
@@ -152,9 +175,9 @@ export interface Listing {
 }
 
 /** `nft -j list ruleset` split into rules and named sets (maps included, with their `map` type). */
-export function nftJsonListing(): Listing {
+export function nftJsonListing(text?: string): Listing & { text: string } {
   assertPrivateNetns();
-  const out = execFileSync('nft', ['-j', 'list', 'ruleset'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = text ?? execFileSync('nft', ['-j', 'list', 'ruleset'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const doc = JSON.parse(out) as { nftables: Rec[] };
   const rules: (JRule & { handle: number })[] = [];
   const sets: JSet[] = [];
@@ -163,7 +186,37 @@ export function nftJsonListing(): Listing {
     else if ('set' in item) sets.push(item.set as JSet);
     else if ('map' in item) sets.push(item.map as JSet);
   }
-  return { rules, sets };
+  return { rules, sets, text: out };
+}
+
+/**
+ * The reference the linearizer is held to: what nft 1.0.6 itself commits for its own JSON. The
+ * ruleset loaded from text is listed with `nft -j`, flushed, and that JSON is loaded back with
+ * `nft -j -f` (a text listing can be lossy: `@nh,0,8 0x45` lists as `ip version 4 ip hdrlength
+ * 5`, `ip6 nexthdr tcp tcp dport 22` as `tcp dport 22`, and nft compiles the JSON it printed
+ * again). Returns the listing of the reloaded ruleset, whose rules the kernel now holds; when nft
+ * cannot load its own JSON (statements it prints as text), the text-loaded ruleset is restored
+ * and listed (`reloaded: false`).
+ */
+export function nftJsonReference(loadText: () => void): Listing & { reloaded: boolean } {
+  assertPrivateNetns();
+  loadText();
+  const first = nftJsonListing();
+  execFileSync('nft', ['flush', 'ruleset']);
+  // nft -j -f cannot read JSON from a pipe (it opens /dev/stdin): use a private temporary file
+  const dir = mkdtempSync(join(tmpdir(), 'nftjs-lin-'));
+  const file = join(dir, 'ruleset.json');
+  try {
+    writeFileSync(file, first.text);
+    execFileSync('nft', ['-j', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    return { ...nftJsonListing(), reloaded: true };
+  } catch {
+    execFileSync('nft', ['flush', 'ruleset']);
+    loadText();
+    return { ...nftJsonListing(), reloaded: false };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export interface Comparison {

@@ -16,10 +16,10 @@ import {
   renderSetElements,
   renderStatement,
 } from '../../lib/nft/render';
-import type { JRule, JStatement, NftDocument } from '../../lib/nft/schema';
+import type { JRule, JSet, JSetElem, JStatement, NftDocument } from '../../lib/nft/schema';
 
 describe('nft render: element lists wrap as nft wraps them', () => {
-  const set = (type: string | string[], elem: unknown[]) => ({ family: 'inet', table: 't', name: 's', type, elem }) as never;
+  const set = (type: string | string[], elem: JSetElem[]): JSet => ({ family: 'inet', table: 't', name: 's', type, elem });
 
   it('ipv4_addr: two elements per line', () => {
     assert.equal(
@@ -42,7 +42,7 @@ describe('nft render: element lists wrap as nft wraps them', () => {
     );
   });
   it('maps: key type formats keys, data type formats data', () => {
-    const m = { family: 'inet', table: 't', name: 'mm', type: 'mark', map: 'verdict', elem: [[1, { accept: null }], [16, { drop: null }]] } as never;
+    const m: JSet = { family: 'inet', table: 't', name: 'mm', type: 'mark', map: 'verdict', elem: [[1, { accept: null }], [16, { drop: null }]] };
     assert.equal(renderSetElements(m), '{ 0x00000001 : accept, 0x00000010 : drop }');
   });
   it('element timeout, expires and comment', () => {
@@ -74,7 +74,7 @@ describe('nft render: quoting', () => {
     assert.equal(match({ meta: { key: 'iifgroup' } }, { set: ['default', 11] }), 'iifgroup { "default", 11 }');
   });
   it('object map data are quoted object names', () => {
-    const m = { family: 'ip', table: 't', name: 'm', type: 'ipv4_addr', map: 'counter', elem: [['192.168.2.2', 'user124']] } as never;
+    const m: JSet = { family: 'ip', table: 't', name: 'm', type: 'ipv4_addr', map: 'counter', elem: [['192.168.2.2', 'user124']] };
     assert.equal(renderSetElements(m), '{ 192.168.2.2 : "user124" }');
   });
 });
