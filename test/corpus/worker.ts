@@ -64,7 +64,7 @@ async function checkDump(file: string, rel: string): Promise<DumpResult> {
     try {
       nftIn(h.path, ['-f', file]);
     } catch (e) {
-      return { file: rel, skipped: short(e).replace(/^nft -f \S+: /, ''), checks, ms: Date.now() - started };
+      return { file: rel, skipped: short(String(e instanceof Error ? e.message : e).split(file).join(rel).replace(/^nft -f \S+: /, '')), checks, ms: Date.now() - started };
     }
     const text = nftIn(h.path, ['list', 'ruleset']);
     const json = nftIn(h.path, ['-j', 'list', 'ruleset']);
