@@ -8,11 +8,11 @@
 import type { JExpr, JStatement } from './schema';
 import type { DelinearizeContext } from './delinearize';
 import { datatype } from './datatypes';
-import { payloadFieldAt, payloadFieldsIn, protocol as protocolDef, upperProtocol, transportByNumber, type PayloadField } from './fields';
+import { exthdrFieldAt, EXTHDR_JSON, payloadFieldAt, payloadFieldsIn, protocol as protocolDef, upperProtocol, transportByNumber, type PayloadField } from './fields';
 import { BASE_NAMES, PROTO_BASE, initialProtocols, type BaseNum } from './delinearize-proto';
 import {
   bigToBytes, bytesToBig, fail, isZero, typeOf,
-  type IE, type IS, type PayloadIE, type RelIS, type StmtIS, type Typed,
+  type IE, type IS, type PayloadIE, type SymIE, type RelIS, type StmtIS, type Typed,
 } from './delinearize-ir';
 import { concatValues, exprJson, valueJson } from './delinearize-json';
 import { setJson } from './delinearize-parse';
@@ -130,6 +130,17 @@ class Post {
     return true;
   }
 
+  /** exthdr_dependency_kill */
+  exthdrKill(op: number): void {
+    const base = op === 1 ? 3 : op === 0 || op === 2 ? 2 : undefined;
+    if (base === undefined) return;
+    const dep = this.pdeps[base];
+    if (dep) {
+      dep.s.removed = true;
+      this.pdeps[base] = undefined;
+    }
+  }
+
   /** payload_dependency_kill */
   kill(p: PayloadIE): void {
     if (p.proto === undefined) return;
@@ -196,6 +207,7 @@ class Post {
         return;
       case 'sym':
         if (e.inner) this.walk(e.inner, false);
+        if (e.exthdrOp !== undefined) this.exthdrKill(e.exthdrOp);
         return;
       case 'map': {
         if (e.key.k === 'binop') {
@@ -404,7 +416,47 @@ function binopRel(post: Post, s: RelIS, out: IS[]): void {
       return;
     }
   }
+  if (b.op === '&' && b.right.k === 'value' && inner.k === 'sym' && inner.exthdr) {
+    const t = exthdrTrim(inner, b.right.bytes);
+    if (t) {
+      const nb = Math.ceil(t.field.bits / 8);
+      const adj = (v: Uint8Array): Uint8Array => bigToBytes(bytesToBig(v, 'big') >> BigInt(t.shift), nb, 'big');
+      s.left = t.field;
+      if (r.k === 'value') s.right = { k: 'value', bytes: adj(r.bytes) };
+      else if (r.k === 'range') s.right = { k: 'range', from: adj(r.from), to: adj(r.to) };
+      else if (r.k === 'setref') s.right = { k: 'setref', name: r.name, shift: t.shift };
+      out.push(s);
+      return;
+    }
+  }
+  if (b.op === '>>' && b.right.k === 'value' && inner.k === 'binop' && inner.op === '&' && inner.left.k === 'sym' && inner.left.exthdr && inner.right.k === 'value' && r.k === 'setref') {
+    const t = exthdrTrim(inner.left, inner.right.bytes);
+    if (t && t.shift === Number(bytesToBig(b.right.bytes, 'host'))) {
+      s.left = t.field;
+      out.push(s);
+      return;
+    }
+  }
   out.push(s);
+}
+
+/** exthdr_find_template: the extension header field a mask selects out of a wider load. */
+function exthdrTrim(e: SymIE, mask: Uint8Array): { field: SymIE; shift: number } | undefined {
+  const x = e.exthdr;
+  if (!x) return undefined;
+  const m = bytesToBig(mask, 'big');
+  if (m === 0n) return undefined;
+  const L = mask.length * 8;
+  let tz = 0;
+  while (((m >> BigInt(tz)) & 1n) === 0n) tz++;
+  const hi = m.toString(2).length;
+  const f = exthdrFieldAt(x.op, x.type, x.offset + (L - hi), hi - tz);
+  if (!f) return undefined;
+  const field: SymIE = {
+    k: 'sym', json: { [EXTHDR_JSON[x.op]]: { name: f.name, field: f.field } } as unknown as JExpr, dt: f.datatype, bits: f.len, order: 'big',
+    ...(e.exthdrOp !== undefined ? { exthdrOp: e.exthdrOp } : {}), exthdr: { ...x, offset: f.offset, len: f.len },
+  };
+  return { field, shift: tz };
 }
 
 /** payload_expr_trim: the header field(s) a mask selects out of a wider load. */
