@@ -27,12 +27,25 @@ interface Dep {
 
 const META_BASE: Readonly<Record<string, number>> = { nfproto: 1, protocol: 1, l4proto: 2, iiftype: 0 };
 
+/**
+ * ICMP fields that exist only for one message type (proto.c icmp_dep, icmp_dep_to_type): the
+ * type nft adds a dependency on, and that picks the field among those sharing a place.
+ */
+const ICMP_DEP: Readonly<Record<string, number>> = {
+  'icmp id': 8, 'icmp sequence': 8, 'icmp gateway': 5, 'icmp mtu': 3,
+  'icmpv6 id': 128, 'icmpv6 sequence': 128, 'icmpv6 mtu': 2, 'icmpv6 packet-too-big': 2,
+  'icmpv6 parameter-problem': 4, 'icmpv6 max-delay': 130,
+};
+const icmpDep = (proto: string | undefined, field: string | undefined): number | undefined => ICMP_DEP[`${proto} ${field}`];
+
 class Post {
   readonly proto: (string | undefined)[];
   /** Link-layer headers below the current one (ether under vlan). */
   stacked: string[] = [];
   pdeps: (Dep | undefined)[] = [];
   icmpType = 0;
+  /** The ICMP type a match fixed (proto_ctx th_dep.icmp.type). */
+  thIcmp = 0;
   prev: IS | undefined;
 
   constructor(readonly ctx: DelinearizeContext) {
@@ -44,6 +57,7 @@ class Post {
     this.icmpType = 0;
   }
 
+
   /** payload_expr_complete: names a raw payload load from the protocol context. */
   complete(p: PayloadIE): void {
     const cands: string[] = [];
@@ -51,7 +65,12 @@ class Post {
     if (top !== undefined && top !== 'inet' && top !== 'netdev') cands.push(top);
     if (p.base === 1) cands.push(...this.stacked);
     for (const name of cands) {
-      const f = payloadFieldAt(name, BASE_NAMES[p.base] as PayloadField['base'], p.offset, p.bits);
+      const base = BASE_NAMES[p.base] as PayloadField['base'];
+      const all = protocolDef(name)?.fields.filter((x) => x.base === base && x.offset === p.offset && x.len === p.bits) ?? [];
+      const f = all.find((x) => {
+        const d = icmpDep(x.protocol, x.field);
+        return !(d !== undefined && this.thIcmp !== 0 && this.thIcmp !== d);
+      }) ?? (all.length === 0 ? payloadFieldAt(name, base, p.offset, p.bits) : undefined);
       if (f) {
         this.name(p, f);
         return;
@@ -72,13 +91,20 @@ class Post {
 
   /** The protocol-key value a protocol selects with, or undefined. */
   isProtoKey(e: IE): boolean {
-    if (e.k === 'payload') return e.proto !== undefined && e.field !== undefined && protocolDef(e.proto)?.protocolKey === e.field;
+    if (e.k === 'payload') {
+      if ((e.proto === 'icmp' || e.proto === 'icmpv6') && e.field === 'type') return true;
+      return e.proto !== undefined && e.field !== undefined && protocolDef(e.proto)?.protocolKey === e.field;
+    }
     if (e.k === 'meta') return e.key in META_BASE;
     return false;
   }
 
   /** relational_expr_pctx_update for `left == value`. */
   pctxUpdate(left: IE, value: number): void {
+    if (left.k === 'payload' && (left.proto === 'icmp' || left.proto === 'icmpv6') && left.field === 'type') {
+      this.thIcmp = value;
+      return;
+    }
     if (left.k === 'payload' && left.proto !== undefined && this.isProtoKey(left)) {
       const up = upperProtocol(left.proto, value);
       if (!up) return;
@@ -126,7 +152,12 @@ class Post {
     }
     if (p.base !== 3) return true;
     if (this.depBase(dl) !== 3) return true;
-    if (dl.k === 'payload' && (dl.proto === 'icmp' || dl.proto === 'icmpv6')) return false;
+    if (dl.k === 'payload' && (dl.proto === 'icmp' || dl.proto === 'icmpv6')) {
+      // payload_may_dependency_kill_icmp
+      const d = icmpDep(p.proto, p.field);
+      if (d === undefined || dl.proto !== p.proto) return false;
+      return this.icmpType === d;
+    }
     return true;
   }
 
@@ -144,10 +175,13 @@ class Post {
   /** payload_dependency_kill */
   kill(p: PayloadIE): void {
     if (p.proto === undefined) return;
-    const dep = this.pdeps[p.base];
-    if (dep && this.mayKill(dep, p)) {
+    // payload_dependency_get: transport matches also see the inner slot (icmp type deps)
+    const slot = this.pdeps[p.base] ? p.base : p.base === 3 && this.pdeps[4] ? 4 : undefined;
+    if (slot === undefined) return;
+    const dep = this.pdeps[slot] as Dep;
+    if (this.mayKill(dep, p)) {
       dep.s.removed = true;
-      this.pdeps[p.base] = undefined;
+      this.pdeps[slot] = undefined;
       if (this.prev === dep.s) this.prev = undefined;
     }
   }
@@ -156,7 +190,7 @@ class Post {
     // payload_dependency_store_icmp_type: echo request/reply type matches are not dependencies
     const l = s.left;
     if (l.k === 'payload' && bits === 8 && l.field === 'type' && (l.proto === 'icmp' || l.proto === 'icmpv6')) {
-      this.icmpType = value;
+      this.icmpType = l.proto === 'icmp' && value === 0 ? 8 : value;
       if (l.proto === 'icmp' && (value === 8 || value === 0)) return;
       if (l.proto === 'icmpv6' && (value === 128 || value === 129)) return;
     }
