@@ -665,7 +665,7 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
       out.push({ key: intervalJson(f, fromBig(lo, kl), fromBig(hi < lo ? lo : hi, kl)), sort: [lo], i });
     }
   }
-  out.sort((x, y) => {
+  const sorted = nftSort(out, (x, y) => {
     for (let k = 0; k < Math.max(x.sort.length, y.sort.length); k++) {
       const a = x.sort[k] ?? 0n;
       const b = y.sort[k] ?? 0n;
@@ -673,9 +673,30 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
     }
     return 0;
   });
-  const result: JSetElem[] = out.map((d) => finish(set, shape, data, d.key, d.i));
+  const result: JSetElem[] = sorted.map((d) => finish(set, shape, data, d.key, d.i));
   for (const i of catchalls) result.push(finish(set, shape, data, '*', i));
   return result;
+}
+
+/**
+ * nft's list_expr_sort (src/mergesort.c), step for step: the first ceil(n/2) entries and the
+ * rest are sorted, then each entry of the first half goes before the first entry of the second
+ * half that is strictly greater. Equal entries of the second half therefore come first: the
+ * order of ties (bitmask combinations sharing their lowest flag) depends on it.
+ */
+function nftSort<T>(a: readonly T[], cmp: (x: T, y: T) => number): T[] {
+  if (a.length <= 1) return [...a];
+  const k = Math.ceil(a.length / 2);
+  const first = nftSort(a.slice(0, k), cmp);
+  const rest = nftSort(a.slice(k), cmp);
+  const out: T[] = [];
+  let h = 0;
+  for (const l of first) {
+    while (h < rest.length && !(cmp(l, rest[h] as T) < 0)) out.push(rest[h++] as T);
+    out.push(l);
+  }
+  for (; h < rest.length; h++) out.push(rest[h] as T);
+  return out;
 }
 
 function elemComment(u: Uint8Array | null | undefined): string | undefined {
