@@ -274,6 +274,8 @@ const B = { base: 'bitmask' } as const;
 
 /** Every datatype of nft 1.0.6, by id (include/datatype.h enum datatypes). */
 const SPECS: readonly Spec[] = [
+  // TYPE_INVALID: ct saddr/daddr/proto-src/proto-dst before the protocol context fixes their type
+  T('invalid', 0, 'integer', 0, 'big', 'invalid'),
   T('verdict', 1, 'verdict', 0, 'host', 'netfilter verdict'),
   T('nf_proto', 2, 'symbolic', 8, 'host', 'netfilter protocol', { ...I, symbols: sym([['ipv4', 2], ['ipv6', 10]]) }),
   T('bitmask', 3, 'integer', 0, 'big', 'bitmask', I),
@@ -694,8 +696,16 @@ function scalarValue(t: Spec, value: unknown, bits: number): bigint {
         if (n === undefined) throw typeErr(`flags (${[...(t.symbols?.keys() ?? [])].join(', ')}) or a number`, t.name, x);
         return n;
       };
-      if (Array.isArray(value)) return value.reduce<bigint>((acc, x) => acc | one(x), 0n);
-      return one(value);
+      const any = (x: unknown): bigint => {
+        if (Array.isArray(x)) return x.reduce<bigint>((acc, y) => acc | any(y), 0n);
+        // {"|": [a, b]}: nft's JSON for an OR of flags
+        if (typeof x === 'object' && x !== null && !Array.isArray(x)) {
+          const or = (x as Record<string, unknown>)['|'];
+          if (Object.keys(x).length === 1 && Array.isArray(or)) return or.reduce<bigint>((acc, y) => acc | any(y), 0n);
+        }
+        return one(x);
+      };
+      return any(value);
     }
     case 'inet_proto': {
       if (typeof value === 'string') {
@@ -851,9 +861,10 @@ function ipv6Text(bytes: Uint8Array): string {
 }
 
 /**
- * Kernel bytes -> the JSON value nft -j prints for that type: symbol names where nft prints them,
- * arrays of flag names for bitmasks with several bits, numbers otherwise (strings where nft's JSON
- * goes through its text printer: realm, iface_index, classid, hour, time of day).
+ * Kernel bytes -> the JSON value nft -j prints for a constant of that type: symbol names where
+ * nft prints them, numbers otherwise (strings where nft's JSON goes through its text printer:
+ * realm, iface_index, classid, hour, date). Bitmask constants with several bits are numbers, as
+ * nft prints them; decodeFlags gives the per-flag list nft prints for flag matches.
  * @param byteorder the expression's byte order where the type leaves it open (integer).
  */
 export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
@@ -878,6 +889,40 @@ export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorde
   }
 }
 
+/**
+ * A bitmask value split into flags as nft prints the operands of `&`, `ct state
+ * established,related` and other flag matches (bitmask_expr_to_binops): one element per set bit,
+ * lowest first, each a symbol name or a number; a single bit (or 0) gives the scalar itself.
+ */
+export function decodeFlags(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
+  const t = mustSpec(type);
+  if (!(bytes instanceof Uint8Array)) throw typeErr('a Uint8Array', t.name, bytes);
+  const v = bytesUint(bytes, byteorder ?? t.byteorder);
+  const out: (string | number)[] = [];
+  for (let bit = 0n; v >> bit !== 0n; bit++) {
+    const b = 1n << bit;
+    if ((v & b) !== 0n) out.push((decodeScalar(t, b) as string | number));
+  }
+  return out.length <= 1 ? decodeScalar(t, v) : out;
+}
+
+/** A bitmask constant as nft's JSON writes an OR of flags: `{"|": [{"|": ["invalid", "established"]}, "new"]}`. */
+export type FlagsOr = string | number | { readonly '|': readonly [FlagsOr, FlagsOr] };
+
+/**
+ * A bitmask constant as nft prints it on the right of a non-payload match (`ct state ==
+ * invalid|new`): bitmask_expr_to_binops turns several bits into a left-nested OR of single
+ * flags, lowest bit first. Payload and exthdr matches (`tcp flags == fin|syn`) print the plain
+ * constant instead (decodeValue: 3).
+ */
+export function decodeFlagsOr(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): FlagsOr {
+  const flags = decodeFlags(type, bytes, byteorder);
+  if (!Array.isArray(flags)) return flags as string | number;
+  let acc: FlagsOr = flags[0] as string | number;
+  for (const f of flags.slice(1)) acc = { '|': [acc, f] };
+  return acc;
+}
+
 /** The JSON value nft prints for a scalar of a type, from its numeric value. */
 export function valueToJson(type: Datatype | string, v: bigint): DatatypeValue {
   return decodeScalar(mustSpec(type), v);
@@ -887,18 +932,10 @@ function decodeScalar(t: Spec, v: bigint): DatatypeValue {
   switch (t.kind) {
     case 'symbolic':
       return firstName(t.symbols, v) ?? integerJson(v);
-    case 'bitmask': {
-      const name = firstName(t.symbols, v);
-      if (name !== undefined) return name;
-      if (v === 0n) return 0;
-      // expr_mask_to_list: one element per set bit, lowest first; unknown bits as numbers
-      const out: (string | number)[] = [];
-      for (let bit = 0n; v >> bit !== 0n; bit++) {
-        const b = 1n << bit;
-        if ((v & b) !== 0n) out.push(firstName(t.symbols, b) ?? Number(b));
-      }
-      return out.length === 1 ? (out[0] as string | number) : out;
-    }
+    case 'bitmask':
+      // a constant prints as one symbol or a number (3 for fin|syn); lists of flags come from
+      // binops nft splits per bit (see decodeFlags)
+      return firstName(t.symbols, v) ?? integerJson(v);
     case 'inet_proto': {
       const name = loadProtocols().byNum.get(Number(v));
       return name ?? integerJson(v);

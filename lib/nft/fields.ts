@@ -11,6 +11,7 @@
  * Linearize, delinearize, render and the element codecs all read these tables: a new field is
  * one row.
  */
+import { datatype, protocolName } from './datatypes';
 
 /** A protocol header field (`{ "payload": { "protocol": "tcp", "field": "dport" } }`). */
 export interface PayloadField {
@@ -24,6 +25,11 @@ export interface PayloadField {
   readonly len: number;
   /** Datatype name (lib/nft/datatypes.ts). */
   readonly type: string;
+  /**
+   * ICMP/ICMPv6 fields that exist only for some message types (icmp_dep in proto.c): nft adds
+   * `icmp type <t>` (one type) or `icmp type { echo-request, echo-reply }` (two) before them.
+   */
+  readonly icmpDep?: readonly string[];
 }
 
 /** A protocol header as nft describes it (struct proto_desc). */
@@ -44,7 +50,7 @@ export interface ProtocolDef {
   readonly pseudoHeader?: readonly string[];
 }
 
-type FieldRow = readonly [field: string, offset: number, len: number, type: string];
+type FieldRow = readonly [field: string, offset: number, len: number, type: string, icmpDep?: readonly string[]];
 
 function proto(
   name: string,
@@ -52,7 +58,7 @@ function proto(
   rows: readonly FieldRow[],
   extra: Omit<ProtocolDef, 'name' | 'base' | 'fields'> = {},
 ): ProtocolDef {
-  return { name, base, fields: rows.map(([field, offset, len, type]) => ({ protocol: name, field, base, offset, len, type })), ...extra };
+  return { name, base, fields: rows.map(([field, offset, len, type, icmpDep]) => ({ protocol: name, field, base, offset, len, type, ...(icmpDep ? { icmpDep } : {}) })), ...extra };
 }
 
 /** IPPROTO_* numbers nft links transport protocols with. */
@@ -134,10 +140,10 @@ export const PROTOCOLS: readonly ProtocolDef[] = [
     ['type', 0, 8, 'icmp_type'],
     ['code', 8, 8, 'icmp_code'],
     ['checksum', 16, 16, 'integer'],
-    ['id', 32, 16, 'integer'],
-    ['sequence', 48, 16, 'integer'],
-    ['gateway', 32, 32, 'integer'],
-    ['mtu', 48, 16, 'integer'],
+    ['id', 32, 16, 'integer', ['echo-request', 'echo-reply']],
+    ['sequence', 48, 16, 'integer', ['echo-request', 'echo-reply']],
+    ['gateway', 32, 32, 'integer', ['redirect']],
+    ['mtu', 48, 16, 'integer', ['destination-unreachable']],
   ], { protocolKey: 'type', checksum: { field: 'checksum', type: 'inet' } }),
   proto('igmp', 'th', [
     ['type', 0, 8, 'igmp_type'],
@@ -160,11 +166,11 @@ export const PROTOCOLS: readonly ProtocolDef[] = [
     ['type', 0, 8, 'icmpv6_type'],
     ['code', 8, 8, 'icmpv6_code'],
     ['checksum', 16, 16, 'integer'],
-    ['parameter-problem', 32, 32, 'integer'],
-    ['mtu', 32, 32, 'integer'],
-    ['id', 32, 16, 'integer'],
-    ['sequence', 48, 16, 'integer'],
-    ['max-delay', 32, 16, 'integer'],
+    ['parameter-problem', 32, 32, 'integer', ['parameter-problem']],
+    ['mtu', 32, 32, 'integer', ['packet-too-big']],
+    ['id', 32, 16, 'integer', ['echo-request', 'echo-reply']],
+    ['sequence', 48, 16, 'integer', ['echo-request', 'echo-reply']],
+    ['max-delay', 32, 16, 'integer', ['mld-listener-query']],
   ], { protocolKey: 'type', checksum: { field: 'checksum', type: 'inet' } }),
   proto('tcp', 'th', [
     ['sport', 0, 16, 'inet_service'],
@@ -239,13 +245,27 @@ export function payloadField(protocol: string, field: string): PayloadField | un
 }
 
 /**
- * The field of a protocol at a bit offset and length, for reading payload loads back (the
- * first in nft's template order when several share the place: icmp `id` before `gateway`).
+ * The field of a protocol at a bit offset and length, for reading payload loads back: the first
+ * in nft's template order when several share the place (icmp `id` before `gateway`), skipping
+ * ICMP fields whose message type disagrees with `icmpType`, the type an earlier
+ * `icmp type`/`icmpv6 type` match in the rule fixed (payload_expr_complete).
  */
-export function payloadFieldAt(protocol: string, base: PayloadField['base'], offsetBits: number, lenBits: number): PayloadField | undefined {
+export function payloadFieldAt(protocol: string, base: PayloadField['base'], offsetBits: number, lenBits: number, icmpType?: string | number): PayloadField | undefined {
   const p = PROTO_BY_NAME.get(protocol);
   if (!p) return undefined;
-  return p.fields.find((f) => f.base === base && f.offset === offsetBits && f.len === lenBits);
+  const ctx = icmpType === undefined ? undefined : icmpTypeNumber(protocol, icmpType);
+  return p.fields.find((f) => {
+    if (f.base !== base || f.offset !== offsetBits || f.len !== lenBits) return false;
+    if (ctx === undefined || !f.icmpDep) return true;
+    return icmpTypeNumber(protocol, f.icmpDep[0] as string) === ctx;
+  });
+}
+
+function icmpTypeNumber(protocol: string, t: string | number): number | undefined {
+  if (typeof t === 'number') return t;
+  const d = datatype(protocol === 'icmpv6' ? 'icmpv6_type' : 'icmp_type');
+  const v = d?.symbols?.get(t);
+  return v === undefined ? undefined : Number(v);
 }
 
 /** Fields of a protocol that overlap a bit range (for splitting merged payload loads). */
@@ -334,6 +354,12 @@ export interface KeyDef {
   readonly bits?: number;
   /** Byte order of the value in the register. */
   readonly byteorder?: 'big' | 'host';
+  /**
+   * The type the protocol context gives a key nft declares `invalid` (ct_expr_update_type):
+   * `inet_service` for ct proto-src/proto-dst, `ipv4_addr|ipv6_addr` by network protocol for
+   * ct saddr/daddr (length 4 or 16 bytes then).
+   */
+  readonly contextType?: string;
 }
 
 const key = (name: string, k: number, type: string, bits: number, byteorder: 'big' | 'host'): KeyDef => ({
@@ -394,9 +420,8 @@ export const META_UNQUALIFIED: ReadonlySet<string> = new Set(['iif', 'oif', 'iif
 
 /**
  * NFT_CT_* keys (ct_templates). `saddr`/`daddr` and `proto-src`/`proto-dst` take their type
- * from the protocol context (ipv4_addr or ipv6_addr, inet_service): `type` is `invalid`,
- * `len` the IPv6 size, and the linearizer picks the real one; `ip saddr` etc. are the
- * family-specific keys (NFT_CT_SRC_IP…).
+ * from the protocol context (see contextType): `type` is `invalid` as in nft, `len` the largest
+ * size; `ip saddr` etc. are the family-specific keys (NFT_CT_SRC_IP…).
  */
 export const CT_KEYS: readonly KeyDef[] = [
   key('state', 0, 'ct_state', 32, 'host'),
@@ -407,11 +432,11 @@ export const CT_KEYS: readonly KeyDef[] = [
   key('expiration', 5, 'time', 32, 'host'),
   key('helper', 6, 'string', 16 * 8, 'host'),
   key('l3proto', 7, 'nf_proto', 8, 'host'),
-  key('saddr', 8, 'invalid', 128, 'big'),
-  key('daddr', 9, 'invalid', 128, 'big'),
+  { ...key('saddr', 8, 'invalid', 128, 'big'), contextType: 'ipv4_addr|ipv6_addr' },
+  { ...key('daddr', 9, 'invalid', 128, 'big'), contextType: 'ipv4_addr|ipv6_addr' },
   key('protocol', 10, 'inet_proto', 8, 'big'),
-  key('proto-src', 11, 'inet_service', 16, 'big'),
-  key('proto-dst', 12, 'inet_service', 16, 'big'),
+  { ...key('proto-src', 11, 'invalid', 16, 'big'), contextType: 'inet_service' },
+  { ...key('proto-dst', 12, 'invalid', 16, 'big'), contextType: 'inet_service' },
   key('label', 13, 'ct_label', 128, 'host'),
   key('packets', 14, 'integer', 64, 'host'),
   key('bytes', 15, 'integer', 64, 'host'),
@@ -425,9 +450,14 @@ export const CT_KEYS: readonly KeyDef[] = [
   key('id', 23, 'integer', 32, 'big'),
 ];
 
-/** Conntrack keys that take a direction (`ct original saddr`): ct_key_is_dir-dependent keys. */
+/**
+ * Conntrack keys that carry a direction (`ct original saddr`, JSON `"dir": "original"`); bytes,
+ * packets, avgpkt and zone may also go without one. nft's grammar takes `ct original l3proto`
+ * and `ct original protocol` too but sends no direction for them (they list as `ct l3proto`,
+ * `ct protocol`), so they are not here.
+ */
 export const CT_DIR_KEYS: ReadonlySet<string> = new Set([
-  'l3proto', 'saddr', 'daddr', 'protocol', 'proto-src', 'proto-dst', 'packets', 'bytes', 'avgpkt', 'zone',
+  'saddr', 'daddr', 'proto-src', 'proto-dst', 'packets', 'bytes', 'avgpkt', 'zone',
   'ip saddr', 'ip daddr', 'ip6 saddr', 'ip6 daddr',
 ]);
 
@@ -442,16 +472,16 @@ export const RT_KEYS: readonly KeyDef[] = [
 
 /** NFT_SOCKET_* keys (socket_templates); JSON `{"socket": {"key": …}}`. */
 export const SOCKET_KEYS: readonly KeyDef[] = [
-  key('transparent', 0, 'integer', 1, 'host'),
+  key('transparent', 0, 'integer', 8, 'host'),
   key('mark', 1, 'mark', 32, 'host'),
-  key('wildcard', 2, 'integer', 1, 'host'),
+  key('wildcard', 2, 'integer', 8, 'host'),
   key('cgroupv2', 3, 'cgroupsv2', 64, 'host'),
 ];
 
 /** NFT_FIB_RESULT_*: what `fib` returns (JSON `result`), its datatype and length. */
 export const FIB_RESULTS: readonly KeyDef[] = [
   key('oif', 1, 'iface_index', 32, 'host'),
-  key('oifname', 2, 'ifname', IFNAMSIZ_BITS, 'host'),
+  key('oifname', 2, 'string', IFNAMSIZ_BITS, 'host'),
   key('type', 3, 'fib_addrtype', 32, 'host'),
 ];
 /** NFTA_FIB_F_* flags by JSON name (`fib saddr . iif oif`: flags ["saddr", "iif"]). */
@@ -521,4 +551,305 @@ export function socketKey(nameOrKey: string | number): KeyDef | undefined {
 /** A fib result by JSON name or NFT_FIB_RESULT_* number. */
 export function fibResult(nameOrKey: string | number): KeyDef | undefined {
   return fibLookup(nameOrKey);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension headers: IPv6 extension headers, TCP options, IP options, SCTP chunks
+
+/** NFT_EXTHDR_OP_* by the JSON expression that uses it. */
+export const EXTHDR_OPS = { ipv6: 0, tcpopt: 1, ipv4: 2, sctp: 3 } as const;
+export type ExthdrOp = keyof typeof EXTHDR_OPS;
+
+/** The JSON expression name of each exthdr op. */
+export const EXTHDR_JSON: Readonly<Record<ExthdrOp, string>> = {
+  ipv6: 'exthdr',
+  tcpopt: 'tcp option',
+  ipv4: 'ip option',
+  sctp: 'sctp chunk',
+};
+
+/** A field of an extension header / option / chunk. Offsets and lengths in bits from its start. */
+export interface ExthdrField {
+  readonly op: ExthdrOp;
+  /** JSON `name`: `frag`, `maxseg`, `sack1`, `rr`, `data`. */
+  readonly name: string;
+  /** NFTA_EXTHDR_TYPE: IPv6 next-header value, TCP option kind, IP option type, SCTP chunk type. */
+  readonly type: number;
+  /** JSON `field`. */
+  readonly field: string;
+  readonly offset: number;
+  readonly len: number;
+  /** Datatype name. */
+  readonly datatype: string;
+}
+
+/** One extension header / option / chunk kind. */
+export interface ExthdrDef {
+  readonly op: ExthdrOp;
+  readonly name: string;
+  readonly type: number;
+  readonly fields: readonly ExthdrField[];
+}
+
+type XRow = readonly [field: string, offset: number, len: number, datatype?: string];
+const xdef = (op: ExthdrOp, name: string, type: number, rows: readonly XRow[]): ExthdrDef => ({
+  op,
+  name,
+  type,
+  fields: rows.map(([field, offset, len, dt]) => ({ op, name, type, field, offset, len, datatype: dt ?? 'integer' })),
+});
+
+/** IPv6 next-header values of the extension headers. */
+export const IPV6_EXTHDR_TYPE = { hbh: 0, rt: 43, frag: 44, dst: 60, mh: 135 } as const;
+
+/**
+ * IPv6 extension headers (exthdr_definitions). rt0, rt2 and srh share type 43 with rt: nft reads
+ * a type-43 field back as rt, then srh, rt0, rt2 (so `rt0 addr[1]` lists as `srh sid[1]`), and
+ * its JSON parser wants `"offset": 0` next to an rt0 field (json_parse_exthdr_expr).
+ */
+export const IPV6_EXTHDRS: readonly ExthdrDef[] = [
+  xdef('ipv6', 'hbh', 0, [['nexthdr', 0, 8, 'inet_proto'], ['hdrlength', 8, 8]]),
+  xdef('ipv6', 'rt', 43, [['nexthdr', 0, 8, 'inet_proto'], ['hdrlength', 8, 8], ['type', 16, 8], ['seg-left', 24, 8]]),
+  xdef('ipv6', 'rt0', 43, [['reserved', 32, 8], ['addr[1]', 64, 128, 'ipv6_addr'], ['addr[2]', 192, 128, 'ipv6_addr']]),
+  xdef('ipv6', 'rt2', 43, []),
+  xdef('ipv6', 'srh', 43, [
+    ['last-entry', 32, 8], ['flags', 40, 8], ['tag', 48, 16], ['sid[1]', 64, 128, 'ipv6_addr'], ['sid[2]', 192, 128, 'ipv6_addr'],
+  ]),
+  xdef('ipv6', 'frag', 44, [
+    ['nexthdr', 0, 8, 'inet_proto'], ['reserved', 8, 8], ['frag-off', 16, 13], ['reserved2', 29, 2],
+    ['more-fragments', 31, 1], ['id', 32, 32],
+  ]),
+  xdef('ipv6', 'dst', 60, [['nexthdr', 0, 8, 'inet_proto'], ['hdrlength', 8, 8]]),
+  xdef('ipv6', 'mh', 135, [
+    ['nexthdr', 0, 8, 'inet_proto'], ['hdrlength', 8, 8], ['type', 16, 8, 'mh_type'], ['reserved', 24, 8], ['checksum', 32, 16],
+  ]),
+];
+
+/**
+ * TCP options (tcpopt_protocols). SACK blocks 1-3 are JSON names `sack1`…`sack3` (nft names the
+ * option by offset / 64, and accepts `sack0` for `sack` on input).
+ */
+export const TCP_OPTIONS: readonly ExthdrDef[] = [
+  xdef('tcpopt', 'eol', 0, [['kind', 0, 8]]),
+  xdef('tcpopt', 'nop', 1, [['kind', 0, 8]]),
+  xdef('tcpopt', 'maxseg', 2, [['kind', 0, 8], ['length', 8, 8], ['size', 16, 16]]),
+  xdef('tcpopt', 'window', 3, [['kind', 0, 8], ['length', 8, 8], ['count', 16, 8]]),
+  xdef('tcpopt', 'sack-perm', 4, [['kind', 0, 8], ['length', 8, 8]]),
+  xdef('tcpopt', 'sack', 5, [['kind', 0, 8], ['length', 8, 8], ['left', 16, 32], ['right', 48, 32]]),
+  xdef('tcpopt', 'sack1', 5, [['left', 80, 32], ['right', 112, 32]]),
+  xdef('tcpopt', 'sack2', 5, [['left', 144, 32], ['right', 176, 32]]),
+  xdef('tcpopt', 'sack3', 5, [['left', 208, 32], ['right', 240, 32]]),
+  xdef('tcpopt', 'timestamp', 8, [['kind', 0, 8], ['length', 8, 8], ['tsval', 16, 32], ['tsecr', 48, 32]]),
+  xdef('tcpopt', 'md5sig', 19, [['kind', 0, 8], ['length', 8, 8]]),
+  xdef('tcpopt', 'mptcp', 30, [['kind', 0, 8], ['length', 8, 8], ['subtype', 16, 4]]),
+  xdef('tcpopt', 'fastopen', 34, [['kind', 0, 8], ['length', 8, 8]]),
+];
+
+/** IP options (ipopt_protocols). */
+export const IP_OPTIONS: readonly ExthdrDef[] = [
+  xdef('ipv4', 'lsrr', 131, [['type', 0, 8], ['length', 8, 8], ['ptr', 16, 8], ['addr', 24, 32]]),
+  xdef('ipv4', 'rr', 7, [['type', 0, 8], ['length', 8, 8], ['ptr', 16, 8], ['addr', 24, 32]]),
+  xdef('ipv4', 'ssrr', 137, [['type', 0, 8], ['length', 8, 8], ['ptr', 16, 8], ['addr', 24, 32]]),
+  xdef('ipv4', 'ra', 148, [['type', 0, 8], ['length', 8, 8], ['value', 16, 16]]),
+];
+
+const SCTP_COMMON: readonly XRow[] = [['type', 0, 8], ['flags', 8, 8], ['length', 16, 16]];
+const SCTP_INIT: readonly XRow[] = [
+  ...SCTP_COMMON, ['init-tag', 32, 32], ['a-rwnd', 64, 32], ['num-outbound-streams', 96, 16],
+  ['num-inbound-streams', 112, 16], ['initial-tsn', 128, 32],
+];
+
+/** SCTP chunks (sctp_chunk_protocols). */
+export const SCTP_CHUNKS: readonly ExthdrDef[] = [
+  xdef('sctp', 'data', 0, [...SCTP_COMMON, ['tsn', 32, 32], ['stream', 64, 16], ['ssn', 80, 16], ['ppid', 96, 32]]),
+  xdef('sctp', 'init', 1, SCTP_INIT),
+  xdef('sctp', 'init-ack', 2, SCTP_INIT),
+  xdef('sctp', 'sack', 3, [...SCTP_COMMON, ['cum-tsn-ack', 32, 32], ['a-rwnd', 64, 32], ['num-gap-ack-blocks', 96, 16], ['num-dup-tsns', 112, 16]]),
+  xdef('sctp', 'heartbeat', 4, SCTP_COMMON),
+  xdef('sctp', 'heartbeat-ack', 5, SCTP_COMMON),
+  xdef('sctp', 'abort', 6, SCTP_COMMON),
+  xdef('sctp', 'shutdown', 7, [...SCTP_COMMON, ['cum-tsn-ack', 32, 32]]),
+  xdef('sctp', 'shutdown-ack', 8, SCTP_COMMON),
+  xdef('sctp', 'error', 9, SCTP_COMMON),
+  xdef('sctp', 'cookie-echo', 10, SCTP_COMMON),
+  xdef('sctp', 'cookie-ack', 11, SCTP_COMMON),
+  xdef('sctp', 'ecne', 12, [...SCTP_COMMON, ['lowest-tsn', 32, 32]]),
+  xdef('sctp', 'cwr', 13, [...SCTP_COMMON, ['lowest-tsn', 32, 32]]),
+  xdef('sctp', 'shutdown-complete', 14, SCTP_COMMON),
+  xdef('sctp', 'asconf-ack', 128, [...SCTP_COMMON, ['seqno', 32, 32]]),
+  xdef('sctp', 'forward-tsn', 192, [...SCTP_COMMON, ['new-cum-tsn', 32, 32]]),
+  xdef('sctp', 'asconf', 193, [...SCTP_COMMON, ['seqno', 32, 32]]),
+];
+
+const EXTHDR_TABLES: Readonly<Record<ExthdrOp, readonly ExthdrDef[]>> = {
+  ipv6: IPV6_EXTHDRS,
+  tcpopt: TCP_OPTIONS,
+  ipv4: IP_OPTIONS,
+  sctp: SCTP_CHUNKS,
+};
+
+/** Input-only spellings (`sack0` is `sack`). */
+const EXTHDR_ALIASES: Readonly<Record<string, string>> = { sack0: 'sack' };
+
+/** An extension header / option / chunk kind by op and JSON name. */
+export function exthdrDef(op: ExthdrOp, name: string): ExthdrDef | undefined {
+  const n = op === 'tcpopt' ? (EXTHDR_ALIASES[name] ?? name) : name;
+  return EXTHDR_TABLES[op].find((d) => d.name === n);
+}
+
+/**
+ * A field by op, JSON name and field. For TCP options `sack1 left` etc. resolve to their own
+ * rows; `sack1 kind`/`length` resolve to the `sack` rows (one option header for all blocks).
+ */
+export function exthdrField(op: ExthdrOp, name: string, field: string): ExthdrField | undefined {
+  const d = exthdrDef(op, name);
+  if (!d) return undefined;
+  const f = d.fields.find((x) => x.field === field);
+  if (f || op !== 'tcpopt' || d.type !== 5) return f;
+  return exthdrDef('tcpopt', 'sack')?.fields.find((x) => x.field === field);
+}
+
+/** The primary kind for a type (the one nft names `exists` matches by): first in table order. */
+export function exthdrByType(op: ExthdrOp, type: number): ExthdrDef | undefined {
+  return EXTHDR_TABLES[op].find((d) => d.type === type);
+}
+
+/**
+ * The field at an offset and length, as nft reads an exthdr expression back (exthdr_init_raw):
+ * the type's own kind first, then for IPv6 routing headers srh, rt0, rt2; for TCP options the
+ * SACK block rows.
+ */
+export function exthdrFieldAt(op: ExthdrOp, type: number, offsetBits: number, lenBits: number): ExthdrField | undefined {
+  const order = op === 'ipv6' && type === 43 ? ['rt', 'srh', 'rt0', 'rt2'] : undefined;
+  const defs = EXTHDR_TABLES[op].filter((d) => d.type === type);
+  if (order) defs.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  for (const d of defs) {
+    const f = d.fields.find((x) => x.offset === offsetBits && x.len === lenBits);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/**
+ * Dependencies nft 1.0.6 inserts for extension headers (checked with --debug=netlink): IPv6
+ * headers need the network protocol ip6, IP options ip; TCP options and SCTP chunks add none.
+ */
+export const EXTHDR_NEEDS: Readonly<Record<ExthdrOp, string | undefined>> = {
+  ipv6: 'ip6',
+  ipv4: 'ip',
+  tcpopt: undefined,
+  sctp: undefined,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Implicit dependencies nft inserts (payload_gen_dependency, payload_gen_special_dependency,
+// payload_gen_icmp_dependency, exthdr_gen_dependency) when the rule holds no match that already
+// fixes the lower layer. Given as the JSON matches nft would have written, so linearize can
+// emit them like any other match and delinearize can drop exactly these.
+
+/** The left side of a dependency match. */
+export type DependencyLeft =
+  | { readonly meta: { readonly key: string } }
+  | { readonly payload: { readonly protocol: string; readonly field: string } };
+
+/** One implicit dependency: `{ match: { op: "==", left, right } }` as nft -j would print it. */
+export interface DependencyMatch {
+  readonly match: {
+    readonly op: '==';
+    readonly left: DependencyLeft;
+    readonly right: string | number | { readonly set: readonly (string | number)[] };
+  };
+}
+
+const dep = (left: DependencyLeft, right: DependencyMatch['match']['right']): DependencyMatch => ({ match: { op: '==', left, right } });
+const meta = (key: string): DependencyLeft => ({ meta: { key } });
+const pl = (protocol: string, field: string): DependencyLeft => ({ payload: { protocol, field } });
+
+/** nft's JSON name for an IP protocol number (getprotobynumber over /etc/protocols). */
+const l4name = (n: number): string | number => protocolName(n) ?? n;
+
+const ETHER_TYPE_NAME: Readonly<Record<string, string>> = { ip: 'ip', ip6: 'ip6', arp: 'arp', vlan: '8021q' };
+const NFPROTO_NAME: Readonly<Record<string, string>> = { ip: 'ipv4', ip6: 'ipv6' };
+
+function conflict(a: string, b: string): TypeError {
+  return new TypeError(`conflicting protocols specified: ${a} vs. ${b}`);
+}
+
+/**
+ * The network-layer dependency for `net` in a family. `special` is the path nft takes for
+ * ICMP/IGMP/ICMPv6 and extension headers: on bridge it matches `ether type` instead of
+ * `meta protocol`.
+ */
+function networkDependency(family: string, net: string, special: boolean): DependencyMatch[] {
+  const fb = FAMILY_BASE[family];
+  if (!fb) throw new TypeError(`Expected a table family (ip, ip6, inet, arp, bridge, netdev) but received ${JSON.stringify(family)}`);
+  if (fb.base === 'nh') {
+    if (fb.protocol === net) return [];
+    throw conflict(fb.protocol, net);
+  }
+  if (family === 'inet') {
+    const v = NFPROTO_NAME[net];
+    if (!v) throw conflict('inet', net);
+    return [dep(meta('nfproto'), v)];
+  }
+  const et = ETHER_TYPE_NAME[net];
+  if (!et) throw conflict(fb.protocol, net);
+  if (family === 'bridge' && (special || net === 'arp')) return [dep(pl('ether', 'type'), et)];
+  return [dep(meta('protocol'), et)];
+}
+
+/**
+ * The matches nft 1.0.6 inserts before a payload expression on `protocol` (and `field`, for the
+ * ICMP fields that need a message type) when nothing in the rule fixes the lower layers yet:
+ * e.g. inet `tcp dport` -> `meta l4proto tcp`; inet `icmp id` -> `meta nfproto ipv4`,
+ * `meta l4proto icmp`, `icmp type { echo-request, echo-reply }`; netdev `ether saddr` ->
+ * `meta iiftype ether`. Tracking what the rule already establishes (an earlier `ip protocol tcp`
+ * makes `meta l4proto tcp` unnecessary) is the caller's job.
+ * @throws TypeError naming both protocols where nft reports "conflicting protocols specified".
+ */
+export function payloadDependencies(family: string, protocolName: string, field?: string): DependencyMatch[] {
+  const p = PROTO_BY_NAME.get(protocolName);
+  if (!p) throw new TypeError(`Expected a protocol (ether, ip, tcp, …) but received ${JSON.stringify(protocolName)}`);
+  const fb = FAMILY_BASE[family];
+  if (!fb) throw new TypeError(`Expected a table family (ip, ip6, inet, arp, bridge, netdev) but received ${JSON.stringify(family)}`);
+  if (p.name === 'th') return [];
+  if (p.base === 'll') {
+    const out: DependencyMatch[] = [];
+    // below the hook's base: only the device type can be checked (proto_dev_type)
+    if (family !== 'bridge') out.push(dep(meta('iiftype'), 'ether'));
+    if (p.name === 'vlan') out.push(dep(pl('ether', 'type'), ETHER_TYPE_NAME.vlan as string));
+    return out;
+  }
+  if (p.base === 'nh') return networkDependency(family, p.name, false);
+  // transport header
+  if (fb.protocol === 'arp') throw conflict('arp', p.name);
+  const out: DependencyMatch[] = [];
+  if (fb.base === 'll' && (p.name === 'icmp' || p.name === 'igmp' || p.name === 'icmpv6')) {
+    out.push(...networkDependency(family, p.name === 'icmpv6' ? 'ip6' : 'ip', true));
+  }
+  const n = IPPROTO[p.name as keyof typeof IPPROTO];
+  out.push(dep(meta('l4proto'), l4name(n)));
+  if (field !== undefined) {
+    const f = p.fields.find((x) => x.field === field);
+    if (!f) throw new TypeError(`Expected a field of ${p.name} (${p.fields.map((x) => x.field).join(', ')}) but received ${JSON.stringify(field)}`);
+    if (f.icmpDep) {
+      const left = pl(p.name, 'type');
+      out.push(f.icmpDep.length === 1 ? dep(left, f.icmpDep[0] as string) : dep(left, { set: [...f.icmpDep] }));
+    }
+  }
+  return out;
+}
+
+/**
+ * The matches nft inserts before an extension header expression: IPv6 headers need ip6, IP
+ * options ip (inet: `meta nfproto`, netdev: `meta protocol`, bridge: `ether type`); TCP options
+ * and SCTP chunks add none.
+ * @throws TypeError where nft refuses ("cannot use exthdr with ip").
+ */
+export function exthdrDependencies(family: string, op: ExthdrOp): DependencyMatch[] {
+  const need = EXTHDR_NEEDS[op];
+  if (need === undefined) return [];
+  const fb = FAMILY_BASE[family];
+  if (fb && fb.base === 'nh' && fb.protocol !== need) throw new TypeError(`cannot use exthdr with ${fb.protocol}`);
+  return networkDependency(family, need, true);
 }
