@@ -415,7 +415,8 @@ export function toJsonText(doc: NftDocument, options: JsonTextOptions = {}): str
     });
   }
   const replacer = (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? Array.from(v) : v);
-  const text = losslessStringify(doc, replacer, options.indent);
+  // A fresh wrapper: the document's own toJSON (for plain JSON.stringify) must not apply here.
+  const text = losslessStringify({ nftables: doc.nftables }, replacer, options.indent);
   if (text === undefined) fail('a document that serializes to JSON', 'doc', doc);
   return text;
 }
