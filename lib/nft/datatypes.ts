@@ -192,6 +192,21 @@ function readIdFile(path: string): Map<string, bigint> {
   }
   return m;
 }
+/** Service names (getaddrinfo over /etc/services): name or alias -> port, first entry wins. */
+const services = lazy(() => {
+  const m = new Map<string, bigint>();
+  try {
+    for (const raw of readFileSync('/etc/services', 'utf8').split('\n')) {
+      const parts = raw.replace(/#.*/, '').trim().split(/\s+/);
+      const pp = /^(\d+)\/\w+$/.exec(parts[1] ?? '');
+      if (!parts[0] || !pp || pp[1] === undefined) continue;
+      for (const n of [parts[0], ...parts.slice(2)]) if (!m.has(n)) m.set(n, BigInt(pp[1]));
+    }
+  } catch {
+    /* numbers only */
+  }
+  return m;
+});
 const users = lazy(() => readIdFile('/etc/passwd'));
 const groups = lazy(() => readIdFile('/etc/group'));
 
@@ -564,14 +579,20 @@ function symbolValue(t: Spec, v: string): bigint | undefined {
 
 const IFNAMSIZ = 16;
 
+/**
+ * Strings as nft's evaluator takes them (expr_evaluate_string): NUL padded to the field, `\\*`
+ * a literal star (backslashes are dropped, xstrunescape). A trailing unescaped `*` is a
+ * wildcard only where the expression allows one: callers check ifnameWildcard() first (which
+ * gives the prefix bytes nft compares); here it is encoded as a character.
+ */
 function stringBytes(value: unknown, t: Spec, len: number): Uint8Array {
   if (typeof value !== 'string') throw typeErr('a string', t.name, value);
-  const raw = Buffer.from(value, 'utf8');
+  if (value === '') throw typeErr('a non-empty string', t.name, value);
+  const text = value.endsWith('\\*') ? value.replace(/\\/g, '') : value;
+  const raw = Buffer.from(text, 'utf8');
   if (raw.includes(0)) throw typeErr('a string without NUL bytes', t.name, value);
   const size = len > 0 ? len : raw.length + 1;
-  if (raw.length > size || (len === 0 && raw.length === 0)) {
-    throw rangeErr(`a string of at most ${size} bytes`, t.name, value);
-  }
+  if (raw.length + 1 > size) throw rangeErr(`a string of at most ${size - 1} bytes`, t.name, value);
   const out = new Uint8Array(size);
   out.set(raw);
   return out;
@@ -674,8 +695,11 @@ function scalarValue(t: Spec, value: unknown, bits: number): bigint {
   switch (t.kind) {
     case 'integer': {
       const n = toBigInt(value, t);
-      if (n === undefined) throw typeErr('an integer', t.name, value);
-      return n;
+      if (n !== undefined) return n;
+      // inet_service: service names as nft resolves them (/etc/services)
+      const port = t.name === 'inet_service' && typeof value === 'string' ? services().get(value) : undefined;
+      if (port !== undefined) return port;
+      throw typeErr(t.name === 'inet_service' ? 'a port number or service name' : 'an integer', t.name, value);
     }
     case 'symbolic': {
       if (typeof value === 'string') {
@@ -848,9 +872,15 @@ function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
+/**
+ * expr_postprocess_string: a value ending in NUL is a string (a trailing literal `*` printed as
+ * `\\*`); bytes without a final NUL are a wildcard prefix, printed with `*`.
+ */
 function decodeStringBytes(bytes: Uint8Array): string {
+  if (bytes.length === 0 || bytes[bytes.length - 1] !== 0) return `${Buffer.from(bytes).toString('utf8')}*`;
   const end = bytes.indexOf(0);
-  return Buffer.from(end < 0 ? bytes : bytes.subarray(0, end)).toString('utf8');
+  const str = Buffer.from(bytes.subarray(0, end)).toString('utf8');
+  return str.endsWith('*') ? `${str.slice(0, -1)}\\*` : str;
 }
 
 function ipv6Text(bytes: Uint8Array): string {
@@ -861,10 +891,13 @@ function ipv6Text(bytes: Uint8Array): string {
 }
 
 /**
- * Kernel bytes -> the JSON value nft -j prints for a constant of that type: symbol names where
- * nft prints them, numbers otherwise (strings where nft's JSON goes through its text printer:
- * realm, iface_index, classid, hour, date). Bitmask constants with several bits are numbers, as
- * nft prints them; decodeFlags gives the per-flag list nft prints for flag matches.
+ * Kernel bytes -> the JSON value nft -j prints for that type: symbol names where nft prints
+ * them, numbers otherwise (strings where nft's JSON goes through its text printer: realm,
+ * iface_index, classid, hour, date). A bitmask value of several bits gives its flags, lowest
+ * first (`["established", "related"]`, as in flag matches); nft prints the same value as
+ * `{"|": […]}` in set elements and ct/meta compares (decodeFlagsOr) and as a plain number on
+ * payload/exthdr compares (decodeConstant). Strings: bytes without a final NUL are a wildcard
+ * prefix (`"eth*"`), a trailing literal star prints as `\\*` (expr_postprocess_string).
  * @param byteorder the expression's byte order where the type leaves it open (integer).
  */
 export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
@@ -893,17 +926,22 @@ export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorde
  * A bitmask value split into flags as nft prints the operands of `&`, `ct state
  * established,related` and other flag matches (bitmask_expr_to_binops): one element per set bit,
  * lowest first, each a symbol name or a number; a single bit (or 0) gives the scalar itself.
+ * For bitmask types this is decodeValue; for other types, decodeValue.
  */
 export function decodeFlags(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
+  return decodeValue(type, bytes, byteorder);
+}
+
+/**
+ * A constant as nft prints it on the right of a payload or exthdr match (`tcp flags == fin|syn`
+ * lists as 3): a symbol when one matches the whole value, else a number; never split.
+ */
+export function decodeConstant(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
   const t = mustSpec(type);
+  if (t.kind !== 'bitmask') return decodeValue(t, bytes, byteorder);
   if (!(bytes instanceof Uint8Array)) throw typeErr('a Uint8Array', t.name, bytes);
   const v = bytesUint(bytes, byteorder ?? t.byteorder);
-  const out: (string | number)[] = [];
-  for (let bit = 0n; v >> bit !== 0n; bit++) {
-    const b = 1n << bit;
-    if ((v & b) !== 0n) out.push((decodeScalar(t, b) as string | number));
-  }
-  return out.length <= 1 ? decodeScalar(t, v) : out;
+  return firstName(t.symbols, v) ?? integerJson(v);
 }
 
 /** A bitmask constant as nft's JSON writes an OR of flags: `{"|": [{"|": ["invalid", "established"]}, "new"]}`. */
@@ -932,10 +970,18 @@ function decodeScalar(t: Spec, v: bigint): DatatypeValue {
   switch (t.kind) {
     case 'symbolic':
       return firstName(t.symbols, v) ?? integerJson(v);
-    case 'bitmask':
-      // a constant prints as one symbol or a number (3 for fin|syn); lists of flags come from
-      // binops nft splits per bit (see decodeFlags)
-      return firstName(t.symbols, v) ?? integerJson(v);
+    case 'bitmask': {
+      // several bits: the flags, lowest first (bitmask_expr_to_binops); see decodeFlagsOr and
+      // decodeConstant for the other two forms nft prints
+      const name = firstName(t.symbols, v);
+      if (name !== undefined || v === 0n) return name ?? 0;
+      const out: (string | number)[] = [];
+      for (let bit = 0n; v >> bit !== 0n; bit++) {
+        const b = 1n << bit;
+        if ((v & b) !== 0n) out.push(firstName(t.symbols, b) ?? Number(b));
+      }
+      return out.length === 1 ? (out[0] as string | number) : out;
+    }
     case 'inet_proto': {
       const name = loadProtocols().byNum.get(Number(v));
       return name ?? integerJson(v);
@@ -1043,6 +1089,8 @@ export function decodeVerdict(code: number, chain?: string): Record<string, null
 /** Interface-name wildcard: `"eth*"` matches by prefix; `"eth\*"` is a literal star. */
 export function ifnameWildcard(value: string): { prefix: Uint8Array } | undefined {
   if (!value.endsWith('*') || value.endsWith('\\*')) return undefined;
+  // expr_evaluate_string: "All-wildcard strings are not supported"
+  if (value === '*') throw new TypeError('Expected a string with a prefix before the wildcard (all-wildcard strings are not supported) but received "*"');
   return { prefix: Uint8Array.from(Buffer.from(value.slice(0, -1), 'utf8')) };
 }
 
@@ -1055,3 +1103,92 @@ export function protocolName(n: number): string | undefined {
 }
 
 export const IFNAME_LEN = IFNAMSIZ;
+
+// ---------------------------------------------------------------------------------------------
+// Text: how `nft list ruleset` prints a value (datatype print functions)
+
+/** Printf formats of integer values by type (basefmt in nft's datatype definitions). */
+const BASEFMT: Readonly<Record<string, (v: bigint) => string>> = {
+  mark: (v) => `0x${v.toString(16).padStart(8, '0')}`,
+  ether_type: (v) => `0x${v.toString(16).padStart(4, '0')}`,
+  dscp: (v) => `0x${v.toString(16).padStart(2, '0')}`,
+  ecn: (v) => `0x${v.toString(16).padStart(1, '0')}`,
+};
+
+/** Types whose symbolic names nft prints in quotes (symbolic_constant_print with quotes). */
+const QUOTED_NAMES: ReadonlySet<Kind> = new Set(['mark', 'devgroup', 'realm', 'ct_label', 'ifindex', 'cgroupv2']);
+
+/** nft's relative time text (time_print): 1d2h3m4s5ms; JSON carries seconds. */
+export function timeText(ms: bigint): string {
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of [['d', 86400000n], ['h', 3600000n], ['m', 60000n], ['s', 1000n], ['ms', 1n]] as const) {
+    const n = rest / size;
+    rest %= size;
+    if (n > 0n) out += `${n}${unit}`;
+  }
+  return out;
+}
+
+function numericText(t: Spec, v: bigint): string {
+  const f = BASEFMT[t.name];
+  if (f) return f(v);
+  // bitmask types print in hexadecimal (bitmask_type basefmt "0x%Zx")
+  let b: string | undefined = t.base;
+  while (b) {
+    if (b === 'bitmask') return `0x${v.toString(16)}`;
+    b = BY_NAME.get(b)?.base;
+  }
+  if (t.name === 'bitmask') return `0x${v.toString(16)}`;
+  return v.toString(10);
+}
+
+/**
+ * The text `nft list ruleset` prints for a JSON value of a type: `0x00000010` for mark 16,
+ * `"lo"` for iif lo, `1h30m` for ct expiration 5400, `"Monday"` for meta day, names bare where
+ * nft prints them bare; flag lists (`["established", "related"]`) as `established,related`
+ * and OR forms (`{"|": […]}`) as `invalid | new`.
+ * @throws TypeError for a value that is not a JSON value of the type.
+ */
+export function valueText(type: Datatype | string, value: unknown): string {
+  const t = mustSpec(type);
+  if (Array.isArray(value)) return value.map((v) => valueText(t, v)).join(',');
+  if (typeof value === 'object' && value !== null) {
+    const or = (value as Record<string, unknown>)['|'];
+    if (Array.isArray(or) && or.length === 2) return `${valueText(t, or[0])} | ${valueText(t, or[1])}`;
+    throw typeErr('a value', t.name, value);
+  }
+  switch (t.kind) {
+    case 'string':
+      if (typeof value !== 'string') throw typeErr('a string', t.name, value);
+      return `"${value}"`;
+    case 'ipv4':
+    case 'ipv6':
+    case 'lladdr':
+    case 'classid':
+      if (typeof value !== 'string') return numericText(t, scalarValue(t, value, t.bits));
+      return value;
+    case 'boolean':
+      return value === true || value === 'exists' || value === 1 ? 'exists' : 'missing';
+    case 'date':
+    case 'hour':
+      return `"${String(value)}"`;
+    case 'time': {
+      if (typeof value === 'string') return value;
+      return timeText(scalarValue(t, value, 0));
+    }
+    default:
+      break;
+  }
+  if (typeof value === 'string') {
+    // a number the JSON carries as a string (realm "7", iif "77", big integers "0x…")
+    if (/^(0x[0-9a-fA-F]+|\d+)$/.test(value)) return t.kind === 'integer' ? BigInt(value).toString(10) : numericText(t, BigInt(value));
+    const quoted = QUOTED_NAMES.has(t.kind) || t.name === 'day';
+    return quoted ? `"${value}"` : value;
+  }
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    if (t.kind === 'ct_label') return String(value);
+    return numericText(t, BigInt(value));
+  }
+  throw typeErr('a value', t.name, value);
+}

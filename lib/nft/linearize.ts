@@ -18,6 +18,7 @@ import {
   flattenFlags,
   gen,
   isConstant,
+  isStringType,
   nlreg,
   oneKey,
   Registers,
@@ -77,7 +78,11 @@ export interface LinearizeContext {
   set(name: string): JSet | undefined;
   /** Registers an anonymous set/map in the same batch; returns its name (__set%d) and batch id. */
   anonSet(req: AnonSetRequest): { name: string; id: number };
-  /** Registers an anonymous bound chain (`jump { … }`) and returns its name and batch id. */
+  /**
+   * Registers an anonymous bound chain (`jump { … }`) and returns its name and batch id. nft has
+   * no JSON form for chain bindings (1.0.6 prints their text); this package accepts
+   * `{ "jump": { "chain": [statements] } }` (or `goto`) as an extension and calls this for it.
+   */
   bindChain(statements: readonly JStatement[]): { name: string; id: number };
 }
 
@@ -242,9 +247,10 @@ class Linearizer {
     if (rk === 'prefix') {
       const pf = (right as { prefix: { addr: JExpr; len: number } }).prefix;
       const len = pf.len;
+      if (typeof len !== 'number' || !Number.isInteger(len) || len < 0 || len > left.len) throw typeErr(`${path}.right.prefix.len`, `a prefix length 0-${left.len}`, len);
       const addr = valueBytes(left, pf.addr, `${path}.right.prefix.addr`);
       const sreg = this.regs.get(left);
-      const isString = left.dtype === 'string' || left.dtype === 'ifname';
+      const isString = isStringType(left.dtype);
       if (!isString && (len === 0 || len % 8 !== 0 || left.order !== 'big')) {
         gen(out, this.regs, left, sreg);
         const mask = new Uint8Array(addr.length);
@@ -340,6 +346,14 @@ class Linearizer {
   verdict(kind: string, v: unknown, path: string): void {
     const code = VERDICTS[kind]!;
     if (kind === 'jump' || kind === 'goto') {
+      // chain binding (package extension; nft has no JSON form for `jump { … }`): the bound
+      // chain's statements instead of a target
+      const bound = (v as { chain?: unknown } | null)?.chain;
+      if (bound !== undefined) {
+        if (!Array.isArray(bound)) throw typeErr(`${path}.chain`, 'an array of statements (a bound chain)', bound);
+        const c = this.ctx.bindChain(bound as JStatement[]);
+        return this.push([{ type: 'immediate', dreg: 0, verdict: code, chain: c.name }]);
+      }
       const t = (v as { target?: unknown } | null)?.target;
       if (typeof t !== 'string') throw typeErr(`${path}.target`, 'a chain name', t);
       return this.push([{ type: 'immediate', dreg: 0, verdict: code, chain: t }]);
@@ -604,20 +618,20 @@ class Linearizer {
       if (rk === 'range' || rk === 'prefix') {
         const amax = this.regs.get();
         registers++;
-        const t = { dtype: addrType, len: addrBits, order: 'big' as const };
+        const t: Ev = { k: 'value', dtype: addrType, len: addrBits, order: 'big', data: new Uint8Array() };
         let lo: Uint8Array;
         let hi: Uint8Array;
         if (rk === 'range') {
           const [l, h] = (addr as { range: [JExpr, JExpr] }).range;
-          lo = constEv({ k: 'value', ...t, data: new Uint8Array() }, l, `${path}.addr.range[0]`).k === 'value' ? valueBytes({ k: 'value', ...t, data: new Uint8Array() }, l, `${path}.addr.range[0]`) : new Uint8Array();
-          hi = valueBytes({ k: 'value', ...t, data: new Uint8Array() }, h, `${path}.addr.range[1]`);
+          lo = valueBytes(t, l, `${path}.addr.range[0]`);
+          hi = valueBytes(t, h, `${path}.addr.range[1]`);
         } else {
+          // a prefix is the range of its addresses (stmt_prefix_conversion)
           const pf = (addr as { prefix: { addr: JExpr; len: number } }).prefix;
-          lo = valueBytes({ k: 'value', ...t, data: new Uint8Array() }, pf.addr, `${path}.addr.prefix.addr`);
+          if (typeof pf.len !== 'number' || !Number.isInteger(pf.len) || pf.len < 0 || pf.len > addrBits) throw typeErr(`${path}.addr.prefix.len`, `a prefix length 0-${addrBits}`, pf.len);
+          lo = valueBytes(t, pf.addr, `${path}.addr.prefix.addr`);
           hi = Uint8Array.from(lo);
           for (let i = pf.len; i < addrBits; i++) hi[i >> 3]! |= 0x80 >> (i & 7);
-          flags |= 0x40; // prefix → netmap-like range: NF_NAT_RANGE_NETMAP is only for netmap; nft sets none
-          flags &= ~0x40;
         }
         out.push({ type: 'immediate', dreg: nlreg(amin), data: lo });
         out.push({ type: 'immediate', dreg: nlreg(amax), data: hi });

@@ -15,7 +15,8 @@
  *   level 4 (warning)
  *   without a group, payload-write csumType/csumOffset/flags 0, exthdr flags 0;
  * - anonymous set names: the kernel's `__set%d` names and the names ctx.anonSet returned are both
- *   replaced by their order of first appearance (`#anon0`, `#anon1`…).
+ *   replaced by their order of first appearance (`#anon0`, `#anon1`…); bound chains' names
+ *   (`__chain%d`, the test context's `__lin_chain%d`) by `#bound-chain`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import type { DecodedExpr, Expr } from '../../lib/expr/registry';
 import { NFPROTO, type Family } from '../../lib/kernel';
 import type { Nftables } from '../../lib';
 import { linearizeRule, type AnonSetRequest, type LinearizeContext } from '../../lib/nft/linearize';
-import type { JRule, JSet } from '../../lib/nft/schema';
+import type { JRule, JSet, JStatement } from '../../lib/nft/schema';
 import { CONCAT_TYPE_BITS, datatype, setInterfaceResolver } from '../../lib/nft/datatypes';
 import { assertPrivateNetns } from './netns';
 
@@ -121,6 +122,7 @@ function renameAnon(list: Rec[], isAnon: (name: string) => boolean): Rec[] {
     const x: Rec = { ...e };
     if ('set' in x) x.set = fix(x.set);
     if ('setName' in x) x.setName = fix(x.setName);
+    if (typeof x.chain === 'string' && /^__(lin_)?chain\d+$/.test(x.chain)) x.chain = '#bound-chain';
     if (Array.isArray(x.exprs)) x.exprs = (x.exprs as Rec[]).map(walk);
     return x;
   };
@@ -151,8 +153,14 @@ export function normaliseOurs(exprs: readonly Expr[]): Rec[] {
 }
 
 /** A LinearizeContext over the sets of a `nft -j` listing; records anonymous set requests. */
-export function listingContext(family: Family, table: string, sets: readonly JSet[], chainBindings = true): LinearizeContext & { anon: AnonRequest[] } {
+export function listingContext(
+  family: Family,
+  table: string,
+  sets: readonly JSet[],
+  chainBindings = true,
+): LinearizeContext & { anon: AnonRequest[]; readonly bound: (readonly JStatement[])[] } {
   const anon: AnonRequest[] = [];
+  const bound: (readonly JStatement[])[] = [];
   return {
     family,
     table,
@@ -162,9 +170,13 @@ export function listingContext(family: Family, table: string, sets: readonly JSe
       anon.push(req);
       return { name: req.name ?? `__lin_anon${anon.length - 1}`, id: anon.length };
     },
-    bindChain() {
+    bindChain(statements) {
       if (!chainBindings) throw new Error('no chain bindings here');
+      bound.push(statements);
       return { name: `__lin_chain${anon.length}`, id: 1000 + anon.length };
+    },
+    get bound() {
+      return bound;
     },
   };
 }

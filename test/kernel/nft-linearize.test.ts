@@ -91,8 +91,14 @@ describe('linearizeRule: statements nft 1.0.6 only prints as text, from their JS
       const kernel = d.what === 'rules' ? d.items[0]?.exprs : undefined;
       assert.ok(kernel, 'the kernel holds the rule');
       const rule: JRule = { family: c.family, table: 't', chain: 'c', expr: c.json as JStatement[] };
-      const ours = linearizeRule(rule, listingContext(c.family, 't', listing.sets)).exprs;
+      const ctx = listingContext(c.family, 't', listing.sets);
+      const ours = linearizeRule(rule, ctx).exprs;
       const a = normaliseOurs(ours);
+      // a bound chain's statements are handed to ctx.bindChain as they are
+      for (const s of c.json) {
+        const bound = (Object.values(s as object)[0] as { chain?: unknown } | null)?.chain;
+        if (bound !== undefined) assert.deepEqual(ctx.bound[0], bound);
+      }
       const b = normaliseKernel(kernel);
       assert.equal(firstDifference(a, b), undefined, `ours:   ${describe2(a)}\nkernel: ${describe2(b)}`);
     });
@@ -184,11 +190,17 @@ describe('linearizeRule: bad input throws naming the JSON path', () => {
     ['bad log level', rule({ log: { level: 'loud' } }), /rule\.expr\[0\]\.log\.level: expected a log level/, TypeError],
     ['bad verdict target', rule({ jump: { target: 5 } }), /rule\.expr\[0\]\.jump\.target: expected a chain name/, TypeError],
     ['not an array', { family: 'ip', table: 't', chain: 'c' } as JRule, /rule\.expr: expected an array of statements/, TypeError],
+    ['bad prefix length', rule({ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '10.0.0.0', len: 33 } } } }), /rule\.expr\[0\]\.match\.right\.prefix\.len: expected a prefix length 0-32/, TypeError],
+    ['range with <', rule({ match: { op: '<', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: { range: [1, 2] } } }), /rule\.expr\[0\]\.match\.op: a range can only be compared with == or !=/, TypeError],
+    ['set is not a map', rule({ vmap: { key: { payload: { protocol: 'ip', field: 'saddr' } }, data: '@s' } }), /rule\.expr\[0\]\.vmap: @s is a set, not a map/, TypeError],
+    ['nat address in inet without family', { family: 'inet', table: 't', chain: 'c', expr: [{ snat: { addr: '1.2.3.4' } }] } as JRule, /rule\.expr\[0\]\.snat\.family: required in inet tables/, TypeError],
+    ['conflicting protocols', rule({ match: { op: '==', left: { payload: { protocol: 'ip6', field: 'saddr' } }, right: '::1' } }), /conflicting protocols specified: ip vs\. ip6/, TypeError],
     ['long comment', { ...rule({ accept: null }), comment: 'x'.repeat(200) }, /rule\.comment: expected at most 127 bytes/, RangeError],
   ];
   for (const [name, r, re, cls] of cases) {
     it(name, () => {
-      assert.throws(() => linearizeRule(r, ctx), (err: Error) => {
+      const c = r.family === 'ip' ? ctx : listingContext(r.family, 't', []);
+      assert.throws(() => linearizeRule(r, c), (err: Error) => {
         assert.ok(err instanceof cls, `${err.constructor.name}: ${err.message}`);
         assert.match(err.message, re);
         return true;

@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,17 +28,20 @@ import {
   bytesUint,
   concatTypes,
   datatype,
+  decodeConstant,
   decodeFlags,
   decodeFlagsOr,
   decodeValue,
   decodeVerdict,
   encodeValue,
   encodeVerdict,
+  ifnameWildcard,
   parseTimeString,
   protocolName,
   protocolNumber,
   typeLayout,
   uintBytes,
+  valueText,
   valueToJson,
   type Datatype,
 } from '../../lib/nft/datatypes';
@@ -591,8 +594,10 @@ describe('nft datatypes and fields (lib/nft)', function () {
 
     it('bitmasks: lists of flags in; constants out as one name or a number, decodeFlags splits per bit', () => {
       const st = encodeValue('ct_state', ['related', 'established']);
-      assert.equal(decodeValue('ct_state', st), 6);
+      assert.deepEqual(decodeValue('ct_state', st), ['established', 'related']);
       assert.deepEqual(decodeFlags('ct_state', st), ['established', 'related']);
+      assert.equal(decodeConstant('ct_state', st), 6);
+      assert.equal(decodeConstant('tcp_flag', Uint8Array.of(0x02)), 'syn');
       assert.equal(decodeValue('tcp_flag', encodeValue('tcp_flag', 'syn')), 'syn');
       assert.equal(decodeFlags('tcp_flag', encodeValue('tcp_flag', 'syn')), 'syn');
       assert.deepEqual(decodeFlags('ct_status', encodeValue('ct_status', 0x1001)), ['expected', 0x1000]);
@@ -613,6 +618,45 @@ describe('nft datatypes and fields (lib/nft)', function () {
       assert.equal(decodeValue('iface_index', encodeValue('iface_index', 7)), '7');
       assert.equal(decodeValue('time', encodeValue('time', '1h30m')), 5400);
       assert.equal(parseTimeString('2d3h'), (2n * 86400n + 3n * 3600n) * 1000n);
+    });
+
+    it('strings: NUL padded, wildcard prefixes (ifnameWildcard), `\\*` a literal star (expr_evaluate_string)', () => {
+      const w = ifnameWildcard('eth*');
+      assert.deepEqual(w?.prefix, Uint8Array.from(Buffer.from('eth')));
+      assert.equal(decodeValue('ifname', w?.prefix ?? new Uint8Array()), 'eth*');
+      assert.equal(ifnameWildcard('eth\\*'), undefined);
+      const star = encodeValue('ifname', 'dummy\\*');
+      assert.deepEqual(star, Uint8Array.from([...Buffer.from('dummy*'), ...new Uint8Array(10)]));
+      assert.equal(decodeValue('ifname', star), 'dummy\\*');
+      assert.equal(valueText('ifname', 'dummy\\*'), '"dummy\\*"');
+      assert.throws(() => encodeValue('ifname', ''), TypeError);
+      assert.throws(() => ifnameWildcard('*'), TypeError);
+      assert.throws(() => encodeValue('ifname', '0123456789abcdef'), { name: 'RangeError', message: 'Expected a string of at most 15 bytes for a value of type ifname but received "0123456789abcdef"' });
+      assert.equal(ifnameWildcard('0123456789abcde*')?.prefix.length, 15);
+    });
+
+    it('valueText: the text nft prints for a JSON value', () => {
+      assert.equal(valueText('mark', 16), '0x00000010');
+      assert.equal(valueText('ether_type', 0x1234), '0x1234');
+      assert.equal(valueText('tcp_flag', 7), '0x7');
+      assert.equal(valueText('ct_state', ['established', 'related']), 'established,related');
+      assert.equal(valueText('ct_state', { '|': [{ '|': ['invalid', 'established'] }, 'new'] }), 'invalid | established | new');
+      assert.equal(valueText('time', 5400), '1h30m');
+      assert.equal(valueText('day', 'Monday'), '"Monday"');
+      assert.equal(valueText('iface_index', 'lo'), '"lo"');
+      assert.equal(valueText('iface_index', '77'), '77');
+      assert.equal(valueText('realm', '7'), '7');
+      assert.equal(valueText('boolean', false), 'missing');
+      assert.equal(valueText('integer', `0x${(1n << 70n).toString(16)}`), (1n << 70n).toString());
+      assert.equal(valueText('inet_proto', 'tcp'), 'tcp');
+    });
+
+    it('service names for inet_service as nft resolves them (/etc/services)', function () {
+      if (!existsSync('/etc/services')) this.skip();
+      const ssh = encodeValue('inet_service', 'ssh');
+      assert.equal(ssh.length, 2);
+      assert.ok(bytesUint(ssh, 'big') > 0n);
+      assert.throws(() => encodeValue('inet_service', 'no-such-service'), { name: 'TypeError', message: 'Expected a port number or service name for a value of type inet_service but received "no-such-service"' });
     });
 
     it('verdicts: JSON verdict objects <-> kernel codes', () => {
@@ -701,6 +745,7 @@ describe('nft datatypes and fields (lib/nft)', function () {
     let refused: string[] = [];
     const rules = new Map<string, RuleData[]>();
     const json = new Map<string, unknown[][]>();
+    const textLines = new Map<string, string[]>();
     const key = (family: string, chain: string): string => `${family}/${chain}`;
     const families = [...new Set(all.map((c) => c.family))];
 
@@ -740,6 +785,15 @@ describe('nft datatypes and fields (lib/nft)', function () {
         const r = await conn.dump({ what: 'rules', family: FAMILY_NUM[f] as number, table: TABLE(f) });
         assert.equal(r.what, 'rules');
         for (const chain of ['c', 'j']) rules.set(key(f, chain), (r.items as RuleData[]).filter((x) => x.chain === chain));
+      }
+      // the text listing, rule lines per table/chain
+      let where = '';
+      for (const line of nft(['list', 'ruleset']).split('\n')) {
+        const tm = /^table (\w+) (\S+) \{$/.exec(line);
+        const cm = /^\tchain (\S+) \{$/.exec(line);
+        if (tm) where = `${tm[1]}`;
+        else if (cm) where = key(where.split('/')[0] as string, cm[1] as string);
+        else if (line.startsWith('\t\t') && where.includes('/')) textLines.set(where, [...(textLines.get(where) ?? []), line.slice(2)]);
       }
       const listed = JSON.parse(nft(['-j', 'list', 'ruleset'])) as { nftables: { rule?: { table: string; chain: string; expr: unknown[] } }[] };
       for (const f of families) {
@@ -789,9 +843,12 @@ describe('nft datatypes and fields (lib/nft)', function () {
             // nft's JSON value encodes to the kernel's bytes, and the bytes decode to nft's JSON
             assert.deepEqual(encodeValue(c.type, m.right, c.bits, c.byteorder), l.value, `${what}: encodeValue(${JSON.stringify(m.right)})`);
             // bitmask constants: an OR of flags except on payload/exthdr matches (see decodeFlagsOr)
-            const orForm = dt(c.type).base === 'bitmask' && l.load.type !== 'payload' && l.load.type !== 'exthdr';
-            const decoded = orForm ? decodeFlagsOr(c.type, l.value, c.byteorder) : decodeValue(c.type, l.value, c.byteorder);
+            const payloadLike = l.load.type === 'payload' || l.load.type === 'exthdr';
+            const decoded = dt(c.type).base !== 'bitmask' ? decodeValue(c.type, l.value, c.byteorder) : payloadLike ? decodeConstant(c.type, l.value, c.byteorder) : decodeFlagsOr(c.type, l.value, c.byteorder);
             assert.deepEqual(decoded, m.right, `${what}: decode`);
+            // and prints as nft prints it
+            const line = textLines.get(key(f, chain))?.[i] ?? '';
+            assert.ok(line.endsWith(` ${valueText(c.type, m.right)}`), `${what}: valueText ${JSON.stringify(valueText(c.type, m.right))}, nft prints "${line}"`);
             checked++;
           });
         }
