@@ -43,6 +43,10 @@ export interface SymIE extends Typed {
   readonly json: JExpr;
   /** exthdr op (dependency removal). */
   readonly exthdrOp?: number;
+  /** The exthdr load itself (for masks that select a sub-byte field). */
+  readonly exthdr?: { readonly op: 'ipv6' | 'tcpopt' | 'ipv4' | 'sctp'; readonly type: number; readonly offset: number; readonly len: number };
+  /** No template at this place: a raw load (undecodable for non-TCP options). */
+  readonly raw?: boolean;
   /** An expression inside (jhash's input): post-processed, then wrapped by `wrap`. */
   readonly inner?: IE;
   readonly wrap?: (inner: JExpr) => JExpr;

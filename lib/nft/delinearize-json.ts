@@ -8,7 +8,7 @@ import type { DelinearizeContext } from './delinearize';
 import { datatype, decodeValue } from './datatypes';
 import { BASE_NAMES } from './delinearize-proto';
 import { setJson } from './delinearize-parse';
-import { bytesToBig, fail, typeOf, type IE, type Typed } from './delinearize-ir';
+import { bigToBytes, bytesToBig, fail, typeOf, type IE, type Typed } from './delinearize-ir';
 
 const STRING_TYPES = new Set(['string', 'ifname']);
 
@@ -74,12 +74,30 @@ function valueJsonRaw(bytes: Uint8Array, t: Typed | undefined, ctx: DelinearizeC
     const name = ctx.ifname(idx);
     if (name !== undefined) return name;
   }
-  if (t.dt === 'integer' || t.dt === 'invalid' || !datatype(t.dt)) return integerJson(bytesToBig(bytes, order));
+  const dtype = datatype(t.dt);
+  if (t.dt === 'integer' || t.dt === 'invalid' || !dtype) return integerJson(bytesToBig(bytes, order));
+  if (dtype.base === 'bitmask') return flagsJson(t.dt, bytes, order);
   try {
     return plain(decodeValue(t.dt, bytes, order));
   } catch {
     return integerJson(bytesToBig(bytes, order));
   }
+}
+
+/** A bitmask value: one flag (symbol or number), or the list of its flags, lowest bit first. */
+function flagsJson(dt: string, bytes: Uint8Array, order: 'big' | 'host'): JExpr {
+  const v = bytesToBig(bytes, order);
+  const one = (x: bigint): JExpr => {
+    try {
+      return plain(decodeValue(dt, bigToBytes(x, bytes.length, order), order));
+    } catch {
+      return integerJson(x);
+    }
+  };
+  const bits: bigint[] = [];
+  for (let b = 0n; v >> b !== 0n; b++) if ((v >> b) & 1n) bits.push(1n << b);
+  if (bits.length <= 1) return one(v);
+  return bits.map(one) as JExpr;
 }
 
 const VERDICTS: Readonly<Record<number, string>> = { 0: 'drop', 1: 'accept', 3: 'queue', [-1]: 'continue', [-2]: 'break', [-3]: 'jump', [-4]: 'goto', [-5]: 'return' };
@@ -117,6 +135,7 @@ export function exprJson(e: IE, ctx: DelinearizeContext, hint?: Typed): JExpr {
     case 'ct':
       return { ct: { key: e.key, ...(e.dir ? { dir: e.dir } : {}) } };
     case 'sym':
+      if (e.raw) return fail('extension header field without a template');
       return e.inner && e.wrap ? e.wrap(exprJson(e.inner, ctx)) : e.json;
     case 'value':
       return valueJson(e.bytes, hint, ctx);

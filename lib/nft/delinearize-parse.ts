@@ -11,10 +11,10 @@ import { renderStatement } from './render-stmt';
 import { renderRule } from './render';
 import { formatTime } from './render-values';
 import type { DelinearizeContext } from './delinearize';
-import { ctKey, fibResult, metaKey, rtKey, socketKey } from './fields';
+import { ctKey, exthdrByType, exthdrFieldAt, EXTHDR_JSON, fibResult, metaKey, rtKey, socketKey, type ExthdrOp } from './fields';
 import { datatype, typeLayout } from './datatypes';
 import {
-  fail, byteLen, isZero, type IE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
+  fail, byteLen, isZero, type IE, type SymIE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
 } from './delinearize-ir';
 import type { BaseNum } from './delinearize-proto';
 import { exprJson, orTree, valueJson, verdictJson, buildStmt } from './delinearize-json';
@@ -622,11 +622,44 @@ function parseTwo(st: ParseState, e: Expr): void {
     }
     case 'last':
       return fail('last statement (nft 1.0.6 prints it as text)');
-    case 'exthdr':
-      return fail('exthdr not decoded yet');
+    case 'exthdr': {
+      const opNum = need(e.op, 'exthdr op');
+      const op = (['ipv6', 'tcpopt', 'ipv4', 'sctp'] as const)[opNum] ?? fail(`exthdr op ${opNum}`);
+      const type = need(e.exthdrType, 'exthdr type');
+      const offset = need(e.offset, 'exthdr offset') * 8;
+      const len = need(e.len, 'exthdr len') * 8;
+      const present = ((e.flags ?? 0) & 1) !== 0;
+      const x = exthdrIE(op, opNum, type, offset, len, present);
+      if (e.dreg !== undefined) setReg(st, e.dreg, x, 'exthdr');
+      else if (e.sreg !== undefined) {
+        const val = getReg(st, e.sreg, 'exthdr statement');
+        stmt(st, 'exthdr', [x, val], () => ({ mangle: { key: exprJson(x, st.ctx), value: exprJson(val, st.ctx, x) } }));
+      } else {
+        // optstrip: `reset tcp option sack-perm`
+        const def = exthdrByType(op, type) ?? fail(`exthdr type ${type}`);
+        stmt(st, 'optstrip', [], () => ({ reset: { [EXTHDR_JSON[op]]: { name: def.name } } }) as JStatement);
+      }
+      return;
+    }
     default:
       return fail(`expression ${e.type} not decoded`);
   }
+}
+
+/** An exthdr load as nft reads it back (exthdr_init_raw / exthdr_expr_json). */
+export function exthdrIE(op: ExthdrOp, opNum: number, type: number, offset: number, len: number, present: boolean): SymIE {
+  const key = EXTHDR_JSON[op];
+  if (present) {
+    const def = exthdrByType(op, type) ?? fail(`exthdr type ${type}`);
+    return { k: 'sym', json: { [key]: { name: def.name } } as JExpr, dt: 'boolean', bits: 8, order: 'host', exthdrOp: opNum, exthdr: { op, type, offset, len } };
+  }
+  const f = exthdrFieldAt(op, type, offset, len);
+  if (!f) {
+    if (op === 'tcpopt') return { k: 'sym', json: { 'tcp option': { base: type, offset, len } } as JExpr, dt: 'integer', bits: len, order: 'big', exthdrOp: opNum, exthdr: { op, type, offset, len } };
+    // no template here: a mask may still select one (exthdr_find_template); printing it fails
+    return { k: 'sym', json: { [key]: { name: exthdrByType(op, type)?.name ?? fail(`exthdr type ${type}`), offset, len } } as unknown as JExpr, dt: 'integer', bits: len, order: 'big', exthdrOp: opNum, exthdr: { op, type, offset, len }, raw: true };
+  }
+  return { k: 'sym', json: { [key]: { name: f.name, field: f.field } } as JExpr, dt: f.datatype, bits: f.len, order: 'big', exthdrOp: opNum, exthdr: { op, type, offset, len } };
 }
 
 function stateless(s: JStatement): JStatement {

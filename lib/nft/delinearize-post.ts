@@ -8,11 +8,11 @@
 import type { JExpr, JStatement } from './schema';
 import type { DelinearizeContext } from './delinearize';
 import { datatype } from './datatypes';
-import { payloadFieldAt, payloadFieldsIn, protocol as protocolDef, upperProtocol, transportByNumber, type PayloadField } from './fields';
+import { exthdrFieldAt, EXTHDR_JSON, payloadFieldAt, payloadFieldsIn, protocol as protocolDef, upperProtocol, transportByNumber, type PayloadField } from './fields';
 import { BASE_NAMES, PROTO_BASE, initialProtocols, type BaseNum } from './delinearize-proto';
 import {
   bigToBytes, bytesToBig, fail, isZero, typeOf,
-  type IE, type IS, type PayloadIE, type RelIS, type StmtIS, type Typed,
+  type IE, type IS, type PayloadIE, type SymIE, type RelIS, type StmtIS, type Typed,
 } from './delinearize-ir';
 import { concatValues, exprJson, valueJson } from './delinearize-json';
 import { setJson } from './delinearize-parse';
@@ -27,12 +27,25 @@ interface Dep {
 
 const META_BASE: Readonly<Record<string, number>> = { nfproto: 1, protocol: 1, l4proto: 2, iiftype: 0 };
 
+/**
+ * ICMP fields that exist only for one message type (proto.c icmp_dep, icmp_dep_to_type): the
+ * type nft adds a dependency on, and that picks the field among those sharing a place.
+ */
+const ICMP_DEP: Readonly<Record<string, number>> = {
+  'icmp id': 8, 'icmp sequence': 8, 'icmp gateway': 5, 'icmp mtu': 3,
+  'icmpv6 id': 128, 'icmpv6 sequence': 128, 'icmpv6 mtu': 2, 'icmpv6 packet-too-big': 2,
+  'icmpv6 parameter-problem': 4, 'icmpv6 max-delay': 130,
+};
+const icmpDep = (proto: string | undefined, field: string | undefined): number | undefined => ICMP_DEP[`${proto} ${field}`];
+
 class Post {
   readonly proto: (string | undefined)[];
   /** Link-layer headers below the current one (ether under vlan). */
   stacked: string[] = [];
   pdeps: (Dep | undefined)[] = [];
   icmpType = 0;
+  /** The ICMP type a match fixed (proto_ctx th_dep.icmp.type). */
+  thIcmp = 0;
   prev: IS | undefined;
 
   constructor(readonly ctx: DelinearizeContext) {
@@ -44,6 +57,7 @@ class Post {
     this.icmpType = 0;
   }
 
+
   /** payload_expr_complete: names a raw payload load from the protocol context. */
   complete(p: PayloadIE): void {
     const cands: string[] = [];
@@ -51,7 +65,12 @@ class Post {
     if (top !== undefined && top !== 'inet' && top !== 'netdev') cands.push(top);
     if (p.base === 1) cands.push(...this.stacked);
     for (const name of cands) {
-      const f = payloadFieldAt(name, BASE_NAMES[p.base] as PayloadField['base'], p.offset, p.bits);
+      const base = BASE_NAMES[p.base] as PayloadField['base'];
+      const all = protocolDef(name)?.fields.filter((x) => x.base === base && x.offset === p.offset && x.len === p.bits) ?? [];
+      const f = all.find((x) => {
+        const d = icmpDep(x.protocol, x.field);
+        return !(d !== undefined && this.thIcmp !== 0 && this.thIcmp !== d);
+      }) ?? (all.length === 0 ? payloadFieldAt(name, base, p.offset, p.bits) : undefined);
       if (f) {
         this.name(p, f);
         return;
@@ -72,13 +91,20 @@ class Post {
 
   /** The protocol-key value a protocol selects with, or undefined. */
   isProtoKey(e: IE): boolean {
-    if (e.k === 'payload') return e.proto !== undefined && e.field !== undefined && protocolDef(e.proto)?.protocolKey === e.field;
+    if (e.k === 'payload') {
+      if ((e.proto === 'icmp' || e.proto === 'icmpv6') && e.field === 'type') return true;
+      return e.proto !== undefined && e.field !== undefined && protocolDef(e.proto)?.protocolKey === e.field;
+    }
     if (e.k === 'meta') return e.key in META_BASE;
     return false;
   }
 
   /** relational_expr_pctx_update for `left == value`. */
   pctxUpdate(left: IE, value: number): void {
+    if (left.k === 'payload' && (left.proto === 'icmp' || left.proto === 'icmpv6') && left.field === 'type') {
+      this.thIcmp = value;
+      return;
+    }
     if (left.k === 'payload' && left.proto !== undefined && this.isProtoKey(left)) {
       const up = upperProtocol(left.proto, value);
       if (!up) return;
@@ -126,17 +152,36 @@ class Post {
     }
     if (p.base !== 3) return true;
     if (this.depBase(dl) !== 3) return true;
-    if (dl.k === 'payload' && (dl.proto === 'icmp' || dl.proto === 'icmpv6')) return false;
+    if (dl.k === 'payload' && (dl.proto === 'icmp' || dl.proto === 'icmpv6')) {
+      // payload_may_dependency_kill_icmp
+      const d = icmpDep(p.proto, p.field);
+      if (d === undefined || dl.proto !== p.proto) return false;
+      return this.icmpType === d;
+    }
     return true;
+  }
+
+  /** exthdr_dependency_kill */
+  exthdrKill(op: number): void {
+    const base = op === 1 ? 3 : op === 0 || op === 2 ? 2 : undefined;
+    if (base === undefined) return;
+    const dep = this.pdeps[base];
+    if (dep) {
+      dep.s.removed = true;
+      this.pdeps[base] = undefined;
+    }
   }
 
   /** payload_dependency_kill */
   kill(p: PayloadIE): void {
     if (p.proto === undefined) return;
-    const dep = this.pdeps[p.base];
-    if (dep && this.mayKill(dep, p)) {
+    // payload_dependency_get: transport matches also see the inner slot (icmp type deps)
+    const slot = this.pdeps[p.base] ? p.base : p.base === 3 && this.pdeps[4] ? 4 : undefined;
+    if (slot === undefined) return;
+    const dep = this.pdeps[slot] as Dep;
+    if (this.mayKill(dep, p)) {
       dep.s.removed = true;
-      this.pdeps[p.base] = undefined;
+      this.pdeps[slot] = undefined;
       if (this.prev === dep.s) this.prev = undefined;
     }
   }
@@ -145,7 +190,7 @@ class Post {
     // payload_dependency_store_icmp_type: echo request/reply type matches are not dependencies
     const l = s.left;
     if (l.k === 'payload' && bits === 8 && l.field === 'type' && (l.proto === 'icmp' || l.proto === 'icmpv6')) {
-      this.icmpType = value;
+      this.icmpType = l.proto === 'icmp' && value === 0 ? 8 : value;
       if (l.proto === 'icmp' && (value === 8 || value === 0)) return;
       if (l.proto === 'icmpv6' && (value === 128 || value === 129)) return;
     }
@@ -196,6 +241,7 @@ class Post {
         return;
       case 'sym':
         if (e.inner) this.walk(e.inner, false);
+        if (e.exthdrOp !== undefined) this.exthdrKill(e.exthdrOp);
         return;
       case 'map': {
         if (e.key.k === 'binop') {
@@ -404,7 +450,47 @@ function binopRel(post: Post, s: RelIS, out: IS[]): void {
       return;
     }
   }
+  if (b.op === '&' && b.right.k === 'value' && inner.k === 'sym' && inner.exthdr) {
+    const t = exthdrTrim(inner, b.right.bytes);
+    if (t) {
+      const nb = Math.ceil(t.field.bits / 8);
+      const adj = (v: Uint8Array): Uint8Array => bigToBytes(bytesToBig(v, 'big') >> BigInt(t.shift), nb, 'big');
+      s.left = t.field;
+      if (r.k === 'value') s.right = { k: 'value', bytes: adj(r.bytes) };
+      else if (r.k === 'range') s.right = { k: 'range', from: adj(r.from), to: adj(r.to) };
+      else if (r.k === 'setref') s.right = { k: 'setref', name: r.name, shift: t.shift };
+      out.push(s);
+      return;
+    }
+  }
+  if (b.op === '>>' && b.right.k === 'value' && inner.k === 'binop' && inner.op === '&' && inner.left.k === 'sym' && inner.left.exthdr && inner.right.k === 'value' && r.k === 'setref') {
+    const t = exthdrTrim(inner.left, inner.right.bytes);
+    if (t && t.shift === Number(bytesToBig(b.right.bytes, 'host'))) {
+      s.left = t.field;
+      out.push(s);
+      return;
+    }
+  }
   out.push(s);
+}
+
+/** exthdr_find_template: the extension header field a mask selects out of a wider load. */
+function exthdrTrim(e: SymIE, mask: Uint8Array): { field: SymIE; shift: number } | undefined {
+  const x = e.exthdr;
+  if (!x) return undefined;
+  const m = bytesToBig(mask, 'big');
+  if (m === 0n) return undefined;
+  const L = mask.length * 8;
+  let tz = 0;
+  while (((m >> BigInt(tz)) & 1n) === 0n) tz++;
+  const hi = m.toString(2).length;
+  const f = exthdrFieldAt(x.op, x.type, x.offset + (L - hi), hi - tz);
+  if (!f) return undefined;
+  const field: SymIE = {
+    k: 'sym', json: { [EXTHDR_JSON[x.op]]: { name: f.name, field: f.field } } as unknown as JExpr, dt: f.datatype, bits: f.len, order: 'big',
+    ...(e.exthdrOp !== undefined ? { exthdrOp: e.exthdrOp } : {}), exthdr: { ...x, offset: f.offset, len: f.len },
+  };
+  return { field, shift: tz };
 }
 
 /** payload_expr_trim: the header field(s) a mask selects out of a wider load. */

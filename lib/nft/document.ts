@@ -9,6 +9,7 @@ import { isSafeNumber, parse as losslessParse, stringify as losslessStringify } 
 import { show } from '../validate';
 import type { JRule, JStatement, NftCommand, NftDocument, NftFamily, NftItem, NftObject, NftObjectKind, NftVerb } from './schema';
 import { NFT_OBJECT_KINDS } from './schema';
+import { toNft106 } from './objects';
 
 export const NFT_FAMILIES: readonly NftFamily[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 export const NFT_VERBS: readonly NftVerb[] = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush', 'reset'];
@@ -201,6 +202,10 @@ export function validateStatement(v: unknown, path: string, depth = 0): void {
       return;
     default:
       if (body === null) return;
+      // Object references through a map: { counter: { map: { key, data } } }, { limit: { map: … } }.
+      if (isObj(body) && Object.keys(body).length === 1 && EXPR_KEYS.has(Object.keys(body)[0] as string) && !('set' in body)) {
+        return validateExpr(body, p, depth + 1);
+      }
       if (isObj(body)) {
         for (const [k, x] of Object.entries(body)) {
           if (typeof x === 'object' && x !== null) validateExpr(x, `${p}.${k}`, depth + 1);
@@ -385,6 +390,25 @@ export interface JsonTextOptions {
    * Such a document re-commits through this package but `nft -j -f` rejects it. @default false
    */
   readonly allowRaw?: boolean;
+  /**
+   * Write objects exactly as nft 1.0.6 prints them: without the fields the package's listings
+   * add beyond nft 1.0.6's JSON (set `typeof`, `auto-merge`, the `dynamic` flag, table/chain
+   * comments, flowtable flags; see toNft106 in lib/nft/objects.ts). nft 1.0.6 ignores those
+   * fields on input, so either form loads; this one deep-equals `nft -j list ruleset`. @default false
+   */
+  readonly nft106?: boolean;
+}
+
+/** An item as nft 1.0.6 prints it (bare objects and command arguments; rules and metainfo as they are). */
+function exactItem(item: NftItem): NftItem {
+  const key = Object.keys(item)[0] as string;
+  if (key === 'metainfo' || key === 'rule') return item;
+  const body = (item as Record<string, unknown>)[key];
+  if ((NFT_VERBS as readonly string[]).includes(key)) {
+    if (!isObj(body) || 'rule' in body || !OBJECT_KIND_SET.has(Object.keys(body)[0] as string)) return item;
+    return { [key]: toNft106(body as unknown as NftObject) } as unknown as NftItem;
+  }
+  return OBJECT_KIND_SET.has(key) ? toNft106(item as NftObject) : item;
 }
 
 /** The rules of a document item (bare, or under a command). */
@@ -416,7 +440,8 @@ export function toJsonText(doc: NftDocument, options: JsonTextOptions = {}): str
   }
   const replacer = (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? Array.from(v) : v);
   // A fresh wrapper: the document's own toJSON (for plain JSON.stringify) must not apply here.
-  const text = losslessStringify({ nftables: doc.nftables }, replacer, options.indent);
+  const items = options.nft106 ? doc.nftables.map((item) => exactItem(item)) : doc.nftables;
+  const text = losslessStringify({ nftables: items }, replacer, options.indent);
   if (text === undefined) fail('a document that serializes to JSON', 'doc', doc);
   return text;
 }

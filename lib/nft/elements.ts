@@ -329,6 +329,7 @@ export function encodeElements(
   const isMap = shape.data !== undefined;
   const concat = shape.fields.length > 1;
   const deleting = verb === 'delete' || verb === 'destroy';
+  const templates: Expr[] = (set.stmt ?? []).map((st, i) => statefulExpr(st, `set ${set.name} stmt[${i}]`));
   const built: Built[] = [];
   const intervals: { iv: Interval; base: Omit<Built, 'key' | 'flags'> }[] = [];
   elems.forEach((e, i) => {
@@ -339,9 +340,14 @@ export function encodeElements(
     if (a?.comment !== undefined) {
       if (typeof a.comment !== 'string') throw new TypeError(`Expected a string for ${where}.comment`);
     }
-    const stmts: Expr[] = [];
-    if (a !== undefined) for (const k of ELEM_STMTS) if (k in a) stmts.push(statefulExpr({ [k]: (a as unknown as Record<string, unknown>)[k] }, `${where}.${k}`));
-    if (stmts.length > 0) b.exprs = stmts;
+    const own: Expr[] = [];
+    if (a !== undefined) for (const k of ELEM_STMTS) if (k in a) own.push(statefulExpr({ [k]: (a as unknown as Record<string, unknown>)[k] }, `${where}.${k}`));
+    if (own.length > 0) {
+      // The kernel wants an element's expressions to match the set's templates one for one: the
+      // element's own statement (nft -j prints one) replaces the template of its kind.
+      const stmts = templates.length === 0 ? own : templates.map((t) => own.find((x) => x.type === t.type) ?? t);
+      b.exprs = stmts;
+    }
     if (shape.data !== undefined && !deleting) {
       if (shape.data.kind === 'verdict') b.verdict = encodeVerdict(p.data);
       else if (shape.data.kind === 'object') {
@@ -541,7 +547,7 @@ function intervalJson(f: Field, lo: Uint8Array, hi: Uint8Array): JExpr {
   const a = toBig(lo);
   const z = toBig(hi);
   const order: 'big' | 'host' = 'big';
-  if (a === z) return decodeField(f, lo, order, true);
+  if (a === z) return decodeField(f, lo, order);
   const bits = BigInt(f.len * 8);
   if (isStringType(f.type)) {
     // "eth*": the prefix followed by zeros up to the prefix followed by 0xff.
@@ -665,7 +671,7 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
       out.push({ key: intervalJson(f, fromBig(lo, kl), fromBig(hi < lo ? lo : hi, kl)), sort: [lo], i });
     }
   }
-  out.sort((x, y) => {
+  const sorted = nftSort(out, (x, y) => {
     for (let k = 0; k < Math.max(x.sort.length, y.sort.length); k++) {
       const a = x.sort[k] ?? 0n;
       const b = y.sort[k] ?? 0n;
@@ -673,9 +679,30 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
     }
     return 0;
   });
-  const result: JSetElem[] = out.map((d) => finish(set, shape, data, d.key, d.i));
+  const result: JSetElem[] = sorted.map((d) => finish(set, shape, data, d.key, d.i));
   for (const i of catchalls) result.push(finish(set, shape, data, '*', i));
   return result;
+}
+
+/**
+ * nft's list_expr_sort (src/mergesort.c), step for step: the first ceil(n/2) entries and the
+ * rest are sorted, then each entry of the first half goes before the first entry of the second
+ * half that is strictly greater. Equal entries of the second half therefore come first: the
+ * order of ties (bitmask combinations sharing their lowest flag) depends on it.
+ */
+function nftSort<T>(a: readonly T[], cmp: (x: T, y: T) => number): T[] {
+  if (a.length <= 1) return [...a];
+  const k = Math.ceil(a.length / 2);
+  const first = nftSort(a.slice(0, k), cmp);
+  const rest = nftSort(a.slice(k), cmp);
+  const out: T[] = [];
+  let h = 0;
+  for (const l of first) {
+    while (h < rest.length && !(cmp(l, rest[h] as T) < 0)) out.push(rest[h++] as T);
+    out.push(l);
+  }
+  for (; h < rest.length; h++) out.push(rest[h] as T);
+  return out;
 }
 
 function elemComment(u: Uint8Array | null | undefined): string | undefined {
@@ -780,7 +807,7 @@ function finish(set: JSetExt, shape: Shape, data: ElementsData, key: JExpr, i: n
         const lo = b.subarray(off, off + f.len);
         const hi = b.subarray(half + off, half + off + f.len);
         off += fields.length > 1 ? Math.ceil(f.len / 4) * 4 : f.len;
-        return toBig(lo) === toBig(hi) ? decodeField(f, lo, f.byteorder) : { range: [decodeField(f, lo, f.byteorder, true), decodeField(f, hi, f.byteorder, true)] } as JExpr;
+        return toBig(lo) === toBig(hi) ? decodeField(f, lo, f.byteorder) : intervalJson(f, lo, hi);
       });
       value = fields.length === 1 ? (vals[0] as JExpr) : { concat: vals };
     } else if (fields.length === 1) value = decodeField(fields[0] as Field, b, (fields[0] as Field).byteorder);

@@ -523,6 +523,7 @@ function setOps(kind: 'set' | 'map', s: JSetExt, verb: OpVerb, ids: { nextSetId(
     ...(s.typeof !== undefined ? { keyTypeof: s.typeof } : {}),
     ...(s['typeof-data'] !== undefined ? { dataTypeof: s['typeof-data'] } : {}),
     ...(s['data-interval'] === true ? { dataInterval: true } : {}),
+    ...(s.typeof !== undefined && L.dataType === DATA_VERDICT ? { verdictTypeof: true } : {}),
     ...(comment !== undefined ? { comment } : {}),
   });
   if (userdata.length > 256) throw new RangeError(`Expected set userdata (typeof, comment) of at most 256 bytes for ${where} ${name} but it takes ${userdata.length}`);

@@ -173,7 +173,9 @@ export function renderSetElements(set: JSet): string {
 function setElementsText(set: JsonObject): string {
   const elems = Array.isArray(set.elem) ? set.elem : [];
   const keyType = keyTypeOf(set);
-  const dataType: TypeHint = set.map === undefined || set.map === 'verdict' ? undefined : str(set.map);
+  // nft -j names a concatenated data type as one string (`ipv4_addr . inet_service`).
+  const dataNames = Array.isArray(set.map) ? set.map.map(str) : set.map === undefined ? [] : str(set.map).split(' . ');
+  const dataType: TypeHint = dataNames.length === 0 || set.map === 'verdict' ? undefined : dataNames.length === 1 ? dataNames[0] : dataNames;
   const perLine = elementsPerLine(Array.isArray(set.type) ? set.type.map(str) : str(set.type));
   let out = '{ ';
   let count = 0;
@@ -206,7 +208,6 @@ function hasIntervalData(set: JsonObject): boolean {
 
 function renderSet(kind: string, set: JsonObject): string {
   const flags = list(set.flags);
-  const isMeter = kind === 'meter';
   let s = `\t${kind} ${str(set.name)} {\n`;
   s += `\t\ttype ${typeDecl(set.type)}`;
   if (kind === 'map' && set.map !== undefined) {
@@ -228,7 +229,7 @@ function renderSet(kind: string, set: JsonObject): string {
   if (set.timeout !== undefined && set.timeout !== 0) s += `\t\ttimeout ${formatTime(set.timeout as number)}\n`;
   if (set['gc-interval'] !== undefined && set['gc-interval'] !== 0) s += `\t\tgc-interval ${formatTime(set['gc-interval'] as number)}\n`;
   if (typeof set.comment === 'string') s += `\t\tcomment ${quote(set.comment)}\n`;
-  if (!isMeter && Array.isArray(set.elem) && set.elem.length > 0) s += `\t\telements = ${setElementsText(set)}\n`;
+  if (Array.isArray(set.elem) && set.elem.length > 0) s += `\t\telements = ${setElementsText(set)}\n`;
   return `${s}\t}\n`;
 }
 

@@ -335,6 +335,8 @@ export function buildSetUdata(u: {
   readonly keyTypeof?: JExpr;
   readonly dataTypeof?: JExpr;
   readonly dataInterval?: boolean;
+  /** A typeof map to verdicts (nft stores the verdict expression as the data typeof). */
+  readonly verdictTypeof?: boolean;
   readonly comment?: string;
 }): Uint8Array {
   const w = new TlvWriter();
@@ -344,6 +346,13 @@ export function buildSetUdata(u: {
   if (u.keyTypeof !== undefined) writeTypeof(w, SET_UDATA.keyTypeof, u.keyTypeof, 'typeof');
   if (u.map !== 'none') {
     if (u.dataTypeof !== undefined) writeTypeof(w, SET_UDATA.dataTypeof, u.dataTypeof, 'typeof data');
+    else if (u.verdictTypeof === true) {
+      // `typeof … : verdict`: the data is a verdict expression, which stores nothing.
+      w.nest(SET_UDATA.dataTypeof, (n) => {
+        n.u32(0, EXPR.verdict);
+        n.bytes(1, new Uint8Array(0));
+      });
+    }
     w.u32(SET_UDATA.dataInterval, u.dataInterval ? 1 : 0);
   }
   if (u.comment !== undefined) w.bytes(SET_UDATA.comment, Buffer.from(`${u.comment}\0`, 'utf8'));

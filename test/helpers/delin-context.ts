@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
  * Test-side DelinearizeContext: the table's sets from the package's own set and element dumps
- * (elements decoded by lib/nft/elements.ts), interface names from `ip -j link` of the test's
- * private network namespace, and a listing of every rule through delinearizeRule.
+ * (lib/nft/objects.ts setFromData, lib/nft/elements.ts decodeElements), bound chains from the
+ * chain dump's binding flag, interface names from `ip -j link` of the test's private network
+ * namespace, and a listing of every rule through delinearizeRule.
  */
 import { execFileSync } from 'node:child_process';
 import type { Nftables } from '../../lib';
 import type { ElementsData, RuleData, SetData } from '../../lib/native';
 import { concatTypes, datatype, setInterfaceResolver } from '../../lib/nft/datatypes';
 import { decodeElements } from '../../lib/nft/elements';
+import { chainIsBinding, setFromData } from '../../lib/nft/objects';
 import { delinearizeRule, familyName, type DelinearizeContext } from '../../lib/nft/delinearize';
 import type { JRule, JSet, JSetFlag } from '../../lib/nft/schema';
 
@@ -71,7 +73,13 @@ export async function listRulesJson(nft: Nftables): Promise<ListedRule[]> {
     for (const s of sets.items) {
       const fam = familyName(s.family);
       if (!fam) continue;
-      const js = jsetOf(s, fam);
+      let js: ReturnType<typeof jsetOf>;
+      try {
+        const d = setFromData(s);
+        js = { set: d.set, anonymous: d.anonymous, keyLen: s.keyLen, ...(s.dataLen !== undefined ? { dataLen: s.dataLen } : {}) };
+      } catch {
+        js = jsetOf(s, fam);
+      }
       let elements: ElementsData | undefined;
       try {
         const el = await nft.dump({ what: 'elements', family: s.family, table: s.table, set: s.name });
@@ -91,10 +99,13 @@ export async function listRulesJson(nft: Nftables): Promise<ListedRule[]> {
       byTable.get(k)?.set(s.name, js);
     }
   }
+  const chains = await nft.dump({ what: 'chains' });
+  const bindings = new Set<string>();
+  if (chains.what === 'chains') for (const c of chains.items) if (chainIsBinding(c)) bindings.add(`${c.family} ${c.table} ${c.name}`);
   const rules = await nft.dump({ what: 'rules' });
   if (rules.what !== 'rules') return [];
   const out: ListedRule[] = [];
-  // bound chains (`jump { … }`): the anonymous chains nft names __chain%d
+  // bound chains (`jump { … }`): their rules print inside the rule that jumps
   const chainRules = new Map<string, RuleData[]>();
   for (const r of rules.items) {
     const k = `${r.family} ${r.table} ${r.chain}`;
@@ -109,7 +120,7 @@ export async function listRulesJson(nft: Nftables): Promise<ListedRule[]> {
       set: (name) => tsets?.get(name),
       ifname: (i) => ifnames.get(i),
       boundChain: (name) => {
-        if (!name.startsWith('__chain')) return undefined;
+        if (!bindings.has(`${r.family} ${r.table} ${name}`)) return undefined;
         return (chainRules.get(`${r.family} ${r.table} ${name}`) ?? []).map((x) => delinearizeRule(x, ctx).rule);
       },
     };
