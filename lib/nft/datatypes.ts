@@ -18,7 +18,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import ipaddr from 'ipaddr.js';
 
-/** One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr). */
+/**
+ * One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr).
+ * `byteorder` is the type's own; where nft leaves it to the expression (integer, bitmask and the
+ * 1-byte types it marks BYTEORDER_INVALID) the table says `big`, and callers pass the
+ * expression's order (KeyDef.byteorder; payload fields are big endian).
+ */
 export interface Datatype {
   readonly name: string;
   readonly id: number;
