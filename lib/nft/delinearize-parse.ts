@@ -17,7 +17,7 @@ import {
   fail, byteLen, isZero, type IE, type SymIE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
 } from './delinearize-ir';
 import type { BaseNum } from './delinearize-proto';
-import { exprJson, orTree, valueJson, verdictJson, buildStmt } from './delinearize-json';
+import { exprJson, flagsTree, orTree, valueJson, verdictJson, buildStmt } from './delinearize-json';
 
 /** Kernel register number -> 32-bit register index (NFT_REG_1..4 are 16-byte registers). */
 function reg(n: number | undefined, what: string): number {
@@ -752,8 +752,8 @@ function elemInRule(el: JSetElem, set: JSet, shift: number | undefined): JSetEle
   const fixKey = (k: JExpr): JExpr => {
     let x = k;
     if (shift) x = shiftKey(x, shift);
-    if (!isMap && Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
-    else if (isMap && Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
+    if (Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
+    else if (typeof x === 'number' && isBitmaskSet(set)) x = flagsTree(set.type as string, x);
     return x;
   };
   if (isMap && Array.isArray(el) && el.length === 2) {
