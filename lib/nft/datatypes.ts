@@ -18,7 +18,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import ipaddr from 'ipaddr.js';
 
-/** One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr). */
+/**
+ * One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr).
+ * `byteorder` is the type's own; where nft leaves it to the expression (integer, bitmask and the
+ * 1-byte types it marks BYTEORDER_INVALID) the table says `big`, and callers pass the
+ * expression's order (KeyDef.byteorder; payload fields are big endian).
+ */
 export interface Datatype {
   readonly name: string;
   readonly id: number;
@@ -580,21 +585,19 @@ function symbolValue(t: Spec, v: string): bigint | undefined {
 const IFNAMSIZ = 16;
 
 /**
- * Strings as nft's evaluator takes them (expr_evaluate_string): NUL padded to the field; a
- * trailing `*` is a wildcard, whose value is just the prefix bytes (the cmp nft emits); `\\*`
- * escapes a literal star (backslashes are dropped, xstrunescape).
+ * Strings as nft's evaluator takes them (expr_evaluate_string): NUL padded to the field, `\\*`
+ * a literal star (backslashes are dropped, xstrunescape). A trailing unescaped `*` is a
+ * wildcard only where the expression allows one: callers check ifnameWildcard() first (which
+ * gives the prefix bytes nft compares); here it is encoded as a character.
  */
 function stringBytes(value: unknown, t: Spec, len: number): Uint8Array {
   if (typeof value !== 'string') throw typeErr('a string', t.name, value);
   if (value === '') throw typeErr('a non-empty string', t.name, value);
-  if (value === '*') throw typeErr('a string other than "*" (all-wildcard strings are not supported)', t.name, value);
-  const wildcard = value.endsWith('*') && !value.endsWith('\\*');
-  const text = wildcard ? value.slice(0, -1) : value.endsWith('\\*') ? value.replace(/\\/g, '') : value;
+  const text = value.endsWith('\\*') ? value.replace(/\\/g, '') : value;
   const raw = Buffer.from(text, 'utf8');
   if (raw.includes(0)) throw typeErr('a string without NUL bytes', t.name, value);
   const size = len > 0 ? len : raw.length + 1;
-  if (raw.length + (wildcard ? 0 : 1) > size) throw rangeErr(`a string of at most ${size - 1} bytes`, t.name, value);
-  if (wildcard) return Uint8Array.from(raw);
+  if (raw.length + 1 > size) throw rangeErr(`a string of at most ${size - 1} bytes`, t.name, value);
   const out = new Uint8Array(size);
   out.set(raw);
   return out;
@@ -893,10 +896,13 @@ function ipv6Text(bytes: Uint8Array): string {
 }
 
 /**
- * Kernel bytes -> the JSON value nft -j prints for a constant of that type: symbol names where
- * nft prints them, numbers otherwise (strings where nft's JSON goes through its text printer:
- * realm, iface_index, classid, hour, date). Bitmask constants with several bits are numbers, as
- * nft prints them; decodeFlags gives the per-flag list nft prints for flag matches.
+ * Kernel bytes -> the JSON value nft -j prints for that type: symbol names where nft prints
+ * them, numbers otherwise (strings where nft's JSON goes through its text printer: realm,
+ * iface_index, classid, hour, date). A bitmask value of several bits gives its flags, lowest
+ * first (`["established", "related"]`, as in flag matches); nft prints the same value as
+ * `{"|": […]}` in set elements and ct/meta compares (decodeFlagsOr) and as a plain number on
+ * payload/exthdr compares (decodeConstant). Strings: bytes without a final NUL are a wildcard
+ * prefix (`"eth*"`), a trailing literal star prints as `\\*` (expr_postprocess_string).
  * @param byteorder the expression's byte order where the type leaves it open (integer).
  */
 export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
@@ -925,17 +931,22 @@ export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorde
  * A bitmask value split into flags as nft prints the operands of `&`, `ct state
  * established,related` and other flag matches (bitmask_expr_to_binops): one element per set bit,
  * lowest first, each a symbol name or a number; a single bit (or 0) gives the scalar itself.
+ * For bitmask types this is decodeValue; for other types, decodeValue.
  */
 export function decodeFlags(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
+  return decodeValue(type, bytes, byteorder);
+}
+
+/**
+ * A constant as nft prints it on the right of a payload or exthdr match (`tcp flags == fin|syn`
+ * lists as 3): a symbol when one matches the whole value, else a number; never split.
+ */
+export function decodeConstant(type: Datatype | string, bytes: Uint8Array, byteorder?: 'big' | 'host'): DatatypeValue {
   const t = mustSpec(type);
+  if (t.kind !== 'bitmask') return decodeValue(t, bytes, byteorder);
   if (!(bytes instanceof Uint8Array)) throw typeErr('a Uint8Array', t.name, bytes);
   const v = bytesUint(bytes, byteorder ?? t.byteorder);
-  const out: (string | number)[] = [];
-  for (let bit = 0n; v >> bit !== 0n; bit++) {
-    const b = 1n << bit;
-    if ((v & b) !== 0n) out.push((decodeScalar(t, b) as string | number));
-  }
-  return out.length <= 1 ? decodeScalar(t, v) : out;
+  return firstName(t.symbols, v) ?? integerJson(v);
 }
 
 /** A bitmask constant as nft's JSON writes an OR of flags: `{"|": [{"|": ["invalid", "established"]}, "new"]}`. */
@@ -964,10 +975,18 @@ function decodeScalar(t: Spec, v: bigint): DatatypeValue {
   switch (t.kind) {
     case 'symbolic':
       return firstName(t.symbols, v) ?? integerJson(v);
-    case 'bitmask':
-      // a constant prints as one symbol or a number (3 for fin|syn); lists of flags come from
-      // binops nft splits per bit (see decodeFlags)
-      return firstName(t.symbols, v) ?? integerJson(v);
+    case 'bitmask': {
+      // several bits: the flags, lowest first (bitmask_expr_to_binops); see decodeFlagsOr and
+      // decodeConstant for the other two forms nft prints
+      const name = firstName(t.symbols, v);
+      if (name !== undefined || v === 0n) return name ?? 0;
+      const out: (string | number)[] = [];
+      for (let bit = 0n; v >> bit !== 0n; bit++) {
+        const b = 1n << bit;
+        if ((v & b) !== 0n) out.push(firstName(t.symbols, b) ?? Number(b));
+      }
+      return out.length === 1 ? (out[0] as string | number) : out;
+    }
     case 'inet_proto': {
       const name = loadProtocols().byNum.get(Number(v));
       return name ?? integerJson(v);
@@ -1075,6 +1094,8 @@ export function decodeVerdict(code: number, chain?: string): Record<string, null
 /** Interface-name wildcard: `"eth*"` matches by prefix; `"eth\*"` is a literal star. */
 export function ifnameWildcard(value: string): { prefix: Uint8Array } | undefined {
   if (!value.endsWith('*') || value.endsWith('\\*')) return undefined;
+  // expr_evaluate_string: "All-wildcard strings are not supported"
+  if (value === '*') throw new TypeError('Expected a string with a prefix before the wildcard (all-wildcard strings are not supported) but received "*"');
   return { prefix: Uint8Array.from(Buffer.from(value.slice(0, -1), 'utf8')) };
 }
 
