@@ -18,7 +18,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import ipaddr from 'ipaddr.js';
 
-/** One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr). */
+/**
+ * One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr).
+ * `byteorder` is the type's own; where nft leaves it to the expression (integer, bitmask and the
+ * 1-byte types it marks BYTEORDER_INVALID) the table says `big`, and callers pass the
+ * expression's order (KeyDef.byteorder; payload fields are big endian).
+ */
 export interface Datatype {
   readonly name: string;
   readonly id: number;
@@ -825,13 +830,23 @@ export function encodeValue(type: Datatype | string, value: unknown, bits?: numb
   switch (t.kind) {
     case 'string':
       return stringBytes(value, t, len);
-    case 'ipv4':
+    case 'ipv4': {
+      const b = typeof value === 'string' ? parseIpv4(value) : undefined;
+      if (!b) throw typeErr('an IPv4 address', t.name, value);
+      if (len !== 0 && len !== 4) throw rangeErr('a 32-bit field', t.name, value);
+      return b;
+    }
     case 'ipv6': {
-      const v4 = t.kind === 'ipv4';
-      const ok = typeof value === 'string' && (v4 ? ipaddr.IPv4.isValidFourPartDecimal(value) : ipaddr.IPv6.isValid(value) && !value.includes('%'));
-      if (!ok) throw typeErr(v4 ? 'an IPv4 address' : 'an IPv6 address', t.name, value);
-      const b = Uint8Array.from(ipaddr.parse(value).toByteArray());
-      if (len !== 0 && len !== b.length) throw rangeErr(`a ${b.length * 8}-bit field`, t.name, value);
+      let b: Uint8Array | undefined;
+      if (typeof value === 'string' && !value.includes('%')) {
+        try {
+          b = Uint8Array.from(ipaddr.IPv6.parse(value).toByteArray());
+        } catch {
+          b = undefined;
+        }
+      }
+      if (!b) throw typeErr('an IPv6 address', t.name, value);
+      if (len !== 0 && len !== 16) throw rangeErr('a 128-bit field', t.name, value);
       return b;
     }
     case 'lladdr': {
@@ -843,10 +858,53 @@ export function encodeValue(type: Datatype | string, value: unknown, bits?: numb
       throw typeErr('a byte value (verdicts travel as NFTA_DATA_VERDICT: use encodeVerdict)', t.name, value);
     default: {
       if (len === 0) throw new RangeError(`Expected a bit length for a value of type ${t.name} (variable size) but received none`);
+      // fast path: a plain number for a type whose numbers are the raw value, up to 32 bits
+      if (typeof value === 'number' && RAW_NUMBER_KINDS.has(t.kind) && len <= 4 && Number.isInteger(value) && value >= 0) {
+        const max = nbits === 1 ? 255 : 2 ** nbits - 1;
+        if (value <= max) return smallBytes(value, len, order);
+      }
       const v = checkRange(scalarValue(t, value, nbits), nbits === 1 ? 8 : nbits, t, value);
       return uintBytes(v, len, order);
     }
   }
+}
+
+/** Kinds whose JSON numbers are the kernel value itself (not seconds, not label bits). */
+const RAW_NUMBER_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  'integer', 'bitmask', 'symbolic', 'inet_proto', 'mark', 'realm', 'devgroup', 'uid', 'gid', 'ifindex', 'classid', 'hour', 'cgroupv2',
+]);
+
+/** A number below 2^32 as len (<= 4) bytes. */
+function smallBytes(v: number, len: number, order: 'big' | 'host'): Uint8Array {
+  const out = new Uint8Array(len);
+  const le = order === 'host' && HOST_LE;
+  let x = v;
+  for (let i = 0; i < len; i++) {
+    out[le ? i : len - 1 - i] = x & 0xff;
+    x = Math.floor(x / 256);
+  }
+  return out;
+}
+
+/** Dotted-quad IPv4 (four decimal parts 0-255, as the old codec and nft's numeric form). */
+function parseIpv4(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let digits = 0;
+  let acc = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = acc;
+      acc = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      acc = acc * 10 + (c - 48);
+      if (++digits > 3 || acc > 255) return undefined;
+    } else return undefined;
+  }
+  return part === 4 ? out : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -909,7 +967,7 @@ export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorde
       return decodeStringBytes(bytes);
     case 'ipv4':
       if (bytes.length !== 4) return integerJson(bytesUint(bytes, 'big'));
-      return Array.from(bytes).join('.');
+      return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
     case 'ipv6':
       if (bytes.length !== 16) return integerJson(bytesUint(bytes, 'big'));
       return ipv6Text(bytes);
@@ -918,8 +976,28 @@ export function decodeValue(type: Datatype | string, bytes: Uint8Array, byteorde
     case 'verdict':
       return integerJson(bytesUint(bytes, 'host'));
     default:
+      if (bytes.length <= 4 && (t.kind === 'integer' || t.kind === 'symbolic')) {
+        // fast path: small integers and symbols without BigInt
+        let v = 0;
+        const le = order === 'host' && HOST_LE;
+        for (let i = 0; i < bytes.length; i++) v = v * 256 + (bytes[le ? bytes.length - 1 - i : i] as number);
+        if (t.kind === 'integer') return v;
+        return symbolByNumber(t).get(v) ?? v;
+      }
       return decodeScalar(t, bytesUint(bytes, order));
   }
+}
+
+const BY_NUMBER = new WeakMap<Spec, Map<number, string>>();
+/** number -> first symbol name of a type (the one nft prints). */
+function symbolByNumber(t: Spec): Map<number, string> {
+  let m = BY_NUMBER.get(t);
+  if (!m) {
+    m = new Map();
+    for (const [k, v] of t.symbols ?? []) if (!m.has(Number(v))) m.set(Number(v), k);
+    BY_NUMBER.set(t, m);
+  }
+  return m;
 }
 
 /**

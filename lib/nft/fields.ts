@@ -95,7 +95,15 @@ const L3_LINKS = links([['ip', ETH_P.ip], ['arp', ETH_P.arp], ['ip6', ETH_P.ip6]
 const ETHER_HDR_BITS = 14 * 8;
 const VLAN_HDR_BITS = 4 * 8;
 
-/** Every protocol header of nft 1.0.6 (proto_definitions). */
+/** NFT_PAYLOAD_CSUM_* (payload statements: which checksum the kernel fixes up) by ProtocolDef.checksum.type. */
+export const PAYLOAD_CSUM = { none: 0, inet: 1, sctp: 2 } as const;
+/** NFT_PAYLOAD_L4CSUM_PSEUDOHDR: also update the transport checksum (mangling a pseudoHeader field). */
+export const PAYLOAD_L4CSUM_PSEUDOHDR = 1;
+
+/**
+ * Every protocol header of nft 1.0.6 (proto_definitions). gre, geneve, vxlan and the inner
+ * header matches came after 1.0.6 and are not here.
+ */
 export const PROTOCOLS: readonly ProtocolDef[] = [
   proto('ether', 'll', [
     ['daddr', 0, 48, 'ether_addr'],

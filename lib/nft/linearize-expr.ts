@@ -270,7 +270,7 @@ function exthdrEv(op: number, kind: number, fieldOff: number, fieldLen: number, 
 }
 
 /** Evaluates a JSON expression used as a value source (left side of a match, statement argument). */
-export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key: Ev, data: JExpr, p: string) => Ev): Ev {
+export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key: Ev, data: JExpr, p: string, keyJson: JExpr) => Ev): Ev {
   const k = oneKey(e);
   if (k === undefined) throw typeErr(path, 'an expression object with one key', e);
   const v = (e as Record<string, unknown>)[k];
@@ -453,7 +453,7 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
       const o = v as { key?: unknown; data?: unknown };
       const key = evalExpr(env, o.key as JExpr, `${p}.key`, lookupMap);
       if (lookupMap === undefined) throw new TypeError(`${p}: a map is not allowed here`);
-      return lookupMap(key, o.data as JExpr, p);
+      return lookupMap(key, o.data as JExpr, p, o.key as JExpr);
     }
     default:
       throw new TypeError(`${path}: unknown expression ${JSON.stringify(k)}`);
@@ -580,6 +580,7 @@ export const isStringType = (dtype: string): boolean => dtype === 'string' || dt
  */
 export function toBigEndian(ev: Ev): Ev {
   if (ev.k === 'concat') {
+    if (!ev.parts.some((p) => p.order === 'host' && !isStringType(p.dtype))) return ev;
     const parts = ev.parts.map((p) => (p.order === 'host' && !isStringType(p.dtype) ? ({ k: 'byteorder', len: p.len, dtype: p.dtype, order: 'big', arg: p } as Ev) : p));
     return { ...ev, parts };
   }

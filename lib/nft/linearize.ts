@@ -7,7 +7,9 @@
  */
 import type { Expr } from '../expr/registry';
 import type { Family } from '../kernel';
-import { commentUdata } from '../udata';
+import { commentUdata, encodeUdata, u32Value } from '../udata';
+import { datatype } from './datatypes';
+import { BYTEORDER, SET_UDATA, buildSetUdata } from './set-udata';
 import {
   beBytes,
   bytesOf,
@@ -120,6 +122,8 @@ interface Stmt {
 
 class Linearizer {
   readonly regs = new Registers();
+  /** The type a map in a statement argument yields (expr_evaluate_map takes it from the context). */
+  dataHint: { dtype: string; order: 'big' | 'host' } | undefined;
   readonly stmts: Stmt[] = [];
   readonly proto: ProtoCtx;
   readonly env: EvalEnv;
@@ -140,7 +144,19 @@ class Linearizer {
   }
 
   /** An anonymous set for `left` with these elements. */
-  anonSet(left: Ev, elems: readonly JSetElem[], path: string, data?: string | readonly string[] | 'verdict', extraFlags = 0): { name: string; id: number; interval: boolean } {
+  /**
+   * An anonymous set for `left` with these elements, with nft's flags and userdata
+   * (mnl_nft_set_add: key byte order, data byte order for maps, auto-merge for intervals, the
+   * key's typeof for lookups, a verdict typeof for verdict maps, the data-interval flag).
+   */
+  anonSet(
+    left: Ev,
+    elems: readonly JSetElem[],
+    path: string,
+    data?: string | readonly string[] | 'verdict',
+    extraFlags = 0,
+    opts: { keyTypeof?: JExpr; dataOrder?: 'big' | 'host'; dataInterval?: boolean } = {},
+  ): { name: string; id: number; interval: boolean } {
     if (!Array.isArray(elems) || elems.length === 0) throw typeErr(path, 'a non-empty set of elements', elems);
     const key = left.k === 'concat' ? left.parts.map((p) => p.dtype) : left.dtype;
     const keyFields = left.k === 'concat' ? left.parts.map((p) => bytesOf(p.len)) : [bytesOf(left.len)];
@@ -148,12 +164,32 @@ class Linearizer {
     const interval = elems.some((e) => hasInterval(data === undefined ? e : Array.isArray(e) ? (e as readonly JExpr[])[0] : e));
     if (interval) flags |= SET_INTERVAL;
     if (interval && left.k === 'concat') flags |= SET_CONCAT;
-    if (data !== undefined && (extraFlags & SET_OBJECT) === 0) flags |= SET_MAP;
-    return { ...this.ctx.anonSet(data === undefined ? { key, flags, elems, keyFields } : { key, data, flags, elems, keyFields }), interval };
+    const object = (extraFlags & SET_OBJECT) !== 0;
+    if (data !== undefined && !object) flags |= SET_MAP;
+    const keyOrder = left.k === 'concat' ? BYTEORDER.invalid : left.order === 'host' ? BYTEORDER.host : BYTEORDER.big;
+    let userdata: Uint8Array;
+    if (data === undefined) {
+      userdata = setUdata(keyOrder, interval, opts.keyTypeof);
+    } else {
+      // expr_evaluate_map: the key is a constant (no typeof) unless a concatenation; no auto-merge
+      const entries: [number, Uint8Array][] = [[SET_UDATA.keyByteorder, u32Value(keyOrder)]];
+      if (!object) {
+        const dataOrder = data === 'verdict' || Array.isArray(data) ? BYTEORDER.invalid : opts.dataOrder === 'host' ? BYTEORDER.host : BYTEORDER.big;
+        entries.push([SET_UDATA.dataByteorder, u32Value(dataOrder)]);
+      }
+      const kt = opts.keyTypeof !== undefined && left.k === 'concat' && !object ? typeofTlv(opts.keyTypeof) : undefined;
+      if (kt) entries.push([SET_UDATA.keyTypeof, kt]);
+      // verdict data: a typeof naming the verdict expression (EXPR_VERDICT = 1), no data
+      if (data === 'verdict') entries.push([SET_UDATA.dataTypeof, encodeUdata([[0, u32Value(1)], [1, new Uint8Array()]])]);
+      entries.push([SET_UDATA.dataInterval, u32Value(opts.dataInterval ? 1 : 0)]);
+      userdata = encodeUdata(entries);
+    }
+    const req: AnonSetRequest = { key, flags, elems, keyFields, userdata, ...(data !== undefined ? { data } : {}) };
+    return { ...this.ctx.anonSet(req), interval };
   }
 
   /** Resolves a map's data side (`@name` or an anonymous map's elements) into a lookup. */
-  mapLookup(key: Ev, data: JExpr, path: string, verdict: boolean, dataHint?: string): MapInfo {
+  mapLookup(key: Ev, data: JExpr, path: string, verdict: boolean, dataHint?: string, keyJson?: JExpr): MapInfo {
     if (typeof data === 'string' && data.startsWith('@')) {
       const s = this.namedSet(data, path);
       if (s.map === undefined) throw new TypeError(`${path}: ${data} is a set, not a map`);
@@ -167,15 +203,21 @@ class Linearizer {
       if (!Array.isArray(e) || e.length !== 2) throw typeErr(`${path}.data.set[${i}]`, 'a [key, value] pair', e);
     }
     const pairs = elems as readonly (readonly JExpr[])[];
-    const types = verdict ? ['verdict'] : dataHint !== undefined ? dataHint.split(' . ') : inferDataTypes(pairs);
+    const hint = dataHint ?? this.dataHint?.dtype;
+    const types = verdict ? ['verdict'] : hint !== undefined ? hint.split(' . ') : inferDataTypes(pairs);
     const interval = pairs.some((e) => hasInterval(e[1]));
-    const r = this.anonSet(key, elems as readonly JSetElem[], `${path}.data`, types.length === 1 ? types[0] : types);
+    const dataOrder = types.length === 1 && types[0] !== 'verdict' ? (this.dataHint?.order ?? datatype(types[0]!)?.byteorder) : undefined;
+    const r = this.anonSet(key, elems as readonly JSetElem[], `${path}.data`, types.length === 1 ? types[0] : types, 0, {
+      dataInterval: interval,
+      ...(dataOrder !== undefined ? { dataOrder } : {}),
+      ...(keyJson !== undefined ? { keyTypeof: keyJson } : {}),
+    });
     return { set: r.name, setId: r.id, dataTypes: types, interval, namedInterval: r.interval };
   }
 
   evalValue(e: JExpr, path: string): Ev {
-    return evalExpr(this.env, e, path, (key, data, p) => {
-      const m = this.mapLookup(key, data, p, false);
+    return evalExpr(this.env, e, path, (key, data, p, keyJson) => {
+      const m = this.mapLookup(key, data, p, false, undefined, keyJson);
       if (m.namedInterval) key = toBigEndian(key);
       return { k: 'map', len: 128, dtype: m.dataTypes.join(' . '), order: 'big', key, set: m.set, ...(m.setId !== undefined ? { setId: m.setId } : {}) };
     });
@@ -187,7 +229,14 @@ class Linearizer {
       const t: Ev = 'k' in target ? target : { k: 'value', len: target.len, dtype: target.dtype, order: target.order, data: new Uint8Array() };
       return constEv(t, e, path);
     }
-    const v = this.evalValue(e, path);
+    const saved = this.dataHint;
+    this.dataHint = { dtype: target.dtype, order: target.order };
+    let v: Ev;
+    try {
+      v = this.evalValue(e, path);
+    } finally {
+      this.dataHint = saved;
+    }
     // __stmt_evaluate_arg converts rt values to the target's byte order
     if (oneKey(e) === 'rt' && v.order !== target.order) return convertOrder(v, target.order);
     return v;
@@ -198,7 +247,10 @@ class Linearizer {
   match(m: { op?: unknown; left?: unknown; right?: unknown }, path: string): void {
     const op = m.op;
     if (typeof op !== 'string' || !(op in CMP_OP)) throw typeErr(`${path}.op`, 'a relational operator (==, !=, <, >, <=, >=, in)', op);
-    const right = m.right as JExpr;
+    let right = m.right as JExpr;
+    // expr_evaluate_set: an anonymous set of one value, prefix or range is that element
+    const single = singleElement(right);
+    if (single !== undefined && oneKey(m.left) !== 'concat') right = single;
     let left = this.evalValue(m.left as JExpr, `${path}.left`);
     const out: Expr[] = [];
     // binop_transfer: a sub-byte field compared with constants is not shifted back
@@ -225,7 +277,12 @@ class Linearizer {
       if (BITMASK_TYPES.has(left.dtype) && elems.every((x) => typeof x === 'string' || typeof x === 'number') && rk !== 'set') {
         return this.flagcmp(out, left, valueBytes(left, elems as JExpr, `${path}.right`, true), op);
       }
-      const r = this.anonSet(left, elems, `${path}.right`);
+      // the set's key is the left expression after evaluation: it has a typeof only when it is
+      // still a plain load (not masked, shifted or byte-order converted)
+      // the set's key is the left expression as evaluated before any byte-order conversion: it
+      // has a typeof when it is a plain load (not masked or shifted)
+      const typeofOk = left.sub === undefined && (left.k === 'load' || (left.k === 'concat' && left.parts.every((p) => p.k === 'load' && p.sub === undefined)));
+      const r = this.anonSet(left, elems, `${path}.right`, undefined, 0, typeofOk ? { keyTypeof: m.left as JExpr } : {});
       this.lookup(out, r.interval ? toBigEndian(left) : left, r.name, r.id, inv);
       return this.push(out);
     }
@@ -422,7 +479,7 @@ class Linearizer {
           const el = ((data as { set?: unknown }).set ?? data) as JSetElem[];
           if (Array.isArray(el)) data = { set: el.map((x) => (Array.isArray(x) ? [flattenFlags(x[0]), x[1]] : x)) } as JExpr;
         }
-        const m = this.mapLookup(key, data, p, true);
+        const m = this.mapLookup(key, data, p, true, undefined, o.key as JExpr);
         if (m.interval || m.namedInterval) key = toBigEndian(key);
         const out: Expr[] = [];
         const sreg = this.regs.get(key);
@@ -492,6 +549,7 @@ class Linearizer {
       if (typeof o.data === 'string' && o.data.startsWith('@')) set = this.namedSet(o.data, `${path}.map.data`).name;
       else {
         const elems = (o.data as { set?: unknown }).set ?? o.data;
+        // stmt_evaluate_objref_map: the key is a constant, so no typeof even for concatenations
         const r = this.anonSet(key, elems as JSetElem[], `${path}.map.data`, kind, SET_OBJECT);
         set = r.name;
         setId = r.id;
@@ -641,7 +699,9 @@ class Linearizer {
         const mo = (addr as { map: { key: JExpr; data: JExpr } }).map;
         const key = this.evalValue(mo.key, `${path}.addr.map.key`);
         const typeFlags = a.type_flags === undefined ? [] : Array.isArray(a.type_flags) ? (a.type_flags as string[]) : [a.type_flags as string];
-        const m = this.mapLookup(key, mo.data, `${path}.addr.map`, false, typeFlags.includes('concat') ? `${addrType} . inet_service` : undefined);
+        const anonData = typeof mo.data === 'string' ? undefined : (((mo.data as { set?: unknown }).set ?? mo.data) as unknown[]);
+        const concatData = typeFlags.includes('concat') || (Array.isArray(anonData) && Array.isArray(anonData[0]) && oneKey((anonData[0] as unknown[])[1]) === 'concat');
+        const m = this.mapLookup(key, mo.data, `${path}.addr.map`, false, concatData ? `${addrType} . inet_service` : addrType, mo.key);
         const concat = m.dataTypes.length > 1;
         const interval = m.interval || typeFlags.includes('interval') || typeFlags.includes('prefix');
         const k2 = m.namedInterval ? toBigEndian(key) : key;
@@ -998,6 +1058,84 @@ function shorten(ev: Ev, bits: number): Ev {
       return ('len' in x ? { ...x, len: n } : x) as Expr;
     },
   };
+}
+
+/**
+ * A lookup set's userdata. The key's typeof is written where nft's key expression has a
+ * build_udata (payload, meta, ct, concat, socket, rt, osf, numgen, ipsec here; nft 1.0.6 also
+ * writes exthdr, fib and hash, which set-udata.ts does not encode yet: those sets get no typeof).
+ */
+function setUdata(keyOrder: number, interval: boolean, keyTypeof: JExpr | undefined): Uint8Array {
+  const base = { keyByteorder: keyOrder, map: 'none' as const, ...(interval ? { mergeElements: true } : {}) };
+  if (keyTypeof !== undefined) {
+    try {
+      return buildSetUdata({ ...base, keyTypeof });
+    } catch {
+      // a typeof kind set-udata.ts cannot write: fib and jhash/symhash are written here
+      const extra = typeofExtra(keyTypeof);
+      if (extra) {
+        const head = buildSetUdata(base);
+        const out = new Uint8Array(head.length + extra.length);
+        out.set(head);
+        out.set(extra, head.length);
+        return out;
+      }
+    }
+  }
+  return buildSetUdata(base);
+}
+
+/** KEY_TYPEOF for fib (fib_expr_build_udata) and hash (hash_expr_build_udata) keys. */
+function typeofExtra(e: JExpr): Uint8Array | undefined {
+  const k = oneKey(e);
+  const v = (e as Record<string, Record<string, unknown>>)[k ?? ''];
+  let etype: number;
+  let data: [number, Uint8Array][];
+  if (k === 'fib') {
+    const result = ({ oif: 1, oifname: 2, type: 3 } as Record<string, number>)[String(v?.result)];
+    if (result === undefined) return undefined;
+    const list = v?.flags === undefined ? [] : Array.isArray(v.flags) ? v.flags : [v.flags];
+    const bits: Record<string, number> = { saddr: 1, daddr: 2, mark: 4, iif: 8, oif: 16 };
+    const flags = list.reduce((n: number, f) => n | (bits[String(f)] ?? 0), 0);
+    etype = 26;
+    data = [
+      [0, u32Value(result)],
+      [1, u32Value(flags)],
+    ];
+  } else if (k === 'jhash' || k === 'symhash') {
+    etype = 24;
+    data = [
+      [0, u32Value(k === 'jhash' ? 0 : 1)],
+      [1, u32Value(Number(v?.offset ?? 0))],
+      [2, u32Value(Number(v?.mod ?? 0))],
+      [3, u32Value(Number(v?.seed ?? 0))],
+      [4, u32Value(v?.seed !== undefined ? 1 : 0)],
+    ];
+  } else return undefined;
+  return encodeUdata([[SET_UDATA.keyTypeof, encodeUdata([[0, u32Value(etype)], [1, encodeUdata(data)]])]]);
+}
+
+/** The value of a KEY_TYPEOF TLV for an expression (set-udata.ts writes it after the byte order). */
+function typeofTlv(e: JExpr): Uint8Array | undefined {
+  try {
+    const all = buildSetUdata({ keyByteorder: 0, map: 'none', keyTypeof: e });
+    // skip the KEYBYTEORDER TLV (2 + 4 bytes) and the typeof TLV's own header
+    return all.subarray(6 + 2);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The element of a one-element anonymous set when it is a value, prefix or range (not a concat or mapping). */
+function singleElement(right: JExpr): JExpr | undefined {
+  const elems = oneKey(right) === 'set' ? (right as { set: unknown }).set : undefined;
+  const list = Array.isArray(elems) ? elems : elems !== undefined ? [elems] : undefined;
+  if (list?.length !== 1) return undefined;
+  let e = list[0] as unknown;
+  if (oneKey(e) === 'elem') e = (e as { elem: { val: unknown } }).elem.val;
+  if (typeof e === 'string' || typeof e === 'number' || typeof e === 'boolean') return e;
+  const k = oneKey(e);
+  return k === 'prefix' || k === 'range' ? (e as JExpr) : undefined;
 }
 
 /** An anonymous set element of a sub-byte field, shifted to where the field sits in its bytes. */

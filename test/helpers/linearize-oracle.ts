@@ -245,7 +245,7 @@ const SET_FLAGS_CHECKED = 0x1 | 0x2 | 0x4 | 0x8 | 0x40 | 0x80;
 export async function compareListing(nft: Nftables, listing: Listing): Promise<{ rule: JRule & { handle: number }; result: Comparison }[]> {
   const results: { rule: JRule & { handle: number }; result: Comparison }[] = [];
   const dumps = new Map<string, Map<bigint, readonly DecodedExpr[]>>();
-  const setDumps = new Map<string, Map<string, { flags: number; keyType: number; dataType?: number }>>();
+  const setDumps = new Map<string, Map<string, { flags: number; keyType: number; dataType?: number; userdata?: Uint8Array }>>();
   for (const rule of listing.rules) {
     const fam = rule.family as Family;
     const key = `${fam} ${rule.table}`;
@@ -255,8 +255,12 @@ export async function compareListing(nft: Nftables, listing: Listing): Promise<{
       if (r.what === 'rules') for (const it of r.items) m.set(it.handle, it.exprs);
       dumps.set(key, m);
       const s = await nft.dump({ what: 'sets', family: NFPROTO[fam], table: rule.table });
-      const sm = new Map<string, { flags: number; keyType: number; dataType?: number }>();
-      if (s.what === 'sets') for (const it of s.items) sm.set(it.name, { flags: it.flags, keyType: it.keyType, ...(it.dataType !== undefined ? { dataType: it.dataType } : {}) });
+      const sm = new Map<string, { flags: number; keyType: number; dataType?: number; userdata?: Uint8Array }>();
+      if (s.what === 'sets') {
+        for (const it of s.items) {
+          sm.set(it.name, { flags: it.flags, keyType: it.keyType, ...(it.dataType !== undefined ? { dataType: it.dataType } : {}), ...(it.userdata ? { userdata: it.userdata } : {}) });
+        }
+      }
       setDumps.set(key, sm);
     }
     const kernelExprs = dumps.get(key)!.get(BigInt(rule.handle));
@@ -290,6 +294,9 @@ export async function compareListing(nft: Nftables, listing: Listing): Promise<{
         else {
           const id = keyTypeId(req.key);
           if (id !== ks.keyType) reason = `anonymous set key type: ours ${id}, kernel ${ks.keyType}`;
+          else if (req.userdata !== undefined && !Buffer.from(req.userdata).equals(Buffer.from(ks.userdata ?? []))) {
+            reason = `anonymous set userdata: ours ${Buffer.from(req.userdata).toString('hex')}, kernel ${Buffer.from(ks.userdata ?? []).toString('hex')}`;
+          }
         }
       });
     }

@@ -787,13 +787,17 @@ describe('nft datatypes and fields (lib/nft)', function () {
         for (const chain of ['c', 'j']) rules.set(key(f, chain), (r.items as RuleData[]).filter((x) => x.chain === chain));
       }
       // the text listing, rule lines per table/chain
-      let where = '';
+      let family: string | undefined;
+      let where: string | undefined;
       for (const line of nft(['list', 'ruleset']).split('\n')) {
         const tm = /^table (\w+) (\S+) \{$/.exec(line);
         const cm = /^\tchain (\S+) \{$/.exec(line);
-        if (tm) where = `${tm[1]}`;
-        else if (cm) where = key(where.split('/')[0] as string, cm[1] as string);
-        else if (line.startsWith('\t\t') && where.includes('/')) textLines.set(where, [...(textLines.get(where) ?? []), line.slice(2)]);
+        if (tm) {
+          // only our tables (other tests may have left theirs in this namespace)
+          family = tm[2] === TABLE(tm[1] as string) ? tm[1] : undefined;
+          where = undefined;
+        } else if (cm) where = family === undefined ? undefined : key(family, cm[1] as string);
+        else if (line.startsWith('\t\t') && where !== undefined) textLines.set(where, [...(textLines.get(where) ?? []), line.slice(2)]);
       }
       const listed = JSON.parse(nft(['-j', 'list', 'ruleset'])) as { nftables: { rule?: { table: string; chain: string; expr: unknown[] } }[] };
       for (const f of families) {
