@@ -15,7 +15,7 @@ import { encodeElements } from './elements';
 import { linearizeRule, type LinearizeContext } from './linearize';
 import { objectOps } from './objects';
 import { typeLayout } from './datatypes';
-import type { JElement, JRule, JSet, JSetElem, JStatement, NftDocument, NftFamily, NftObject, NftVerb } from './schema';
+import type { JElement, JRule, JSet, JSetElem, JStatement, NftDocument, NftFamily, NftItem, NftObject, NftVerb } from './schema';
 
 /** NFT_CHAIN_BINDING (nf_tables.h): a chain bound to the rule that jumps to it. */
 const NFT_CHAIN_BINDING = 0x4;
@@ -108,7 +108,7 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
     let produced: OpDesc[];
     // As nft 1.0.6: add/create ignore `handle` (a listing re-commits as is); the kernel would
     // otherwise take a chain handle as "update that chain".
-    if (verb === 'add' || verb === 'create') obj = withoutHandle(obj);
+    if (verb === 'add' || verb === 'create') obj = withDynamic(withoutHandle(obj), dynsetTargets);
     try {
       produced = objectOps(obj, verb, idSource);
     } catch (e) {
@@ -246,7 +246,8 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
     return ctx;
   };
 
-  doc.nftables.forEach((item, i) => {
+  const dynsetTargets = dynamicSets(doc);
+  listingOrder(doc.nftables).forEach(({ item, i }) => {
     const cmd = itemCommand(item);
     if (!cmd) return; // metainfo
     const verbKey = Object.keys(item)[0] as string;
@@ -299,6 +300,77 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
     }
   });
   return { ops, resets };
+}
+
+/** Rank of a bare object in nft's expansion of a table: chains exist before the maps that jump to them. */
+const BARE_RANK: Readonly<Record<string, number>> = {
+  table: 0, chain: 1, counter: 2, quota: 2, limit: 2, 'ct helper': 2, 'ct timeout': 2, 'ct expectation': 2, synproxy: 2, secmark: 2,
+  set: 3, map: 3, flowtable: 4, element: 5, rule: 6,
+};
+
+/**
+ * The items in the order they are applied. A run of bare objects (listing form, as nft -j
+ * prints them) is applied as nft applies a ruleset file: tables, then chains, named objects,
+ * sets and maps, flowtables, elements, and rules last, each kind in document order. A listing
+ * puts maps before the chains their verdicts jump to, so document order would fail (nft -j -f
+ * fails on such a listing of its own). Commands (`{ add: … }`, `{ delete: … }`, …) keep their
+ * place and end a run.
+ */
+function listingOrder(items: readonly NftItem[]): { item: NftItem; i: number }[] {
+  const out: { item: NftItem; i: number }[] = [];
+  let run: { item: NftItem; i: number; rank: number }[] = [];
+  const flush = (): void => {
+    run.sort((a, b) => a.rank - b.rank || a.i - b.i);
+    out.push(...run.map(({ item, i }) => ({ item, i })));
+    run = [];
+  };
+  items.forEach((item, i) => {
+    const key = Object.keys(item)[0] as string;
+    const rank = BARE_RANK[key];
+    if (rank === undefined) {
+      flush();
+      out.push({ item, i });
+    } else run.push({ item, i, rank });
+  });
+  flush();
+  return out;
+}
+
+/**
+ * Sets that rules of the document update from the packet path (`set` statements: add/update/
+ * delete @name). The kernel refuses such a dynset on a set without NFT_SET_EVAL, and nft 1.0.6's
+ * JSON does not print the `dynamic` flag, so a set it lists would not load back without it.
+ */
+function dynamicSets(doc: NftDocument): Set<string> {
+  const out = new Set<string>();
+  const visit = (v: unknown, family: string, table: string): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, family, table);
+      return;
+    }
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as Record<string, unknown>;
+    const set = o.set as Record<string, unknown> | undefined;
+    if (set && typeof set === 'object' && !Array.isArray(set) && typeof set.set === 'string' && typeof set.op === 'string') {
+      out.add(setKey(family, table, set.set.replace(/^@/, '')));
+    }
+    for (const x of Object.values(o)) visit(x, family, table);
+  };
+  for (const item of doc.nftables) {
+    const key = Object.keys(item)[0] as string;
+    const body = (item as Record<string, unknown>)[key] as Record<string, unknown> | null;
+    const rule = (key === 'rule' ? body : body && typeof body === 'object' ? body.rule : undefined) as JRule | undefined;
+    if (rule && typeof rule === 'object' && Array.isArray(rule.expr)) visit(rule.expr, rule.family, rule.table);
+  }
+  return out;
+}
+
+function withDynamic(obj: NftObject, targets: ReadonlySet<string>): NftObject {
+  const kind = 'set' in obj ? 'set' : 'map' in obj ? 'map' : undefined;
+  if (!kind) return obj;
+  const set = (obj as Record<string, JSet>)[kind] as JSet;
+  if (!targets.has(setKey(set.family, set.table, set.name)) || set.flags?.includes('dynamic')) return obj;
+  return { [kind]: { ...set, flags: [...(set.flags ?? []), 'dynamic'] } } as unknown as NftObject;
 }
 
 function withoutHandle(obj: NftObject): NftObject {

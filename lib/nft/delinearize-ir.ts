@@ -5,6 +5,7 @@
  * before the dependency pass. Values stay bytes until the expression they are compared with is
  * known, because the JSON form of a value depends on the left-hand side's datatype.
  */
+import { endianness } from 'node:os';
 import type { JExpr, JStatement } from './schema';
 import type { BaseNum } from './delinearize-proto';
 
@@ -176,9 +177,12 @@ export function typeOf(e: IE): Typed | undefined {
 
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
+/** Host byte order is this machine's (the kernel stores host-order values natively). */
+const HOST_BIG = endianness() === 'BE';
+
 export function bytesToBig(b: Uint8Array, order: ByteOrder): bigint {
   let v = 0n;
-  if (order === 'big') for (const x of b) v = (v << 8n) | BigInt(x);
+  if (order === 'big' || HOST_BIG) for (const x of b) v = (v << 8n) | BigInt(x);
   else for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number);
   return v;
 }
@@ -187,7 +191,7 @@ export function bigToBytes(v: bigint, len: number, order: ByteOrder): Uint8Array
   const out = new Uint8Array(len);
   for (let i = 0; i < len; i++) {
     const byte = Number((v >> BigInt(8 * i)) & 0xffn);
-    if (order === 'big') out[len - 1 - i] = byte;
+    if (order === 'big' || HOST_BIG) out[len - 1 - i] = byte;
     else out[i] = byte;
   }
   return out;

@@ -84,6 +84,15 @@ function valueJsonRaw(bytes: Uint8Array, t: Typed | undefined, ctx: DelinearizeC
   }
 }
 
+/** A bitmask number (an element value) as nft prints it in a rule: a flag or a `|` tree. */
+export function flagsTree(dt: string, n: number): JExpr {
+  const t = datatype(dt);
+  const len = t && t.bits > 0 ? Math.ceil(t.bits / 8) : 4;
+  const order = t?.byteorder ?? 'big';
+  const v = flagsJson(dt, bigToBytes(BigInt(n), len, order), order);
+  return Array.isArray(v) ? orTree(v as JExpr[]) : v;
+}
+
 /** A bitmask value: one flag (symbol or number), or the list of its flags, lowest bit first. */
 function flagsJson(dt: string, bytes: Uint8Array, order: 'big' | 'host'): JExpr {
   const v = bytesToBig(bytes, order);

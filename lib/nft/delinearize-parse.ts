@@ -17,7 +17,7 @@ import {
   fail, byteLen, isZero, type IE, type SymIE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
 } from './delinearize-ir';
 import type { BaseNum } from './delinearize-proto';
-import { exprJson, orTree, valueJson, verdictJson, buildStmt } from './delinearize-json';
+import { exprJson, flagsTree, orTree, valueJson, verdictJson, buildStmt } from './delinearize-json';
 
 /** Kernel register number -> 32-bit register index (NFT_REG_1..4 are 16-byte registers). */
 function reg(n: number | undefined, what: string): number {
@@ -138,7 +138,10 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
     const fixed = { ...loose, type: isHash ? 'hash' : 'numgen', [isHash ? 'hashType' : 'numgenType']: loose.type } as unknown as Expr;
     if (parseLoose(st, fixed)) return;
   }
-  if (!isKnownExpr(e)) return fail(`unknown expression ${String(e.type)}`);
+  if (!isKnownExpr(e)) {
+    if (parseUnknown(st, e)) return;
+    return fail(`unknown expression ${String(e.type)}`);
+  }
   switch (e.type) {
     case 'payload': {
       const base = (need(e.base, 'payload base') + 1) as BaseNum;
@@ -528,6 +531,70 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
   parseTwo(st, e);
 }
 
+/** The netlink attributes of an expression the registry does not know (NFTA_EXPR_DATA). */
+function rawAttrs(raw: Uint8Array): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  let off = 0;
+  while (off + 4 <= raw.length) {
+    const len = (raw[off] as number) | ((raw[off + 1] as number) << 8);
+    const type = ((raw[off + 2] as number) | ((raw[off + 3] as number) << 8)) & 0x3fff;
+    if (len < 4 || off + len > raw.length) break;
+    out.set(type, raw.subarray(off + 4, off + len));
+    off += (len + 3) & ~3;
+  }
+  return out;
+}
+
+const beU32 = (b: Uint8Array | undefined): number | undefined =>
+  b && b.length >= 4 ? (((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number)) >>> 0 : undefined;
+const cstr = (b: Uint8Array | undefined): string | undefined => {
+  if (!b) return undefined;
+  const end = b.indexOf(0);
+  return Buffer.from(end < 0 ? b : b.subarray(0, end)).toString('utf8');
+};
+
+/**
+ * Expressions the registry cannot carry, read from their raw attributes so that the listing
+ * says what nft says (xfrm → `ipsec`, flow_offload → `flow add`, match/target → `xt`). The rule
+ * still cannot be committed back through the package (the native layer cannot send them).
+ */
+function parseUnknown(st: ParseState, e: DecodedExpr): boolean {
+  if (!('unknown' in e) || !(e.raw instanceof Uint8Array)) return false;
+  const a = rawAttrs(e.raw);
+  switch (e.type) {
+    case 'xfrm': {
+      // NFTA_XFRM_DREG 1, KEY 2, DIR 3 (u8), SPNUM 4
+      const key = beU32(a.get(2));
+      const dir = a.get(3)?.[0];
+      const spnum = beU32(a.get(4)) ?? 0;
+      const keys: Readonly<Record<number, [string, string | undefined, string, number]>> = {
+        1: ['daddr', 'ip', 'ipv4_addr', 32], 2: ['daddr', 'ip6', 'ipv6_addr', 128], 3: ['saddr', 'ip', 'ipv4_addr', 32],
+        4: ['saddr', 'ip6', 'ipv6_addr', 128], 5: ['reqid', undefined, 'integer', 32], 6: ['spi', undefined, 'integer', 32],
+      };
+      const k = key === undefined ? undefined : keys[key];
+      if (!k || (dir !== 0 && dir !== 1)) return false;
+      const json = { ipsec: { key: k[0], ...(k[1] ? { family: k[1] } : {}), dir: dir === 0 ? 'in' : 'out', spnum } } as unknown as JExpr;
+      setReg(st, beU32(a.get(1)), { k: 'sym', json, dt: k[2], bits: k[3], order: 'big' }, 'xfrm');
+      return true;
+    }
+    case 'flow_offload': {
+      const name = cstr(a.get(1));
+      if (name === undefined) return false;
+      stmt(st, 'flow', [], () => ({ flow: { op: 'add', flowtable: `@${name}` } }));
+      return true;
+    }
+    case 'match':
+    case 'target': {
+      const name = cstr(a.get(1));
+      if (name === undefined) return false;
+      stmt(st, 'xt', [], () => ({ xt: { type: e.type as 'match' | 'target', name } }));
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** numgen and hash carry a `type` attribute that collides with the expression's own `type`
  * in the registry shape; they are read as loose records (numgenType/hashType when present). */
 function parseLoose(st: ParseState, e: Expr): boolean {
@@ -752,8 +819,8 @@ function elemInRule(el: JSetElem, set: JSet, shift: number | undefined): JSetEle
   const fixKey = (k: JExpr): JExpr => {
     let x = k;
     if (shift) x = shiftKey(x, shift);
-    if (!isMap && Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
-    else if (isMap && Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
+    if (Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
+    else if (typeof x === 'number' && isBitmaskSet(set)) x = flagsTree(set.type as string, x);
     return x;
   };
   if (isMap && Array.isArray(el) && el.length === 2) {

@@ -203,7 +203,7 @@ export function validateStatement(v: unknown, path: string, depth = 0): void {
     default:
       if (body === null) return;
       // Object references through a map: { counter: { map: { key, data } } }, { limit: { map: … } }.
-      if (isObj(body) && Object.keys(body).length === 1 && EXPR_KEYS.has(Object.keys(body)[0] as string) && !('set' in body)) {
+      if (isObj(body) && Object.keys(body).length === 1 && 'map' in body) {
         return validateExpr(body, p, depth + 1);
       }
       if (isObj(body)) {

@@ -679,8 +679,8 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
     }
     return 0;
   });
-  const result: JSetElem[] = sorted.map((d) => finish(set, shape, data, d.key, d.i));
-  for (const i of catchalls) result.push(finish(set, shape, data, '*', i));
+  const result: JSetElem[] = sorted.map((d) => finish(shape, data, d.key, d.i));
+  for (const i of catchalls) result.push(finish(shape, data, '*', i));
   return result;
 }
 
@@ -777,7 +777,7 @@ export function statementOfExpr(e: DecodedExpr, stateless: boolean): JStatement 
   }
 }
 
-function finish(set: JSetExt, shape: Shape, data: ElementsData, key: JExpr, i: number): JSetElem {
+function finish(shape: Shape, data: ElementsData, key: JExpr, i: number): JSetElem {
   const timeout = data.timeoutsMs?.[i] ?? 0;
   const expires = data.expirationsMs?.[i] ?? 0;
   const comment = elemComment(data.userdata?.[i]);
@@ -822,7 +822,6 @@ function finish(set: JSetExt, shape: Shape, data: ElementsData, key: JExpr, i: n
       };
     }
   }
-  void set;
   return [k as JExpr, value] as const;
 }
 

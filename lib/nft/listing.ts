@@ -14,7 +14,8 @@ import { delinearizeRule, type DelinearizeContext } from './delinearize';
 import { NFT_METAINFO, withToJSON } from './document';
 import { decodeElements } from './elements';
 import { chainFromData, flowtableFromData, objectFromData, setFromData, tableFromData } from './objects';
-import type { JRule, JSet, NftDocument, NftFamily, NftItem } from './schema';
+import { renderStatementList } from './render';
+import type { JRule, JSet, JStatement, NftDocument, NftFamily, NftItem } from './schema';
 
 /** NFT_CHAIN_BINDING (nf_tables.h): a chain bound to a rule (`jump { … }`), listed inside it. */
 const NFT_CHAIN_BINDING = 0x4;
@@ -142,20 +143,39 @@ export function assembleListing(d: RulesetDumps): JsonListing {
       if (list) list.push(r);
       else byChain.set(r.chain, [r]);
     }
+    const decode = (r: RuleData, chain: string): JRule => {
+      try {
+        const out = delinearizeRule(r, ctx);
+        if (out.undecoded) undecoded.push({ family, table: t.name, chain, handle: Number(r.handle) });
+        return out.rule;
+      } catch (e) {
+        // delinearize must never throw; if it does, keep the rule as raw expressions.
+        undecoded.push({ family, table: t.name, chain, handle: Number(r.handle) });
+        problems.push(`rule ${family} ${t.name} ${chain} handle ${r.handle}: ${message(e)}`);
+        return { family, table: t.name, chain, handle: Number(r.handle), expr: [{ raw: { exprs: r.exprs } }] };
+      }
+    };
+    // Bound chains (`jump { … }`): nft 1.0.6 prints the statement as its nft text.
+    const bound = new Map<string, RuleData[]>();
+    for (const c of chains) if (((c as { flags?: number }).flags ?? 0) & NFT_CHAIN_BINDING) bound.set(c.name, byChain.get(c.name) ?? []);
+    const inline = (stmts: readonly JStatement[] | undefined, level: number, seen: ReadonlySet<string>): JStatement[] | undefined =>
+      stmts?.map((st) => {
+        const v = typeof st === 'object' && st !== null ? ('jump' in st ? ['jump', st.jump] : 'goto' in st ? ['goto', st.goto] : undefined) : undefined;
+        const target = v ? (v[1] as { target?: unknown }).target : undefined;
+        if (!v || typeof target !== 'string' || !bound.has(target) || seen.has(target)) return st;
+        const inner = new Set(seen).add(target);
+        const lines = (bound.get(target) ?? []).map((r) => {
+          const rule = decode(r, target);
+          const body = renderStatementList(inline(rule.expr, level + 1, inner) ?? [], { family });
+          return `${'\t'.repeat(level + 1)}${body}${rule.comment !== undefined ? ` comment ${JSON.stringify(rule.comment)}` : ''}`;
+        });
+        return `${v[0] as string} {\n${lines.join('\n')}\n${'\t'.repeat(level)}}`;
+      });
     for (const chain of listed) {
       for (const r of byChain.get(chain) ?? []) {
-        let rule: JRule;
-        try {
-          const out = delinearizeRule(r, ctx);
-          rule = out.rule;
-          if (out.undecoded) undecoded.push({ family, table: t.name, chain, handle: Number(r.handle) });
-        } catch (e) {
-          // delinearize must never throw; if it does, keep the rule as raw expressions.
-          rule = { family, table: t.name, chain, handle: Number(r.handle), expr: [{ raw: { exprs: r.exprs } }] };
-          undecoded.push({ family, table: t.name, chain, handle: Number(r.handle) });
-          problems.push(`rule ${family} ${t.name} ${chain} handle ${r.handle}: ${message(e)}`);
-        }
-        items.push({ rule });
+        const rule = decode(r, chain);
+        const expr = bound.size > 0 ? inline(rule.expr, 2, new Set()) : rule.expr;
+        items.push({ rule: expr !== rule.expr && expr !== undefined ? { ...rule, expr } : rule });
       }
     }
   }

@@ -94,9 +94,8 @@ function show(v: unknown): string {
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-function need<T>(ok: boolean, what: string, where: string, v: unknown): asserts ok {
+function need(ok: boolean, what: string, where: string, v: unknown): asserts ok {
   if (!ok) throw new TypeError(`Expected ${what} for ${where} but received ${show(v)}`);
-  void (undefined as T | undefined);
 }
 function str(o: Record<string, unknown>, k: string, where: string): string {
   const v = o[k];
@@ -470,9 +469,16 @@ function setLayout(s: JSetExt, where: string): SetLayout {
   return out;
 }
 
-function setOps(kind: 'set' | 'map', s: JSetExt, verb: OpVerb, ids: { nextSetId(): number }): OpDesc[] {
+/** True when a map's element data are ranges or prefixes (nft's JSON has no other sign of interval data). */
+function hasIntervalData(s: JSetExt): boolean {
+  const isIv = (v: unknown): boolean => isObj(v) && ('range' in v || 'prefix' in v || (Array.isArray(v.concat) && (v.concat as unknown[]).some(isIv)));
+  return (s.elem ?? []).some((e) => Array.isArray(e) && e.length === 2 && isIv(e[1]));
+}
+
+function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSetId(): number }): OpDesc[] {
   const where = kind;
-  need(isObj(s), `a ${kind} object`, where, s);
+  need(isObj(given), `a ${kind} object`, where, given);
+  const s: JSetExt = given.map !== undefined && given['data-interval'] === undefined && hasIntervalData(given) ? { ...given, 'data-interval': true } : given;
   const o = s as unknown as Record<string, unknown>;
   const family = familyOf(o, where);
   const table = str(o, 'table', where);
@@ -830,4 +836,3 @@ export function objectOps(item: NftObject, verb: OpVerb, ids: { nextSetId(): num
   }
 }
 
-export type { JSet };

@@ -8,7 +8,7 @@
  * including one a program built by hand: an unknown expression is printed as `<unknown: …>`
  * rather than throwing, because a listing must never fail to print.
  */
-import { BITMASK_TYPES, formatScalar, formatTime, quote, type TypeName } from './render-values';
+import { BITMASK_TYPES, formatScalar, formatTime, nonZero, quote, type TypeName } from './render-values';
 import { datatype } from './datatypes';
 import { payloadField } from './fields';
 import type { JExpr, JRelOp, JSetElem } from './schema';
@@ -240,8 +240,8 @@ export function elementText(item: unknown, ctx: ExprContext): string {
       if (key === 'val' || key === 'timeout' || key === 'expires' || key === 'comment') continue;
       s += ` ${stmtText({ [key]: value }, { stateless: false })}`;
     }
-    if (el.timeout !== undefined && el.timeout !== 0) s += ` timeout ${formatTime(el.timeout as number)}`;
-    if (el.expires !== undefined && el.expires !== 0) s += ` expires ${formatTime(el.expires as number)}`;
+    if (nonZero(el.timeout)) s += ` timeout ${formatTime(el.timeout as number)}`;
+    if (nonZero(el.expires)) s += ` expires ${formatTime(el.expires as number)}`;
     if (typeof el.comment === 'string') s += ` comment ${quote(el.comment)}`;
     return s;
   }
@@ -351,7 +351,7 @@ export function exprText(e: unknown, ctx: ExprContext = {}): string {
     case 'numgen': {
       if (!isObject(b)) break;
       let s = `numgen ${str(b.mode)} mod ${str(b.mod)}`;
-      if (b.offset !== undefined && b.offset !== 0) s += ` offset ${str(b.offset)}`;
+      if (nonZero(b.offset)) s += ` offset ${str(b.offset)}`;
       return s;
     }
     case 'jhash':
@@ -360,7 +360,7 @@ export function exprText(e: unknown, ctx: ExprContext = {}): string {
       let s = k === 'jhash' ? `jhash ${exprText(b.expr)}` : 'symhash';
       s += ` mod ${str(b.mod)}`;
       if (b.seed !== undefined) s += ` seed 0x${BigInt(b.seed as number).toString(16)}`;
-      if (b.offset !== undefined && b.offset !== 0) s += ` offset ${str(b.offset)}`;
+      if (nonZero(b.offset)) s += ` offset ${str(b.offset)}`;
       return s;
     }
     case 'osf': {
@@ -379,7 +379,7 @@ export function exprText(e: unknown, ctx: ExprContext = {}): string {
     case 'ipsec': {
       if (!isObject(b)) break;
       let s = `ipsec ${str(b.dir)}`;
-      if (b.spnum !== undefined && b.spnum !== 0) s += ` spnum ${str(b.spnum)}`;
+      if (nonZero(b.spnum)) s += ` spnum ${str(b.spnum)}`;
       if (b.family !== undefined) s += ` ${str(b.family)}`;
       return `${s} ${str(b.key)}`;
     }

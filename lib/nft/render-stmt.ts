@@ -14,7 +14,7 @@ import {
   type JsonObject,
   type TypeHint,
 } from './render-expr';
-import { byteUnit, formatTime, quote } from './render-values';
+import { byteUnit, formatTime, nonZero, quote } from './render-values';
 
 /** Options of one statement print. */
 export interface StatementContext {
@@ -51,11 +51,11 @@ function renderLimit(b: JsonObject): string {
   const per = str(b.per ?? 'second');
   if (b.rate_unit !== undefined && b.rate_unit !== 'packets') {
     let s = `limit rate ${inv}${str(b.rate)} ${str(b.rate_unit)}/${per}`;
-    if (b.burst !== undefined && b.burst !== 0) s += ` burst ${str(b.burst)} ${str(b.burst_unit ?? 'bytes')}`;
+    if (nonZero(b.burst)) s += ` burst ${str(b.burst)} ${str(b.burst_unit ?? 'bytes')}`;
     return s;
   }
   let s = `limit rate ${inv}${str(b.rate)}/${per}`;
-  if (b.burst !== undefined && b.burst !== 0 && b.burst !== 5) s += ` burst ${str(b.burst)} packets`;
+  if (nonZero(b.burst) && Number(b.burst) !== 5) s += ` burst ${str(b.burst)} packets`;
   return s;
 }
 
@@ -194,7 +194,7 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
       if (!isObject(b)) return 'quota';
       const v = b.val_unit !== undefined ? { value: str(b.val), unit: str(b.val_unit) } : (({ value, unit }) => ({ value: value.toString(), unit }))(byteUnit(b.val as number));
       let out = `quota ${b.inv === true ? 'over ' : ''}${v.value} ${v.unit}`;
-      if (!ctx.stateless && b.used !== undefined && b.used !== 0) out += ` used ${str(b.used)} ${str(b.used_unit ?? 'bytes')}`;
+      if (!ctx.stateless && nonZero(b.used)) out += ` used ${str(b.used)} ${str(b.used_unit ?? 'bytes')}`;
       return out;
     }
     case 'limit':

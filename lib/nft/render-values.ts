@@ -140,3 +140,11 @@ export function formatScalar(v: string | number | bigint | boolean, type: TypeNa
   }
   return typeof v === 'bigint' ? v.toString() : String(v);
 }
+
+/** True for a present, non-zero JSON number (number or bigint, as listings give 64-bit values). */
+export function nonZero(v: unknown): boolean {
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'bigint') return v !== 0n;
+  if (typeof v === 'string') return v !== '' && v !== '0';
+  return false;
+}

@@ -12,7 +12,7 @@
  */
 import { elementText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
 import { stmtText } from './render-stmt';
-import { byteUnit, elementsPerLine, formatTime, quote } from './render-values';
+import { byteUnit, elementsPerLine, formatTime, nonZero, quote } from './render-values';
 import type { JRule, JSet, NftDocument, NftItem } from './schema';
 
 export { renderExpr, renderElement, typeOf, renderMatch, type ExprContext, type TypeHint } from './render-expr';
@@ -36,8 +36,6 @@ function list(v: unknown): string[] {
 
 // ---------------------------------------------------------------------------------------------
 // Priorities (prio2str in src/rule.c)
-
-const FAMILY_IDS: Readonly<Record<string, number>> = { ip: 2, arp: 3, inet: 1, netdev: 5, bridge: 7, ip6: 10 };
 
 const STD_PRIOS: ReadonlyArray<readonly [number, string]> = [
   [-300, 'raw'],
@@ -97,10 +95,6 @@ export function renderPriority(prio: number, family: string, hook: string): stri
     }
   }
   return String(prio);
-}
-
-export function isKnownFamily(f: string): boolean {
-  return FAMILY_IDS[f] !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,18 +210,18 @@ function renderSet(kind: string, set: JsonObject): string {
   s += '\n';
   if (!flags.includes('constant')) {
     if (set.policy !== undefined && set.policy !== 'performance') s += `\t\tpolicy ${str(set.policy)}\n`;
-    if (set.size !== undefined && set.size !== 0) s += `\t\tsize ${str(set.size)}\n`;
+    if (nonZero(set.size)) s += `\t\tsize ${str(set.size)}\n`;
   }
   const shown = ['constant', 'dynamic', 'interval', 'timeout'].filter(
-    (f) => flags.includes(f) && !(f === 'timeout' && set.timeout !== undefined && set.timeout !== 0),
+    (f) => flags.includes(f) && !(f === 'timeout' && nonZero(set.timeout)),
   );
   if (shown.length > 0) s += `\t\tflags ${shown.join(',')}\n`;
   if (Array.isArray(set.stmt) && set.stmt.length > 0) {
     s += `\t\t${set.stmt.map((st) => stmtText(st, { stateless: true })).join(' ')}\n`;
   }
   if (set['auto-merge'] === true) s += '\t\tauto-merge\n';
-  if (set.timeout !== undefined && set.timeout !== 0) s += `\t\ttimeout ${formatTime(set.timeout as number)}\n`;
-  if (set['gc-interval'] !== undefined && set['gc-interval'] !== 0) s += `\t\tgc-interval ${formatTime(set['gc-interval'] as number)}\n`;
+  if (nonZero(set.timeout)) s += `\t\ttimeout ${formatTime(set.timeout as number)}\n`;
+  if (nonZero(set['gc-interval'])) s += `\t\tgc-interval ${formatTime(set['gc-interval'] as number)}\n`;
   if (typeof set.comment === 'string') s += `\t\tcomment ${quote(set.comment)}\n`;
   if (Array.isArray(set.elem) && set.elem.length > 0) s += `\t\telements = ${setElementsText(set)}\n`;
   return `${s}\t}\n`;
@@ -249,7 +243,7 @@ function renderObject(kind: string, o: JsonObject): string {
     case 'quota': {
       const b = byteUnit((o.bytes ?? 0) as number | bigint);
       s += `\n\t\t${o.inv === true ? 'over ' : ''}${b.value} ${b.unit}`;
-      if (o.used !== undefined && o.used !== 0 && o.used !== 0n) {
+      if (nonZero(o.used)) {
         const u = byteUnit(o.used as number | bigint);
         s += ` used ${u.value} ${u.unit}`;
       }
@@ -277,10 +271,10 @@ function renderObject(kind: string, o: JsonObject): string {
       const inv = o.inv === true ? 'over ' : '';
       if (o.rate_unit !== undefined) {
         s += `\n\t\trate ${inv}${str(o.rate)} ${str(o.rate_unit)}/${str(o.per)}`;
-        if (o.burst !== undefined && o.burst !== 0) s += ` burst ${str(o.burst)} ${str(o.burst_unit ?? 'bytes')}`;
+        if (nonZero(o.burst)) s += ` burst ${str(o.burst)} ${str(o.burst_unit ?? 'bytes')}`;
       } else {
         s += `\n\t\trate ${inv}${str(o.rate)}/${str(o.per)}`;
-        if (o.burst !== undefined && o.burst !== 0 && o.burst !== 5) s += ` burst ${str(o.burst)} packets`;
+        if (nonZero(o.burst) && Number(o.burst) !== 5) s += ` burst ${str(o.burst)} packets`;
       }
       s += '\n';
       break;

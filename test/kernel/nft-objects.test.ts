@@ -551,6 +551,25 @@ describe('nft objects: tables, chains, sets, maps, elements, named objects, flow
     assert.throws(() => objectOps({ element: { family: 'ip', table: 't', name: 's', elem: ['1.2.3.4'] } }, 'add', ids), /set s of table ip t/);
   });
 
+  it('the addon refuses malformed object, flowtable and element descriptors with an error, never a crash', () => {
+    const enc = (op: unknown): Uint8Array => binding().encode({ ops: [op as OpDesc] });
+    const obj = { object: 'obj', verb: 'add', family: FAMILY.ip, table: 't', name: 'o' };
+    assert.throws(() => enc({ ...obj, objType: 7, attrs: { l4proto: 6, timeouts: new Uint8Array(7) } }), /timeouts: 44 bytes/);
+    assert.throws(() => enc({ ...obj, objType: 3, attrs: { name: 5 } }), TypeError);
+    assert.throws(() => enc({ ...obj, objType: 3, attrs: { name: 'a\0b' } }), TypeError);
+    assert.throws(() => enc({ ...obj, objType: 10, attrs: { mss: 70000 } }), TypeError);
+    assert.throws(() => enc({ ...obj, objType: 8, attrs: { context: 'x'.repeat(300) } }), TypeError);
+    assert.throws(() => enc({ ...obj, objType: 6, attrs: {} }), /supported object type/);
+    assert.throws(() => enc({ object: 'flowtable', verb: 'add', family: 1, table: 't', name: 'f', devices: ['x'.repeat(16)] }), /devices\[0\]/);
+    assert.throws(() => enc({ object: 'flowtable', verb: 'flush', family: 1, table: 't', name: 'f' }), /flowtables cannot be flushed/);
+    const el = { object: 'elements', verb: 'add', family: FAMILY.ip, table: 't', set: 's', count: 2, keyLen: 4, keys: new Uint8Array(8) };
+    assert.throws(() => enc({ ...el, elemExprs: [null] }), /elemExprs/);
+    assert.throws(() => enc({ ...el, elemExprs: [[{ type: 'counter' }, { type: 'counter' }, { type: 'counter' }], null] }), /at most 2/);
+    // A catch-all element carries no key, and an interval end no data.
+    const ok = enc({ ...el, flags: Uint32Array.of(2, 1), dataLen: 4, data: new Uint8Array(8) });
+    assert.ok(ok.length > 0);
+  });
+
   describe('corpus dumps (sets, maps, objects, flowtables, tables, chains; rules flushed)', () => {
     const root = resolve(__dirname, '../../../shared/corpus/nftables-shell-dumps');
     const files: string[] = [];

@@ -124,6 +124,12 @@ describe('nft render: units', () => {
     assert.equal(renderStatement({ quota: { val: 10, val_unit: 'mbytes', used: 512, used_unit: 'kbytes' } }), 'quota 10 mbytes used 512 kbytes');
     assert.equal(renderStatement({ counter: { packets: 2n ** 63n, bytes: 7n } }), 'counter packets 9223372036854775808 bytes 7');
     assert.equal(renderStatement({ counter: 'cnt1' }), 'counter name "cnt1"');
+    // Listings of this package give 64-bit values as bigint.
+    assert.equal(renderStatement({ quota: { val: 10, val_unit: 'mbytes', used: 0n, used_unit: 'bytes' } } as never), 'quota 10 mbytes');
+    assert.equal(
+      renderDocument({ nftables: [{ quota: { family: 'ip', table: 'x', name: 'q', bytes: 1048576n, used: 0n, inv: false } }] } as never),
+      'table ip x {\n\tquota q {\n\t\t1 mbytes\n\t}\n}\n',
+    );
   });
   it('marks, flags and raw payloads in hex; ranges numerically', () => {
     assert.equal(renderStatement({ match: { op: '==', left: { meta: { key: 'mark' } }, right: 16 } }), 'meta mark 0x00000010');
