@@ -841,6 +841,7 @@ class Linearizer {
     const stmt = statefulExpr(o.stmt as JStatement, `${path}.stmt`);
     // implicit_set_declaration: an anonymous set named after the meter, NFT_SET_EVAL (+ TIMEOUT)
     let setName = name;
+    let setId: number | undefined;
     const existing = this.ctx.set(name);
     if (existing === undefined) {
       const keyT = key.k === 'concat' ? key.parts.map((p) => p.dtype) : key.dtype;
@@ -856,6 +857,7 @@ class Linearizer {
         ...(size !== undefined ? { size } : {}),
       });
       setName = r.name;
+      setId = r.id;
     }
     const sreg = this.regs.get(key);
     gen(out, this.regs, key, sreg);
@@ -863,6 +865,7 @@ class Linearizer {
     const x: Record<string, unknown> = { type: 'dynset', sregKey: nlreg(sreg), op: timeout ? 1 : 0 };
     if (timeout) x.timeout = timeout;
     x.set = setName;
+    if (setId !== undefined) x.setId = setId;
     x.exprs = [stmt];
     out.push(x as Expr);
     this.push(out);
