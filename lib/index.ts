@@ -22,3 +22,5 @@ export * from './match';
 export * from './blocklist';
 export * from './presets';
 export { safeApply, SafeApply, GATE_COMMENT, GATE_SET, type SafeApplyOptions, type SafeApplyState } from './safe-apply';
+/** nft's JSON model (libnftables-json(5)): documents in and out, listing, committing, rendering (docs/json.md). */
+export * from './nft/index';

@@ -31,6 +31,10 @@ export interface ChainDesc {
   readonly type?: string;
   readonly policy?: number;
   readonly devices?: readonly string[];
+  /** NFTA_CHAIN_FLAGS: NFT_CHAIN_BINDING (4) for the anonymous chain of `jump { ... }`. */
+  readonly flags?: number;
+  /** Batch-local id (NFTA_CHAIN_ID) by which rules of the same batch name a bound chain. */
+  readonly id?: number;
   readonly handle?: bigint;
   readonly userdata?: Uint8Array;
 }
@@ -111,7 +115,19 @@ export interface ElementsDesc {
   readonly userdata?: ReadonlyArray<Uint8Array | null>;
   /** Per-element expressions (e.g. a counter with initial values), same for all elements. */
   readonly exprs?: readonly Expr[];
+  /** One expression list (or null: use `exprs`) per element, e.g. each element's own counter values. */
+  readonly elemExprs?: ReadonlyArray<readonly Expr[] | null>;
 }
+
+/**
+ * Attribute values of a named object, by object type:
+ * counter (1): packets, bytes (bigint); quota (2): bytes, consumed (bigint), flags;
+ * ct helper (3): name (string), l3proto, l4proto; limit (4): rate, unit (bigint), burst, type, flags;
+ * ct timeout (7): l3proto, l4proto, timeouts (Uint8Array of 11 host-order u32 seconds);
+ * secmark (8): context (string); ct expectation (9): l3proto, l4proto, dport, timeout (ms), size;
+ * synproxy (10): mss, wscale, flags.
+ */
+export type ObjectAttrValue = number | bigint | string | Uint8Array;
 
 export interface ObjectDesc {
   readonly object: 'obj';
@@ -121,12 +137,26 @@ export interface ObjectDesc {
   readonly name: string;
   readonly objType: number;
   readonly handle?: bigint;
-  /** counter: packets, bytes; quota: bytes, consumed, flags; limit: rate, unit, burst, type, flags. */
-  readonly attrs?: Readonly<Record<string, number | bigint>>;
+  /** See ObjectAttrValue for the attributes of each type. */
+  readonly attrs?: Readonly<Record<string, ObjectAttrValue>>;
   readonly userdata?: Uint8Array;
 }
 
-export type OpDesc = TableDesc | ChainDesc | RuleDesc | SetDesc | ElementsDesc | ObjectDesc;
+export interface FlowtableDesc {
+  readonly object: 'flowtable';
+  readonly verb: 'add' | 'create' | 'delete' | 'destroy';
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly hooknum?: number;
+  readonly priority?: number;
+  readonly devices?: readonly string[];
+  /** NFT_FLOWTABLE_HW_OFFLOAD (1), NFT_FLOWTABLE_COUNTER (2). */
+  readonly flags?: number;
+  readonly handle?: bigint;
+}
+
+export type OpDesc = TableDesc | ChainDesc | RuleDesc | SetDesc | ElementsDesc | ObjectDesc | FlowtableDesc;
 
 export interface BatchDesc {
   readonly ops: readonly OpDesc[];
@@ -172,6 +202,7 @@ export type DumpRequest =
       readonly keyLen?: number;
     }
   | { readonly what: 'objects'; readonly family?: number; readonly table?: string; readonly objType?: number; readonly reset?: boolean }
+  | { readonly what: 'flowtables'; readonly family?: number; readonly table?: string }
   | { readonly what: 'gen' };
 
 export interface TableData {
@@ -194,6 +225,9 @@ export interface ChainData {
   readonly policy?: number;
   readonly devices?: string[];
   readonly use: number;
+  /** NFTA_CHAIN_FLAGS as the kernel reports them (NFT_CHAIN_BASE 1, HW_OFFLOAD 2, BINDING 4). */
+  readonly flags?: number;
+  readonly id?: number;
   readonly packets?: bigint;
   readonly bytes?: bigint;
   readonly userdata?: Uint8Array;
@@ -253,8 +287,21 @@ export interface ObjectData {
   readonly objType: number;
   readonly handle: bigint;
   readonly use: number;
-  readonly attrs: Record<string, number | bigint>;
+  /** Empty for an object type the addon does not know. See ObjectAttrValue. */
+  readonly attrs: Record<string, ObjectAttrValue>;
   readonly userdata?: Uint8Array;
+}
+export interface FlowtableData {
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly handle: bigint;
+  readonly hooknum?: number;
+  readonly priority?: number;
+  readonly flags?: number;
+  readonly size?: number;
+  readonly devices: string[];
+  readonly use: number;
 }
 export interface GenData {
   readonly id: number;
@@ -267,6 +314,7 @@ export type DumpReply =
   | { readonly what: 'sets'; readonly items: SetData[] }
   | { readonly what: 'elements'; readonly items: ElementsData }
   | { readonly what: 'objects'; readonly items: ObjectData[] }
+  | { readonly what: 'flowtables'; readonly items: FlowtableData[] }
   | { readonly what: 'gen'; readonly items: GenData };
 
 /** A dump that failed: errno (ENOENT for a missing table/set...) and the kernel's message. */

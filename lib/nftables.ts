@@ -18,6 +18,9 @@ import { RuleCounters, sampleRates, type CounterFilter, type ObjectCounter, type
 import { OBJECT_TYPE } from './kernel';
 import { Monitor, type MonitorOptions } from './monitor';
 import { GenerationConflictError, checkGeneration, commitWithRetry, type RetryOptions } from './generation';
+import * as nftJson from './nft/api';
+import type { JsonListing } from './nft/listing';
+import type { NftDocument } from './nft/schema';
 
 export interface OpenOptions {
   /**
@@ -627,6 +630,33 @@ export class Nftables {
       if (elements) for (const s of ss) elements.set(`${t.family} ${t.name} ${s.name}`, await this.listElements(s));
     }
     return { tables, chains, sets, objects, rules, ...(elements ? { elements } : {}) };
+  }
+
+  /**
+   * The ruleset as the document `nft -j list ruleset` prints (nft's JSON model; see docs/json.md).
+   * 64-bit counters are bigint; write it with `toJsonText()`. Never throws on what the kernel holds:
+   * rules it cannot decode keep a `raw` statement (see listJsonReport for which).
+   * @example
+   * const doc = await nft.listJson();
+   * fs.writeFileSync('ruleset.json', toJsonText(doc));   // nft -j -f ruleset.json loads it
+   */
+  listJson(filter: nftJson.JsonListFilter = {}): Promise<NftDocument> {
+    return nftJson.listJson(this, filter);
+  }
+
+  /** listJson() plus the rules it could not fully decode and the objects it left out. */
+  listJsonReport(filter: nftJson.JsonListFilter = {}): Promise<JsonListing> {
+    return nftJson.listJsonReport(this, filter);
+  }
+
+  /**
+   * Commits an nft JSON document (what `nft -j list ruleset` prints, or add/create/insert/replace/
+   * delete/destroy/flush/reset commands) as ONE transaction: all of it or nothing.
+   * @throws TypeError naming the JSON path for an invalid document (nothing is sent); NftError
+   *   naming the operation when the kernel refuses it.
+   */
+  commitJson(doc: NftDocument): Promise<CommitResult> {
+    return nftJson.commitJson(this, doc);
   }
 
   /**

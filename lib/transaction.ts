@@ -14,6 +14,9 @@ import type { AnonSetRequest } from './rule/context';
 import { commentUdata } from './udata';
 import { checkExprLimits } from './expr/validate';
 import { checkName, checkOpDesc, expected } from './validate';
+import { addJson as addJsonOps } from './nft/api';
+import type { KernelView } from './nft/build';
+import type { NftDocument } from './nft/schema';
 
 /** What a committed transaction reports. */
 export interface CommitResult {
@@ -332,6 +335,17 @@ export class Transaction {
     const op: ElementsDesc = id !== undefined ? { ...desc, setId: id } : desc;
     const verb = op.verb === 'create' ? 'create' : op.verb === 'add' ? 'add' : op.verb;
     return this.#push(op, `${verb} element ${tableLabel(set.table)} ${set.name}`, { table: set.table, sets: [set.name] });
+  }
+
+  /**
+   * Queues the commands of an nft JSON document (see docs/json.md) in this transaction, after
+   * what is already queued. `kernel` says what the kernel holds when the document refers to sets
+   * it does not define (Nftables#commitJson reads it for you).
+   * @throws TypeError naming the JSON path; nothing is queued then.
+   */
+  addJson(doc: NftDocument, kernel: KernelView = {}): this {
+    addJsonOps(this, doc, kernel);
+    return this;
   }
 
   /**

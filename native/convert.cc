@@ -382,7 +382,28 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
     op->obj = ObjKind::kChain;
     if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.OptU32("hooknum", &op->hooknum) ||
         !rd.OptI32("priority", &op->priority) || !rd.Str("type", &op->type, false) || !rd.OptU32("policy", &op->policy) ||
-        !rd.Opt("devices", &v, &present)) {
+        !rd.OptU32("id", &op->id) || !rd.Opt("devices", &v, &present)) {
+      return false;
+    }
+    if (present) {
+      const char* want = "an array of interface names";
+      Napi::Array a;
+      uint32_t n = 0;
+      if (!rd.Array("devices", v, kMaxDevices, want, &a, &n)) return false;
+      for (uint32_t i = 0; i < n; i++) {
+        Napi::Value d;
+        if (!ReadIndex(env, a, i, &d)) return false;
+        std::string name;
+        if (!d.IsString() || !rd.StrOf("devices", d, &name)) return rd.Fail("devices", want);
+        op->devices.push_back(std::move(name));
+      }
+    }
+    return true;
+  }
+  if (object == "flowtable") {
+    op->obj = ObjKind::kFlowtable;
+    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.OptU32("hooknum", &op->hooknum) ||
+        !rd.OptI32("priority", &op->priority) || !rd.Opt("devices", &v, &present)) {
       return false;
     }
     if (present) {
@@ -494,6 +515,23 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
     }
     if (!rd.Opt("exprs", &v, &present)) return false;
     if (present && !ToExprList(env, v, where + ".exprs", 0, &op->exprs)) return false;
+    // One expression list (or null) per element: each element's own counter/quota/limit values.
+    if (!rd.Opt("elemExprs", &v, &present)) return false;
+    if (present) {
+      const char* want = "an array with one expression list or null per element";
+      Napi::Array a;
+      uint32_t n = 0;
+      if (!rd.Array("elemExprs", v, kMaxElements, want, &a, &n)) return false;
+      if (n != op->count) return rd.Fail("elemExprs", want);
+      op->elem_exprs.reserve(std::min<uint32_t>(n, 4096));
+      for (uint32_t i = 0; i < n; i++) {
+        Napi::Value x;
+        if (!ReadIndex(env, a, i, &x)) return false;
+        op->elem_exprs.emplace_back();
+        if (Reader::Absent(x)) continue;
+        if (!ToExprList(env, x, where + ".elemExprs[" + std::to_string(i) + "]", 0, &op->elem_exprs.back())) return false;
+      }
+    }
     return true;
   }
   if (object == "obj") {
@@ -505,7 +543,9 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
     op->obj_type = type;
     if (present) {
       const ObjDef* def = FindObj(type);
-      if (def == nullptr) return rd.Fail("objType", "a supported object type (counter 1, quota 2, limit 4)");
+      if (def == nullptr) {
+        return rd.Fail("objType", "a supported object type (counter 1, quota 2, ct helper 3, limit 4, ct timeout 7, secmark 8, ct expectation 9, synproxy 10)");
+      }
       if (!v.IsObject()) return rd.Fail("attrs", "an object");
       Napi::Object attrs = v.As<Napi::Object>();
       std::vector<std::string> keys;
@@ -518,22 +558,48 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
         if (attr == nullptr) return rd.Fail("attrs." + key, std::string("an attribute of ") + def->name);
         Napi::Value a;
         if (!ReadProperty(env, attrs, key.c_str(), &a)) return false;
-        uint64_t num = 0;
-        if (attr->kind == Kind::kU64) {
-          bool lossless = false;
-          if (!a.IsBigInt() || (num = a.As<Napi::BigInt>().Uint64Value(&lossless), !lossless)) return rd.Fail("attrs." + key, "a bigint");
-        } else {
-          if (!a.IsNumber() || !IsIntegerIn(a.As<Napi::Number>().DoubleValue(), 0, 4294967295.0)) {
-            return rd.Fail("attrs." + key, "an integer 0-4294967295");
+        AttrValue val;
+        val.def = attr;
+        const auto integer = [&](double max, const std::string& want) {
+          if (!a.IsNumber() || !IsIntegerIn(a.As<Napi::Number>().DoubleValue(), 0, max)) return rd.Fail("attrs." + key, want);
+          val.num = static_cast<uint64_t>(a.As<Napi::Number>().DoubleValue());
+          return true;
+        };
+        switch (attr->kind) {
+          case Kind::kU64: {
+            bool lossless = false;
+            if (!a.IsBigInt() || (val.num = a.As<Napi::BigInt>().Uint64Value(&lossless), !lossless)) return rd.Fail("attrs." + key, "a bigint");
+            break;
           }
-          num = static_cast<uint64_t>(a.As<Napi::Number>().DoubleValue());
+          case Kind::kU8:
+            if (!integer(255.0, "an integer 0-255")) return false;
+            break;
+          case Kind::kU16:
+            if (!integer(65535.0, "an integer 0-65535")) return false;
+            break;
+          case Kind::kU32:
+          case Kind::kI32:
+            if (!integer(4294967295.0, "an integer 0-4294967295")) return false;
+            break;
+          case Kind::kStr:
+            if (!rd.StrOf("attrs." + key, a, &val.str)) return false;
+            if (val.str.empty() || val.str.size() > 255) return rd.Fail("attrs." + key, "a string of 1-255 bytes");
+            break;
+          case Kind::kBytes: {
+            if (!a.IsTypedArray() || a.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) return rd.Fail("attrs." + key, "a Uint8Array");
+            Napi::Uint8Array b = a.As<Napi::Uint8Array>();
+            if (b.ElementLength() == 0 || b.ElementLength() > 256) return rd.Fail("attrs." + key, "a Uint8Array of 1-256 bytes");
+            val.bytes.assign(b.Data(), b.Data() + b.ElementLength());
+            break;
+          }
+          case Kind::kExprs: return rd.Fail("attrs." + key, "no expressions");
         }
-        op->obj_attrs.emplace_back(attr, num);
+        op->obj_attrs.push_back(std::move(val));
       }
     }
     return true;
   }
-  return rd.Fail("object", "one of table, chain, rule, set, elements, obj");
+  return rd.Fail("object", "one of table, chain, rule, set, elements, obj, flowtable");
 }
 
 Napi::Value BytesToJs(Napi::Env env, const Bytes& b) {
@@ -588,7 +654,9 @@ void SetUd(Napi::Env env, Napi::Object o, const std::optional<Bytes>& v) {
 Napi::Value ElementsToJs(Napi::Env env, const std::vector<ElemItem>& elems) {
   Napi::Object o = Napi::Object::New(env);
   const size_t n = elems.size();
-  const size_t kl = n > 0 ? elems[0].key.size() : 0;
+  // A catch-all element has no key: the key length is that of the elements that have one.
+  size_t kl = 0;
+  for (const ElemItem& e : elems) kl = std::max(kl, e.key.size());
   o.Set("count", Napi::Number::New(env, static_cast<double>(n)));
   o.Set("keyLen", Napi::Number::New(env, static_cast<double>(kl)));
   Napi::Uint8Array keys = Napi::Uint8Array::New(env, n * kl);
@@ -716,7 +784,8 @@ bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out) {
   if (!rd.Str("what", &what)) return false;
   static const std::pair<const char*, DumpWhat> kWhat[] = {
       {"tables", DumpWhat::kTables},     {"chains", DumpWhat::kChains},   {"rules", DumpWhat::kRules}, {"sets", DumpWhat::kSets},
-      {"elements", DumpWhat::kElements}, {"objects", DumpWhat::kObjects}, {"gen", DumpWhat::kGen}};
+      {"elements", DumpWhat::kElements}, {"objects", DumpWhat::kObjects}, {"gen", DumpWhat::kGen},
+      {"flowtables", DumpWhat::kFlowtables}};
   bool found = false;
   for (const auto& [name, w] : kWhat) {
     if (what == name) {
@@ -724,7 +793,7 @@ bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out) {
       found = true;
     }
   }
-  if (!found) return rd.Fail("what", "one of tables, chains, rules, sets, elements, objects, gen");
+  if (!found) return rd.Fail("what", "one of tables, chains, rules, sets, elements, objects, flowtables, gen");
   uint32_t family = 0;
   if (!rd.U32("family", &family, false)) return false;
   if (family > 0xff) return rd.Fail("family", "an address family 0-255");
@@ -782,7 +851,7 @@ Napi::Value DumpResultToJs(Napi::Env env, const DumpResult& r) {
     if (!r.message.empty()) o.Set("message", r.message);
     return o;
   }
-  static const char* const kNames[] = {"tables", "chains", "rules", "sets", "elements", "objects", "gen"};
+  static const char* const kNames[] = {"tables", "chains", "rules", "sets", "elements", "objects", "gen", "flowtables"};
   o.Set("what", kNames[static_cast<int>(r.what)]);
   Napi::Value items;
   switch (r.what) {
@@ -822,6 +891,8 @@ Napi::Value DumpResultToJs(Napi::Env env, const DumpResult& r) {
           x.Set("devices", d);
         }
         x.Set("use", c.use);
+        SetOpt(env, x, "flags", c.flags);
+        SetOpt(env, x, "id", c.id);
         SetOpt64(env, x, "packets", c.packets);
         SetOpt64(env, x, "bytes", c.bytes);
         SetUd(env, x, c.userdata);
@@ -891,15 +962,38 @@ Napi::Value DumpResultToJs(Napi::Env env, const DumpResult& r) {
         x.Set("handle", Napi::BigInt::New(env, ob.handle));
         x.Set("use", ob.use);
         Napi::Object attrs = Napi::Object::New(env);
-        for (const auto& [def, value] : ob.attrs) {
-          if (def->kind == Kind::kU64) {
-            attrs.Set(def->name, Napi::BigInt::New(env, value));
-          } else {
-            attrs.Set(def->name, Napi::Number::New(env, static_cast<double>(value)));
+        for (const AttrValue& at : ob.attrs) {
+          switch (at.def->kind) {
+            case Kind::kU64: attrs.Set(at.def->name, Napi::BigInt::New(env, at.num)); break;
+            case Kind::kStr: attrs.Set(at.def->name, at.str); break;
+            case Kind::kBytes: attrs.Set(at.def->name, BytesToJs(env, at.bytes)); break;
+            default: attrs.Set(at.def->name, Napi::Number::New(env, static_cast<double>(at.num))); break;
           }
         }
         x.Set("attrs", attrs);
         SetUd(env, x, ob.userdata);
+        a.Set(static_cast<uint32_t>(i), x);
+      }
+      items = a;
+      break;
+    }
+    case DumpWhat::kFlowtables: {
+      Napi::Array a = Napi::Array::New(env, r.flowtables.size());
+      for (size_t i = 0; i < r.flowtables.size(); i++) {
+        const FlowtableItem& f = r.flowtables[i];
+        Napi::Object x = Napi::Object::New(env);
+        x.Set("family", f.family);
+        x.Set("table", f.table);
+        x.Set("name", f.name);
+        x.Set("handle", Napi::BigInt::New(env, f.handle));
+        SetOpt(env, x, "hooknum", f.hooknum);
+        if (f.priority) x.Set("priority", *f.priority);
+        SetOpt(env, x, "flags", f.flags);
+        SetOpt(env, x, "size", f.size);
+        Napi::Array d = Napi::Array::New(env, f.devices.size());
+        for (size_t k = 0; k < f.devices.size(); k++) d.Set(static_cast<uint32_t>(k), f.devices[k]);
+        x.Set("devices", d);
+        x.Set("use", f.use);
         a.Set(static_cast<uint32_t>(i), x);
       }
       items = a;

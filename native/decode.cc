@@ -4,6 +4,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/flowtable.h>
 #include <libnftnl/gen.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
@@ -207,11 +208,18 @@ bool Decoder::Feed(const struct nlmsghdr* nlh) {
       if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_PRIO)) it.priority = nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO);
       if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY)) it.policy = nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY);
       if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_TYPE)) it.type = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TYPE);
-      if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_DEV)) it.devices.push_back(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_DEV));
+      // The kernel sends a base chain's devices as NFTA_HOOK_DEVS and, when there is exactly
+      // one, also as NFTA_HOOK_DEV (nft_dump_basechain_hook): the list, when present, is the
+      // whole answer; reading both would name the one device twice.
       if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_DEVICES)) {
         const char* const* names = nftnl_chain_get_array(c.get(), NFTNL_CHAIN_DEVICES);
         for (size_t i = 0; names != nullptr && names[i] != nullptr; i++) it.devices.push_back(names[i]);
+      } else if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_DEV)) {
+        const char* dev = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_DEV);
+        if (dev != nullptr) it.devices.push_back(dev);
       }
+      if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_FLAGS)) it.flags = nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_FLAGS);
+      if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_ID)) it.id = nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_ID);
       if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_PACKETS)) it.packets = nftnl_chain_get_u64(c.get(), NFTNL_CHAIN_PACKETS);
       if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_BYTES)) it.bytes = nftnl_chain_get_u64(c.get(), NFTNL_CHAIN_BYTES);
       if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_USERDATA)) {
@@ -296,10 +304,32 @@ bool Decoder::Feed(const struct nlmsghdr* nlh) {
       it.type = nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE);
       it.use = nftnl_obj_get_u32(o.get(), NFTNL_OBJ_USE);
       it.handle = nftnl_obj_get_u64(o.get(), NFTNL_OBJ_HANDLE);
+      // An object type the table does not know keeps its name, type and handle, no attributes.
       if (const ObjDef* def = FindObj(it.type)) {
         for (const AttrDef& d : def->attrs) {
           if (!nftnl_obj_is_set(o.get(), d.id)) continue;
-          it.attrs.emplace_back(&d, d.kind == Kind::kU64 ? nftnl_obj_get_u64(o.get(), d.id) : nftnl_obj_get_u32(o.get(), d.id));
+          AttrValue a;
+          a.def = &d;
+          switch (d.kind) {
+            case Kind::kU8: a.num = nftnl_obj_get_u8(o.get(), d.id); break;
+            case Kind::kU16: a.num = nftnl_obj_get_u16(o.get(), d.id); break;
+            case Kind::kU32:
+            case Kind::kI32: a.num = nftnl_obj_get_u32(o.get(), d.id); break;
+            case Kind::kU64: a.num = nftnl_obj_get_u64(o.get(), d.id); break;
+            case Kind::kStr: {
+              const char* str = nftnl_obj_get_str(o.get(), d.id);
+              a.str = str != nullptr ? str : "";
+              break;
+            }
+            case Kind::kBytes: {
+              uint32_t len = 0;
+              const uint8_t* p = static_cast<const uint8_t*>(nftnl_obj_get_data(o.get(), d.id, &len));
+              if (p != nullptr) a.bytes.assign(p, p + len);
+              break;
+            }
+            case Kind::kExprs: continue;  // objects hold no expressions
+          }
+          it.attrs.push_back(std::move(a));
         }
       }
       if (nftnl_obj_is_set(o.get(), NFTNL_OBJ_USERDATA)) {
@@ -308,6 +338,28 @@ bool Decoder::Feed(const struct nlmsghdr* nlh) {
         it.userdata = GetUserdata(p, len);
       }
       out_->objs.push_back(std::move(it));
+      return true;
+    }
+    case DumpWhat::kFlowtables: {
+      std::unique_ptr<nftnl_flowtable, ConstFree<nftnl_flowtable, nftnl_flowtable_free>> f(nftnl_flowtable_alloc());
+      if (!f || nftnl_flowtable_nlmsg_parse(nlh, f.get()) < 0) return Fail("cannot parse a flowtable");
+      FlowtableItem it;
+      it.family = static_cast<uint16_t>(nftnl_flowtable_get_u32(f.get(), NFTNL_FLOWTABLE_FAMILY));
+      const char* table = nftnl_flowtable_get_str(f.get(), NFTNL_FLOWTABLE_TABLE);
+      const char* name = nftnl_flowtable_get_str(f.get(), NFTNL_FLOWTABLE_NAME);
+      it.table = table != nullptr ? table : "";
+      it.name = name != nullptr ? name : "";
+      if (nftnl_flowtable_is_set(f.get(), NFTNL_FLOWTABLE_HANDLE)) it.handle = nftnl_flowtable_get_u64(f.get(), NFTNL_FLOWTABLE_HANDLE);
+      if (nftnl_flowtable_is_set(f.get(), NFTNL_FLOWTABLE_HOOKNUM)) it.hooknum = nftnl_flowtable_get_u32(f.get(), NFTNL_FLOWTABLE_HOOKNUM);
+      if (nftnl_flowtable_is_set(f.get(), NFTNL_FLOWTABLE_PRIO)) it.priority = nftnl_flowtable_get_s32(f.get(), NFTNL_FLOWTABLE_PRIO);
+      if (nftnl_flowtable_is_set(f.get(), NFTNL_FLOWTABLE_FLAGS)) it.flags = nftnl_flowtable_get_u32(f.get(), NFTNL_FLOWTABLE_FLAGS);
+      if (nftnl_flowtable_is_set(f.get(), NFTNL_FLOWTABLE_SIZE)) it.size = nftnl_flowtable_get_u32(f.get(), NFTNL_FLOWTABLE_SIZE);
+      if (nftnl_flowtable_is_set(f.get(), NFTNL_FLOWTABLE_USE)) it.use = nftnl_flowtable_get_u32(f.get(), NFTNL_FLOWTABLE_USE);
+      if (nftnl_flowtable_is_set(f.get(), NFTNL_FLOWTABLE_DEVICES)) {
+        const char* const* names = nftnl_flowtable_get_array(f.get(), NFTNL_FLOWTABLE_DEVICES);
+        for (size_t i = 0; names != nullptr && names[i] != nullptr; i++) it.devices.push_back(names[i]);
+      }
+      out_->flowtables.push_back(std::move(it));
       return true;
     }
     case DumpWhat::kGen: {

@@ -7,6 +7,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/flowtable.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
@@ -25,7 +26,7 @@ namespace {
 
 // Constants newer than the 6.1 uapi headers of Debian 12 (netlink-notes, appendix B).
 constexpr uint16_t kMsgDestroyTable = 26, kMsgDestroyChain = 27, kMsgDestroyRule = 28, kMsgDestroySet = 29,
-                   kMsgDestroySetElem = 30, kMsgDestroyObj = 31;
+                   kMsgDestroySetElem = 30, kMsgDestroyObj = 31, kMsgDestroyFlowtable = 32;
 
 // Netlink and kernel limits (netlink-notes, appendix B). Every message is sized from what it
 // holds, and every length is checked against these BEFORE anything is written: libmnl and
@@ -179,6 +180,7 @@ using ChainPtr = std::unique_ptr<nftnl_chain, ConstFree<nftnl_chain, nftnl_chain
 using RulePtr = std::unique_ptr<nftnl_rule, ConstFree<nftnl_rule, nftnl_rule_free>>;
 using SetPtr = std::unique_ptr<nftnl_set, ConstFree<nftnl_set, nftnl_set_free>>;
 using ObjPtr = std::unique_ptr<nftnl_obj, ConstFree<nftnl_obj, nftnl_obj_free>>;
+using FlowtablePtr = std::unique_ptr<nftnl_flowtable, ConstFree<nftnl_flowtable, nftnl_flowtable_free>>;
 
 uint16_t MsgType(uint16_t msg) { return static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | msg); }
 
@@ -325,6 +327,10 @@ bool EncodeChain(Ctx& c, const OpSpec& op) {
     if (op.priority) nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, *op.priority);
     if (!op.type.empty()) nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, op.type.c_str());
     if (op.policy) nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, *op.policy);
+    // Chain flags (NFT_CHAIN_BINDING for `jump { ... }` chains) and the batch id rules use to
+    // refer to a chain created in the same batch.
+    if (op.flags) nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FLAGS, *op.flags);
+    if (op.id) nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_ID, *op.id);
     if (op.devices.size() == 1) {
       nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_DEV, op.devices[0].c_str());
     } else if (op.devices.size() > 1) {
@@ -528,15 +534,14 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
     return c.Fail("exprs: at most " + std::to_string(kSetExprMax) + " expressions per element (received " +
                   std::to_string(op.exprs.size()) + ")");
   }
-  // The expressions are the same for every element: encode them once, copy the bytes per element.
-  std::vector<uint8_t> exprs_blob;
-  if (!op.exprs.empty()) {
+  // NFTA_SET_ELEM_EXPRESSIONS of an expression list, as bytes to copy into an element.
+  const auto build_blob = [&](const std::vector<ExprSpec>& exprs, std::vector<uint8_t>* blob) {
     size_t bound = 0;
-    if (!ExprsBound(op.exprs, &bound, c.error)) return false;
+    if (!ExprsBound(exprs, &bound, c.error)) return false;
     std::vector<uint8_t> scratch(kMsgHeader + Attr(0) + bound, 0);
     struct nlmsghdr* tmp = mnl_nlmsg_put_header(scratch.data());
     struct nlattr* nest = mnl_attr_nest_start(tmp, NFTA_SET_ELEM_EXPRESSIONS);
-    for (const ExprSpec& spec : op.exprs) {
+    for (const ExprSpec& spec : exprs) {
       ExprPtr e(BuildExpr(spec, c.error));
       if (!e) return false;
       struct nlattr* one = mnl_attr_nest_start(tmp, NFTA_LIST_ELEM);
@@ -546,27 +551,50 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
     mnl_attr_nest_end(tmp, nest);
     if (tmp->nlmsg_len > scratch.size()) return c.Fail("internal error: expressions larger than their computed size");
     const uint8_t* from = reinterpret_cast<const uint8_t*>(nest);
-    exprs_blob.assign(from, static_cast<const uint8_t*>(scratch.data()) + tmp->nlmsg_len);
+    blob->assign(from, static_cast<const uint8_t*>(scratch.data()) + tmp->nlmsg_len);
+    return true;
+  };
+  // The expressions are the same for every element: encode them once, copy the bytes per element.
+  std::vector<uint8_t> exprs_blob;
+  if (!op.exprs.empty() && !build_blob(op.exprs, &exprs_blob)) return false;
+  // An element's own expressions (its counter's values...) replace the common ones.
+  if (op.elem_exprs.size() > n) return c.Fail("elemExprs: one entry per element");
+  std::vector<std::vector<uint8_t>> elem_blobs(op.elem_exprs.size());
+  for (size_t k = 0; k < op.elem_exprs.size(); k++) {
+    if (op.elem_exprs[k].size() > kSetExprMax) {
+      return c.Fail("elemExprs[" + std::to_string(k) + "]: at most " + std::to_string(kSetExprMax) + " expressions per element");
+    }
+    if (!op.elem_exprs[k].empty() && !build_blob(op.elem_exprs[k], &elem_blobs[k])) return false;
   }
+  const auto blob_of = [&](uint32_t i) -> const std::vector<uint8_t>& {
+    return i < elem_blobs.size() && !elem_blobs[i].empty() ? elem_blobs[i] : exprs_blob;
+  };
+  // A catch-all element (NFT_SET_ELEM_CATCHALL) has no key.
+  const auto catchall = [&](uint32_t i) { return !op.elem_flags.empty() && (op.elem_flags[i] & NFT_SET_ELEM_CATCHALL) != 0; };
+  // The end element of an interval carries no data, verdict or object (nft writes none).
+  const auto is_interval_end = [&](uint32_t i) { return !op.elem_flags.empty() && (op.elem_flags[i] & NFT_SET_ELEM_INTERVAL_END) != 0; };
   // Size of element i inside the list: exactly what the loop below writes.
-  const size_t fixed = Attr(0) + DataAttr(kl) + (op.key_ends.empty() ? 0 : DataAttr(kl)) +
-                       (op.data.empty() ? 0 : DataAttr(dl)) + exprs_blob.size();
+  const size_t keys_size = DataAttr(kl) + (op.key_ends.empty() ? 0 : DataAttr(kl));
+  const size_t fixed = Attr(0) + keys_size + (op.data.empty() ? 0 : DataAttr(dl)) + exprs_blob.size();
   const auto elem_size = [&](uint32_t i) {
-    size_t s = fixed;
+    size_t s = fixed - exprs_blob.size() + blob_of(i).size();
+    if (catchall(i)) s -= keys_size;
+    const bool end = is_interval_end(i);
+    if (end && !op.data.empty()) s -= DataAttr(dl);
     if (!op.elem_flags.empty() && op.elem_flags[i] != 0) s += Attr(4);
     if (!op.timeouts.empty() && op.timeouts[i] > 0) s += Attr(8);
     if (!op.expirations.empty() && op.expirations[i] > 0) s += Attr(8);
-    if (!op.verdicts.empty()) {
+    if (!op.verdicts.empty() && !end) {
       s += 2 * Attr(0) + Attr(4);
       if (i < op.chains.size() && op.chains[i]) s += StrAttr(*op.chains[i]);
     }
-    if (i < op.objrefs.size() && op.objrefs[i]) s += StrAttr(*op.objrefs[i]);
+    if (i < op.objrefs.size() && op.objrefs[i] && !end) s += StrAttr(*op.objrefs[i]);
     if (i < op.elem_userdata.size() && op.elem_userdata[i]) s += Attr(op.elem_userdata[i]->size());
     return s;
   };
   // No per-element column: every element takes `fixed` bytes (the common, fast case).
   const bool uniform = op.elem_flags.empty() && op.timeouts.empty() && op.expirations.empty() && op.verdicts.empty() &&
-                       op.chains.empty() && op.objrefs.empty() && op.elem_userdata.empty();
+                       op.chains.empty() && op.objrefs.empty() && op.elem_userdata.empty() && op.elem_exprs.empty();
   const size_t head = kMsgHeader + StrAttr(op.table) + (op.id ? Attr(4) : 0) + StrAttr(op.set) + Attr(0);
   uint32_t i = 0;
   do {
@@ -618,8 +646,10 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
       list = reinterpret_cast<struct nlattr*>(reinterpret_cast<char*>(nlh) + list_start);
       const uint32_t before = nlh->nlmsg_len;
       struct nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-      PutData(nlh, NFTA_SET_ELEM_KEY, op.keys.data() + static_cast<size_t>(i) * kl, kl);
-      if (!op.key_ends.empty()) PutData(nlh, NFTA_SET_ELEM_KEY_END, op.key_ends.data() + static_cast<size_t>(i) * kl, kl);
+      if (!catchall(i)) {
+        PutData(nlh, NFTA_SET_ELEM_KEY, op.keys.data() + static_cast<size_t>(i) * kl, kl);
+        if (!op.key_ends.empty()) PutData(nlh, NFTA_SET_ELEM_KEY_END, op.key_ends.data() + static_cast<size_t>(i) * kl, kl);
+      }
       if (!op.elem_flags.empty() && op.elem_flags[i] != 0) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(op.elem_flags[i]));
       if (!op.timeouts.empty() && op.timeouts[i] > 0) {
         mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(static_cast<uint64_t>(op.timeouts[i])));
@@ -627,8 +657,9 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
       if (!op.expirations.empty() && op.expirations[i] > 0) {
         mnl_attr_put_u64(nlh, NFTA_SET_ELEM_EXPIRATION, htobe64(static_cast<uint64_t>(op.expirations[i])));
       }
-      if (!op.data.empty()) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * dl, dl);
-      if (!op.verdicts.empty()) {
+      const bool end = is_interval_end(i);
+      if (!op.data.empty() && !end) PutData(nlh, NFTA_SET_ELEM_DATA, op.data.data() + static_cast<size_t>(i) * dl, dl);
+      if (!op.verdicts.empty() && !end) {
         struct nlattr* data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
         struct nlattr* verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
         mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl(static_cast<uint32_t>(op.verdicts[i])));
@@ -636,13 +667,14 @@ bool EncodeElements(Ctx& c, const OpSpec& op) {
         mnl_attr_nest_end(nlh, verdict);
         mnl_attr_nest_end(nlh, data);
       }
-      if (i < op.objrefs.size() && op.objrefs[i]) mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, op.objrefs[i]->c_str());
+      if (i < op.objrefs.size() && op.objrefs[i] && !end) mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, op.objrefs[i]->c_str());
       if (i < op.elem_userdata.size() && op.elem_userdata[i]) {
         mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, op.elem_userdata[i]->size(), op.elem_userdata[i]->data());
       }
-      if (!exprs_blob.empty()) {
-        memcpy(reinterpret_cast<char*>(nlh) + nlh->nlmsg_len, exprs_blob.data(), exprs_blob.size());
-        nlh->nlmsg_len += static_cast<uint32_t>(exprs_blob.size());
+      const std::vector<uint8_t>& blob = blob_of(i);
+      if (!blob.empty()) {
+        memcpy(reinterpret_cast<char*>(nlh) + nlh->nlmsg_len, blob.data(), blob.size());
+        nlh->nlmsg_len += static_cast<uint32_t>(blob.size());
       }
       mnl_attr_nest_end(nlh, elem);
       if (nlh->nlmsg_len - before != size) return c.Fail("internal error: element size mismatch");
@@ -657,7 +689,27 @@ bool EncodeObj(Ctx& c, const OpSpec& op) {
   size_t room = 0;
   if (!CommonBound(op, &room, c.error)) return false;
   if (op.obj_attrs.size() > 16) return c.Fail("attrs: too many object attributes");
-  room += op.obj_attrs.size() * Attr(8) + Attr(0);
+  room += Attr(0);
+  for (const AttrValue& a : op.obj_attrs) {
+    if (a.def == nullptr) return c.Fail("attrs: attribute without definition");
+    switch (a.def->kind) {
+      case Kind::kStr:
+        if (a.str.empty() || a.str.size() > kNameMax || a.str.find('\0') != std::string::npos) {
+          return c.Fail(std::string("attrs.") + a.def->name + ": a string of 1-" + std::to_string(kNameMax) + " bytes without NUL");
+        }
+        room += Attr(a.str.size() + 1);
+        break;
+      case Kind::kBytes:
+        // ct timeout policy: libnftnl copies exactly NFTNL_CTTIMEOUT_ARRAY_MAX u32 values.
+        if (a.bytes.size() != sizeof(uint32_t) * NFTNL_CTTIMEOUT_ARRAY_MAX) {
+          return c.Fail(std::string("attrs.") + a.def->name + ": " + std::to_string(sizeof(uint32_t) * NFTNL_CTTIMEOUT_ARRAY_MAX) +
+                        " bytes (" + std::to_string(NFTNL_CTTIMEOUT_ARRAY_MAX) + " host-order u32 values)");
+        }
+        room += Attr(0) + NFTNL_CTTIMEOUT_ARRAY_MAX * Attr(4);
+        break;
+      default: room += Attr(8); break;
+    }
+  }
   ObjPtr o(nftnl_obj_alloc());
   if (!o) return c.Fail("out of memory");
   nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, op.table.c_str());
@@ -673,17 +725,70 @@ bool EncodeObj(Ctx& c, const OpSpec& op) {
     default: return c.Fail(std::string("objects cannot be ") + VerbName(op.verb) + "ed");
   }
   if (msg == NFT_MSG_NEWOBJ) {
-    for (const auto& [def, value] : op.obj_attrs) {
-      if (def->kind == Kind::kU64) {
-        nftnl_obj_set_u64(o.get(), def->id, value);
-      } else {
-        nftnl_obj_set_u32(o.get(), def->id, static_cast<uint32_t>(value));
+    // libnftnl writes the ct timeout policy for the l4proto's states when it builds the message.
+    for (const AttrValue& a : op.obj_attrs) {
+      const AttrDef* def = a.def;
+      switch (def->kind) {
+        case Kind::kU8: nftnl_obj_set_u8(o.get(), def->id, static_cast<uint8_t>(a.num)); break;
+        case Kind::kU16: nftnl_obj_set_u16(o.get(), def->id, static_cast<uint16_t>(a.num)); break;
+        case Kind::kU32:
+        case Kind::kI32: nftnl_obj_set_u32(o.get(), def->id, static_cast<uint32_t>(a.num)); break;
+        case Kind::kU64: nftnl_obj_set_u64(o.get(), def->id, a.num); break;
+        case Kind::kStr: nftnl_obj_set_str(o.get(), def->id, a.str.c_str()); break;
+        case Kind::kBytes: nftnl_obj_set_data(o.get(), def->id, a.bytes.data(), static_cast<uint32_t>(a.bytes.size())); break;
+        case Kind::kExprs: return c.Fail("attrs: objects hold no expressions");
       }
     }
     if (op.userdata) nftnl_obj_set_data(o.get(), NFTNL_OBJ_USERDATA, op.userdata->data(), op.userdata->size());
   }
   struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
   nftnl_obj_nlmsg_build_payload(nlh, o.get());
+  return c.End(nlh);
+}
+
+bool EncodeFlowtable(Ctx& c, const OpSpec& op) {
+  size_t room = 0;
+  if (!CommonBound(op, &room, c.error)) return false;
+  size_t devs = Attr(0);
+  for (size_t i = 0; i < op.devices.size(); i++) {
+    const std::string& d = op.devices[i];
+    if (d.empty() || d.size() > kIfnameMax || d.find('\0') != std::string::npos) {
+      return c.Fail("devices[" + std::to_string(i) + "]: an interface name of 1-" + std::to_string(kIfnameMax) +
+                    " bytes (received " + std::to_string(d.size()) + " bytes)");
+    }
+    devs += StrAttr(d);
+  }
+  if (2 * Attr(0) + 2 * Attr(4) + devs > kMaxNest) {
+    return c.Fail("devices: " + std::to_string(op.devices.size()) + " devices do not fit one netlink attribute");
+  }
+  room += 2 * Attr(0) + devs;
+  FlowtablePtr f(nftnl_flowtable_alloc());
+  if (!f) return c.Fail("out of memory");
+  nftnl_flowtable_set_str(f.get(), NFTNL_FLOWTABLE_TABLE, op.table.c_str());
+  nftnl_flowtable_set_str(f.get(), NFTNL_FLOWTABLE_NAME, op.name.c_str());
+  if (op.handle) nftnl_flowtable_set_u64(f.get(), NFTNL_FLOWTABLE_HANDLE, *op.handle);
+  uint16_t msg = NFT_MSG_NEWFLOWTABLE, flags = NLM_F_CREATE;
+  switch (op.verb) {
+    case Verb::kAdd: break;
+    case Verb::kCreate: flags |= NLM_F_EXCL; break;
+    case Verb::kDelete: msg = NFT_MSG_DELFLOWTABLE; flags = 0; break;
+    case Verb::kDestroy: msg = kMsgDestroyFlowtable; flags = 0; break;
+    default: return c.Fail(std::string("flowtables cannot be ") + VerbName(op.verb) + "ed");
+  }
+  if (msg == NFT_MSG_NEWFLOWTABLE) {
+    if (op.hooknum) nftnl_flowtable_set_u32(f.get(), NFTNL_FLOWTABLE_HOOKNUM, *op.hooknum);
+    if (op.priority) nftnl_flowtable_set_s32(f.get(), NFTNL_FLOWTABLE_PRIO, *op.priority);
+    if (op.flags) nftnl_flowtable_set_u32(f.get(), NFTNL_FLOWTABLE_FLAGS, *op.flags);
+  }
+  if (msg != kMsgDestroyFlowtable && !op.devices.empty()) {
+    std::vector<const char*> names;
+    names.reserve(op.devices.size() + 1);
+    for (const std::string& d : op.devices) names.push_back(d.c_str());
+    names.push_back(nullptr);
+    if (nftnl_flowtable_set_array(f.get(), NFTNL_FLOWTABLE_DEVICES, names.data()) < 0) return c.Fail("out of memory");
+  }
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room);
+  nftnl_flowtable_nlmsg_build_payload(nlh, f.get());
   return c.End(nlh);
 }
 
@@ -733,6 +838,7 @@ bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, 
       case ObjKind::kSet: ok = EncodeSet(c, op); break;
       case ObjKind::kElements: ok = EncodeElements(c, op); break;
       case ObjKind::kObj: ok = EncodeObj(c, op); break;
+      case ObjKind::kFlowtable: ok = EncodeFlowtable(c, op); break;
     }
     if (!ok) {
       *error = "operation " + std::to_string(i) + ": " + *error;

@@ -193,6 +193,19 @@ const ObjDef* FindObj(uint32_t type) {
         {"burst", NFTNL_OBJ_LIMIT_BURST, U32},
         {"type", NFTNL_OBJ_LIMIT_TYPE, U32},
         {"flags", NFTNL_OBJ_LIMIT_FLAGS, U32}}},
+      {3, "ct helper",
+       {{"name", NFTNL_OBJ_CT_HELPER_NAME, STR}, {"l3proto", NFTNL_OBJ_CT_HELPER_L3PROTO, U16}, {"l4proto", NFTNL_OBJ_CT_HELPER_L4PROTO, U8}}},
+      // timeouts: NFTNL_CTTIMEOUT_ARRAY_MAX host-order u32 seconds, indexed by the l4proto's states.
+      {7, "ct timeout",
+       {{"l3proto", NFTNL_OBJ_CT_TIMEOUT_L3PROTO, U16}, {"l4proto", NFTNL_OBJ_CT_TIMEOUT_L4PROTO, U8}, {"timeouts", NFTNL_OBJ_CT_TIMEOUT_ARRAY, BYTES}}},
+      {8, "secmark", {{"context", NFTNL_OBJ_SECMARK_CTX, STR}}},
+      {9, "ct expectation",
+       {{"l3proto", NFTNL_OBJ_CT_EXPECT_L3PROTO, U16},
+        {"l4proto", NFTNL_OBJ_CT_EXPECT_L4PROTO, U8},
+        {"dport", NFTNL_OBJ_CT_EXPECT_DPORT, U16},
+        {"timeout", NFTNL_OBJ_CT_EXPECT_TIMEOUT, U32},
+        {"size", NFTNL_OBJ_CT_EXPECT_SIZE, U8}}},
+      {10, "synproxy", {{"mss", NFTNL_OBJ_SYNPROXY_MSS, U16}, {"wscale", NFTNL_OBJ_SYNPROXY_WSCALE, U8}, {"flags", NFTNL_OBJ_SYNPROXY_FLAGS, U32}}},
   };
   for (const ObjDef& def : objs) {
     if (def.type == type) return &def;

@@ -380,6 +380,11 @@ struct nlmsghdr* BuildRequest(char* buf, const DumpSpec& spec, uint32_t seq, boo
       if (spec.obj_type) mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(*spec.obj_type));
       break;
     }
+    case DumpWhat::kFlowtables: {
+      nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETFLOWTABLE, family, flags, seq);
+      if (!spec.table.empty()) mnl_attr_put_strz(nlh, NFTA_FLOWTABLE_TABLE, spec.table.c_str());
+      break;
+    }
     case DumpWhat::kGen:
       nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, seq);
       break;

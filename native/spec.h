@@ -36,7 +36,7 @@ struct ExprSpec {
   std::vector<AttrValue> attrs;
 };
 
-enum class ObjKind { kTable, kChain, kRule, kSet, kElements, kObj };
+enum class ObjKind { kTable, kChain, kRule, kSet, kElements, kObj, kFlowtable };
 enum class Verb { kAdd, kCreate, kInsert, kReplace, kDelete, kDestroy, kFlush };
 
 struct OpSpec {
@@ -65,8 +65,10 @@ struct OpSpec {
   std::vector<int32_t> verdicts;
   std::vector<std::optional<std::string>> chains, objrefs;
   std::vector<std::optional<Bytes>> elem_userdata;
-  // objects
-  std::vector<std::pair<const AttrDef*, uint64_t>> obj_attrs;
+  // Per-element expressions (an element's own counter values...): empty = none for that element.
+  std::vector<std::vector<ExprSpec>> elem_exprs;
+  // objects: num for integers, str for strings, bytes for arrays
+  std::vector<AttrValue> obj_attrs;
 };
 
 struct BatchSpec {
@@ -146,7 +148,7 @@ struct CommitResult {
 };
 
 // Dump requests and replies
-enum class DumpWhat { kTables, kChains, kRules, kSets, kElements, kObjects, kGen };
+enum class DumpWhat { kTables, kChains, kRules, kSets, kElements, kObjects, kGen, kFlowtables };
 
 struct DumpSpec {
   DumpWhat what = DumpWhat::kTables;
@@ -175,6 +177,7 @@ struct ChainItem {
   std::optional<std::string> type;
   std::vector<std::string> devices;
   uint32_t use = 0;
+  std::optional<uint32_t> flags, id;
   std::optional<uint64_t> packets, bytes;
   std::optional<Bytes> userdata;
 };
@@ -211,8 +214,17 @@ struct ObjItem {
   std::string table, name;
   uint32_t type = 0, use = 0;
   uint64_t handle = 0;
-  std::vector<std::pair<const AttrDef*, uint64_t>> attrs;
+  std::vector<AttrValue> attrs;
   std::optional<Bytes> userdata;
+};
+struct FlowtableItem {
+  uint16_t family;
+  std::string table, name;
+  uint64_t handle = 0;
+  std::optional<uint32_t> hooknum, flags, size;
+  std::optional<int32_t> priority;
+  std::vector<std::string> devices;
+  uint32_t use = 0;
 };
 
 struct DumpResult {
@@ -225,6 +237,7 @@ struct DumpResult {
   std::vector<SetItem> sets;
   std::vector<ElemItem> elems;
   std::vector<ObjItem> objs;
+  std::vector<FlowtableItem> flowtables;
   uint32_t genid = 0;
 };
 

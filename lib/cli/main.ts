@@ -20,7 +20,8 @@ import {
   outboundPolicy,
   presetObjects,
   renderRule,
-  renderRuleset,
+  renderDocument,
+  toJsonText,
   safeApply,
   sanityFilter,
   type Family,
@@ -60,10 +61,12 @@ async function cmdList(g: Globals, o: { family?: string; table?: string }): Prom
   try {
     const f = filterOf(o);
     if (f.table !== undefined && f.family === undefined) throw new UsageError('--table needs --family');
-    const rs = await nft.listRuleset({ ...f, elements: true });
-    if (f.table !== undefined && rs.tables.length === 0) throw new NotFound(`table ${f.family} ${f.table} does not exist`);
-    if (g.json) out(toJson({ tables: rs.tables, chains: rs.chains, sets: rs.sets, objects: rs.objects, rules: rs.rules, elements: rs.elements ? Object.fromEntries(rs.elements) : {} }, 2));
-    else if (rs.tables.length > 0) out(renderRuleset(rs));
+    // nft's JSON model (docs/json.md): --json prints what `nft -j list ruleset` prints; the text is its render.
+    const doc = await nft.listJson({ ...(f.family !== undefined ? { family: f.family } : {}), ...(f.table !== undefined ? { table: f.table } : {}) });
+    const tables = doc.nftables.filter((i) => 'table' in i).length;
+    if (f.table !== undefined && tables === 0) throw new NotFound(`table ${f.family} ${f.table} does not exist`);
+    if (g.json) out(toJsonText(doc, { allowRaw: true, nft106: true }));
+    else if (tables > 0) out(renderDocument(doc));
   } finally {
     await nft.close();
   }

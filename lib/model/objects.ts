@@ -358,7 +358,8 @@ export function objectFromData(d: ObjectData): (ObjectSpec & { readonly handle: 
   const table = { family, name: d.table };
   const comment = udataComment(d.userdata);
   const c = comment !== undefined ? { comment } : {};
-  const a = d.attrs;
+  // Counter, quota and limit attributes are all integers (ObjectAttrValue also has strings/bytes).
+  const a = d.attrs as Readonly<Record<string, number | bigint>>;
   if (d.objType === OBJECT_TYPE.counter) {
     return { table, name: d.name, type: 'counter', packets: BigInt(a.packets ?? 0n), bytes: BigInt(a.bytes ?? 0n), ...c, handle: d.handle };
   }

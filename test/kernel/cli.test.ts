@@ -62,15 +62,13 @@ describe('the nftables command', () => {
     assert.deepEqual([0n, 99999n, 100000n, 12345678n, 5n * 10n ** 12n].map(human), ['0', '99999', '100K', '12345K', '5000G']);
   });
 
-  it('list prints the ruleset exactly as nft list ruleset does; --json gives the model', () => {
+  it('list prints the ruleset exactly as nft list ruleset does; --json exactly what nft -j list ruleset prints', () => {
     const r = run(['list']);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, nftList());
     const j = run(['--json', 'list']);
     assert.equal(j.code, 0);
-    const doc = JSON.parse(j.stdout) as { tables: Array<{ name: string }>; rules: Array<{ comment?: string; handle: string }> };
-    assert.deepEqual(doc.tables.map((t) => t.name), ['fw']);
-    assert.deepEqual(doc.rules.map((x) => x.comment), ['udp-a', 'udp-b']);
+    assert.deepEqual(JSON.parse(j.stdout), JSON.parse(nft(['-j', 'list', 'ruleset'])));
   });
 
   it('counters: a table per chain with exact packet and byte counts; --json; --reset', async () => {

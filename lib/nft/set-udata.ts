@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * A set's NFTA_SET_USERDATA exactly as nft 1.0.6 writes and reads it (src/mnl.c mnl_nft_set_add,
+ * src/netlink.c netlink_delinearize_set): libnftnl udata TLVs `{ u8 type, u8 len, value }`,
+ * integers in host byte order, nests for the `typeof` expressions:
+ *
+ *   KEYBYTEORDER(0) u32   DATABYTEORDER(1) u32 (data maps)   MERGE_ELEMENTS(2) u32 (auto-merge)
+ *   KEY_TYPEOF(3) { TYPEOF_EXPR(0) u32 expr type, TYPEOF_DATA(1) { per expression } }
+ *   DATA_TYPEOF(4) { same }   DATA_INTERVAL(6) u32 (maps)   COMMENT(7) NUL-terminated text
+ *
+ * Per expression (each `*_expr_build_udata`): payload { DESC(0) proto id, TYPE(1) template index,
+ * BASE(2) + OFFSET(3) for raw payload, LEN(4) for integer-typed fields }, meta { KEY(0) },
+ * ct { KEY(0), DIR(1) (0xffffffff = none) }, concat { NEST+i(i) { SUB_TYPE(0), SUB_DATA(1) } },
+ * verdict { } (nothing). Other expression kinds are not decoded: such a set lists with `type`.
+ */
+import type { JExpr } from './schema';
+import { metaKey, ctKey, payloadField, rtKey, socketKey } from './fields';
+
+export const SET_UDATA = { keyByteorder: 0, dataByteorder: 1, mergeElements: 2, keyTypeof: 3, dataTypeof: 4, expr: 5, dataInterval: 6, comment: 7 } as const;
+/** nft's enum byteorder. */
+export const BYTEORDER = { invalid: 0, host: 1, big: 2 } as const;
+/** nft's enum expr_types values that appear in typeof udata. */
+const EXPR = { verdict: 1, payload: 7, exthdr: 8, meta: 9, socket: 10, osf: 11, ct: 12, concat: 13, numgen: 23, hash: 24, rt: 25, fib: 26, xfrm: 27 } as const;
+/** NFT_XFRM_KEY_* (ipsec expression keys) and their value types. */
+const XFRM_KEYS: readonly (readonly [name: string, family: 'ip' | 'ip6' | undefined, type: string, bits: number, order: 'big' | 'host'])[] = [
+  ['', undefined, 'integer', 0, 'host'],
+  ['daddr', 'ip', 'ipv4_addr', 32, 'big'],
+  ['daddr', 'ip6', 'ipv6_addr', 128, 'big'],
+  ['saddr', 'ip', 'ipv4_addr', 32, 'big'],
+  ['saddr', 'ip6', 'ipv6_addr', 128, 'big'],
+  ['reqid', undefined, 'integer', 32, 'host'],
+  ['spi', undefined, 'integer', 32, 'big'],
+];
+const NUMGEN_MODES = ['inc', 'random'] as const;
+
+/** nft's proto_desc ids and template indexes (include/proto.h, src/proto.c of v1.0.6). */
+const PROTO_DESC: Readonly<Record<string, { readonly id: number; readonly fields: Readonly<Record<string, number>> }>> = {
+  ah: { id: 1, fields: { nexthdr: 1, hdrlength: 2, reserved: 3, spi: 4, sequence: 5 } },
+  esp: { id: 2, fields: { spi: 1, sequence: 2 } },
+  comp: { id: 3, fields: { nexthdr: 1, flags: 2, cpi: 3 } },
+  icmp: { id: 4, fields: { type: 1, code: 2, checksum: 3, id: 4, sequence: 5, gateway: 6, mtu: 7 } },
+  igmp: { id: 5, fields: { type: 1, checksum: 2, mrt: 3, group: 4 } },
+  udp: { id: 6, fields: { sport: 1, dport: 2, length: 3, checksum: 4 } },
+  udplite: { id: 7, fields: { sport: 1, dport: 2, csumcov: 3, checksum: 4 } },
+  tcp: { id: 8, fields: { sport: 1, dport: 2, sequence: 3, ackseq: 4, doff: 5, reserved: 6, flags: 7, window: 8, checksum: 9, urgptr: 10 } },
+  dccp: { id: 9, fields: { sport: 1, dport: 2, type: 3 } },
+  sctp: { id: 10, fields: { sport: 1, dport: 2, vtag: 3, checksum: 4 } },
+  th: { id: 11, fields: { sport: 1, dport: 2 } },
+  ip: { id: 12, fields: { version: 1, hdrlength: 2, dscp: 3, ecn: 4, length: 5, id: 6, 'frag-off': 7, ttl: 8, protocol: 9, checksum: 10, saddr: 11, daddr: 12 } },
+  ip6: { id: 13, fields: { version: 1, dscp: 2, ecn: 3, flowlabel: 4, length: 5, nexthdr: 6, hoplimit: 7, saddr: 8, daddr: 9 } },
+  icmpv6: { id: 14, fields: { type: 1, code: 2, checksum: 3, 'parameter-problem': 4, mtu: 5, id: 6, sequence: 7, 'max-delay': 8 } },
+  arp: { id: 15, fields: { htype: 1, ptype: 2, hlen: 3, plen: 4, operation: 5, 'saddr ether': 6, 'saddr ip': 7, 'daddr ether': 8, 'daddr ip': 9 } },
+  vlan: { id: 16, fields: { pcp: 1, dei: 2, cfi: 3, id: 4, type: 5 } },
+  ether: { id: 17, fields: { daddr: 1, saddr: 2, type: 3 } },
+};
+const PROTO_BY_ID = new Map(Object.entries(PROTO_DESC).map(([name, d]) => [d.id, { name, fields: new Map(Object.entries(d.fields).map(([f, i]) => [i, f])) }]));
+/** nft's enum proto_bases: 1 link layer, 2 network, 3 transport, 4 inner (0 invalid). */
+const BASES = ['ll', 'nh', 'th', 'ih'] as const;
+const baseName = (n: number): (typeof BASES)[number] | undefined => BASES[n - 1];
+
+/** What a set's userdata says (all optional: sets created by other tools may carry none). */
+export interface SetUdata {
+  keyByteorder?: number;
+  dataByteorder?: number;
+  mergeElements?: boolean;
+  keyTypeof?: JExpr;
+  dataTypeof?: JExpr;
+  dataInterval?: boolean;
+  comment?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLV helpers
+
+function tlvs(buf: Uint8Array): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  let o = 0;
+  while (o + 2 <= buf.length) {
+    const type = buf[o] as number;
+    const len = buf[o + 1] as number;
+    if (o + 2 + len > buf.length) break;
+    if (!out.has(type)) out.set(type, buf.subarray(o + 2, o + 2 + len));
+    o += 2 + len;
+  }
+  return out;
+}
+const u32 = (v: Uint8Array | undefined): number | undefined =>
+  v !== undefined && v.length === 4 ? new DataView(v.buffer, v.byteOffset, 4).getUint32(0, true) : undefined;
+
+class TlvWriter {
+  private readonly parts: number[] = [];
+  u32(type: number, v: number): void {
+    this.parts.push(type, 4, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+  }
+  bytes(type: number, v: Uint8Array): void {
+    if (v.length > 255) throw new RangeError(`Expected set userdata entries of at most 255 bytes but received ${v.length}`);
+    this.parts.push(type, v.length, ...v);
+  }
+  nest(type: number, fill: (w: TlvWriter) => void): void {
+    const inner = new TlvWriter();
+    fill(inner);
+    this.bytes(type, inner.done());
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// typeof expressions
+
+function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
+  const t = tlvs(data);
+  switch (etype) {
+    case EXPR.payload: {
+      const desc = u32(t.get(0));
+      const type = u32(t.get(1));
+      if (desc === undefined || type === undefined) return undefined;
+      const proto = PROTO_BY_ID.get(desc);
+      if (proto === undefined) {
+        const base = u32(t.get(2));
+        const offset = u32(t.get(3));
+        const len = u32(t.get(4));
+        const b = base === undefined ? undefined : baseName(base);
+        if (b === undefined || offset === undefined || len === undefined) return undefined;
+        return { payload: { base: b, offset, len } };
+      }
+      const field = proto.fields.get(type);
+      return field === undefined ? undefined : { payload: { protocol: proto.name, field } };
+    }
+    case EXPR.meta: {
+      const key = u32(t.get(0));
+      const k = key === undefined ? undefined : metaKey(key);
+      return k === undefined ? undefined : { meta: { key: k.name } };
+    }
+    case EXPR.ct: {
+      const key = u32(t.get(0));
+      const dir = u32(t.get(1));
+      const k = key === undefined ? undefined : ctKey(key);
+      if (k === undefined) return undefined;
+      if (dir === 0) return { ct: { key: k.name, dir: 'original' } };
+      if (dir === 1) return { ct: { key: k.name, dir: 'reply' } };
+      return { ct: { key: k.name } };
+    }
+    case EXPR.socket: {
+      const k = u32(t.get(0));
+      const d = k === undefined ? undefined : socketKey(k);
+      return d === undefined ? undefined : { socket: { key: d.name } };
+    }
+    case EXPR.rt: {
+      const k = u32(t.get(0));
+      const d = k === undefined ? undefined : rtKey(k);
+      if (d === undefined) return undefined;
+      if (k === 1) return { rt: { key: 'nexthop', family: 'ip' } };
+      if (k === 2) return { rt: { key: 'nexthop', family: 'ip6' } };
+      return { rt: { key: d.name } };
+    }
+    case EXPR.osf:
+      return { osf: { key: 'name' } };
+    case EXPR.numgen: {
+      const type = u32(t.get(0));
+      const mod = u32(t.get(1));
+      const offset = u32(t.get(2)) ?? 0;
+      const mode = type === undefined ? undefined : NUMGEN_MODES[type];
+      if (mode === undefined || mod === undefined) return undefined;
+      return { numgen: offset ? { mode, mod, offset } : { mode, mod } } as JExpr;
+    }
+    case EXPR.xfrm: {
+      const key = u32(t.get(0));
+      const spnum = u32(t.get(1)) ?? 0;
+      const dir = u32(t.get(2));
+      const k = key === undefined ? undefined : XFRM_KEYS[key];
+      if (k === undefined || key === 0) return undefined;
+      const body: Record<string, unknown> = { key: k[0] };
+      if (k[1] !== undefined) body.family = k[1];
+      body.dir = dir === 1 ? 'out' : 'in';
+      body.spnum = spnum;
+      return { ipsec: body } as unknown as JExpr;
+    }
+    case EXPR.concat: {
+      const parts: JExpr[] = [];
+      for (let i = 0; ; i++) {
+        const nest = t.get(i);
+        if (nest === undefined) break;
+        const sub = tlvs(nest);
+        const st = u32(sub.get(0));
+        const sd = sub.get(1);
+        if (st === undefined || sd === undefined) return undefined;
+        const e = parseExpr(st, sd);
+        if (e === undefined) return undefined;
+        parts.push(e);
+      }
+      return parts.length > 0 ? { concat: parts } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function parseTypeof(nest: Uint8Array | undefined): JExpr | undefined {
+  if (nest === undefined) return undefined;
+  const t = tlvs(nest);
+  const etype = u32(t.get(0));
+  const data = t.get(1);
+  if (etype === undefined || data === undefined) return undefined;
+  return parseExpr(etype, data);
+}
+
+/** Expression kind of a typeof JSON expression, or undefined when nft cannot store it. */
+function writeExpr(w: TlvWriter, e: JExpr, where: string): number {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new TypeError(`Expected a typeof expression for ${where} but received ${JSON.stringify(e)}`);
+  if ('payload' in e) {
+    const p = e.payload;
+    if ('protocol' in p) {
+      const proto = PROTO_DESC[p.protocol];
+      const idx = proto?.fields[p.field];
+      const f = payloadField(p.protocol, p.field);
+      if (proto === undefined || idx === undefined || f === undefined) throw new TypeError(`Expected a known payload field for ${where} but received ${p.protocol} ${p.field}`);
+      w.u32(0, proto.id);
+      w.u32(1, idx);
+      if (f.type === 'integer') w.u32(4, f.len);
+      return EXPR.payload;
+    }
+    const base = BASES.indexOf(p.base);
+    if (base < 0) throw new TypeError(`Expected a payload base (ll, nh, th, ih) for ${where} but received ${String(p.base)}`);
+    w.u32(0, 0);
+    w.u32(1, 0);
+    w.u32(2, base + 1);
+    w.u32(3, p.offset);
+    w.u32(4, p.len);
+    return EXPR.payload;
+  }
+  if ('meta' in e) {
+    const k = metaKey(e.meta.key);
+    if (k === undefined) throw new TypeError(`Expected a meta key for ${where} but received ${e.meta.key}`);
+    w.u32(0, k.key);
+    return EXPR.meta;
+  }
+  if ('ct' in e) {
+    const k = ctKey(e.ct.key);
+    if (k === undefined) throw new TypeError(`Expected a ct key for ${where} but received ${e.ct.key}`);
+    w.u32(0, k.key);
+    w.u32(1, e.ct.dir === 'original' ? 0 : e.ct.dir === 'reply' ? 1 : 0xffffffff);
+    return EXPR.ct;
+  }
+  const parts = (e as { concat?: unknown }).concat;
+  if (Array.isArray(parts)) {
+    (parts as readonly JExpr[]).forEach((sub, i) => {
+      w.nest(i, (n) => {
+        const inner = new TlvWriter();
+        const st = writeExpr(inner, sub, `${where}.concat[${i}]`);
+        n.u32(0, st);
+        n.bytes(1, inner.done());
+      });
+    });
+    return EXPR.concat;
+  }
+  if ('socket' in e) {
+    const k = socketKey(e.socket.key);
+    if (k === undefined) throw new TypeError(`Expected a socket key for ${where} but received ${e.socket.key}`);
+    w.u32(0, k.key);
+    return EXPR.socket;
+  }
+  if ('rt' in e) {
+    const key = e.rt.key === 'nexthop' ? (e.rt.family === 'ip6' ? 2 : 1) : rtKey(e.rt.key)?.key;
+    if (key === undefined) throw new TypeError(`Expected an rt key for ${where} but received ${e.rt.key}`);
+    w.u32(0, key);
+    return EXPR.rt;
+  }
+  if ('osf' in e) return EXPR.osf;
+  if ('numgen' in e) {
+    const mode = NUMGEN_MODES.indexOf(e.numgen.mode);
+    if (mode < 0) throw new TypeError(`Expected numgen mode inc or random for ${where} but received ${String(e.numgen.mode)}`);
+    w.u32(0, mode);
+    w.u32(1, e.numgen.mod);
+    w.u32(2, e.numgen.offset ?? 0);
+    return EXPR.numgen;
+  }
+  if ('ipsec' in e) {
+    const x = e.ipsec as { key: string; family?: string; dir?: string; spnum?: number };
+    const key = XFRM_KEYS.findIndex((k, i) => i > 0 && k[0] === x.key && (k[1] === undefined || k[1] === (x.family ?? 'ip')));
+    if (key < 0) throw new TypeError(`Expected an ipsec key for ${where} but received ${x.key}`);
+    w.u32(0, key);
+    w.u32(1, x.spnum ?? 0);
+    w.u32(2, x.dir === 'out' ? 1 : 0);
+    return EXPR.xfrm;
+  }
+  throw new TypeError(`Expected a payload, meta, ct, socket, rt, osf, numgen, ipsec or concat expression for ${where} (the typeof kinds this package stores) but received ${Object.keys(e).join(', ')}`);
+}
+
+function writeTypeof(w: TlvWriter, type: number, e: JExpr, where: string): void {
+  w.nest(type, (n) => {
+    const inner = new TlvWriter();
+    const etype = writeExpr(inner, e, where);
+    n.u32(0, etype);
+    n.bytes(1, inner.done());
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function parseSetUdata(buf: Uint8Array | undefined): SetUdata {
+  const out: SetUdata = {};
+  if (buf === undefined) return out;
+  const t = tlvs(buf);
+  const kb = u32(t.get(SET_UDATA.keyByteorder));
+  if (kb !== undefined) out.keyByteorder = kb;
+  const db = u32(t.get(SET_UDATA.dataByteorder));
+  if (db !== undefined) out.dataByteorder = db;
+  const merge = u32(t.get(SET_UDATA.mergeElements));
+  if (merge !== undefined && merge !== 0) out.mergeElements = true;
+  const kt = parseTypeof(t.get(SET_UDATA.keyTypeof));
+  if (kt !== undefined) out.keyTypeof = kt;
+  const dt = parseTypeof(t.get(SET_UDATA.dataTypeof));
+  if (dt !== undefined) out.dataTypeof = dt;
+  const di = u32(t.get(SET_UDATA.dataInterval));
+  if (di !== undefined && di !== 0) out.dataInterval = true;
+  const c = t.get(SET_UDATA.comment);
+  if (c !== undefined) {
+    const end = c.indexOf(0);
+    out.comment = Buffer.from(end < 0 ? c : c.subarray(0, end)).toString('utf8');
+  }
+  return out;
+}
+
+/**
+ * The userdata nft writes for a set: key byte order always; for maps the data byte order (data
+ * maps) and the data-interval flag; auto-merge; typeof expressions; the comment.
+ */
+export function buildSetUdata(u: {
+  readonly keyByteorder: number;
+  readonly map: 'data' | 'object' | 'none';
+  readonly dataByteorder?: number;
+  readonly mergeElements?: boolean;
+  readonly keyTypeof?: JExpr;
+  readonly dataTypeof?: JExpr;
+  readonly dataInterval?: boolean;
+  /** A typeof map to verdicts (nft stores the verdict expression as the data typeof). */
+  readonly verdictTypeof?: boolean;
+  readonly comment?: string;
+}): Uint8Array {
+  const w = new TlvWriter();
+  w.u32(SET_UDATA.keyByteorder, u.keyByteorder);
+  if (u.map === 'data') w.u32(SET_UDATA.dataByteorder, u.dataByteorder ?? BYTEORDER.invalid);
+  if (u.mergeElements) w.u32(SET_UDATA.mergeElements, 1);
+  if (u.keyTypeof !== undefined) writeTypeof(w, SET_UDATA.keyTypeof, u.keyTypeof, 'typeof');
+  if (u.map !== 'none') {
+    if (u.dataTypeof !== undefined) writeTypeof(w, SET_UDATA.dataTypeof, u.dataTypeof, 'typeof data');
+    else if (u.verdictTypeof === true) {
+      // `typeof … : verdict`: the data is a verdict expression, which stores nothing.
+      w.nest(SET_UDATA.dataTypeof, (n) => {
+        n.u32(0, EXPR.verdict);
+        n.bytes(1, new Uint8Array(0));
+      });
+    }
+    w.u32(SET_UDATA.dataInterval, u.dataInterval ? 1 : 0);
+  }
+  if (u.comment !== undefined) w.bytes(SET_UDATA.comment, Buffer.from(`${u.comment}\0`, 'utf8'));
+  return w.done();
+}
+
+/** Length in bits and byte order of the value a typeof expression produces, when known. */
+export function typeofField(e: JExpr): { readonly type: string; readonly bits: number; readonly byteorder: 'big' | 'host' } | undefined {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
+  if ('payload' in e) {
+    const p = e.payload;
+    if ('protocol' in p) {
+      const f = payloadField(p.protocol, p.field);
+      return f === undefined ? undefined : { type: f.type, bits: f.len, byteorder: 'big' };
+    }
+    return { type: 'integer', bits: p.len, byteorder: 'big' };
+  }
+  if ('meta' in e) {
+    const k = metaKey(e.meta.key);
+    return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
+  }
+  if ('ct' in e) {
+    const k = ctKey(e.ct.key);
+    return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
+  }
+  if ('socket' in e) {
+    const k = socketKey(e.socket.key);
+    return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
+  }
+  if ('rt' in e) {
+    const k = e.rt.key === 'nexthop' ? rtKey(e.rt.family === 'ip6' ? 2 : 1) : rtKey(e.rt.key);
+    return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
+  }
+  if ('osf' in e) return { type: 'string', bits: 16 * 8, byteorder: 'host' };
+  if ('numgen' in e) return { type: 'integer', bits: 32, byteorder: 'host' };
+  if ('ipsec' in e) {
+    const x = e.ipsec as { key: string; family?: string };
+    const k = XFRM_KEYS.find((r, i) => i > 0 && r[0] === x.key && (r[1] === undefined || r[1] === (x.family ?? 'ip')));
+    return k === undefined ? undefined : { type: k[2], bits: k[3], byteorder: k[4] };
+  }
+  return undefined;
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Corpus worker (a child of test/corpus/run.ts): checks one dump at a time, each in a network
+ * namespace of its own (a holder process made by `unshare -n`, which this worker kills after the
+ * dump). The package talks to that namespace through Nftables.open({ netns }); the oracle nft
+ * runs in it through nsenter. Results go back to the parent over IPC.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { assertPrivateNetns } from '../helpers/netns';
+import { Nftables } from '../../lib/nftables';
+import { parseJsonDocument, renderDocument, toJsonText } from '../../lib/nft/index';
+import { compareDocuments, firstTextDifference } from './compare';
+import type { CheckName, DumpResult } from './types';
+
+assertPrivateNetns();
+
+interface Holder {
+  readonly proc: ChildProcess;
+  readonly path: string;
+}
+
+/** A process sitting in a new network namespace with lo up; its /proc/PID/ns/net names the namespace. */
+function holder(): Promise<Holder> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && echo ready && exec sleep 900'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready')) resolve({ proc, path: `/proc/${proc.pid}/ns/net` });
+    });
+    proc.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    proc.on('error', reject);
+    proc.on('exit', (code) => {
+      if (!out.includes('ready')) reject(new Error(`unshare -n failed (${code}): ${err.trim()}`));
+    });
+  });
+}
+
+function nftIn(ns: string, args: readonly string[], input?: string): string {
+  try {
+    return execFileSync('nsenter', [`--net=${ns}`, 'nft', ...args], { encoding: 'utf8', input: input ?? '', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  } catch (e) {
+    const x = e as Error & { stderr?: string };
+    throw new Error(`nft ${args.join(' ')}: ${(x.stderr ?? x.message).trim()}`);
+  }
+}
+
+const short = (e: unknown): string => {
+  const m = e instanceof Error ? e.message : String(e);
+  const line = m.split('\n').find((l) => l.trim() !== '') ?? m;
+  return line.length > 240 ? `${line.slice(0, 240)}…` : line;
+};
+
+async function checkDump(file: string, rel: string): Promise<DumpResult> {
+  const started = Date.now();
+  const h = await holder();
+  const checks: DumpResult['checks'] = {};
+  const fail = (c: CheckName, reason: string): void => {
+    checks[c] = { ok: false, reason };
+  };
+  let nft: Nftables | undefined;
+  try {
+    try {
+      nftIn(h.path, ['-f', file]);
+    } catch (e) {
+      return { file: rel, skipped: short(String(e instanceof Error ? e.message : e).split(file).join(rel).replace(/^nft -f \S+: /, '')), checks, ms: Date.now() - started };
+    }
+    const text = nftIn(h.path, ['list', 'ruleset']);
+    const json = nftIn(h.path, ['-j', 'list', 'ruleset']);
+    const conn = await Nftables.open({ netns: h.path });
+    nft = conn;
+
+    // (a) the package's listing, exported as JSON, deep-equals nft -j list ruleset.
+    let listing;
+    try {
+      const report = await conn.listJsonReport();
+      listing = report.document;
+      const diff = compareDocuments(toJsonText(listing, { allowRaw: true, nft106: true }), json);
+      if (diff === undefined) checks.a = { ok: true };
+      else fail('a', report.problems.length > 0 ? `${diff} [listing left out: ${report.problems[0] ?? ''}]` : diff);
+    } catch (e) {
+      fail('a', short(e));
+    }
+    // (b) the package's render of its listing equals nft list ruleset.
+    if (listing) {
+      try {
+        const rendered = renderDocument(listing);
+        const diff = firstTextDifference(rendered, text);
+        if (diff === undefined) checks.b = { ok: true };
+        else fail('b', diff);
+      } catch (e) {
+        fail('b', short(e));
+      }
+    } else fail('b', 'no listing (a failed)');
+    // (c) flush, commit the decoded listing through the package: nft list ruleset is the original.
+    if (listing) {
+      try {
+        nftIn(h.path, ['flush', 'ruleset']);
+        await conn.commitJson(listing);
+        const diff = firstTextDifference(nftIn(h.path, ['list', 'ruleset']), text);
+        if (diff === undefined) checks.c = { ok: true };
+        else fail('c', diff);
+      } catch (e) {
+        fail('c', short(e));
+      }
+    } else fail('c', 'no listing (a failed)');
+    // (d) flush, commit nft's own JSON through the package: equal again.
+    try {
+      nftIn(h.path, ['flush', 'ruleset']);
+      await conn.commitJson(parseJsonDocument(json));
+      const diff = firstTextDifference(nftIn(h.path, ['list', 'ruleset']), text);
+      if (diff === undefined) checks.d = { ok: true };
+      else fail('d', diff);
+    } catch (e) {
+      fail('d', short(e));
+    }
+    return { file: rel, checks, ms: Date.now() - started };
+  } finally {
+    if (nft) await nft.close().catch(() => undefined);
+    h.proc.kill('SIGKILL');
+  }
+}
+
+process.on('message', (msg: { file: string; rel: string }) => {
+  checkDump(msg.file, msg.rel).then(
+    (r) => process.send?.(r),
+    (e: unknown) => process.send?.({ file: msg.rel, checks: {}, error: short(e), ms: 0 } satisfies DumpResult),
+  );
+});
+process.send?.({ ready: true });
