@@ -5,7 +5,8 @@
  */
 import { LIMITS, SET_F, familyName } from './kernel';
 import type { Expr } from './expr/registry';
-import type { ElementsDesc, OpDesc, RuleDesc } from './native';
+import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
+import { packBatch } from './packed';
 import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
 import { elementsDesc, type ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
@@ -84,6 +85,20 @@ export function checkNoNul(v: unknown, field: string, depth = 0): void {
     return;
   }
   for (const k of Object.keys(v)) checkNoNul((v as Record<string, unknown>)[k], `${field}.${k}`, depth + 1);
+}
+
+/**
+ * The native batch of queued operations (every commit path and the dry run): rules packed into
+ * one buffer (lib/packed.ts, which refuses NUL in their strings), the rest as descriptors.
+ */
+export function nativeBatch(pending: readonly { readonly op: OpDesc }[], genid?: number): BatchDesc {
+  const ops = new Array<OpDesc>(pending.length);
+  for (let i = 0; i < pending.length; i++) {
+    const op = pending[i]!.op;
+    if (op.object !== 'rule') checkNoNul(op, `ops[${i}]`);
+    ops[i] = op;
+  }
+  return packBatch(ops, genid);
 }
 
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
@@ -236,6 +251,9 @@ export class Transaction {
       },
     });
     checkExprLimits(exprs, 'rule.statements', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
+    // Frozen: the compiled list is this transaction's (lib/packed.ts caches the bytes of frozen lists).
+    for (const e of exprs) Object.freeze(e);
+    Object.freeze(exprs);
     const label = `${verb === 'add' ? 'add' : verb} rule ${tableLabel(rule.table)} ${rule.chain}`;
     for (const op of anon) this.#push(op, `${label} (anonymous set)`, { table: rule.table });
     const userdata = commentUdata(rule.comment);
@@ -347,6 +365,14 @@ export class Transaction {
     const ref: TableRef | undefined = family ? { family, name: table } : undefined;
     const what = op.object === 'elements' ? `element ${family} ${op.table} ${op.set}` : `${op.object} ${family} ${table}`;
     return this.#push(op, label ?? `${op.verb} ${what}`, ref ? { table: ref, ...(op.object === 'elements' ? { sets: [op.set] } : {}) } : undefined);
+  }
+
+  /**
+   * The netlink batch this transaction would send (BEGIN … END), built without a socket or
+   * privileges: a dry run. Sequence numbers start at 1; nothing is sent.
+   */
+  encode(): Uint8Array {
+    return binding().encode(nativeBatch(this.#ops));
   }
 
   /** Commits every queued operation as one atomic transaction. */
