@@ -260,7 +260,7 @@ function writeRule(w: Writer, op: RuleDesc, where: string): void {
  * The native batch for these operations: rules packed into one buffer, every other operation as
  * its descriptor. Throws TypeError/RangeError naming `ops[i]…` for a malformed rule.
  */
-export function packBatch(ops: readonly OpDesc[], genid?: number): BatchDesc {
+function* packSteps(ops: readonly OpDesc[], genid: number | undefined): Generator<void, BatchDesc> {
   const w = new Writer(64 + ops.length * 96);
   w.u32(PACKED_MAGIC);
   w.u8(PACKED_VERSION);
@@ -269,6 +269,7 @@ export function packBatch(ops: readonly OpDesc[], genid?: number): BatchDesc {
   w.u32(ops.length);
   const descs: OpDesc[] = [];
   for (let i = 0; i < ops.length; i++) {
+    if (i % 512 === 511) yield;
     const op = ops[i]!;
     if (typeof op === 'object' && op !== null && op.object === 'rule') {
       writeRule(w, op, `ops[${i}]`);
@@ -278,4 +279,30 @@ export function packBatch(ops: readonly OpDesc[], genid?: number): BatchDesc {
     }
   }
   return { ops: descs, packed: w.buf.subarray(0, w.len), ...(genid !== undefined ? { genid } : {}) };
+}
+
+/**
+ * The native batch for these operations: rules packed into one buffer, every other operation as
+ * its descriptor. Throws TypeError/RangeError naming `ops[i]…` for a malformed rule.
+ */
+export function packBatch(ops: readonly OpDesc[], genid?: number): BatchDesc {
+  const steps = packSteps(ops, genid);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** packBatch in slices: the event loop gets a turn whenever `sliceMs` of packing has passed. */
+export async function packBatchAsync(ops: readonly OpDesc[], genid?: number, sliceMs = 4): Promise<BatchDesc> {
+  const steps = packSteps(ops, genid);
+  let since = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - since >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
 }

@@ -6,9 +6,9 @@
 import { LIMITS, SET_F, familyName } from './kernel';
 import type { Expr } from './expr/registry';
 import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
-import { packBatch } from './packed';
+import { packBatch, packBatchAsync } from './packed';
 import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
-import { elementsDesc, type ElementInput } from './model/elements';
+import { elementsDesc, elementsDescAsync, type ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { compileRule } from './rule/compile';
 import type { AnonSetRequest } from './rule/context';
@@ -99,6 +99,17 @@ export function nativeBatch(pending: readonly { readonly op: OpDesc }[], genid?:
     ops[i] = op;
   }
   return packBatch(ops, genid);
+}
+
+/** nativeBatch in slices that yield to the event loop (async commits of big transactions). */
+export function nativeBatchAsync(pending: readonly { readonly op: OpDesc }[], genid?: number): Promise<BatchDesc> {
+  const ops = new Array<OpDesc>(pending.length);
+  for (let i = 0; i < pending.length; i++) {
+    const op = pending[i]!.op;
+    if (op.object !== 'rule') checkNoNul(op, `ops[${i}]`);
+    ops[i] = op;
+  }
+  return packBatchAsync(ops, genid);
 }
 
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
@@ -240,7 +251,6 @@ export function prepareRule(rule: Rule): PreparedRule {
 
 export class Transaction {
   readonly #ops: Pending[] = [];
-  #anonCount = 0;
   #nextId = 1;
   /** Sets created in this transaction: elements added to them carry the batch-local set id. */
   readonly #setIds = new Map<string, number>();
@@ -332,7 +342,10 @@ export class Transaction {
       const ids = new Map<number, number>();
       const label = `${verb} rule ${tableLabel(r.table)} ${r.chain}`;
       c.anon.forEach((req, k) => {
-        const name = `__set${this.#anonCount++}`;
+        // The kernel picks a free __setN for the %d template (as for nft): a counter of our own
+        // would collide with the anonymous sets earlier transactions left in the table. The
+        // rule's lookup and the elements find the set by its batch id.
+        const name = '__set%d';
         const id = this.#nextId++;
         names.set(anonPlaceholder(k).name, name);
         ids.set(anonPlaceholder(k).id, id);
@@ -408,6 +421,17 @@ export class Transaction {
     checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
     if (elements.length === 0) return this;
     return this.#elements(elementsDesc(set, elements, options.exclusive ? 'create' : 'add'), set);
+  }
+
+  /**
+   * addElements() for big loads: the elements are parsed and packed in slices that give the
+   * event loop a turn every few milliseconds (a million addresses take about as long, but the
+   * process keeps serving meanwhile). Resolves to the transaction once they are queued.
+   */
+  async addElementsAsync(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): Promise<this> {
+    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
+    if (elements.length === 0) return this;
+    return this.#elements(await elementsDescAsync(set, elements, options.exclusive ? 'create' : 'add'), set);
   }
 
   /** Removes elements from a set or map (ENOENT if one is absent). */

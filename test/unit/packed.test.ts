@@ -144,11 +144,12 @@ describe('packed rule transport', () => {
     for (const p of [...prepared, ...prepared]) twice.addRule(p);
     assert.deepEqual(reused.encode(), fresh.encode());
     assert.deepEqual(prepared[0]!.exprs, fresh.pending()[0]!.op.object === 'rule' ? (fresh.pending()[0]!.op as RuleDesc).exprs : null);
-    // The second copy of the anonymous-set rule has its own set (__set1, id 2), not the first's.
-    const names = twice.pending().flatMap((p) => (p.op.object === 'set' ? [p.op.name] : []));
-    assert.deepEqual(names, ['__set0', '__set1']);
+    // The second copy of the anonymous-set rule has its own set (batch id 2), not the first's;
+    // the kernel names each from the __set%d template.
+    const sets = twice.pending().flatMap((p) => (p.op.object === 'set' ? [[p.op.name, p.op.id]] : []));
+    assert.deepEqual(sets, [['__set%d', 1], ['__set%d', 2]]);
     const lookups = twice.pending().flatMap((p) => (p.op.object === 'rule' ? (p.op.exprs ?? []).filter((e) => e.type === 'lookup') : []));
-    assert.deepEqual(lookups.map((e) => [e.type === 'lookup' ? e.set : '', e.type === 'lookup' ? e.setId : 0]), [['__set0', 1], ['__set1', 2]]);
+    assert.deepEqual(lookups.map((e) => [e.type === 'lookup' ? e.set : '', e.type === 'lookup' ? e.setId : 0]), [['__set%d', 1], ['__set%d', 2]]);
     assert.throws(() => prepareRule({ table, chain: '1bad', statements: [] }), /rule\.chain/);
   });
 });
