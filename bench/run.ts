@@ -31,6 +31,8 @@ interface Sample {
   buildMs?: number;
   commitMs?: number;
   kernelMs?: number;
+  userMs?: number;
+  sysMs?: number;
   eldMaxMs?: number;
   eldP99Ms?: number;
   rssKiB: number;
@@ -234,6 +236,8 @@ function render(rows: Row[], env: Record<string, string>): string {
       ['buildMs', 'build ms'],
       ['commitMs', 'commit ms'],
       ['kernelMs', 'send+kernel ms (C)'],
+      ['userMs', 'user CPU ms'],
+      ['sysMs', 'system CPU ms'],
       ['eldMaxMs', 'event-loop delay max ms'],
       ['eldP99Ms', 'event-loop delay p99 ms'],
     ];

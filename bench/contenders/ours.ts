@@ -82,6 +82,7 @@ async function rulesMode(variant: string, n: number): Promise<void> {
     await nft.transaction().delete({ table, name: 'warm' }).commit();
   }
   const prepared: PreparedRule[] | null = variant === 'prepared' ? Array.from({ length: n }, (_, i) => prepareRule(rule(i))) : null;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const tx = nft.transaction();
   if (prepared) for (const p of prepared) tx.addRule(p);
@@ -91,8 +92,9 @@ async function rulesMode(variant: string, n: number): Promise<void> {
   const { value: r, eldMaxMs, eldP99Ms } = await withDelay(() => nft.commit(tx));
   const commitMs = ms(t1);
   const total = ms(t0);
+  const cpu = process.cpuUsage(cpu0);
   if (r.messages !== n + 2) throw new Error(`expected ${n + 2} messages, got ${r.messages}`);
-  console.log(JSON.stringify({ ms: total, buildMs, commitMs, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
+  console.log(JSON.stringify({ ms: total, buildMs, commitMs, userMs: cpu.user / 1e3, sysMs: cpu.system / 1e3, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
   await nft.close();
 }
 

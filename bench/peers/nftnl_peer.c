@@ -274,6 +274,8 @@ static int cmd_rules(long n) {
   nftnl_table_free(t);
   nftnl_chain_free(ch);
 
+  struct rusage ru0, ru1;
+  getrusage(RUSAGE_SELF, &ru0);
   double t0 = now_ms();
   off = put_begin(0);
   for (long i = 0; i < n; i++) {
@@ -289,7 +291,11 @@ static int cmd_rules(long n) {
   double t1 = now_ms();
   send_batch(off);
   double t2 = now_ms();
-  printf("{\"ms\":%.3f,\"buildMs\":%.3f,\"kernelMs\":%.3f,\"bytes\":%zu,\"rssKiB\":%ld}\n", t2 - t0, t1 - t0, t2 - t1, off, vm_hwm_kib());
+  getrusage(RUSAGE_SELF, &ru1);
+  double user = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1e3 + (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e3;
+  double sys = (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e3 + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e3;
+  printf("{\"ms\":%.3f,\"buildMs\":%.3f,\"kernelMs\":%.3f,\"userMs\":%.3f,\"sysMs\":%.3f,\"bytes\":%zu,\"rssKiB\":%ld}\n", t2 - t0, t1 - t0, t2 - t1,
+         user, sys, off, vm_hwm_kib());
   return 0;
 }
 
