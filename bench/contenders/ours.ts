@@ -61,12 +61,17 @@ function percentiles(lat: Float64Array): { p50us: number; p99us: number } {
 async function withDelay<T>(fn: () => Promise<T>): Promise<{ value: T; eldMaxMs: number; eldP99Ms: number }> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  // The histogram counts the gap between two of its timer ticks: let it tick first, or a block
+  // right at the start (before its first tick) would not be seen at all.
+  await new Promise((r) => setTimeout(r, 5));
   const value = await fn();
   // One more turn so that a block just before the end is recorded.
   await new Promise((r) => setTimeout(r, 2));
   h.disable();
   return { value, eldMaxMs: h.max / 1e6, eldP99Ms: h.percentile(99) / 1e6 };
 }
+
+let commitCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
 
 async function rulesMode(variant: string, n: number): Promise<void> {
   const nft = await Nftables.open();
@@ -89,11 +94,18 @@ async function rulesMode(variant: string, n: number): Promise<void> {
   if (prepared) for (const p of prepared) tx.addRule(p);
   else for (let i = 0; i < n; i++) tx.addRule(rule(i));
   const buildMs = ms(t0);
-  const t1 = process.hrtime.bigint();
-  const { value: r, eldMaxMs, eldP99Ms } = await withDelay(() => nft.commit(tx));
-  const commitMs = ms(t1);
-  const total = ms(t0);
-  const cpu = process.cpuUsage(cpu0);
+  let commitMs = 0;
+  const cpu1 = process.cpuUsage(cpu0);
+  const { value: r, eldMaxMs, eldP99Ms } = await withDelay(async () => {
+    const t1 = process.hrtime.bigint();
+    const c1 = process.cpuUsage();
+    const result = await nft.commit(tx);
+    commitMs = ms(t1);
+    commitCpu = process.cpuUsage(c1);
+    return result;
+  });
+  const total = buildMs + commitMs;
+  const cpu = { user: cpu1.user + commitCpu.user, system: cpu1.system + commitCpu.system };
   if (r.messages !== n + 2) throw new Error(`expected ${n + 2} messages, got ${r.messages}`);
   console.log(JSON.stringify({ ms: total, buildMs, commitMs, userMs: cpu.user / 1e3, sysMs: cpu.system / 1e3, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
   await nft.close();
@@ -135,14 +147,16 @@ async function elementsMode(variant: string, n: number): Promise<void> {
   const set = { table, name: 's', key: 'ipv4_addr' as const, size: n };
   await nft.transaction().addTable(table).addSet(set).commit();
   const addrs = Array.from({ length: n }, (_, i) => addr(i));
-  const t0 = process.hrtime.bigint();
+  let total = 0;
   const { value: r, eldMaxMs, eldP99Ms } = await withDelay(async () => {
+    const t0 = process.hrtime.bigint();
     const tx = nft.transaction();
     if (variant === 'async') await tx.addElementsAsync(set, addrs);
     else tx.addElements(set, addrs);
-    return tx.commit();
+    const result = await tx.commit();
+    total = ms(t0);
+    return result;
   });
-  const total = ms(t0);
   console.log(JSON.stringify({ ms: total, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
   await nft.close();
 }
