@@ -6,8 +6,9 @@
  * peak RSS, and the ratio of each peer's median to ours, all measured in this run.
  *
  * BENCH_QUICK=1 runs smaller sizes and fewer repetitions (about a minute).
- * BENCH_WORKLOADS=W5,W6 runs only those workloads (W1 loads, W2 churn, W3 group commit, W4 mixed,
- * W5 rule commits, W6 ruleset replacement, W7 event loop during a 1M-element load).
+ * BENCH_WORKLOADS=W6,W7 runs only those workloads (W1 loads, W2 churn, W3 group commit, W4 mixed,
+ * W5 atomic replace of a big list, W6 rule commits, W7 ruleset replacement, W8 event loop
+ * during a 1M-element load).
  * Results also go to .bench-tmp/results.{md,json}.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,7 +20,7 @@ const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, '.bench-tmp');
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const PEER = join(TMP, 'nftnl_peer');
-const WANT = new Set((process.env['BENCH_WORKLOADS'] ?? 'W1,W2,W3,W4,W5,W6,W7').split(',').map((w) => w.trim()));
+const WANT = new Set((process.env['BENCH_WORKLOADS'] ?? 'W1,W2,W3,W4,W5,W6,W7,W8').split(',').map((w) => w.trim()));
 const want = (w: string): boolean => WANT.has(w);
 /** The system python (python3-nftables is a Debian package): not a pyenv/venv interpreter. */
 const PYTHON = '/usr/bin/python3';
@@ -175,24 +176,69 @@ function main(): void {
   if (want('W4')) {
   const mixed = QUICK ? 50_000 : 200_000;
   const w4 = `W4 mixed churn ${mixed.toLocaleString('en')} operations, 1,000 callers`;
-  measure(rows, w4, 'nftables coalesced (hash + interval)', true, QUICK ? 2 : 5, `${node} mixed 1000 ${mixed}`);
+  // BENCH_W4_BASE=DIR adds the same workload run by another build of the package (a tree at the
+  // commit before the issue 11 speedups, built, with this bench/contenders compiled into its
+  // .bench-tmp/js), alternating with ours repetition by repetition so both see the same load.
+  const base = process.env['BENCH_W4_BASE'];
+  if (base !== undefined) {
+    const baseNode = `cd ${JSON.stringify(base)} && ${JSON.stringify(process.execPath)} .bench-tmp/js/bench/contenders/ours.js`;
+    const ours: Sample[] = [];
+    const before: Sample[] = [];
+    for (let r = 0; r < (QUICK ? 2 : 5); r++) {
+      ours.push(inNetns(`${node} mixed 1000 ${mixed}`));
+      before.push(inNetns(`${baseNode} mixed 1000 ${mixed}`));
+    }
+    rows.push({ workload: w4, contender: 'nftables coalesced (hash + interval)', ours: true, samples: ours });
+    rows.push({ workload: w4, contender: 'the same, at the base commit (BENCH_W4_BASE)', ours: false, samples: before });
+    process.stderr.write(`  ${w4}: ours ${median(ours.map((x) => x.opsPerSec!)).toFixed(0)} ops/s, base ${median(before.map((x) => x.opsPerSec!)).toFixed(0)} ops/s\n`);
+  } else {
+    measure(rows, w4, 'nftables coalesced (hash + interval)', true, QUICK ? 2 : 5, `${node} mixed 1000 ${mixed}`);
   }
 
-  // W5: N rules `ip saddr X counter accept` in one transaction (issue 10). Ours: typed rules
+  }
+
+
+  // W5: atomic replace of a big list (issue 11 item 9). A hash set without a size hint holding N
+  // addresses and referenced by a rule is replaced by N other addresses. Ours: the swap replace
+  // (fresh set filled in 16k-element transactions, then one switch of the rules) and the plain
+  // one-transaction replace; peers: the C chunked load alone (the fill without parsing or the
+  // switch) and nft -f of `flush set` + `add element` (one transaction).
+  if (want('W5')) {
+  const nRep = QUICK ? 100_000 : 1_000_000;
+  const w5 = `W5 atomic replace of ${nRep.toLocaleString('en')} IPv4 (hash, no size), referenced by a rule`;
+  const newList = hashAddrs(nRep);
+  const repTxt = data(`replace-${nRep}.txt`, () => newList.join('\n') + '\n');
+  const oldNft = data(`replace-old-${nRep}.nft`, () => `add element ip t s { ${Array.from({ length: nRep }, (_, i) => ip((0x01000000 + i) >>> 0)).join(', ')} }\n`);
+  const repNft = data(`replace-${nRep}.nft`, () => `flush set ip t s\nadd element ip t s { ${newList.join(', ')} }\n`);
+  const nftRepSetup = `nft add table ip t; nft add set ip t s '{ type ipv4_addr; }'; nft -f ${oldNft}; nft add chain ip t input '{ type filter hook input priority 0; }'; nft add rule ip t input ip saddr @s drop`;
+  const reps5 = QUICK ? 2 : 3;
+  const w5rows: Array<[string, boolean, string]> = [
+    ['nftables replace({ swap: true })', true, `${node} replace swap ${nRep} ${repTxt}`],
+    ['nftables replace (one transaction)', true, `${node} replace flush ${nRep} ${repTxt}`],
+    ['C libnftnl chunked load (16,384 per transaction)', false, `${PEER} load-chunked ${nRep} 16384`],
+    ['nft -f (flush set + add element)', false, `${nftRepSetup}; ${exec} nft -f ${repNft}`],
+  ];
+  const w5samples = w5rows.map((): Sample[] => []);
+  for (let r = 0; r < reps5; r++) w5rows.forEach(([, , script], i) => w5samples[i]!.push(inNetns(script)));
+  w5rows.forEach(([contender, isOurs], i) => rows.push({ workload: w5, contender, ours: isOurs, samples: w5samples[i]! }));
+  process.stderr.write(`  ${w5}: ${w5rows.map(([c], i) => `${c} ${median(w5samples[i]!.map((x) => x.ms)).toFixed(0)} ms`).join('; ')}\n`);
+  }
+
+  // W6: N rules `ip saddr X counter accept` in one transaction (issue 10). Ours: typed rules
   // compiled in the timed part ("fresh"), or compiled once before it ("prepared", prepareRule).
   // Event-loop delay is measured during the commit call.
-  for (const n of want('W5') ? [1_000, 10_000] : []) {
-    const w = `W5 commit ${n.toLocaleString('en')} rules in one transaction`;
+  for (const n of want('W6') ? [1_000, 10_000] : []) {
+    const w = `W6 commit ${n.toLocaleString('en')} rules in one transaction`;
     const reps = QUICK ? 3 : 7;
     measure(rows, w, 'nftables addRule + commit (typed rules compiled)', true, reps, `${node} rules fresh ${n}`);
     measure(rows, w, 'nftables prepared rules + commit', true, reps, `${node} rules prepared ${n}`);
     measure(rows, w, 'C libnftnl (one socket)', false, reps, `${PEER} rules ${n}`);
   }
 
-  // W6: atomically replace the 64-rule hardening ruleset (bench/contenders/ruleset64.ts): p50 of
+  // W7: atomically replace the 64-rule hardening ruleset (bench/contenders/ruleset64.ts): p50 of
   // REPS replacements per process (after 20 unmeasured ones), nft -f: one process per sample.
-  if (want('W6')) {
-    const w = 'W6 replace a 64-rule hardening ruleset (p50 per replacement)';
+  if (want('W7')) {
+    const w = 'W7 replace a 64-rule hardening ruleset (p50 per replacement)';
     const first = join(TMP, 'fw64.nft');
     const repl = join(TMP, 'fw64-replace.nft');
     execFileSync(process.execPath, ['-e', `const r=require(${JSON.stringify(join(TMP, 'js/bench/contenders/ruleset64.js'))});require('fs').writeFileSync(${JSON.stringify(first)}, r.hardeningText(false));require('fs').writeFileSync(${JSON.stringify(repl)}, r.hardeningText(true));`]);
@@ -204,15 +250,14 @@ function main(): void {
     measure(rows, w, 'nft -f', false, QUICK ? 5 : 15, `nft -f ${first}; ${exec} nft -f ${repl}`);
   }
 
-  // W7: event-loop delay during a typed 1M-element Transaction.addElements load.
-  if (want('W7')) {
+  // W8: event-loop delay during a typed 1M-element Transaction.addElements load.
+  if (want('W8')) {
     const n = QUICK ? 100_000 : 1_000_000;
-    const w = `W7 typed addElements of ${n.toLocaleString('en')} IPv4 + commit (event loop)`;
+    const w = `W8 typed addElements of ${n.toLocaleString('en')} IPv4 + commit (event loop)`;
     measure(rows, w, 'nftables tx.addElements + commit (sync build)', true, QUICK ? 2 : 3, `${node} elements sync ${n}`);
     measure(rows, w, 'nftables await tx.addElementsAsync + commit', true, QUICK ? 2 : 3, `${node} elements async ${n}`);
     measure(rows, w, 'C libnftnl (one socket)', false, QUICK ? 2 : 3, `${PEER} load hash ${n}`);
   }
-
   const env = versions();
   const md = render(rows, env);
   writeFileSync(join(TMP, 'results.md'), md);

@@ -16,6 +16,9 @@
  *                                          (max, p99) during the commit call.
  *   ours.ts ruleset64 fresh|prepared REPS   replaces the 64-rule hardening ruleset REPS times (one
  *                                          transaction each: delete table, table, chains, rules)
+ *   ours.ts replace swap|flush N FILE       a hash blocklist (no size hint) holding N addresses and
+ *                                          referenced by a rule is replaced by FILE's N others
+ *                                          (swap: fresh set in chunks + switch; flush: one transaction)
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -23,7 +26,7 @@ import { Blocklist } from '../../lib/blocklist';
 import { Nftables } from '../../lib/nftables';
 import { prepareRule, type PreparedRule } from '../../lib/transaction';
 import type { Rule } from '../../lib/model/types';
-import { accept, counter, ipSaddr } from '../../lib/match';
+import { accept, counter, drop, ipSaddr, lookup } from '../../lib/match';
 import { CHAINS, FW, hardeningRules } from './ruleset64';
 import { openConnection } from './connection';
 
@@ -267,6 +270,24 @@ async function main(): Promise<void> {
     const total = ms(start);
     eld.disable();
     console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round((per * callers) / (total / 1e3)), eldP99ms: eld.percentile(99) / 1e6, rssKiB: vmHwmKiB() }));
+  } else if (mode === 'replace') {
+    // Issue 11 item 9: the list in place (N other addresses, unmeasured), a rule referencing it,
+    // then the measured replace of the whole list by FILE's N addresses (read as bytes, parsed).
+    const bl = await Blocklist.open(conn, { table, name: 's', initial: 'flush' });
+    const old = Array.from({ length: n }, (_, i) => addr(0x01000000 + i));
+    await bl.replace(old, variant === 'swap' ? { swap: true } : {});
+    if (!(conn instanceof Nftables)) throw new Error('the replace workload needs the package\'s own connection');
+    await conn
+      .transaction()
+      .add({ table, name: 'input', base: { type: 'filter', hook: 'input', priority: 0 } })
+      .add({ table, chain: 'input', statements: [lookup('ip saddr', bl.sets.ipv4!.name), drop()] })
+      .commit();
+    const text = readFileSync(file!);
+    const t0 = process.hrtime.bigint();
+    const r = await bl.replace(text, variant === 'swap' ? { swap: true } : {});
+    const total = ms(t0);
+    if (r.added !== n || r.atomic !== true) throw new Error(`expected ${n} entries added atomically, got ${JSON.stringify(r)}`);
+    console.log(JSON.stringify({ ms: total, transactions: r.transactions, rssKiB: vmHwmKiB() }));
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

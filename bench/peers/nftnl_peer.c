@@ -299,6 +299,35 @@ static int cmd_rules(long n) {
   return 0;
 }
 
+/*
+ * Chunked load (issue 11 item 9's peer): N addresses into a fresh set without a size hint (the
+ * kernel's resizable hash), in transactions of CHUNK elements each, every one acknowledged
+ * before the next is sent. What a swap replace's fill does, without parsing or switching.
+ */
+static int cmd_load_chunked(long n, long chunk) {
+  buf_cap = 1 << 20;
+  buf = malloc(buf_cap);
+  open_socket((size_t)chunk * 24 + (1 << 20));
+  setup(0, 0);
+  double t0 = now_ms();
+  size_t total = 0;
+  for (long from = 0; from < n; from += chunk) {
+    long to = from + chunk < n ? from + chunk : n;
+    struct nftnl_set* s = new_set(0, 0);
+    for (long i = from; i < to; i++) add_elem(s, 0x0a000000u + (uint32_t)i, 0);
+    size_t off = put_begin(0);
+    off = put_elems(off, s, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+    ensure(off + 64);
+    off = put_end(off);
+    send_batch(off);
+    total += off;
+    nftnl_set_free(s);
+  }
+  double t1 = now_ms();
+  printf("{\"ms\":%.3f,\"bytes\":%zu,\"rssKiB\":%ld}\n", t1 - t0, total, vm_hwm_kib());
+  return 0;
+}
+
 static int cmp_double(const void* a, const void* b) {
   double x = *(const double*)a, y = *(const double*)b;
   return x < y ? -1 : x > y;
@@ -444,6 +473,7 @@ int main(int argc, char** argv) {
   assert_private_netns();
   if (strcmp(argv[1], "netns-check") == 0) return 0;
   if (strcmp(argv[1], "load") == 0 && argc == 4) return cmd_load(strcmp(argv[2], "interval") == 0, atol(argv[3]));
+  if (strcmp(argv[1], "load-chunked") == 0 && argc == 4) return cmd_load_chunked(atol(argv[2]), atol(argv[3]));
   if (strcmp(argv[1], "churn") == 0 && argc == 3) return cmd_churn(atol(argv[2]));
   if (strcmp(argv[1], "rules") == 0 && argc == 3) return cmd_rules(atol(argv[2]));
   if (strcmp(argv[1], "counters") == 0 && argc == 3) return cmd_counters(atol(argv[2]));

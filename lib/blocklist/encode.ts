@@ -6,6 +6,9 @@
  * Interval sets (rbtree) take a range as two elements: the start key, and the *exclusive*
  * end key flagged NFT_SET_ELEM_INTERVAL_END (10.0.0.0/8 -> [10.0.0.0, 11.0.0.0)). A range
  * reaching the top of the address space is sent as its start element only, as nft does.
+ * Adding to an empty interval set, nft (1.0.6, src/intervals.c set_to_intervals) also writes
+ * an interval-end element at the zero address unless the first range starts there; the caller
+ * asks for it with `zeroEnd` (see Blocklist: the layout is then identical to nft's).
  */
 import type { ElementsDesc } from '../native';
 import { SET_ELEM_F } from '../kernel';
@@ -69,6 +72,7 @@ export function encodeElements(
   timeouts: TimeoutMode,
   from = 0,
   to = t.count,
+  zeroEnd = false,
 ): ElementsDesc {
   const W = t.words;
   const keyLen = W * 4;
@@ -89,8 +93,9 @@ export function encodeElements(
     }
     return { object: 'elements', verb, ...target, count: rows, keyLen, keys, ...(timeoutsMs ? { timeoutsMs, expirationsMs: expirationsMs! } : {}) };
   }
-  // Count elements: 2 per range, 1 for a range ending at the top of the address space.
-  let count = 0;
+  // Count elements: 2 per range, 1 for a range ending at the top of the address space
+  // (+1 for the leading zero end element, which has no timeout: it is all zeros below).
+  let count = zeroEnd ? 1 : 0;
   for (let i = from; i < to; i++) count += isTop(t.hi, i * W, W) ? 1 : 2;
   const keys = new Uint8Array(count * keyLen);
   const flags = new Uint32Array(count);
@@ -99,6 +104,7 @@ export function encodeElements(
   const expirationsMs = withT ? new Float64Array(count) : undefined;
   const end = new Uint32Array(4);
   let k = 0;
+  if (zeroEnd) flags[k++] = SET_ELEM_F.intervalEnd;
   for (let i = from; i < to; i++) {
     const o = i * W;
     const left = withT ? expirationFor(t, i, timeouts) : 0;
@@ -122,6 +128,23 @@ export function encodeElements(
     k++;
   }
   return { object: 'elements', verb, ...target, count, keyLen, keys, flags, ...(timeoutsMs ? { timeoutsMs, expirationsMs: expirationsMs! } : {}) };
+}
+
+/** Whether an interval op carries nft's leading zero end element (an end flag on the all-zero key). */
+export function hasZeroEnd(keys: Uint8Array, flags: Uint32Array | undefined, count: number, keyLen: number): boolean {
+  if (!flags) return false;
+  for (let i = 0; i < count; i++) {
+    if ((flags[i]! & SET_ELEM_F.intervalEnd) === 0) continue;
+    let zero = true;
+    for (let b = i * keyLen; b < (i + 1) * keyLen; b++) {
+      if (keys[b] !== 0) {
+        zero = false;
+        break;
+      }
+    }
+    if (zero) return true;
+  }
+  return false;
 }
 
 function isTop(a: Uint32Array, o: number, W: number): boolean {

@@ -10,6 +10,7 @@ export type {
   ChangeOptions,
   ChangeResult,
   CommitInfo,
+  ReplaceOptions,
 } from './blocklist';
 export { BlocklistEntryError, parseEntries, parseEntriesSync } from './parse';
 export type { EntryProblem, EntrySource, PackedEntries, ParsedEntries, ParseOptions, SyncEntrySource } from './parse';

@@ -325,6 +325,38 @@ export async function parseEntries(src: EntrySource, options: ParseOptions = {})
   throw new TypeError('Expected blocklist entries as a string, bytes, an iterable, an async iterable or packed keys');
 }
 
+/**
+ * Parses text bytes in slices of `sliceLines` lines. After each slice it awaits `onSlice` with
+ * the tables parsed so far (rows are appended in input order; the callback reads what is new)
+ * and whether every entry so far was valid. Throws {@link BlocklistEntryError} at the end if
+ * any entry was invalid. Lets a caller send the first rows while the rest is being parsed.
+ */
+export async function parseTextSliced(
+  b: Uint8Array,
+  options: ParseOptions,
+  sliceLines: number,
+  onSlice: (v4: RangeTable, v6: RangeTable, valid: boolean) => Promise<void>,
+): Promise<ParsedEntries> {
+  const c = new Collector(options);
+  let s = 0;
+  let lineNo = 1;
+  while (s < b.length) {
+    let e = s;
+    for (let k = 0; k < sliceLines; k++) {
+      const nl = b.indexOf(10, e);
+      if (nl < 0) {
+        e = b.length;
+        break;
+      }
+      e = nl + 1;
+    }
+    lineNo += scanText(c, b.subarray(s, e), lineNo, e === b.length).lines;
+    s = e;
+    await onSlice(c.v4, c.v6, c.bad === 0);
+  }
+  return c.finish();
+}
+
 /** Parses a single entry (used by the churn path). Returns the family or throws. */
 export function parseSingle(entry: string, options: ParseOptions = {}): ParsedEntries {
   const c = new Collector(options);

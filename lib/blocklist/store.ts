@@ -10,6 +10,7 @@
  * Interval layouts keep the merged, sorted range table itself: every kernel commit of an
  * interval set costs O(n) anyway, so an O(n) rebuild here is in proportion.
  */
+import { compareWords } from './address';
 import { RangeTable, type Words, findContaining, normalize } from './ranges';
 
 const TOMBSTONE = -1;
@@ -116,26 +117,42 @@ export class HashStore {
     if (this.delta.size >= 4096 && this.delta.size * 4 >= this.base.count) this.compact(Date.now());
   }
 
-  /** Merges the change log into the packed base and drops expired rows. */
+  /**
+   * Merges the change log into the packed base and drops expired rows. Only the log is sorted
+   * (it is small); the base is already sorted, so the merge is one linear walk of both, with
+   * no per-row Map lookup or allocation: O(n + d log d), not O(n log n) per compaction.
+   */
   compact(now: number): void {
     if (this.delta.size === 0 && !this.withExp) return;
     const W = this.words;
-    const out = new RangeTable(W, this.base.count + this.delta.size, this.withExp, true);
-    for (let i = 0; i < this.base.count; i++) {
-      const e = this.base.exp ? this.base.exp[i]! : 0;
-      if (!alive(e, now)) continue;
-      if (this.delta.has(addressKey(this.base.lo, i * W, W))) continue;
-      out.pushRow(this.base, i, e);
-    }
+    // The log, sorted; tombstones included: they hide base rows.
+    const log = new RangeTable(W, Math.max(1, this.delta.size), true, true);
     const tmp = new Uint32Array(4);
     for (const [k, e] of this.delta) {
-      if (e === TOMBSTONE || !alive(e, now)) continue;
       keyToWords(k, tmp, 0);
-      out.push(tmp, 0, tmp, 0, e);
+      log.push(tmp, 0, tmp, 0, e);
+    }
+    const d = log.count > 1 ? normalize(log, false) : log;
+    const b = this.base;
+    const out = new RangeTable(W, Math.max(1, b.count + d.count), this.withExp, true);
+    let i = 0;
+    let j = 0;
+    while (i < b.count || j < d.count) {
+      const c = i >= b.count ? 1 : j >= d.count ? -1 : compareWords(b.lo, i * W, d.lo, j * W, W);
+      if (c < 0) {
+        const e = b.exp ? b.exp[i]! : 0;
+        if (alive(e, now)) out.pushRow(b, i, e);
+        i++;
+      } else {
+        const e = d.exp![j]!;
+        if (e !== TOMBSTONE && alive(e, now)) out.push(d.lo, j * W, d.lo, j * W, e);
+        j++;
+        if (c === 0) i++; // the log's entry replaces the base row
+      }
     }
     this.delta.clear();
-    this.base = normalize(out, false);
-    if (this.base.hi !== this.base.lo) this.base.hi = this.base.lo;
+    out.hi = out.lo;
+    this.base = out;
   }
 
   /** A compacted, sorted table of the live content (shared: do not modify). */
