@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "packed.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "convert.h"
@@ -77,7 +78,9 @@ bool ReadExprs(Cursor& c, uint32_t op_index, int depth, std::vector<ExprSpec>* o
   uint16_t n = 0;
   if (!c.U16(&n)) return Bad(error, where(), "truncated expression list");
   const std::vector<ExprDef>& table = ExprTable();
-  out->reserve(n);
+  // Reserve from what the buffer says only up to a small bound: a damaged count must not size
+  // memory (the list then grows as its entries really arrive).
+  out->reserve(std::min<uint16_t>(n, 256));
   for (uint16_t i = 0; i < n; i++) {
     uint8_t type = 0, count = 0;
     if (!c.U8(&type) || !c.U8(&count)) return Bad(error, where(), "truncated expression");
@@ -234,7 +237,7 @@ bool ExpandPacked(PendingBatch&& in, BatchSpec* out, std::string* error) {
   // Each record takes at least one byte: the count cannot ask for more than the buffer holds.
   if (records > in.packed.size()) return Bad(error, "batch.packed", "record count beyond the buffer");
   out->ops.clear();
-  out->ops.reserve(records);
+  out->ops.reserve(std::min<uint32_t>(records, 4096));
   size_t next_desc = 0;
   for (uint32_t i = 0; i < records; i++) {
     uint8_t kind = 0;
