@@ -12,6 +12,7 @@
         "native/encode.cc",
         "native/netlink.cc",
         "native/decode.cc",
+        "native/packed.cc",
         "native/socket.cc",
         "native/workers.cc"
       ],

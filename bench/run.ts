@@ -6,6 +6,9 @@
  * peak RSS, and the ratio of each peer's median to ours, all measured in this run.
  *
  * BENCH_QUICK=1 runs smaller sizes and fewer repetitions (about a minute).
+ * BENCH_WORKLOADS=W6,W7 runs only those workloads (W1 loads, W2 churn, W3 group commit, W4 mixed,
+ * W5 atomic replace of a big list, W6 rule commits, W7 ruleset replacement, W8 event loop
+ * during a 1M-element load).
  * Results also go to .bench-tmp/results.{md,json}.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,10 +20,22 @@ const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, '.bench-tmp');
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const PEER = join(TMP, 'nftnl_peer');
+const WANT = new Set((process.env['BENCH_WORKLOADS'] ?? 'W1,W2,W3,W4,W5,W6,W7,W8').split(',').map((w) => w.trim()));
+const want = (w: string): boolean => WANT.has(w);
+/** The system python (python3-nftables is a Debian package): not a pyenv/venv interpreter. */
+const PYTHON = '/usr/bin/python3';
 const HOST_NETNS = String(statSync('/proc/self/ns/net').ino);
 
 interface Sample {
   ms: number;
+  p99ms?: number;
+  buildMs?: number;
+  commitMs?: number;
+  kernelMs?: number;
+  userMs?: number;
+  sysMs?: number;
+  eldMaxMs?: number;
+  eldP99Ms?: number;
   rssKiB: number;
   p50us?: number;
   p99us?: number;
@@ -104,7 +119,7 @@ function main(): void {
   const exec = `${PEER} exec`;
 
   // W1: bulk loads
-  const hashSizes = QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+  const hashSizes = !want('W1') ? [] : QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
   for (const n of hashSizes) {
     const reps = QUICK ? 2 : n >= 1_000_000 ? 3 : 5;
     const w = `W1 load ${n.toLocaleString('en')} IPv4 (hash)`;
@@ -120,7 +135,7 @@ function main(): void {
     measure(rows, w, 'nft -f (set without size)', false, reps, `nft add table ip t; nft add set ip t s '{ type ipv4_addr; }'; ${exec} nft -f ${nftf}`);
     measure(rows, w, 'ipset restore (hash:ip)', false, reps, `ipset create s hash:ip maxelem ${Math.max(65536, n)}; ${exec} sh -c 'ipset restore < ${ips}'`);
   }
-  for (const n of QUICK ? [10_000] : [10_000, 100_000]) {
+  for (const n of !want('W1') ? [] : QUICK ? [10_000] : [10_000, 100_000]) {
     const reps = QUICK ? 2 : 5;
     const w = `W1 load ${n.toLocaleString('en')} CIDRs (interval)`;
     const list = cidrs(n);
@@ -135,6 +150,7 @@ function main(): void {
   }
 
   // W2: churn, one transaction per update
+  if (want('W2')) {
   const updates = QUICK ? 200 : 2000;
   const w2 = `W2 churn ${updates.toLocaleString('en')} updates`;
   const reps2 = QUICK ? 2 : 5;
@@ -144,16 +160,20 @@ function main(): void {
   measure(rows, w2, 'C libnftnl (one socket)', false, reps2, `${PEER} churn ${updates}`);
   measure(rows, w2, 'nft add/delete element (subprocess)', false, QUICK ? 1 : 3, `nft add table ip t; nft add set ip t s '{ type ipv4_addr; }'; ${PEER} spawn-churn nft ${updates}`);
   measure(rows, w2, 'ipset add/del (subprocess)', false, QUICK ? 1 : 3, `ipset create s hash:ip; ${PEER} spawn-churn ipset ${updates}`);
+  }
 
   // W3: group commit throughput
+  if (want('W3')) {
   const total = QUICK ? 100_000 : 1_000_000;
   const w3 = `W3 coalesced ${total.toLocaleString('en')} updates, 1,000 callers`;
   measure(rows, w3, 'nftables coalesced', true, QUICK ? 2 : 3, `${node} coalesced-throughput 1000 ${total}`);
   measure(rows, w3, 'nftables coalesced, set size 65536', true, QUICK ? 2 : 3, `W3_SIZE=65536 ${node} coalesced-throughput 1000 ${total}`);
+  }
 
   // W4: a banning daemon's mixed stream (issue 11 item 8): 1,000 callers, bans / unbans /
   // refreshes on a coalesced hash blocklist and CIDR bans / unbans on a coalesced interval one,
   // IPv4 and IPv6. No peer has this API: the figures are ours alone (see docs/benchmarks.md).
+  if (want('W4')) {
   const mixed = QUICK ? 50_000 : 200_000;
   const w4 = `W4 mixed churn ${mixed.toLocaleString('en')} operations, 1,000 callers`;
   // BENCH_W4_BASE=DIR adds the same workload run by another build of the package (a tree at the
@@ -175,11 +195,15 @@ function main(): void {
     measure(rows, w4, 'nftables coalesced (hash + interval)', true, QUICK ? 2 : 5, `${node} mixed 1000 ${mixed}`);
   }
 
+  }
+
+
   // W5: atomic replace of a big list (issue 11 item 9). A hash set without a size hint holding N
   // addresses and referenced by a rule is replaced by N other addresses. Ours: the swap replace
   // (fresh set filled in 16k-element transactions, then one switch of the rules) and the plain
   // one-transaction replace; peers: the C chunked load alone (the fill without parsing or the
   // switch) and nft -f of `flush set` + `add element` (one transaction).
+  if (want('W5')) {
   const nRep = QUICK ? 100_000 : 1_000_000;
   const w5 = `W5 atomic replace of ${nRep.toLocaleString('en')} IPv4 (hash, no size), referenced by a rule`;
   const newList = hashAddrs(nRep);
@@ -198,7 +222,42 @@ function main(): void {
   for (let r = 0; r < reps5; r++) w5rows.forEach(([, , script], i) => w5samples[i]!.push(inNetns(script)));
   w5rows.forEach(([contender, isOurs], i) => rows.push({ workload: w5, contender, ours: isOurs, samples: w5samples[i]! }));
   process.stderr.write(`  ${w5}: ${w5rows.map(([c], i) => `${c} ${median(w5samples[i]!.map((x) => x.ms)).toFixed(0)} ms`).join('; ')}\n`);
+  }
 
+  // W6: N rules `ip saddr X counter accept` in one transaction (issue 10). Ours: typed rules
+  // compiled in the timed part ("fresh"), or compiled once before it ("prepared", prepareRule).
+  // Event-loop delay is measured during the commit call.
+  for (const n of want('W6') ? [1_000, 10_000] : []) {
+    const w = `W6 commit ${n.toLocaleString('en')} rules in one transaction`;
+    const reps = QUICK ? 3 : 7;
+    measure(rows, w, 'nftables addRule + commit (typed rules compiled)', true, reps, `${node} rules fresh ${n}`);
+    measure(rows, w, 'nftables prepared rules + commit', true, reps, `${node} rules prepared ${n}`);
+    measure(rows, w, 'C libnftnl (one socket)', false, reps, `${PEER} rules ${n}`);
+  }
+
+  // W7: atomically replace the 64-rule hardening ruleset (bench/contenders/ruleset64.ts): p50 of
+  // REPS replacements per process (after 20 unmeasured ones), nft -f: one process per sample.
+  if (want('W7')) {
+    const w = 'W7 replace a 64-rule hardening ruleset (p50 per replacement)';
+    const first = join(TMP, 'fw64.nft');
+    const repl = join(TMP, 'fw64-replace.nft');
+    execFileSync(process.execPath, ['-e', `const r=require(${JSON.stringify(join(TMP, 'js/bench/contenders/ruleset64.js'))});require('fs').writeFileSync(${JSON.stringify(first)}, r.hardeningText(false));require('fs').writeFileSync(${JSON.stringify(repl)}, r.hardeningText(true));`]);
+    const reps = QUICK ? 2 : 5;
+    const inner = QUICK ? 100 : 400;
+    measure(rows, w, 'nftables addRule + commit (typed rules compiled)', true, reps, `${node} ruleset64 fresh ${inner}`);
+    measure(rows, w, 'nftables prepared rules + commit', true, reps, `${node} ruleset64 prepared ${inner}`);
+    measure(rows, w, 'libnftables in-process (python3-nftables)', false, reps, `${PYTHON} bench/peers/libnftables_peer.py ruleset64 ${first} ${repl} ${inner}`);
+    measure(rows, w, 'nft -f', false, QUICK ? 5 : 15, `nft -f ${first}; ${exec} nft -f ${repl}`);
+  }
+
+  // W8: event-loop delay during a typed 1M-element Transaction.addElements load.
+  if (want('W8')) {
+    const n = QUICK ? 100_000 : 1_000_000;
+    const w = `W8 typed addElements of ${n.toLocaleString('en')} IPv4 + commit (event loop)`;
+    measure(rows, w, 'nftables tx.addElements + commit (sync build)', true, QUICK ? 2 : 3, `${node} elements sync ${n}`);
+    measure(rows, w, 'nftables await tx.addElementsAsync + commit', true, QUICK ? 2 : 3, `${node} elements async ${n}`);
+    measure(rows, w, 'C libnftnl (one socket)', false, QUICK ? 2 : 3, `${PEER} load hash ${n}`);
+  }
   const env = versions();
   const md = render(rows, env);
   writeFileSync(join(TMP, 'results.md'), md);
@@ -217,12 +276,23 @@ function render(rows: Row[], env: Record<string, string>): string {
   for (const w of workloads) {
     const rs = rows.filter((r) => r.workload === w);
     const churn = rs.some((r) => r.samples[0]?.p50us !== undefined);
+    const extras: Array<[keyof Sample, string]> = [
+      ['p99ms', 'p99 ms'],
+      ['buildMs', 'build ms'],
+      ['commitMs', 'commit ms'],
+      ['kernelMs', 'send+kernel ms (C)'],
+      ['userMs', 'user CPU ms'],
+      ['sysMs', 'system CPU ms'],
+      ['eldMaxMs', 'event-loop delay max ms'],
+      ['eldP99Ms', 'event-loop delay p99 ms'],
+    ];
+    const extraCols = churn ? [] : extras.filter(([k]) => rs.some((r) => r.samples[0]?.[k] !== undefined));
     const ours = rs.filter((r) => r.ours);
     const peers = rs.filter((r) => !r.ours);
     out.push(`### ${w}`, '');
     const head = churn
       ? ['contender', 'total ms (median)', 'min–max', 'p50 µs', 'p99 µs', 'updates/s', ...(rs.some((r) => r.samples[0]?.eldP99ms !== undefined) ? ['event-loop delay p99 ms'] : []), 'peak RSS MiB']
-      : ['contender', 'ms (median)', 'min–max', 'peak RSS MiB'];
+      : ['contender', 'ms (median)', 'min–max', ...extraCols.map((c) => c[1]), 'peak RSS MiB'];
     const key = (r: Row): number => median(r.samples.map((s) => (churn ? s.p50us! : s.ms)));
     if (ours.length > 0) for (const p of peers) head.push(`${p.contender} ÷ ours`);
     out.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
@@ -232,6 +302,10 @@ function render(rows: Row[], env: Record<string, string>): string {
       if (churn) {
         cells.push(fmt(median(r.samples.map((s) => s.p50us!))), fmt(median(r.samples.map((s) => s.p99us!))), fmt(median(r.samples.map((s) => s.opsPerSec!))));
         if (r.samples[0]?.eldP99ms !== undefined) cells.push(fmt(median(r.samples.map((s) => s.eldP99ms!))));
+      }
+      for (const [k] of extraCols) {
+        const xs = r.samples.map((s) => s[k]).filter((x): x is number => typeof x === 'number');
+        cells.push(xs.length ? fmt(median(xs)) : '–');
       }
       cells.push(fmt(Math.max(...r.samples.map((s) => s.rssKiB)) / 1024));
       if (ours.length > 0) for (const p of peers) cells.push(r.ours ? `${fmt(key(p) / key(r))}×` : '');

@@ -159,7 +159,13 @@ export interface FlowtableDesc {
 export type OpDesc = TableDesc | ChainDesc | RuleDesc | SetDesc | ElementsDesc | ObjectDesc | FlowtableDesc;
 
 export interface BatchDesc {
+  /**
+   * The operations; with `packed`, only the ones that are not packed (every rule is), in order:
+   * the packed buffer says where each goes between the packed rules.
+   */
   readonly ops: readonly OpDesc[];
+  /** Rule operations and their expressions in one buffer (lib/packed.ts packBatch). */
+  readonly packed?: Uint8Array;
   /** NFNL_BATCH_GENID: refuse the batch with ERESTART if the ruleset generation moved. */
   readonly genid?: number;
 }
@@ -406,6 +412,8 @@ export interface NativeBinding {
   portId(socket: NativeSocket): number;
   /** Builds the batch bytes without a socket (dry run). */
   encode(batch: BatchDesc): Uint8Array;
+  /** A batch's operations read back from the C++ structs the encoder sees (tests: packed = descriptors). */
+  unpack(batch: BatchDesc): Array<{ object: string; verb: string; family: number; table?: string; chain?: string; exprs?: Expr[]; handle?: bigint; position?: bigint; userdata?: Uint8Array; echo?: boolean }>;
   commit(socket: NativeSocket, batch: BatchDesc): Promise<AckData>;
   /** Blocks the event loop: for small latency-critical batches only. */
   commitSync(socket: NativeSocket, batch: BatchDesc): AckData;

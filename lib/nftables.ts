@@ -12,7 +12,7 @@ import { elementsFromData, type ElementInfo } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { decodeRule } from './rule/decode';
 import { udataComment } from './udata';
-import { checkNoNul, Transaction, type CommitResult, type OpRefs } from './transaction';
+import { checkNoNul, nativeBatch, nativeBatchAsync, Transaction, type CommitResult, type OpRefs } from './transaction';
 import { checkDumpRequest, checkFamily, checkName, checkOpDesc, expected } from './validate';
 import { RuleCounters, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleCounter } from './counters';
 import { OBJECT_TYPE } from './kernel';
@@ -184,13 +184,17 @@ export class Nftables {
     this.#checkOpen();
     const genid = options.ifGeneration === undefined ? undefined : checkGeneration(options.ifGeneration, 'ifGeneration');
     const pending = tx.pending();
-    pending.forEach((p, i) => checkNoNul(p.op, `ops[${i}]`));
-    const batch = { ops: pending.map((p) => p.op), ...(genid !== undefined ? { genid } : {}) };
+    // Small batches are packed now (errors throw at once, as before); big ones in slices that
+    // yield to the event loop (a 10,000-rule commit must not stall the process).
+    const big = pending.length > 512;
+    const batch = big ? nativeBatchAsync(pending.slice(), genid) : nativeBatch(pending, genid);
+    // Handled here and awaited below: a packing error must reject this commit, not the process.
+    if (batch instanceof Promise) batch.catch(() => undefined);
     const stack = new Error();
     return this.#serial(async () => {
       // An empty batch still carries the check: "nothing to do, and nobody changed anything".
       if (pending.length === 0 && genid === undefined) return { batchBytes: 0, messages: 0, handles: new Map() };
-      const ack = await binding().commit(this.#socket, batch);
+      const ack = await binding().commit(this.#socket, await batch);
       try {
         return await this.#result(tx, ack, stack);
       } catch (e) {
@@ -204,9 +208,9 @@ export class Nftables {
     this.#checkIdle('commitSync()');
     const genid = options.ifGeneration === undefined ? undefined : checkGeneration(options.ifGeneration, 'ifGeneration');
     const pending = tx.pending();
-    pending.forEach((p, i) => checkNoNul(p.op, `ops[${i}]`));
+    const batch = nativeBatch(pending, genid);
     if (pending.length === 0 && genid === undefined) return { batchBytes: 0, messages: 0, handles: new Map() };
-    const ack = binding().commitSync(this.#socket, { ops: pending.map((p) => p.op), ...(genid !== undefined ? { genid } : {}) });
+    const ack = binding().commitSync(this.#socket, batch);
     const r = this.#resultSync(tx, ack);
     if (r instanceof NftError) {
       this.#diagnoseSync(tx, r);

@@ -5,9 +5,10 @@
  */
 import { LIMITS, SET_F, familyName } from './kernel';
 import type { Expr } from './expr/registry';
-import type { ElementsDesc, OpDesc, RuleDesc } from './native';
+import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
+import { packBatch, packBatchAsync } from './packed';
 import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
-import { elementsDesc, type ElementInput } from './model/elements';
+import { elementsDesc, elementsDescAsync, type ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { compileRule } from './rule/compile';
 import type { AnonSetRequest } from './rule/context';
@@ -89,6 +90,31 @@ export function checkNoNul(v: unknown, field: string, depth = 0): void {
   for (const k of Object.keys(v)) checkNoNul((v as Record<string, unknown>)[k], `${field}.${k}`, depth + 1);
 }
 
+/**
+ * The native batch of queued operations (every commit path and the dry run): rules packed into
+ * one buffer (lib/packed.ts, which refuses NUL in their strings), the rest as descriptors.
+ */
+export function nativeBatch(pending: readonly { readonly op: OpDesc }[], genid?: number): BatchDesc {
+  const ops = new Array<OpDesc>(pending.length);
+  for (let i = 0; i < pending.length; i++) {
+    const op = pending[i]!.op;
+    if (op.object !== 'rule') checkNoNul(op, `ops[${i}]`);
+    ops[i] = op;
+  }
+  return packBatch(ops, genid);
+}
+
+/** nativeBatch in slices that yield to the event loop (async commits of big transactions). */
+export function nativeBatchAsync(pending: readonly { readonly op: OpDesc }[], genid?: number): Promise<BatchDesc> {
+  const ops = new Array<OpDesc>(pending.length);
+  for (let i = 0; i < pending.length; i++) {
+    const op = pending[i]!.op;
+    if (op.object !== 'rule') checkNoNul(op, `ops[${i}]`);
+    ops[i] = op;
+  }
+  return packBatchAsync(ops, genid);
+}
+
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
 export const isRule = (o: ModelObject): o is Rule => 'statements' in o;
 export const isSet = (o: ModelObject): o is SetSpec => 'key' in o;
@@ -101,16 +127,133 @@ function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
   const sets = new Set<string>();
   const chains = new Set<string>();
   for (const e of exprs) {
+    // Anonymous sets (__set%d, and the placeholders of compiled rules) are the batch's own.
     if ((e.type === 'lookup' || e.type === 'dynset') && e.set !== undefined && !e.set.startsWith('__set')) sets.add(e.set);
-    if (e.type === 'objref' && e.setName !== undefined) sets.add(e.setName);
+    if (e.type === 'objref' && e.setName !== undefined && !e.setName.startsWith('__set')) sets.add(e.setName);
     if (e.type === 'immediate' && e.chain !== undefined) chains.add(e.chain);
   }
   return { table: rule.table, chain: rule.chain, sets: [...sets], chains: [...chains] };
 }
 
+interface CompiledRule {
+  readonly rule: Rule;
+  /** Frozen (lib/packed.ts caches the packed bytes of frozen lists). */
+  readonly exprs: readonly Expr[];
+  /** Anonymous sets, referred to in exprs by anonPlaceholder(k). */
+  readonly anon: readonly AnonSetRequest[];
+  readonly userdata: Uint8Array | undefined;
+  readonly refs: OpRefs;
+}
+
+/** The set name and batch id a prepared rule's k-th anonymous set has until a transaction gives it its own. */
+const anonPlaceholder = (k: number): { name: string; id: number } => ({ name: `__set_prepared${k}`, id: 0xfff00000 + k });
+
+function compileOnce(rule: Rule): CompiledRule {
+  if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, statements }', 'rule', rule);
+  checkTableRef(rule.table, 'rule.table');
+  checkList(rule.statements, 'statements', 'rule.statements', MAX_STATEMENTS);
+  checkName(rule.chain, 'rule.chain');
+  const anon: AnonSetRequest[] = [];
+  const exprs = compileRule(rule, {
+    family: rule.table.family,
+    anonSet: (req: AnonSetRequest) => {
+      anon.push(req);
+      return anonPlaceholder(anon.length - 1);
+    },
+  });
+  checkExprLimits(exprs, 'rule.statements', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
+  for (const e of exprs) Object.freeze(e);
+  Object.freeze(exprs);
+  const userdata = commentUdata(rule.comment);
+  return { rule: { table: { ...rule.table }, chain: rule.chain, statements: [], ...(rule.handle !== undefined ? { handle: rule.handle } : {}) }, exprs, anon, userdata, refs: ruleRefs(rule, exprs) };
+}
+
+function anonOps(req: AnonSetRequest, family: number, table: string, name: string, id: number): OpDesc[] {
+  return [
+    {
+      object: 'set',
+      verb: 'add',
+      family,
+      table,
+      name,
+      id,
+      flags: req.flags | SET_F.anonymous | SET_F.constant,
+      keyType: req.keyType,
+      keyLen: req.keyLen,
+      ...(req.dataType !== undefined ? { dataType: req.dataType } : {}),
+      ...(req.dataLen !== undefined ? { dataLen: req.dataLen } : {}),
+      ...(req.concat !== undefined ? { concat: req.concat } : {}),
+      ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
+      size: req.elements.count,
+    },
+    {
+      object: 'elements',
+      verb: 'add',
+      family,
+      table,
+      set: name,
+      setId: id,
+      count: req.elements.count,
+      keyLen: req.keyLen,
+      keys: req.elements.keys,
+      ...(req.elements.flags ? { flags: req.elements.flags } : {}),
+      ...(req.elements.data ? { data: req.elements.data, dataLen: req.elements.dataLen ?? req.dataLen ?? 0 } : {}),
+      ...(req.elements.verdicts ? { verdicts: req.elements.verdicts } : {}),
+      ...(req.elements.chains ? { chains: req.elements.chains } : {}),
+    },
+  ];
+}
+
+/** The expressions with placeholder set names/ids replaced (lookup, dynset, objref; nested ones too). */
+function remapAnon(exprs: readonly Expr[], names: ReadonlyMap<string, string>, ids: ReadonlyMap<number, number>): readonly Expr[] {
+  const out = exprs.map((e) => {
+    const o = { ...e } as Record<string, unknown>;
+    for (const k of ['set', 'setName'] as const) {
+      const v = o[k];
+      if (typeof v === 'string' && names.has(v)) o[k] = names.get(v);
+    }
+    if (typeof o['setId'] === 'number' && ids.has(o['setId'])) o['setId'] = ids.get(o['setId']);
+    if (Array.isArray(o['exprs'])) o['exprs'] = remapAnon(o['exprs'] as readonly Expr[], names, ids);
+    return Object.freeze(o) as unknown as Expr;
+  });
+  return Object.freeze(out);
+}
+
+/**
+ * A rule compiled once, to queue in any number of transactions without compiling it again
+ * (presets, rules re-applied on every reload): `tx.addRule(prepared)`. Its anonymous sets get
+ * fresh names and batch ids in each transaction. Made by {@link prepareRule}.
+ */
+export class PreparedRule {
+  /** @internal */
+  readonly compiled: CompiledRule;
+  /** @internal */
+  constructor(compiled: CompiledRule) {
+    this.compiled = compiled;
+    Object.freeze(this);
+  }
+  get table(): TableRef {
+    return this.compiled.rule.table;
+  }
+  get chain(): string {
+    return this.compiled.rule.chain;
+  }
+  /** The expressions it compiled to (anonymous sets named by placeholders). */
+  get exprs(): readonly Expr[] {
+    return this.compiled.exprs;
+  }
+}
+
+/**
+ * Compiles a rule once (validation included: throws as addRule would) for reuse across
+ * transactions. The result does not follow later changes to the rule object.
+ */
+export function prepareRule(rule: Rule): PreparedRule {
+  return new PreparedRule(compileOnce(rule));
+}
+
 export class Transaction {
   readonly #ops: Pending[] = [];
-  #anonCount = 0;
   #nextId = 1;
   /** Sets created in this transaction: elements added to them carry the batch-local set id. */
   readonly #setIds = new Map<string, number>();
@@ -133,8 +276,9 @@ export class Transaction {
     return this.#ops;
   }
 
-  #push(op: OpDesc, label: string, refs?: OpRefs): this {
-    checkOpDesc(op, 'op');
+  /** `checked`: built here from validated parts (compiled rules and their anonymous sets). */
+  #push(op: OpDesc, label: string, refs?: OpRefs, checked = false): this {
+    if (!checked) checkOpDesc(op, 'op');
     this.#ops.push(refs ? { op, label, refs } : { op, label });
     return this;
   }
@@ -190,86 +334,45 @@ export class Transaction {
     return this.#push(objectDesc(obj, 'add'), `add ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
   }
 
-  #rule(rule: Rule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>): this {
-    if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, statements }', 'rule', rule);
-    checkTableRef(rule.table, 'rule.table');
-    checkList(rule.statements, 'statements', 'rule.statements', MAX_STATEMENTS);
-    checkName(rule.chain, 'rule.chain');
-    const family = rule.table.family;
-    const anon: OpDesc[] = [];
-    const exprs = compileRule(rule, {
-      family,
-      anonSet: (req: AnonSetRequest) => {
-        const name = `__set${this.#anonCount++}`;
+  #rule(rule: Rule | PreparedRule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>): this {
+    const c = rule instanceof PreparedRule ? rule.compiled : compileOnce(rule);
+    const r = c.rule;
+    const family = familyNumber(r.table.family);
+    let exprs = c.exprs;
+    if (c.anon.length > 0) {
+      // This transaction's names and batch ids for the rule's anonymous sets, in its lookups.
+      const names = new Map<string, string>();
+      const ids = new Map<number, number>();
+      const label = `${verb} rule ${tableLabel(r.table)} ${r.chain}`;
+      c.anon.forEach((req, k) => {
+        // The kernel picks a free __setN for the %d template (as for nft): a counter of our own
+        // would collide with the anonymous sets earlier transactions left in the table. The
+        // rule's lookup and the elements find the set by its batch id.
+        const name = '__set%d';
         const id = this.#nextId++;
-        anon.push(
-          {
-            object: 'set',
-            verb: 'add',
-            family: familyNumber(family),
-            table: rule.table.name,
-            name,
-            id,
-            flags: req.flags | SET_F.anonymous | SET_F.constant,
-            keyType: req.keyType,
-            keyLen: req.keyLen,
-            ...(req.dataType !== undefined ? { dataType: req.dataType } : {}),
-            ...(req.dataLen !== undefined ? { dataLen: req.dataLen } : {}),
-            ...(req.concat !== undefined ? { concat: req.concat } : {}),
-            ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
-            size: req.elements.count,
-          },
-          {
-            object: 'elements',
-            verb: 'add',
-            family: familyNumber(family),
-            table: rule.table.name,
-            set: name,
-            setId: id,
-            count: req.elements.count,
-            keyLen: req.keyLen,
-            keys: req.elements.keys,
-            ...(req.elements.flags ? { flags: req.elements.flags } : {}),
-            ...(req.elements.data ? { data: req.elements.data, dataLen: req.elements.dataLen ?? req.dataLen ?? 0 } : {}),
-            ...(req.elements.verdicts ? { verdicts: req.elements.verdicts } : {}),
-            ...(req.elements.chains ? { chains: req.elements.chains } : {}),
-          },
-        );
-        return { name, id };
-      },
-    });
-    checkExprLimits(exprs, 'rule.statements', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
-    const label = `${verb === 'add' ? 'add' : verb} rule ${tableLabel(rule.table)} ${rule.chain}`;
-    for (const op of anon) this.#push(op, `${label} (anonymous set)`, { table: rule.table });
-    const userdata = commentUdata(rule.comment);
-    return this.#push(
-      {
-        object: 'rule',
-        verb,
-        family: familyNumber(family),
-        table: rule.table.name,
-        chain: rule.chain,
-        exprs,
-        ...(userdata ? { userdata } : {}),
-        ...extra,
-      },
-      label,
-      ruleRefs(rule, exprs),
-    );
+        names.set(anonPlaceholder(k).name, name);
+        ids.set(anonPlaceholder(k).id, id);
+        for (const op of anonOps(req, family, r.table.name, name, id)) this.#push(op, `${label} (anonymous set)`, { table: r.table }, true);
+      });
+      exprs = remapAnon(c.exprs, names, ids);
+    }
+    const label = `${verb} rule ${tableLabel(r.table)} ${r.chain}`;
+    const op: RuleDesc = { object: 'rule', verb, family, table: r.table.name, chain: r.chain, exprs, ...(c.userdata ? { userdata: c.userdata } : {}), ...extra };
+    return this.#push(op, label, c.refs, true);
   }
 
   /** Appends a rule to its chain (after the rule with handle `after`, if given). */
-  addRule(rule: Rule, options: RuleOptions & { readonly after?: bigint } = {}): this {
+  addRule(rule: Rule | PreparedRule, options: RuleOptions & { readonly after?: bigint } = {}): this {
     return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: options.after } : {}), ...(options.handle ? { echo: true } : {}) });
   }
 
   /** Inserts a rule at the top of its chain (before the rule with handle `before`, if given). */
-  insertRule(rule: Rule, options: RuleOptions & { readonly before?: bigint } = {}): this {
+  insertRule(rule: Rule | PreparedRule, options: RuleOptions & { readonly before?: bigint } = {}): this {
     return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: options.before } : {}), ...(options.handle ? { echo: true } : {}) });
   }
 
   /** Replaces the rule with `rule.handle` (or `handle`) by this one. */
-  replaceRule(rule: Rule, handle: bigint | undefined = rule.handle, options: RuleOptions = {}): this {
+  replaceRule(rule: Rule | PreparedRule, handle: bigint | undefined = rule instanceof PreparedRule ? rule.compiled.rule.handle : rule.handle, options: RuleOptions = {}): this {
     if (typeof handle !== 'bigint') throw expected('the bigint handle of the rule to replace', 'replaceRule handle', handle);
     return this.#rule(rule, 'replace', { handle, ...(options.handle ? { echo: true } : {}) });
   }
@@ -323,6 +426,17 @@ export class Transaction {
     return this.#elements(elementsDesc(set, elements, options.exclusive ? 'create' : 'add'), set);
   }
 
+  /**
+   * addElements() for big loads: the elements are parsed and packed in slices that give the
+   * event loop a turn every few milliseconds (a million addresses take about as long, but the
+   * process keeps serving meanwhile). Resolves to the transaction once they are queued.
+   */
+  async addElementsAsync(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): Promise<this> {
+    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
+    if (elements.length === 0) return this;
+    return this.#elements(await elementsDescAsync(set, elements, options.exclusive ? 'create' : 'add'), set);
+  }
+
   /** Removes elements from a set or map (ENOENT if one is absent). */
   deleteElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly ifExists?: boolean } = {}): this {
     checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
@@ -361,6 +475,14 @@ export class Transaction {
     const ref: TableRef | undefined = family ? { family, name: table } : undefined;
     const what = op.object === 'elements' ? `element ${family} ${op.table} ${op.set}` : `${op.object} ${family} ${table}`;
     return this.#push(op, label ?? `${op.verb} ${what}`, ref ? { table: ref, ...(op.object === 'elements' ? { sets: [op.set] } : {}) } : undefined);
+  }
+
+  /**
+   * The netlink batch this transaction would send (BEGIN … END), built without a socket or
+   * privileges: a dry run. Sequence numbers start at 1; nothing is sent.
+   */
+  encode(): Uint8Array {
+    return binding().encode(nativeBatch(this.#ops));
   }
 
   /** Commits every queued operation as one atomic transaction. */

@@ -7,6 +7,7 @@
 #include "convert.h"
 #include "counters.h"
 #include "monitor.h"
+#include "packed.h"
 #include "socket.h"
 #include "workers.h"
 
@@ -28,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<CloseSocketJs>(env, exports, "closeSocket");
   Export<PortIdJs>(env, exports, "portId");
   Export<EncodeJs>(env, exports, "encode");
+  Export<UnpackJs>(env, exports, "unpack");
   Export<CommitJs>(env, exports, "commit");
   Export<CommitSyncJs>(env, exports, "commitSync");
   Export<PrepareElementsJs>(env, exports, "prepareElements");

@@ -8,6 +8,7 @@
 
 #include "convert.h"
 #include "encode.h"
+#include "packed.h"
 #include "socket.h"
 
 namespace nftjs {
@@ -39,6 +40,26 @@ constexpr char kOutOfMemory[] =
 // False on such a failure.
 bool RunCommit(Socket* s, const BatchSpec& spec, CommitResult* result) {
   try {
+    RunCommitUnguarded(s, spec, result);
+    return true;
+  } catch (...) {
+    s->nl.batch.buf = RawBuf();  // its state is unknown; the next commit starts afresh
+    *result = CommitResult();
+    return false;
+  }
+}
+
+// The same from a batch as it came from JS: the packed rules are expanded first (on the
+// thread that runs the commit: for async commits, off the event loop).
+bool RunPendingCommit(Socket* s, PendingBatch&& pending, CommitResult* result) {
+  try {
+    BatchSpec spec;
+    std::string error;
+    if (!ExpandPacked(std::move(pending), &spec, &error)) {
+      result->error = error;
+      result->transport_errno = EINVAL;
+      return true;
+    }
     RunCommitUnguarded(s, spec, result);
     return true;
   } catch (...) {
@@ -122,7 +143,7 @@ void Settle(Napi::Env env, Napi::Promise::Deferred& deferred, Napi::Value value)
 
 class CommitWorker final : public Napi::AsyncWorker {
  public:
-  CommitWorker(Napi::Env env, Napi::Value socket_value, Socket* socket, BatchSpec spec)
+  CommitWorker(Napi::Env env, Napi::Value socket_value, Socket* socket, PendingBatch spec)
       : Napi::AsyncWorker(env, "nftables:commit"),
         deferred_(Napi::Promise::Deferred::New(env)),
         socket_ref_(Napi::Persistent(socket_value)),
@@ -132,7 +153,7 @@ class CommitWorker final : public Napi::AsyncWorker {
 
  protected:
   // Syscalls and encoding only: failures are data in result_, so OnOK is the single exit.
-  void Execute() override { failed_ = !RunCommit(socket_, spec_, &result_); }
+  void Execute() override { failed_ = !RunPendingCommit(socket_, std::move(spec_), &result_); }
   void OnOK() override {
     Release(socket_);
     socket_ref_.Reset();
@@ -160,7 +181,7 @@ class CommitWorker final : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Napi::Reference<Napi::Value> socket_ref_;  // keeps the socket alive while the work runs
   Socket* socket_;
-  BatchSpec spec_;  // owned copy: JS may reuse its buffers at once
+  PendingBatch spec_;  // owned copy: JS may reuse its buffers at once
   CommitResult result_;
   bool failed_ = false;
 };
@@ -211,8 +232,8 @@ void ReleaseSocket(Socket* s) { Release(s); }
 
 Napi::Value CommitJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  BatchSpec spec;
-  if (!ToBatchSpec(env, info[1], &spec)) return env.Null();
+  PendingBatch spec;
+  if (!ToPendingBatch(env, info[1], &spec)) return env.Null();
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();
   CommitWorker* w = nullptr;
@@ -229,15 +250,15 @@ Napi::Value CommitJs(const Napi::CallbackInfo& info) {
 
 Napi::Value CommitSyncJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  BatchSpec spec;
-  if (!ToBatchSpec(env, info[1], &spec)) return env.Null();
+  PendingBatch spec;
+  if (!ToPendingBatch(env, info[1], &spec)) return env.Null();
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();
   CommitResult result;
   bool ok = false;
   {
     Lease lease(s);
-    ok = RunCommit(s, spec, &result);
+    ok = RunPendingCommit(s, std::move(spec), &result);
   }
   if (!ok) {
     Napi::Error(env, OutOfMemoryError(env)).ThrowAsJavaScriptException();
@@ -396,11 +417,12 @@ Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info) {
 
 Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  PendingBatch pending;
+  if (!ToPendingBatch(env, info[0], &pending)) return env.Null();
   BatchSpec spec;
-  if (!ToBatchSpec(env, info[0], &spec)) return env.Null();
   EncodedBatch batch;
   std::string error;
-  if (!EncodeBatch(spec, 1, &batch, &error)) {
+  if (!ExpandPacked(std::move(pending), &spec, &error) || !EncodeBatch(spec, 1, &batch, &error)) {
     Napi::TypeError::New(env, error).ThrowAsJavaScriptException();
     return env.Null();
   }

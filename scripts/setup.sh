@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential python3 pkg-config libnftnl-dev libmnl-dev nftables iproute2 util-linux
-      ipset iptables hping3 nmap python3-scapy socat netcat-openbsd tcpdump conntrack time)
+      ipset iptables hping3 nmap python3-scapy python3-nftables socat netcat-openbsd tcpdump conntrack time)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,14 +9,25 @@
  *   ours.ts coalesced-throughput CALLERS N  CALLERS concurrent callers, N updates in all
  *                                          (W3_SIZE=N: the set gets a size hint)
  *   ours.ts mixed CALLERS N                 mixed ban/unban/refresh/CIDR stream (issue 11 item 8)
+ *   ours.ts rules fresh|prepared N          table ip t + chain c (untimed), then one transaction of N
+ *                                          rules `ip saddr 10.0.0.0+i counter accept`: fresh = typed
+ *                                          rules compiled in the timed part; prepared = prepareRule()
+ *                                          before the timer (a rule compiled once). Event-loop delay
+ *                                          (max, p99) during the commit call.
+ *   ours.ts ruleset64 fresh|prepared REPS   replaces the 64-rule hardening ruleset REPS times (one
+ *                                          transaction each: delete table, table, chains, rules)
  *   ours.ts replace swap|flush N FILE       a hash blocklist (no size hint) holding N addresses and
  *                                          referenced by a rule is replaced by FILE's N others
  *                                          (swap: fresh set in chunks + switch; flush: one transaction)
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Blocklist } from '../../lib/blocklist';
-import { drop, lookup } from '../../lib/match';
 import { Nftables } from '../../lib/nftables';
+import { prepareRule, type PreparedRule } from '../../lib/transaction';
+import type { Rule } from '../../lib/model/types';
+import { accept, counter, drop, ipSaddr, lookup } from '../../lib/match';
+import { CHAINS, FW, hardeningRules } from './ruleset64';
 import { openConnection } from './connection';
 
 function assertPrivateNetns(): void {
@@ -49,10 +60,117 @@ function percentiles(lat: Float64Array): { p50us: number; p99us: number } {
   return { p50us: lat[Math.floor(lat.length / 2)]! * 1e3, p99us: lat[Math.floor(lat.length * 0.99)]! * 1e3 };
 }
 
+/** Event-loop delay while `fn` runs: max and p99 in ms (1 ms resolution histogram). */
+async function withDelay<T>(fn: () => Promise<T>): Promise<{ value: T; eldMaxMs: number; eldP99Ms: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  // The histogram counts the gap between two of its timer ticks: let it tick first, or a block
+  // right at the start (before its first tick) would not be seen at all.
+  await new Promise((r) => setTimeout(r, 5));
+  const value = await fn();
+  // One more turn so that a block just before the end is recorded.
+  await new Promise((r) => setTimeout(r, 2));
+  h.disable();
+  return { value, eldMaxMs: h.max / 1e6, eldP99Ms: h.percentile(99) / 1e6 };
+}
+
+let commitCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+
+async function rulesMode(variant: string, n: number): Promise<void> {
+  const nft = await Nftables.open();
+  const table = { family: 'ip' as const, name: 't' };
+  await nft.transaction().addTable(table).addChain({ table, name: 'c' }).commit();
+  const rule = (i: number): Rule => ({ table, chain: 'c', statements: [ipSaddr(addr(i)), counter(), accept()] });
+  // Unmeasured warm-up (JIT), as in the churn workloads: one transaction of the same rules into
+  // a table of its own, kept (deleting it would leave the kernel destroying its rules during the
+  // measured commit). The C peer has nothing to warm up.
+  {
+    const wt = { family: 'ip' as const, name: 'warm' };
+    const w = nft.transaction().addTable(wt).addChain({ table: wt, name: 'c' });
+    for (let i = 0; i < Math.min(n, 2000); i++) w.addRule(variant === 'prepared' ? prepareRule({ ...rule(i), table: wt }) : { ...rule(i), table: wt });
+    await w.commit();
+  }
+  const prepared: PreparedRule[] | null = variant === 'prepared' ? Array.from({ length: n }, (_, i) => prepareRule(rule(i))) : null;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const tx = nft.transaction();
+  if (prepared) for (const p of prepared) tx.addRule(p);
+  else for (let i = 0; i < n; i++) tx.addRule(rule(i));
+  const buildMs = ms(t0);
+  let commitMs = 0;
+  const cpu1 = process.cpuUsage(cpu0);
+  const { value: r, eldMaxMs, eldP99Ms } = await withDelay(async () => {
+    const t1 = process.hrtime.bigint();
+    const c1 = process.cpuUsage();
+    const result = await nft.commit(tx);
+    commitMs = ms(t1);
+    commitCpu = process.cpuUsage(c1);
+    return result;
+  });
+  const total = buildMs + commitMs;
+  const cpu = { user: cpu1.user + commitCpu.user, system: cpu1.system + commitCpu.system };
+  if (r.messages !== n + 2) throw new Error(`expected ${n + 2} messages, got ${r.messages}`);
+  console.log(JSON.stringify({ ms: total, buildMs, commitMs, userMs: cpu.user / 1e3, sysMs: cpu.system / 1e3, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
+  await nft.close();
+}
+
+async function rulesetMode(variant: string, reps: number): Promise<void> {
+  const nft = await Nftables.open();
+  const rules = hardeningRules();
+  const prepared = variant === 'prepared' ? rules.map(prepareRule) : null;
+  const replace = (first: boolean): Promise<unknown> => {
+    const tx = nft.transaction();
+    if (!first) tx.delete(FW);
+    tx.addTable(FW);
+    for (const c of CHAINS) tx.addChain({ table: FW, name: c.name, base: { type: 'filter', hook: c.hook, priority: 0, policy: c.policy } });
+    if (prepared) for (const p of prepared) tx.addRule(p);
+    else for (const r of rules) tx.addRule(r);
+    return tx.commit();
+  };
+  await replace(true);
+  // Unmeasured warm-up (JIT), as in the churn workloads; the peers run the same count.
+  for (let i = 0; i < 20; i++) await replace(false);
+  const lat = new Float64Array(reps);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    await replace(false);
+    lat[i] = ms(t0);
+  }
+  const total = ms(start);
+  const p = percentiles(lat);
+  console.log(JSON.stringify({ ms: p.p50us / 1e3, p99ms: p.p99us / 1e3, totalMs: total, rssKiB: vmHwmKiB() }));
+  await nft.close();
+}
+
+/** A typed load: set ip t s (size n), then n IPv4 strings through Transaction.addElements[Async]. */
+async function elementsMode(variant: string, n: number): Promise<void> {
+  const nft = await Nftables.open();
+  const table = { family: 'ip' as const, name: 't' };
+  const set = { table, name: 's', key: 'ipv4_addr' as const, size: n };
+  await nft.transaction().addTable(table).addSet(set).commit();
+  const addrs = Array.from({ length: n }, (_, i) => addr(i));
+  let total = 0;
+  const { value: r, eldMaxMs, eldP99Ms } = await withDelay(async () => {
+    const t0 = process.hrtime.bigint();
+    const tx = nft.transaction();
+    if (variant === 'async') await tx.addElementsAsync(set, addrs);
+    else tx.addElements(set, addrs);
+    const result = await tx.commit();
+    total = ms(t0);
+    return result;
+  });
+  console.log(JSON.stringify({ ms: total, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
+  await nft.close();
+}
+
 async function main(): Promise<void> {
   assertPrivateNetns();
   const [mode, variant, nStr, file] = process.argv.slice(2);
   const n = Number(nStr);
+  if (mode === 'rules') return rulesMode(variant!, n);
+  if (mode === 'elements') return elementsMode(variant!, n);
+  if (mode === 'ruleset64') return rulesetMode(variant!, n);
   const nft = await openConnection();
   const conn = nft.conn;
   const table = { family: 'ip' as const, name: 't' };

@@ -9,6 +9,8 @@
  *   nftnl_peer churn N                          N single-element transactions (add, delete, ...)
  *   nftnl_peer spawn-churn nft|ipset N          the same, one CLI subprocess per update
  *   nftnl_peer exec CMD ARGS...                 runs CMD, prints wall ms and its peak RSS
+ *   nftnl_peer rules N                          table t + chain c (untimed), then N rules
+ *                                               `ip saddr 10.0.0.0+i counter accept` in one transaction
  *   nftnl_peer counters REPS                    reads every rule counter of chain ip t c (libnftnl
  *                                               rule objects), REPS times; prints the median ms
  *
@@ -19,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
@@ -217,6 +220,85 @@ static int cmd_load(int interval, long n) {
   return 0;
 }
 
+static struct nftnl_expr* ex(const char* name) {
+  struct nftnl_expr* e = nftnl_expr_alloc(name);
+  if (!e) die("nftnl_expr_alloc");
+  return e;
+}
+
+/* `ip saddr A counter accept`, as nft 1.0.6 emits it: payload nh+12 len 4; cmp eq; counter; accept. */
+static struct nftnl_rule* saddr_rule(uint32_t host_addr) {
+  struct nftnl_rule* r = nftnl_rule_alloc();
+  nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "t");
+  nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "c");
+  nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+  struct nftnl_expr* e = ex("payload");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 12);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
+  nftnl_rule_add_expr(r, e);
+  uint32_t k = htonl(host_addr);
+  e = ex("cmp");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+  nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &k, 4);
+  nftnl_rule_add_expr(r, e);
+  nftnl_rule_add_expr(r, ex("counter"));
+  e = ex("immediate");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+  nftnl_rule_add_expr(r, e);
+  return r;
+}
+
+/* Table t + chain c (untimed), then N rules in one transaction (timed: build + send + acks). */
+static int cmd_rules(long n) {
+  buf_cap = 1 << 20;
+  buf = malloc(buf_cap);
+  open_socket((size_t)n * 160 + (1 << 20));
+  size_t off = put_begin(0);
+  struct nftnl_table* t = nftnl_table_alloc();
+  nftnl_table_set_str(t, NFTNL_TABLE_NAME, "t");
+  struct nlmsghdr* h = nftnl_nlmsg_build_hdr(buf + off, NFT_MSG_NEWTABLE, NFPROTO_IPV4, NLM_F_CREATE, seq++);
+  nftnl_table_nlmsg_build_payload(h, t);
+  off += h->nlmsg_len;
+  struct nftnl_chain* ch = nftnl_chain_alloc();
+  nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, "t");
+  nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, "c");
+  h = nftnl_nlmsg_build_hdr(buf + off, NFT_MSG_NEWCHAIN, NFPROTO_IPV4, NLM_F_CREATE, seq++);
+  nftnl_chain_nlmsg_build_payload(h, ch);
+  off += h->nlmsg_len;
+  off = put_end(off);
+  send_batch(off);
+  nftnl_table_free(t);
+  nftnl_chain_free(ch);
+
+  struct rusage ru0, ru1;
+  getrusage(RUSAGE_SELF, &ru0);
+  double t0 = now_ms();
+  off = put_begin(0);
+  for (long i = 0; i < n; i++) {
+    ensure(off + 1024);
+    struct nftnl_rule* r = saddr_rule(0x0a000000u + (uint32_t)i);
+    h = nftnl_nlmsg_build_hdr(buf + off, NFT_MSG_NEWRULE, NFPROTO_IPV4, NLM_F_CREATE | NLM_F_APPEND, seq++);
+    nftnl_rule_nlmsg_build_payload(h, r);
+    off += h->nlmsg_len;
+    nftnl_rule_free(r);
+  }
+  ensure(off + 64);
+  off = put_end(off);
+  double t1 = now_ms();
+  send_batch(off);
+  double t2 = now_ms();
+  getrusage(RUSAGE_SELF, &ru1);
+  double user = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1e3 + (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e3;
+  double sys = (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e3 + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e3;
+  printf("{\"ms\":%.3f,\"buildMs\":%.3f,\"kernelMs\":%.3f,\"userMs\":%.3f,\"sysMs\":%.3f,\"bytes\":%zu,\"rssKiB\":%ld}\n", t2 - t0, t1 - t0, t2 - t1,
+         user, sys, off, vm_hwm_kib());
+  return 0;
+}
+
 /*
  * Chunked load (issue 11 item 9's peer): N addresses into a fresh set without a size hint (the
  * kernel's resizable hash), in transactions of CHUNK elements each, every one acknowledged
@@ -393,6 +475,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "load") == 0 && argc == 4) return cmd_load(strcmp(argv[2], "interval") == 0, atol(argv[3]));
   if (strcmp(argv[1], "load-chunked") == 0 && argc == 4) return cmd_load_chunked(atol(argv[2]), atol(argv[3]));
   if (strcmp(argv[1], "churn") == 0 && argc == 3) return cmd_churn(atol(argv[2]));
+  if (strcmp(argv[1], "rules") == 0 && argc == 3) return cmd_rules(atol(argv[2]));
   if (strcmp(argv[1], "counters") == 0 && argc == 3) return cmd_counters(atol(argv[2]));
   if (strcmp(argv[1], "spawn-churn") == 0 && argc == 4) return cmd_spawn_churn(argv[2], atol(argv[3]));
   if (strcmp(argv[1], "exec") == 0 && argc >= 3) {

@@ -52,7 +52,9 @@ export function validateExpr(e: unknown, where = 'expression', depth = 0): asser
     throw new TypeError(`Unknown expression type ${describe(type)} for ${where}; known: ${Object.keys(EXPR_ATTRS).join(', ')}`);
   }
   const attrs = EXPR_ATTRS[type as keyof typeof EXPR_ATTRS] as Record<string, AttrKind>;
-  for (const [name, value] of Object.entries(e)) {
+  for (const name in e) {
+    if (!Object.prototype.hasOwnProperty.call(e, name)) continue;
+    const value: unknown = (e as Record<string, unknown>)[name];
     if (name === 'type' || value === undefined) continue;
     const kind = attrs[name];
     if (kind === undefined) throw new TypeError(`Unknown attribute "${name}" for ${type} expression (${where}); known: ${Object.keys(attrs).join(', ') || 'none'}`);
@@ -64,7 +66,9 @@ const strBytes = (s: string): number => (s.length * 3 <= LIMITS.exprString ? s.l
 
 function checkOneExprLimits(e: unknown, where: string, depth: number): void {
   if (typeof e !== 'object' || e === null) return;
-  for (const [name, v] of Object.entries(e)) {
+  for (const name in e) {
+    if (!Object.prototype.hasOwnProperty.call(e, name)) continue;
+    const v: unknown = (e as Record<string, unknown>)[name];
     if (typeof v === 'string') {
       if (name === 'type') continue;
       const n = strBytes(v);

@@ -158,30 +158,46 @@ function parseVerdict(v: KeyValue | undefined, field: string): { code: number; c
  * Packs typed elements for a set into one native descriptor. Interval sets get start + exclusive
  * end elements (concatenated interval sets: KEY + inclusive KEY_END).
  */
-export function elementsDesc(set: SetSpec, elements: readonly ElementInput[], verb: ElementsDesc['verb']): ElementsDesc {
+/** Elements per slice of the work (elementsDescAsync yields to the event loop between slices). */
+const SLICE = 4096;
+
+const specOf = (e: ElementInput): ElementSpec => (typeof e === 'object' && !Array.isArray(e) ? (e as ElementSpec) : { key: e as KeyValue | readonly KeyValue[] });
+
+/** The work of elementsDesc, pausing (yield) after every SLICE elements. */
+function* elementsDescSteps(set: SetSpec, elements: readonly ElementInput[], verb: ElementsDesc['verb']): Generator<void, ElementsDesc> {
   const layout = keyLayout(set.key);
   const types = (typeof set.key === 'string' ? [set.key] : set.key) as KeyType[];
   const interval = set.flags?.includes('interval') ?? false;
   const concat = types.length > 1;
-  const specs = elements.map((e): ElementSpec => (typeof e === 'object' && !Array.isArray(e) ? (e as ElementSpec) : { key: e as KeyValue | readonly KeyValue[] }));
-  const n = specs.length;
+  const n = elements.length;
+  let hasTimeout = false, hasExpires = false, hasComment = false;
+  for (let i = 0; i < n; i++) {
+    const e = elements[i];
+    if (typeof e === 'object' && e !== null && !Array.isArray(e)) {
+      const s = e as ElementSpec;
+      if (s.timeoutMs !== undefined || s.expiresMs !== undefined) hasTimeout = true;
+      if (s.expiresMs !== undefined) hasExpires = true;
+      if (s.comment !== undefined) hasComment = true;
+    }
+    if (i % (SLICE * 16) === SLICE * 16 - 1) yield;
+  }
   const perElem = interval && !concat ? 2 : 1;
   const count = n * perElem;
   const keys = new Uint8Array(count * layout.len);
   const keyEnds = interval && concat ? new Uint8Array(count * layout.len) : undefined;
   const flags = new Uint32Array(count);
-  const hasTimeout = specs.some((s) => s.timeoutMs !== undefined || s.expiresMs !== undefined);
   const timeouts = hasTimeout ? new Float64Array(count) : undefined;
-  const expirations = specs.some((s) => s.expiresMs !== undefined) ? new Float64Array(count) : undefined;
-  const comments = specs.some((s) => s.comment !== undefined) ? new Array<Uint8Array | null>(count).fill(null) : undefined;
+  const expirations = hasExpires ? new Float64Array(count) : undefined;
+  const comments = hasComment ? new Array<Uint8Array | null>(count).fill(null) : undefined;
   const isVerdictMap = set.map === 'verdict';
   const dataType = set.map !== undefined && set.map !== 'verdict' ? KEY_TYPES[set.map] : undefined;
   const verdicts = isVerdictMap ? new Int32Array(count) : undefined;
   const chains = isVerdictMap ? new Array<string | null>(count).fill(null) : undefined;
   const data = dataType ? new Uint8Array(count * dataType.len) : undefined;
-  const out: number[] = [];
   let w = 0;
-  specs.forEach((s, i) => {
+  for (let i = 0; i < n; i++) {
+    if (i % SLICE === SLICE - 1) yield;
+    const s = specOf(elements[i] as ElementInput);
     const field = `elements[${i}]`;
     const parts = Array.isArray(s.key) ? (s.key as readonly KeyValue[]) : [s.key as KeyValue];
     if (parts.length !== types.length) throw expected(`a key of ${types.length} part(s) (${types.join(' . ')})`, `${field}.key`, s.key);
@@ -229,8 +245,7 @@ export function elementsDesc(set: SetSpec, elements: readonly ElementInput[], ve
     } else if (s.value !== undefined) {
       throw expected('no value (the set is not a map)', `${field}.value`, s.value);
     }
-    out.push(i);
-  });
+  }
   const used = w;
   const slice = <T extends { subarray(a: number, b: number): T }>(a: T, per: number): T => a.subarray(0, used * per);
   return {
@@ -250,6 +265,31 @@ export function elementsDesc(set: SetSpec, elements: readonly ElementInput[], ve
     ...(verdicts && chains ? { verdicts: slice(verdicts, 1), chains: chains.slice(0, used) } : {}),
     ...(data && dataType ? { data: slice(data, dataType.len), dataLen: dataType.len } : {}),
   };
+}
+
+export function elementsDesc(set: SetSpec, elements: readonly ElementInput[], verb: ElementsDesc['verb']): ElementsDesc {
+  const steps = elementsDescSteps(set, elements, verb);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * elementsDesc in slices: gives the event loop a turn whenever `sliceMs` of work has passed, so
+ * a million-element load does not stall the process (same result, same errors).
+ */
+export async function elementsDescAsync(set: SetSpec, elements: readonly ElementInput[], verb: ElementsDesc['verb'], sliceMs = 4): Promise<ElementsDesc> {
+  const steps = elementsDescSteps(set, elements, verb);
+  let since = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - since >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
 }
 
 export interface ElementInfo {

@@ -88,6 +88,32 @@ function symbolCodec(id: number, len: number, what: string, names: Readonly<Reco
   };
 }
 
+/**
+ * Dotted-quad IPv4 ("10.0.0.1": four decimal parts 0-255, no leading zeros) parsed by hand:
+ * what ipaddr.js's isValidFourPartDecimal accepts, at a tenth of its cost; null otherwise.
+ */
+function fastIPv4(v: string): Uint8Array | null {
+  const out = new Uint8Array(4);
+  let part = 0, n = 0, digits = 0;
+  for (let i = 0; i <= v.length; i++) {
+    const c = i < v.length ? v.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || part > 3) return null;
+      out[part++] = n;
+      n = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && n === 0) return null; // leading zero
+      n = n * 10 + (c - 48);
+      if (n > 255) return null;
+      digits++;
+    } else {
+      return null;
+    }
+  }
+  return part === 4 ? out : null;
+}
+
 function addrCodec(version: 4 | 6): Codec {
   const len = version === 4 ? 4 : 16;
   const what = version === 4 ? 'an IPv4 address' : 'an IPv6 address';
@@ -99,6 +125,8 @@ function addrCodec(version: 4 | 6): Codec {
     bits: len * 8,
     encode(v, where) {
       if (typeof v !== 'string') throw typeError(what, where, v);
+      const fast = version === 4 ? fastIPv4(v) : null;
+      if (fast) return fast;
       const ok = version === 4 ? ipaddr.IPv4.isValidFourPartDecimal(v) : ipaddr.IPv6.isValid(v) && !v.includes('%');
       if (!ok) throw typeError(what, where, v);
       return Uint8Array.from(ipaddr.parse(v).toByteArray());

@@ -16,7 +16,10 @@ export const TYPE_ATTR = { limit: 'limitType', reject: 'rejectType', nat: 'natTy
 type Attrs = Record<string, number | bigint | string | Uint8Array | readonly Expr[] | undefined>;
 const make = (type: string, attrs: Attrs): Expr => {
   const out: Record<string, unknown> = { type };
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = v;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out as unknown as Expr;
 };
 

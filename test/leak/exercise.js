@@ -4,6 +4,8 @@
 'use strict';
 const b = require('node-gyp-build')(require('node:path').join(__dirname, '..', '..'));
 const fs = require('node:fs');
+// The packed rule transport (built by npm run build:ts).
+const { packBatch } = require('../../dist/lib/packed.js');
 let host;
 try { host = fs.readlinkSync('/proc/1/ns/net'); } catch { host = undefined; } // EACCES under valgrind
 if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSync('/proc/self/ns/net') === host) throw new Error('not in a private netns');
@@ -54,6 +56,19 @@ if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSy
     try { b.commitPreparedSync(s, {}, 'add', new Uint8Array(4), undefined, out); } catch {}
     try { b.prepareElements({ object: 'table', verb: 'add', family: 1, name: 'x' }); } catch {}
     b.encode({ ops });
+    // Packed: the same batch as one buffer (encode, unpack, a sync commit after deleting the
+    // table), then every truncation and a flipped byte of it (refused, everything freed).
+    const packed = packBatch(ops);
+    b.encode(packed);
+    b.unpack(packed);
+    r = b.commitSync(s, packBatch([{ object: 'table', verb: 'delete', family: 1, name: 'fw' }, ...ops]));
+    for (let n = 0; n < packed.packed.length; n += 7) {
+      try { b.encode({ ops: packed.ops, packed: packed.packed.subarray(0, n) }); } catch {}
+      const d = packed.packed.slice();
+      d[n] ^= 0xff;
+      try { b.unpack({ ops: packed.ops, packed: d }); } catch {}
+    }
+    try { await b.commit(s, { ops: packed.ops, packed: packed.packed.subarray(0, packed.packed.length - 1) }); } catch {}
     try { b.encode({ ops: [{ object: 'rule', verb: 'add', family: 1, table: 't', chain: 'c', exprs: [{ type: 'nope' }] }] }); } catch {}
     try { b.commitSync({}, { ops: [] }); } catch {}
     // Hostile descriptors: a getter that throws deep inside a half-built spec (everything built

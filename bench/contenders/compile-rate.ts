@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Where a rule commit's JavaScript time goes, without a kernel (no privileges, no netns):
+ * N typed rules `ip saddr X counter accept` compiled into a Transaction, the same rules
+ * prepared once and queued, packing (lib/packed.ts), and the addon's dry-run encode of the
+ * batch as packed buffer against the old descriptor objects. Warm: REPS rounds, the median.
+ * Times are CPU time of this process (user + system), not wall time: on a shared machine a
+ * process waits for a CPU, which wall time would count.
+ *
+ *   node .bench-tmp/js/bench/contenders/compile-rate.js [N=10000] [REPS=9]
+ */
+import { binding, type OpDesc } from '../../lib/native';
+import { accept, counter, ipSaddr } from '../../lib/match';
+import type { Rule } from '../../lib/model/types';
+import { nativeBatch, prepareRule, Transaction } from '../../lib/transaction';
+
+const n = Number(process.argv[2] ?? 10000);
+const reps = Number(process.argv[3] ?? 9);
+const table = { family: 'ip' as const, name: 't' };
+const addr = (i: number): string => {
+  const a = (0x0a000000 + i) >>> 0;
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+};
+const rule = (i: number): Rule => ({ table, chain: 'c', statements: [ipSaddr(addr(i)), counter(), accept()] });
+const newTx = (): Transaction => new Transaction(() => Promise.reject(new Error('dry run')), () => {
+  throw new Error('dry run');
+});
+const time = (fn: () => void): number => {
+  const t = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(t);
+  return (d.user + d.system) / 1e3;
+};
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+const r: Record<string, number[]> = { compile: [], prepared: [], pack: [], packPrepared: [], encodePacked: [], encodeDescriptors: [] };
+const prepared = Array.from({ length: n }, (_, i) => prepareRule(rule(i)));
+for (let k = 0; k < reps; k++) {
+  const fresh = newTx();
+  r['compile']!.push(time(() => {
+    for (let i = 0; i < n; i++) fresh.addRule(rule(i));
+  }));
+  const again = newTx();
+  r['prepared']!.push(time(() => {
+    for (const p of prepared) again.addRule(p);
+  }));
+  let batch = nativeBatch([]);
+  r['pack']!.push(time(() => (batch = nativeBatch(fresh.pending()))));
+  r['packPrepared']!.push(time(() => nativeBatch(again.pending())));
+  r['encodePacked']!.push(time(() => binding().encode(batch)));
+  const ops: OpDesc[] = fresh.pending().map((p) => p.op);
+  r['encodeDescriptors']!.push(time(() => binding().encode({ ops })));
+}
+const us = (ms: number): string => ((ms * 1e3) / n).toFixed(2);
+console.log(`${n} rules, median of ${reps} warm rounds (µs per rule):`);
+console.log(`  compile typed rule + queue (addRule)      ${us(med(r['compile']!))}`);
+console.log(`  queue a prepared rule (addRule)           ${us(med(r['prepared']!))}`);
+console.log(`  pack (lib/packed.ts)                      ${us(med(r['pack']!))}`);
+console.log(`  pack a prepared rule (cached bytes)       ${us(med(r['packPrepared']!))}`);
+console.log(`  native encode of the packed batch         ${us(med(r['encodePacked']!))}`);
+console.log(`  native encode of descriptor objects (old) ${us(med(r['encodeDescriptors']!))}`);

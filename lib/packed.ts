@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The packed batch: rule operations and their expressions written into ONE buffer per batch,
+ * which native/packed.cc walks without a single N-API property read. Every other operation
+ * (tables, chains, sets, objects: a few per batch; elements travel packed in their own
+ * columns already) stays a descriptor object in `BatchDesc.ops`.
+ *
+ * Expression and attribute ids are positions in the native expression table (binding().exprTable,
+ * native/expr-table.cc), which lib/expr/registry.ts mirrors name for name, kind for kind and in
+ * the same order (test/unit/packed.test.ts checks both and round-trips every kind).
+ *
+ * Layout (little-endian):
+ *   header   u32 magic "NFTP" | u8 version 1 | u8 0 | u16 0 | u32 records
+ *   record   u8 0 = the next descriptor of BatchDesc.ops
+ *            u8 1 = a rule: u8 verb | u8 flags | u8 family | str table | str chain
+ *                   [u64 handle] [u64 position] [u16 length, userdata] [u16 count, exprs]
+ *   flags    1 handle, 2 position, 4 echo, 8 userdata, 16 exprs
+ *   expr     u8 type id | u8 attribute count | attributes
+ *   attr     u8 attribute id | value: u8/u16/u32/i32 as u32 | u64 | str | u8 length, bytes | u16 count, exprs
+ *   str      u16 length, UTF-8 bytes (no NUL)
+ * A frozen expression list (Transaction freezes what it compiles) is cached per array (WeakMap):
+ * a rule compiled once (a preset, a rule object queued again) is not packed again either.
+ */
+import type { Expr } from './expr/registry';
+import { binding, type BatchDesc, type OpDesc, type RuleDesc } from './native';
+
+export const PACKED_MAGIC = 0x5054464e; // "NFTP"
+export const PACKED_VERSION = 1;
+
+const VERBS = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush'] as const;
+const VERB_ID: Readonly<Record<string, number>> = Object.fromEntries(VERBS.map((v, i) => [v, i]));
+const F_HANDLE = 1, F_POSITION = 2, F_ECHO = 4, F_USERDATA = 8, F_EXPRS = 16;
+
+/** Wire kinds, numbered as in native/expr-table.h (Kind). */
+const KIND_ID = { u8: 0, u16: 1, u32: 2, i32: 3, u64: 4, str: 5, bytes: 6, exprs: 7 } as const;
+type KindName = keyof typeof KIND_ID;
+
+interface AttrSlot {
+  readonly id: number;
+  readonly kind: KindName;
+}
+interface ExprSlot {
+  readonly id: number;
+  readonly attrs: ReadonlyMap<string, AttrSlot>;
+}
+
+let table: ReadonlyMap<string, ExprSlot> | undefined;
+
+/** Expression type -> id and attribute -> id/kind, in the native table's order. */
+export function packedTable(): ReadonlyMap<string, ExprSlot> {
+  if (table) return table;
+  const t = new Map<string, ExprSlot>();
+  Object.entries(binding().exprTable).forEach(([type, attrs], id) => {
+    const m = new Map<string, AttrSlot>();
+    Object.entries(attrs).forEach(([name, kind], aid) => {
+      if (!(kind in KIND_ID)) throw new Error(`nftables: the native expression table has an unknown kind ${kind} for ${type}.${name}`);
+      m.set(name, { id: aid, kind: kind as KindName });
+    });
+    t.set(type, { id, attrs: m });
+  });
+  table = t;
+  return t;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
+  if (Array.isArray(v)) return `array(${v.length})`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
+}
+
+const LIMIT_U = { u8: 0xff, u16: 0xffff, u32: 0xffffffff } as const;
+
+class Writer {
+  buf: Uint8Array;
+  view: DataView;
+  len = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
+  room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    grown.set(this.buf.subarray(0, this.len));
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
+  }
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.len++] = v;
+  }
+  u16(v: number): void {
+    this.room(2);
+    this.view.setUint16(this.len, v, true);
+    this.len += 2;
+  }
+  u32(v: number): void {
+    this.room(4);
+    this.view.setUint32(this.len, v, true);
+    this.len += 4;
+  }
+  u64(v: bigint): void {
+    this.room(8);
+    this.view.setBigUint64(this.len, v, true);
+    this.len += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  /** u16 length + UTF-8; ASCII is written directly (names are ASCII in practice). */
+  str(s: string, field: string): void {
+    const n = s.length;
+    this.room(2 + n * 3);
+    const at = this.len;
+    let p = at + 2;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0) throw new TypeError(`Expected a string without NUL characters for ${field} but received ${JSON.stringify(s)}`);
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
+      this.buf[p++] = c;
+    }
+    if (!ascii) p = at + 2 + new TextEncoder().encodeInto(s, this.buf.subarray(at + 2)).written;
+    const len = p - at - 2;
+    if (len > 0xffff) throw new RangeError(`Expected a string of at most 65535 bytes for ${field} but received ${len} bytes`);
+    this.view.setUint16(at, len, true);
+    this.len = p;
+  }
+}
+
+const cache = new WeakMap<readonly Expr[], Uint8Array>();
+
+function writeExprs(w: Writer, exprs: readonly Expr[], where: string, depth: number): void {
+  if (!Array.isArray(exprs)) throw new TypeError(`Expected an array of expressions for ${where} but received ${describe(exprs)}`);
+  if (exprs.length > 0xffff) throw new RangeError(`Expected at most 65535 expressions for ${where} but received ${exprs.length}`);
+  const cached = cache.get(exprs);
+  if (cached) {
+    w.bytes(cached);
+    return;
+  }
+  const start = w.len;
+  w.u16(exprs.length);
+  const t = packedTable();
+  for (let i = 0; i < exprs.length; i++) {
+    const e = exprs[i] as unknown;
+    const at = `${where}[${i}]`;
+    if (typeof e !== 'object' || e === null || depth > 2) throw new TypeError(`Expected an expression object for ${at} but received ${describe(e)}`);
+    const type = (e as { type?: unknown }).type;
+    const slot = typeof type === 'string' ? t.get(type) : undefined;
+    if (slot === undefined) {
+      if (typeof type !== 'string') throw new TypeError(`Expected a string for ${at}.type but received ${describe(type)}`);
+      throw new TypeError(`Unknown expression type "${type}" for ${at}`);
+    }
+    w.u8(slot.id);
+    const countAt = w.len;
+    w.u8(0);
+    let count = 0;
+    for (const name in e) {
+      if (name === 'type') continue;
+      const v = (e as Record<string, unknown>)[name];
+      if (v === undefined) continue;
+      const a = slot.attrs.get(name);
+      const field = `${at} (${type}.${name})`;
+      if (a === undefined) throw new TypeError(`Unknown attribute "${name}" for ${field}`);
+      w.u8(a.id);
+      count++;
+      switch (a.kind) {
+        case 'u8':
+        case 'u16':
+        case 'u32':
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > LIMIT_U[a.kind]) {
+            throw new TypeError(`Expected an integer 0-${LIMIT_U[a.kind]} for ${field} but received ${describe(v)}`);
+          }
+          w.u32(v);
+          break;
+        case 'i32':
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+            throw new TypeError(`Expected a 32-bit integer for ${field} but received ${describe(v)}`);
+          }
+          w.u32(v >>> 0);
+          break;
+        case 'u64':
+          if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new TypeError(`Expected a bigint 0-2^64-1 for ${field} but received ${describe(v)}`);
+          w.u64(v);
+          break;
+        case 'str':
+          if (typeof v !== 'string') throw new TypeError(`Expected a string for ${field} but received ${describe(v)}`);
+          w.str(v, field);
+          break;
+        case 'bytes':
+          if (!(v instanceof Uint8Array) || v.length === 0 || v.length > 64) throw new TypeError(`Expected a Uint8Array of 1-64 bytes for ${field} but received ${describe(v)}`);
+          w.u8(v.length);
+          w.bytes(v);
+          break;
+        case 'exprs':
+          if (depth >= 2) throw new TypeError(`Expressions nest at most 2 levels deep (${field})`);
+          writeExprs(w, v as readonly Expr[], field, depth + 1);
+          break;
+      }
+    }
+    if (count > 0xff) throw new RangeError(`Expected at most 255 attributes for ${at}`);
+    w.buf[countAt] = count;
+  }
+  // A copy for the next time this very list is packed (a preset or a queued rule object again):
+  // only for frozen lists (the ones Transaction compiled), which cannot change afterwards.
+  if (Object.isFrozen(exprs)) cache.set(exprs, w.buf.slice(start, w.len));
+}
+
+function writeRule(w: Writer, op: RuleDesc, where: string): void {
+  const verb = VERB_ID[op.verb as string];
+  if (verb === undefined) throw new TypeError(`Expected one of add, insert, replace, delete, destroy for ${where}.verb but received ${describe(op.verb)}`);
+  if (typeof op.family !== 'number' || !Number.isInteger(op.family) || op.family < 0 || op.family > 255) {
+    throw new TypeError(`Expected an address family 0-255 for ${where}.family but received ${describe(op.family)}`);
+  }
+  if (typeof op.table !== 'string') throw new TypeError(`Expected a string for ${where}.table but received ${describe(op.table)}`);
+  if (typeof op.chain !== 'string') throw new TypeError(`Expected a string for ${where}.chain but received ${describe(op.chain)}`);
+  let flags = 0;
+  const bigOpt = (v: unknown, field: string, bit: number): void => {
+    if (v === undefined || v === null) return;
+    if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new TypeError(`Expected a bigint 0-2^64-1 for ${where}.${field} but received ${describe(v)}`);
+    flags |= bit;
+  };
+  bigOpt(op.handle, 'handle', F_HANDLE);
+  bigOpt(op.position, 'position', F_POSITION);
+  if (op.echo !== undefined && op.echo !== null) {
+    if (typeof op.echo !== 'boolean') throw new TypeError(`Expected a boolean for ${where}.echo but received ${describe(op.echo)}`);
+    if (op.echo) flags |= F_ECHO;
+  }
+  const ud = op.userdata;
+  if (ud !== undefined && ud !== null) {
+    if (!(ud instanceof Uint8Array)) throw new TypeError(`Expected a Uint8Array for ${where}.userdata but received ${describe(ud)}`);
+    if (ud.length > 0xffff) throw new RangeError(`Expected at most 65535 bytes for ${where}.userdata but received ${ud.length}`);
+    if (ud.length > 0) flags |= F_USERDATA; // as the descriptor path: empty userdata is none
+  }
+  if (op.exprs !== undefined && op.exprs !== null) flags |= F_EXPRS;
+  w.u8(1);
+  w.u8(verb);
+  w.u8(flags);
+  w.u8(op.family);
+  w.str(op.table, `${where}.table`);
+  w.str(op.chain, `${where}.chain`);
+  if (flags & F_HANDLE) w.u64(op.handle!);
+  if (flags & F_POSITION) w.u64(op.position!);
+  if (flags & F_USERDATA) {
+    w.u16(ud!.length);
+    w.bytes(ud!);
+  }
+  if (flags & F_EXPRS) writeExprs(w, op.exprs!, `${where}.exprs`, 0);
+}
+
+/**
+ * The native batch for these operations: rules packed into one buffer, every other operation as
+ * its descriptor. Throws TypeError/RangeError naming `ops[i]…` for a malformed rule.
+ */
+function* packSteps(ops: readonly OpDesc[], genid: number | undefined): Generator<void, BatchDesc> {
+  const w = new Writer(64 + ops.length * 96);
+  w.u32(PACKED_MAGIC);
+  w.u8(PACKED_VERSION);
+  w.u8(0);
+  w.u16(0);
+  w.u32(ops.length);
+  const descs: OpDesc[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    if (i % 512 === 511) yield;
+    const op = ops[i]!;
+    if (typeof op === 'object' && op !== null && op.object === 'rule') {
+      writeRule(w, op, `ops[${i}]`);
+    } else {
+      w.u8(0);
+      descs.push(op);
+    }
+  }
+  return { ops: descs, packed: w.buf.subarray(0, w.len), ...(genid !== undefined ? { genid } : {}) };
+}
+
+/**
+ * The native batch for these operations: rules packed into one buffer, every other operation as
+ * its descriptor. Throws TypeError/RangeError naming `ops[i]…` for a malformed rule.
+ */
+export function packBatch(ops: readonly OpDesc[], genid?: number): BatchDesc {
+  const steps = packSteps(ops, genid);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** packBatch in slices: the event loop gets a turn whenever `sliceMs` of packing has passed. */
+export async function packBatchAsync(ops: readonly OpDesc[], genid?: number, sliceMs = 4): Promise<BatchDesc> {
+  const steps = packSteps(ops, genid);
+  let since = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - since >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+}
