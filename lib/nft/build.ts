@@ -11,7 +11,7 @@ import type { ChainDesc, ElementsDesc, OpDesc, RuleDesc, SetDesc } from '../nati
 import { commentUdata } from '../udata';
 import { show } from '../validate';
 import { itemCommand, validateDocument } from './document';
-import { encodeElements } from './elements';
+import { encodeElements, type JSetExt } from './elements';
 import { linearizeRule, type LinearizeContext } from './linearize';
 import { objectOps } from './objects';
 import { typeLayout } from './datatypes';
@@ -193,13 +193,17 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
         const key = typeLayout(req.key);
         const data =
           req.data === undefined || objType !== undefined ? undefined : req.data === 'verdict' ? { id: NFT_DATA_VERDICT, len: 0 } : typeLayout(req.data);
-        const jset: JSet = {
+        const jset: JSetExt = {
           family,
           table,
           name,
           type: req.key,
           ...(req.data !== undefined ? { map: req.data } : {}),
           flags: setFlagsFromBits(req.flags),
+          // nft merges the intervals of anonymous sets (overlapping `{ 1-100, 50-200 }` is fine there).
+          ...(req.flags & SET_F.interval ? { 'auto-merge': true } : {}),
+          // Map data given as ranges or prefixes (NAT to address ranges) are interval data.
+          ...(isMap && req.elems.some(hasIntervalData) ? { 'data-interval': true } : {}),
         };
         const elements = encodeElements(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id });
         const set: SetDesc = {
@@ -300,6 +304,14 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
     }
   });
   return { ops, resets };
+}
+
+/** Whether a map element's data is an interval (a range or prefix, maybe inside a concatenation). */
+function hasIntervalData(e: JSetElem): boolean {
+  const data = Array.isArray(e) && e.length === 2 ? (e[1] as unknown) : undefined;
+  const isInterval = (v: unknown): boolean =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && ('range' in v || 'prefix' in v || ('concat' in v && Array.isArray((v as { concat: unknown }).concat) && ((v as { concat: unknown[] }).concat).some(isInterval)));
+  return isInterval(data);
 }
 
 /** Rank of a bare object in nft's expansion of a table: chains exist before the maps that jump to them. */
