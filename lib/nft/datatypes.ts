@@ -16,7 +16,6 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
-import ipaddr from 'ipaddr.js';
 
 /**
  * One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr).
@@ -837,14 +836,7 @@ export function encodeValue(type: Datatype | string, value: unknown, bits?: numb
       return b;
     }
     case 'ipv6': {
-      let b: Uint8Array | undefined;
-      if (typeof value === 'string' && !value.includes('%')) {
-        try {
-          b = Uint8Array.from(ipaddr.IPv6.parse(value).toByteArray());
-        } catch {
-          b = undefined;
-        }
-      }
+      const b = typeof value === 'string' ? parseIpv6(value) : undefined;
       if (!b) throw typeErr('an IPv6 address', t.name, value);
       if (len !== 0 && len !== 16) throw rangeErr('a 128-bit field', t.name, value);
       return b;
@@ -941,11 +933,117 @@ function decodeStringBytes(bytes: Uint8Array): string {
   return str.endsWith('*') ? `${str.slice(0, -1)}\\*` : str;
 }
 
+/**
+ * An IPv6 address as glibc's inet_ntop prints it (getnameinfo NI_NUMERICHOST): the longest run
+ * of two or more zero groups (the first on a tie) as `::`, lowercase hex, and a dotted quad for
+ * IPv4-compatible (`::1.2.3.4`) and IPv4-mapped (`::ffff:1.2.3.4`) addresses.
+ */
 function ipv6Text(bytes: Uint8Array): string {
-  const a = ipaddr.fromByteArray(Array.from(bytes)) as ipaddr.IPv6;
-  // getnameinfo prints v4-mapped addresses with a dotted quad
-  if (a.isIPv4MappedAddress()) return `::ffff:${a.toIPv4Address().toString()}`;
-  return a.toRFC5952String();
+  const w: number[] = [];
+  for (let i = 0; i < 16; i += 2) w.push(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
+  let bestBase = -1;
+  let bestLen = 0;
+  let curBase = -1;
+  let curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    if (w[i] === 0) {
+      if (curBase === -1) {
+        curBase = i;
+        curLen = 1;
+      } else curLen++;
+    } else if (curBase !== -1) {
+      if (bestBase === -1 || curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
+      curBase = -1;
+    }
+  }
+  if (curBase !== -1 && (bestBase === -1 || curLen > bestLen)) {
+    bestBase = curBase;
+    bestLen = curLen;
+  }
+  if (bestBase !== -1 && bestLen < 2) bestBase = -1;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+      out += `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+      break;
+    }
+    out += (w[i] as number).toString(16);
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) out += ':';
+  return out;
+}
+
+/** Parses an IPv6 address (RFC 4291 text: `::`, 1-4 hex digits per group, dotted-quad tail). */
+function parseIpv6(s: string): Uint8Array | undefined {
+  const n = s.length;
+  if (n < 2 || n > 45) return undefined;
+  const words = new Uint16Array(8);
+  let count = 0; // groups written
+  let gap = -1; // index in words where "::" sits
+  let i = 0;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return undefined;
+    gap = 0;
+    i = 2;
+    if (i === n) return new Uint8Array(16);
+  }
+  while (i < n) {
+    if (count === 8) return undefined;
+    // a dotted-quad tail takes the last two groups
+    let j = i;
+    let acc = 0;
+    let digits = 0;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      const h = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (h < 0) break;
+      acc = acc * 16 + h;
+      digits++;
+      j++;
+    }
+    if (j < n && s.charCodeAt(j) === 46) {
+      if (count > 6) return undefined;
+      const v4 = parseIpv4(s.slice(i));
+      if (!v4) return undefined;
+      words[count++] = ((v4[0] as number) << 8) | (v4[1] as number);
+      words[count++] = ((v4[2] as number) << 8) | (v4[3] as number);
+      i = n;
+      break;
+    }
+    if (digits === 0 || digits > 4) return undefined;
+    words[count++] = acc;
+    if (j === n) {
+      i = n;
+      break;
+    }
+    if (s.charCodeAt(j) !== 58) return undefined;
+    if (j + 1 < n && s.charCodeAt(j + 1) === 58) {
+      if (gap !== -1) return undefined;
+      gap = count;
+      i = j + 2;
+      if (i === n) break;
+    } else {
+      i = j + 1;
+      if (i === n) return undefined; // trailing single colon
+    }
+  }
+  if (gap === -1 ? count !== 8 : count > 7) return undefined;
+  const out = new Uint8Array(16);
+  const tail = gap === -1 ? 0 : count - gap;
+  for (let k = 0; k < count; k++) {
+    const pos = gap !== -1 && k >= gap ? 8 - tail + (k - gap) : k;
+    out[pos * 2] = (words[k] as number) >> 8;
+    out[pos * 2 + 1] = (words[k] as number) & 0xff;
+  }
+  return out;
 }
 
 /**

@@ -237,9 +237,9 @@ function bitsEv(
   const byteLen = Math.ceil((startBit + len) / 8);
   const total = byteLen * 8;
   const shift = total - startBit - len;
+  if (startBit === 0 && len % 8 === 0) return loadEv(dtype, len, 'big', (dreg) => mk(byteOff, byteLen, dreg), payload ? { ...payload, offset, len } : undefined);
   const pl: PayloadLoad | undefined = payload ? { ...payload, offset: byteOff * 8, len: total } : undefined;
   const load = loadEv(dtype, total, 'big', (dreg) => mk(byteOff, byteLen, dreg), pl);
-  if (startBit === 0 && len % 8 === 0) return loadEv(dtype, len, 'big', (dreg) => mk(byteOff, byteLen, dreg), payload ? { ...payload, offset, len } : undefined);
   const mask = beBytes(((1n << BigInt(len)) - 1n) << BigInt(shift), byteLen);
   const sub = { bits: len, shift };
   const and: Ev = { k: 'bitwise', len: total, dtype, order: 'big', arg: load, mask, xor: new Uint8Array(byteLen), sub };

@@ -1310,8 +1310,9 @@ export function linearizeRule(rule: JRule, ctx: LinearizeContext): { exprs: Expr
   stmts.forEach((s, i) => lin.statement(s, `rule.expr[${i}]`));
   const exprs = lin.finish();
   if (rule.comment !== undefined) {
-    if (typeof rule.comment !== 'string') throw typeErr('rule.comment', 'a string', rule.comment);
-    if (Buffer.byteLength(rule.comment) > 127) throw new RangeError('rule.comment: expected at most 127 bytes');
+    if (typeof rule.comment !== 'string' || rule.comment.includes('\0')) throw typeErr('rule.comment', 'a string without NUL', rule.comment);
+    // NFTNL_UDATA_COMMENT_MAXLEN: nft refuses longer comments
+    if (Buffer.byteLength(rule.comment) > 128) throw new RangeError(`rule.comment: expected at most 128 bytes but received ${Buffer.byteLength(rule.comment)}`);
     const userdata = commentUdata(rule.comment);
     return userdata ? { exprs, userdata } : { exprs };
   }

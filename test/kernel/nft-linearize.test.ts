@@ -195,7 +195,7 @@ describe('linearizeRule: bad input throws naming the JSON path', () => {
     ['set is not a map', rule({ vmap: { key: { payload: { protocol: 'ip', field: 'saddr' } }, data: '@s' } }), /rule\.expr\[0\]\.vmap: @s is a set, not a map/, TypeError],
     ['nat address in inet without family', { family: 'inet', table: 't', chain: 'c', expr: [{ snat: { addr: '1.2.3.4' } }] } as JRule, /rule\.expr\[0\]\.snat\.family: required in inet tables/, TypeError],
     ['conflicting protocols', rule({ match: { op: '==', left: { payload: { protocol: 'ip6', field: 'saddr' } }, right: '::1' } }), /conflicting protocols specified: ip vs\. ip6/, TypeError],
-    ['long comment', { ...rule({ accept: null }), comment: 'x'.repeat(200) }, /rule\.comment: expected at most 127 bytes/, RangeError],
+    ['long comment', { ...rule({ accept: null }), comment: 'x'.repeat(200) }, /rule\.comment: expected at most 128 bytes but received 200/, RangeError],
   ];
   for (const [name, r, re, cls] of cases) {
     it(name, () => {

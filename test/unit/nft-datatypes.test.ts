@@ -19,6 +19,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import { Nftables } from '../../lib';
 import type { DecodedExpr } from '../../lib/expr/registry';
 import { NFPROTO } from '../../lib/kernel';
@@ -903,6 +904,27 @@ describe('nft datatypes and fields (lib/nft)', function () {
     assert.ok(refusedByUs.length > 10 && refusedByUs.length < combos.length / 2, `${refusedByUs.length} of ${combos.length}`);
     const results = await pool(refusedByUs, 8, (c) => nftAccepts(`table ${c.family} t {\n chain c {\n  ${c.text}\n }\n}\n`));
     refusedByUs.forEach((c, i) => assert.equal(results[i], false, `${c.family}: ${c.text}: nft accepts it, payloadDependencies throws`));
+  });
+
+  it('IPv6 text as nft prints it (inet_ntop: first longest zero run, IPv4-compatible and -mapped tails)', () => {
+    const addrs = ['::1.2.3.4', '::ffff:0:0', '2001:db8:0:0:1:0:0:1', '1:0:0:2:0:0:0:3', '::ffff:1.2.3.4', 'fe80::1:0:0:0', '1:2:3:4:5:6:7:0', '0:1:2:3:4:5:6:7', '::', '::1', '1::'];
+    const table = 'nftjs_types_v6';
+    nft(['-f', '-'], `table ip6 ${table} {\n set s {\n  type ipv6_addr\n  elements = { ${addrs.join(', ')} }\n }\n}\n`);
+    try {
+      const listed = JSON.parse(nft(['-j', 'list', 'set', 'ip6', table, 's'])) as { nftables: { set?: { elem: string[] } }[] };
+      const elems = listed.nftables.find((x) => x.set)?.set?.elem ?? [];
+      assert.deepEqual(addrs.map((a) => decodeValue('ipv6_addr', encodeValue('ipv6_addr', a))).sort(), [...elems].sort());
+    } finally {
+      nft(['delete', 'table', 'ip6', table]);
+    }
+    // and every 16 bytes print as text that parses back to them
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (b) => {
+        assert.deepEqual(encodeValue('ipv6_addr', decodeValue('ipv6_addr', b)), b);
+      }),
+      { numRuns: 2000 },
+    );
+    for (const bad of [':::', '1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', 'fe80::1%lo', '::1.2.3', 'g::1']) assert.throws(() => encodeValue('ipv6_addr', bad), TypeError, bad);
   });
 
   it('set key types: NFTA_SET_KEY_TYPE and KEY_LEN of every datatype nft accepts, and concatenations', async () => {
