@@ -20,7 +20,7 @@
 import type { ElementsData, ElementsDesc } from '../native';
 import type { DecodedExpr, Expr } from '../expr/registry';
 import type { Counter64, JExpr, JSet, JSetElem, JElemObj, JStatement } from './schema';
-import { datatype, datatypeLen, decodeValue, encodeValue, encodeVerdict, decodeVerdict, VERDICT_CODE, type Datatype } from './datatypes';
+import { datatype, datatypeLen, decodeFlagsOr, decodeValue, encodeValue, encodeVerdict, decodeVerdict, VERDICT_CODE, type Datatype } from './datatypes';
 import { typeofField } from './set-udata';
 
 /** NFT_SET_ELEM_* flags. */
@@ -522,6 +522,8 @@ function binop(parts: readonly (string | number)[]): JExpr {
 function decodeField(f: Field, b: Uint8Array, order: 'big' | 'host', numeric = false): JExpr {
   try {
     if (numeric && f.type.name === 'inet_proto') return Number(toBig(b));
+    // A bitmask element of several bits prints as an OR of its flags, lowest bit first.
+    if (f.type.base === 'bitmask') return decodeFlagsOr(f.type, b, order) as JExpr;
     const v = decodeValue(f.type, b, isStringType(f.type) ? undefined : order);
     if (Array.isArray(v)) return binop(v);
     return v as JExpr;
