@@ -11,10 +11,10 @@ import type { ChainDesc, ElementsDesc, OpDesc, RuleDesc, SetDesc } from '../nati
 import { commentUdata } from '../udata';
 import { show } from '../validate';
 import { itemCommand, validateDocument } from './document';
-import { encodeElements } from './elements';
+import { encodeElements, type JSetExt } from './elements';
 import { linearizeRule, type LinearizeContext } from './linearize';
 import { objectOps } from './objects';
-import { typeLayout } from './datatypes';
+import { datatype, typeLayout } from './datatypes';
 import type { JElement, JRule, JSet, JSetElem, JStatement, NftDocument, NftFamily, NftItem, NftObject, NftVerb } from './schema';
 
 /** NFT_CHAIN_BINDING (nf_tables.h): a chain bound to the rule that jumps to it. */
@@ -188,20 +188,28 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
         const objType = req.flags & SET_F.object && typeof req.data === 'string' ? OBJECT_TYPES[req.data] : undefined;
         if (req.flags & SET_F.object && objType === undefined) throw new TypeError(`Expected an object kind (${Object.keys(OBJECT_TYPES).join(', ')}) for the data of an anonymous object map in ${path} but received ${show(req.data)}`);
         // nft's names; the kernel replaces %d with the first free number.
-        const name = objType !== undefined ? '__objmap%d' : isMap ? '__map%d' : '__set%d';
+        // Meters name their set (req.name); the rest are nft's anonymous names.
+        const name = req.name ?? (objType !== undefined ? '__objmap%d' : isMap ? '__map%d' : '__set%d');
         const id = idSource.nextSetId();
-        const key = typeLayout(req.key);
+        const key = keyLayout(req.key, req.keyFields);
         const data =
           req.data === undefined || objType !== undefined ? undefined : req.data === 'verdict' ? { id: NFT_DATA_VERDICT, len: 0 } : typeLayout(req.data);
-        const jset: JSet = {
+        const jset: JSetExt = {
           family,
           table,
           name,
           type: req.key,
           ...(req.data !== undefined ? { map: req.data } : {}),
           flags: setFlagsFromBits(req.flags),
+          // nft merges the intervals of anonymous sets (overlapping `{ 1-100, 50-200 }` is fine there).
+          ...(req.flags & SET_F.interval ? { 'auto-merge': true } : {}),
+          // Map data given as ranges or prefixes (NAT to address ranges) are interval data.
+          ...(isMap && req.elems.some(hasIntervalData) ? { 'data-interval': true } : {}),
         };
-        const elements = encodeElements(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id });
+        const elements: ElementsDesc =
+          req.elems.length > 0
+            ? encodeElements(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id })
+            : { object: 'elements', verb: 'add', family: famNum(family), table, set: name, setId: id, count: 0, keyLen: key.len, keys: new Uint8Array(0) };
         const set: SetDesc = {
           object: 'set',
           verb: 'add',
@@ -217,8 +225,10 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
           ...(key.fields.length > 1 && req.flags & SET_F.interval ? { concat: key.fields } : {}),
           ...(req.userdata ? { userdata: req.userdata } : {}),
           ...(req.exprs && req.exprs.length > 0 ? { exprs: req.exprs } : {}),
-          // nft: a constant set's NFTA_SET_DESC_SIZE is its number of elements (interval ends included).
-          size: elements.count,
+          ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
+          // nft: a constant set's NFTA_SET_DESC_SIZE is its number of elements (interval ends
+          // included); a meter's is its declared size.
+          ...(req.size !== undefined ? { size: req.size } : req.flags & SET_F.constant ? { size: elements.count } : {}),
         };
         ops.push({ op: set, label: `${label} (anonymous ${isMap ? 'map' : 'set'})` });
         if (elements.count > 0) ops.push({ op: elements, label: `${label} (anonymous ${isMap ? 'map' : 'set'} elements)` });
@@ -300,6 +310,35 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
     }
   });
   return { ops, resets };
+}
+
+/**
+ * NFTA_SET_KEY_TYPE/KEY_LEN/DESC_CONCAT of an anonymous set's key from its type names and the
+ * field lengths linearize measured (a raw payload's `integer` has no size of its own): the
+ * type id of a concatenation is its fields' ids, 6 bits each (nft's concat_subtype_add).
+ */
+function keyLayout(type: string | readonly string[], fields: readonly number[] | undefined): { id: number; len: number; fields: number[] } {
+  const names = typeof type === 'string' ? [type] : [...type];
+  if (!fields || fields.length !== names.length) {
+    const l = typeLayout(type);
+    return { id: l.id, len: l.len, fields: [...l.fields] };
+  }
+  let id = 0;
+  for (const n of names) {
+    const t = datatype(n);
+    if (!t) throw new TypeError(`Expected a datatype name for an anonymous set key but received ${show(n)}`);
+    id = names.length > 1 ? id * 64 + t.id : t.id;
+  }
+  const len = names.length > 1 ? fields.reduce((a, f) => a + Math.ceil(f / 4) * 4, 0) : (fields[0] as number);
+  return { id, len, fields: [...fields] };
+}
+
+/** Whether a map element's data is an interval (a range or prefix, maybe inside a concatenation). */
+function hasIntervalData(e: JSetElem): boolean {
+  const data = Array.isArray(e) && e.length === 2 ? (e[1] as unknown) : undefined;
+  const isInterval = (v: unknown): boolean =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && ('range' in v || 'prefix' in v || ('concat' in v && Array.isArray((v as { concat: unknown }).concat) && ((v as { concat: unknown[] }).concat).some(isInterval)));
+  return isInterval(data);
 }
 
 /** Rank of a bare object in nft's expansion of a table: chains exist before the maps that jump to them. */
