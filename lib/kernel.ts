@@ -225,7 +225,7 @@ export const MSG = {
   GETSETELEM_RESET: 33,
 } as const;
 
-/** nft's datatype ids, as NFTA_SET_KEY_TYPE carries them (informational for the kernel, used by nft). */
+/** nft's datatype ids, as NFTA_SET_KEY_TYPE carries them (informational for the kernel, used by nft); nft 1.0.6's enum datatypes, the same ids as lib/nft/datatypes.ts. */
 export const DATATYPE = {
   verdict: 1,
   nf_proto: 2,
@@ -249,9 +249,12 @@ export const DATATYPE = {
   iface_index: 20,
   iface_type: 21,
   realm: 22,
-  ct_state: 23,
-  ct_dir: 24,
-  ct_status: 25,
+  classid: 23,
+  uid: 24,
+  gid: 25,
+  ct_state: 26,
+  ct_dir: 27,
+  ct_status: 28,
   icmp6_type: 29,
   ct_label: 30,
   pkt_type: 31,
@@ -266,9 +269,10 @@ export const DATATYPE = {
   ct_event: 40,
   ifname: 41,
   igmp_type: 42,
-  time_day: 43,
+  time_date: 43,
   time_hour: 44,
-  cgroupv2: 45,
+  time_day: 45,
+  cgroupv2: 46,
 } as const;
 /** Bits per field when nft packs a concatenated key type (TYPE_BITS in nft's datatype.h). */
 export const CONCAT_TYPE_BITS = 6;

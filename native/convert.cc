@@ -359,6 +359,22 @@ bool ParseVerb(Reader& rd, Verb* out) {
   return rd.Fail("verb", "one of add, create, insert, replace, delete, destroy, flush");
 }
 
+// The `devices` array of a chain or flowtable descriptor: interface names, at most kMaxDevices.
+bool ReadDevices(Napi::Env env, Reader& rd, Napi::Value v, std::vector<std::string>* out) {
+  const char* want = "an array of interface names";
+  Napi::Array a;
+  uint32_t n = 0;
+  if (!rd.Array("devices", v, kMaxDevices, want, &a, &n)) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value d;
+    if (!ReadIndex(env, a, i, &d)) return false;
+    std::string name;
+    if (!d.IsString() || !rd.StrOf("devices", d, &name)) return rd.Fail("devices", want);
+    out->push_back(std::move(name));
+  }
+  return true;
+}
+
 bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
   const std::string where = "ops[" + std::to_string(index) + "]";
   if (!value.IsObject()) return ThrowTypeError(env, "Expected an operation object for " + where);
@@ -385,20 +401,7 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
         !rd.OptU32("id", &op->id) || !rd.Opt("devices", &v, &present)) {
       return false;
     }
-    if (present) {
-      const char* want = "an array of interface names";
-      Napi::Array a;
-      uint32_t n = 0;
-      if (!rd.Array("devices", v, kMaxDevices, want, &a, &n)) return false;
-      for (uint32_t i = 0; i < n; i++) {
-        Napi::Value d;
-        if (!ReadIndex(env, a, i, &d)) return false;
-        std::string name;
-        if (!d.IsString() || !rd.StrOf("devices", d, &name)) return rd.Fail("devices", want);
-        op->devices.push_back(std::move(name));
-      }
-    }
-    return true;
+    return !present || ReadDevices(env, rd, v, &op->devices);
   }
   if (object == "flowtable") {
     op->obj = ObjKind::kFlowtable;
@@ -406,20 +409,7 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
         !rd.OptI32("priority", &op->priority) || !rd.Opt("devices", &v, &present)) {
       return false;
     }
-    if (present) {
-      const char* want = "an array of interface names";
-      Napi::Array a;
-      uint32_t n = 0;
-      if (!rd.Array("devices", v, kMaxDevices, want, &a, &n)) return false;
-      for (uint32_t i = 0; i < n; i++) {
-        Napi::Value d;
-        if (!ReadIndex(env, a, i, &d)) return false;
-        std::string name;
-        if (!d.IsString() || !rd.StrOf("devices", d, &name)) return rd.Fail("devices", want);
-        op->devices.push_back(std::move(name));
-      }
-    }
-    return true;
+    return !present || ReadDevices(env, rd, v, &op->devices);
   }
   if (object == "rule") {
     op->obj = ObjKind::kRule;

@@ -291,6 +291,25 @@ bool EncodeTable(Ctx& c, const OpSpec& op) {
   return c.End(nlh);
 }
 
+// Checks the interface names of a chain or flowtable hook and adds the room their nest takes
+// (NFTA_*_HOOK { NFTA_HOOK_DEV or NFTA_HOOK_DEVS { NFTA_DEVICE_NAME ... } }) to *room.
+bool DevicesRoom(Ctx& c, const std::vector<std::string>& devices, size_t* room) {
+  size_t devs = Attr(0);
+  for (size_t i = 0; i < devices.size(); i++) {
+    const std::string& d = devices[i];
+    if (d.empty() || d.size() > kIfnameMax || d.find('\0') != std::string::npos) {
+      return c.Fail("devices[" + std::to_string(i) + "]: an interface name of 1-" + std::to_string(kIfnameMax) +
+                    " bytes (received " + std::to_string(d.size()) + " bytes)");
+    }
+    devs += StrAttr(d);
+  }
+  if (2 * Attr(0) + 2 * Attr(4) + devs > kMaxNest) {
+    return c.Fail("devices: " + std::to_string(devices.size()) + " devices do not fit one netlink attribute");
+  }
+  *room += 2 * Attr(0) + devs;
+  return true;
+}
+
 bool EncodeChain(Ctx& c, const OpSpec& op) {
   size_t room = 0;
   if (!CommonBound(op, &room, c.error)) return false;
@@ -304,19 +323,7 @@ bool EncodeChain(Ctx& c, const OpSpec& op) {
     return c.End(nlh);
   }
   // NFTA_CHAIN_HOOK { NFTA_HOOK_DEV or NFTA_HOOK_DEVS { NFTA_DEVICE_NAME ... } }: one nest.
-  size_t devs = Attr(0);
-  for (size_t i = 0; i < op.devices.size(); i++) {
-    const std::string& d = op.devices[i];
-    if (d.empty() || d.size() > kIfnameMax || d.find('\0') != std::string::npos) {
-      return c.Fail("devices[" + std::to_string(i) + "]: an interface name of 1-" + std::to_string(kIfnameMax) +
-                    " bytes (received " + std::to_string(d.size()) + " bytes)");
-    }
-    devs += StrAttr(d);
-  }
-  if (2 * Attr(0) + 2 * Attr(4) + devs > kMaxNest) {
-    return c.Fail("devices: " + std::to_string(op.devices.size()) + " devices do not fit one netlink attribute");
-  }
-  room += 2 * Attr(0) + devs;
+  if (!DevicesRoom(c, op.devices, &room)) return false;
   ChainPtr ch(nftnl_chain_alloc());
   if (!ch) return c.Fail("out of memory");
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, op.table.c_str());
@@ -749,19 +756,7 @@ bool EncodeObj(Ctx& c, const OpSpec& op) {
 bool EncodeFlowtable(Ctx& c, const OpSpec& op) {
   size_t room = 0;
   if (!CommonBound(op, &room, c.error)) return false;
-  size_t devs = Attr(0);
-  for (size_t i = 0; i < op.devices.size(); i++) {
-    const std::string& d = op.devices[i];
-    if (d.empty() || d.size() > kIfnameMax || d.find('\0') != std::string::npos) {
-      return c.Fail("devices[" + std::to_string(i) + "]: an interface name of 1-" + std::to_string(kIfnameMax) +
-                    " bytes (received " + std::to_string(d.size()) + " bytes)");
-    }
-    devs += StrAttr(d);
-  }
-  if (2 * Attr(0) + 2 * Attr(4) + devs > kMaxNest) {
-    return c.Fail("devices: " + std::to_string(op.devices.size()) + " devices do not fit one netlink attribute");
-  }
-  room += 2 * Attr(0) + devs;
+  if (!DevicesRoom(c, op.devices, &room)) return false;
   FlowtablePtr f(nftnl_flowtable_alloc());
   if (!f) return c.Fail("out of memory");
   nftnl_flowtable_set_str(f.get(), NFTNL_FLOWTABLE_TABLE, op.table.c_str());

@@ -16,6 +16,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { VERDICT } from '../kernel';
 
 /**
  * One nft datatype. `bits` is 0 for variable-length types (integer, string, verdict, ll_addr).
@@ -1217,16 +1218,7 @@ function decodeScalar(t: Spec, v: bigint): DatatypeValue {
 // Verdicts
 
 /** Kernel verdict codes (NF_* and NFT_* in netfilter.h / nf_tables.h) by nft's JSON name. */
-export const VERDICT_CODE = {
-  drop: 0,
-  accept: 1,
-  queue: 3,
-  continue: -1,
-  break: -2,
-  jump: -3,
-  goto: -4,
-  return: -5,
-} as const;
+export const VERDICT_CODE = VERDICT;
 export type VerdictName = keyof typeof VERDICT_CODE;
 
 /** A JSON verdict (`{accept: null}`, `{jump: {target: "x"}}`) -> code and chain. */

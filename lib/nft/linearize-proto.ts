@@ -6,27 +6,18 @@
  * pseudo-header fields), and the TCP option and IPv6 extension header layouts (tcpopt.c, exthdr.c).
  */
 
+import { IPPROTO } from './fields';
+
 export type Base = 'll' | 'nh' | 'th' | 'ih';
+
 export const BASE_NUM: Readonly<Record<Base, number>> = { ll: 0, nh: 1, th: 2, ih: 3 };
 
 /** Network protocols by ethertype (proto_eth / proto_netdev links). */
 export const ETHERTYPE: Readonly<Record<string, number>> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, vlan: 0x8100 };
 /** NFPROTO of the network protocols (proto_inet links). */
 export const NFPROTO_OF: Readonly<Record<string, number>> = { ip: 2, ip6: 10 };
-/** Transport protocols by IP protocol number. */
-export const L4PROTO: Readonly<Record<string, number>> = {
-  icmp: 1,
-  igmp: 2,
-  tcp: 6,
-  udp: 17,
-  dccp: 33,
-  esp: 50,
-  ah: 51,
-  icmpv6: 58,
-  comp: 108,
-  sctp: 132,
-  udplite: 136,
-};
+/** Transport protocols by IP protocol number (fields.ts's table, one definition). */
+export const L4PROTO: Readonly<Record<string, number>> = IPPROTO;
 /** Transport protocols that nft selects with `meta l4proto` alone in mixed tables (proto_inet_service). */
 export const INET_SERVICE = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'esp', 'ah', 'comp']);
 /** Transport protocols that belong to one network protocol. */
