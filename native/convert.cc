@@ -592,6 +592,8 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
   return rd.Fail("object", "one of table, chain, rule, set, elements, obj, flowtable");
 }
 
+}  // namespace
+
 Napi::Value BytesToJs(Napi::Env env, const Bytes& b) {
   Napi::Uint8Array a = Napi::Uint8Array::New(env, b.size());
   // An allocation the engine refuses leaves a RangeError pending and no array to write into.
@@ -630,6 +632,8 @@ Napi::Value ExprsToJs(Napi::Env env, const std::vector<ExprSpec>& exprs) {
   for (size_t i = 0; i < exprs.size(); i++) a.Set(static_cast<uint32_t>(i), ExprToJs(env, exprs[i]));
   return a;
 }
+
+namespace {
 
 void SetOpt(Napi::Env env, Napi::Object o, const char* key, const std::optional<uint32_t>& v) {
   if (v) o.Set(key, Napi::Number::New(env, *v));

@@ -50,6 +50,9 @@ bool ToDumpSpec(Napi::Env env, Napi::Value value, DumpSpec* out);
 Napi::Value CommitResultToJs(Napi::Env env, const CommitResult& r);
 Napi::Value DumpResultToJs(Napi::Env env, const DumpResult& r);
 Napi::Value ExprTableToJs(Napi::Env env);
+/** Bytes as a Uint8Array; expressions in the registry shape (lib/expr/registry.ts), as dumps return them. */
+Napi::Value BytesToJs(Napi::Env env, const Bytes& b);
+Napi::Value ExprsToJs(Napi::Env env, const std::vector<ExprSpec>& exprs);
 
 }  // namespace nftjs
 

@@ -172,35 +172,6 @@ bool ReadRule(Cursor& c, uint32_t op_index, OpSpec* op, std::string* error) {
   return true;
 }
 
-Napi::Value BytesJs(Napi::Env env, const Bytes& b) {
-  Napi::Uint8Array a = Napi::Uint8Array::New(env, b.size());
-  if (!b.empty()) memcpy(a.Data(), b.data(), b.size());
-  return a;
-}
-
-Napi::Value ExprsJs(Napi::Env env, const std::vector<ExprSpec>& exprs) {
-  Napi::Array list = Napi::Array::New(env, exprs.size());
-  for (size_t i = 0; i < exprs.size(); i++) {
-    const ExprSpec& e = exprs[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("type", e.type);
-    for (const AttrValue& a : e.attrs) {
-      switch (a.def->kind) {
-        case Kind::kU8:
-        case Kind::kU16:
-        case Kind::kU32: o.Set(a.def->name, Napi::Number::New(env, static_cast<double>(a.num))); break;
-        case Kind::kI32: o.Set(a.def->name, Napi::Number::New(env, static_cast<int32_t>(static_cast<uint32_t>(a.num)))); break;
-        case Kind::kU64: o.Set(a.def->name, Napi::BigInt::New(env, a.num)); break;
-        case Kind::kStr: o.Set(a.def->name, a.str); break;
-        case Kind::kBytes: o.Set(a.def->name, BytesJs(env, a.bytes)); break;
-        case Kind::kExprs: o.Set(a.def->name, ExprsJs(env, a.exprs)); break;
-      }
-    }
-    list.Set(static_cast<uint32_t>(i), o);
-  }
-  return list;
-}
-
 }  // namespace
 
 bool ToPendingBatch(Napi::Env env, Napi::Value value, PendingBatch* out) {
@@ -279,10 +250,10 @@ Napi::Value UnpackJs(const Napi::CallbackInfo& info) {
     if (op.obj == ObjKind::kRule) {
       o.Set("table", op.table);
       o.Set("chain", op.chain);
-      if (op.has_exprs) o.Set("exprs", ExprsJs(env, op.exprs));
+      if (op.has_exprs) o.Set("exprs", ExprsToJs(env, op.exprs));
       if (op.handle) o.Set("handle", Napi::BigInt::New(env, *op.handle));
       if (op.position) o.Set("position", Napi::BigInt::New(env, *op.position));
-      if (op.userdata) o.Set("userdata", BytesJs(env, *op.userdata));
+      if (op.userdata) o.Set("userdata", BytesToJs(env, *op.userdata));
       if (op.echo) o.Set("echo", true);
     }
     ops.Set(static_cast<uint32_t>(i), o);

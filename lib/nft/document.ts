@@ -130,12 +130,9 @@ export function validateExpr(v: unknown, path: string, depth = 0): void {
     case 'drop':
     case 'continue':
     case 'return':
-      if (body !== null) fail('null', p, body);
-      return;
     case 'jump':
     case 'goto':
-      if (!isObj(body)) fail('{ target }', p, body);
-      return name(body, 'target', p);
+      return validateVerdict(key, body, p);
     case 'jhash':
       if (!isObj(body)) fail('{ mod, expr, offset?, seed? }', p, body);
       if (body.expr !== undefined) validateExpr(body.expr, `${p}.expr`, depth + 1);
@@ -148,6 +145,15 @@ export function validateExpr(v: unknown, path: string, depth = 0): void {
         else if (typeof x === 'string' && x.includes('\0')) fail('a string without NUL characters', `${p}.${k}`, x);
       }
   }
+}
+
+/** A verdict (as a statement or a map value): `null` for accept/drop/continue/return (and notrack), `{ target }` for jump/goto. */
+function validateVerdict(key: string, body: unknown, p: string): void {
+  if (key === 'jump' || key === 'goto') {
+    if (!isObj(body)) fail('{ target }', p, body);
+    return name(body, 'target', p);
+  }
+  if (body !== null) fail('null', p, body);
 }
 
 /** Checks a statement's shape (one-key object of a known kind; its expressions recursively). */
@@ -165,12 +171,9 @@ export function validateStatement(v: unknown, path: string, depth = 0): void {
     case 'continue':
     case 'return':
     case 'notrack':
-      if (body !== null) fail('null', p, body);
-      return;
     case 'jump':
     case 'goto':
-      if (!isObj(body)) fail('{ target }', p, body);
-      return name(body, 'target', p);
+      return validateVerdict(key, body, p);
     case 'match':
       if (!isObj(body)) fail('{ op, left, right }', p, body);
       str(body, 'op', p);
