@@ -81,11 +81,13 @@ export interface LinearizeContext {
   /** Registers an anonymous set/map in the same batch; returns its name (__set%d) and batch id. */
   anonSet(req: AnonSetRequest): { name: string; id: number };
   /**
-   * Registers an anonymous bound chain (`jump { … }`) and returns its name and batch id. nft has
-   * no JSON form for chain bindings (1.0.6 prints their text); this package accepts
-   * `{ "jump": { "chain": [statements] } }` (or `goto`) as an extension and calls this for it.
+   * Registers an anonymous bound chain (`jump { … }`) with these rules (each a statement list) in
+   * the same batch and returns its batch id (NFTA_CHAIN_ID). nft has no JSON form for chain
+   * bindings (1.0.6 prints their text); this package's extension is
+   * `{ "jump": { "target": "__chain0", "rules": [[statements], …] } }` (or `goto`); `target` is
+   * the kernel's name in a listing and is not sent (the kernel names a new bound chain itself).
    */
-  bindChain(statements: readonly JStatement[]): { name: string; id: number };
+  bindChain(rules: readonly (readonly JStatement[])[]): { id: number };
 }
 
 /** NFT_SET_* flags nft puts on anonymous sets. */
@@ -404,12 +406,14 @@ class Linearizer {
     const code = VERDICTS[kind]!;
     if (kind === 'jump' || kind === 'goto') {
       // chain binding (package extension; nft has no JSON form for `jump { … }`): the bound
-      // chain's statements instead of a target
-      const bound = (v as { chain?: unknown } | null)?.chain;
+      // chain's rules instead of (or besides, in a listing) a target
+      const bound = (v as { rules?: unknown } | null)?.rules;
       if (bound !== undefined) {
-        if (!Array.isArray(bound)) throw typeErr(`${path}.chain`, 'an array of statements (a bound chain)', bound);
-        const c = this.ctx.bindChain(bound as JStatement[]);
-        return this.push([{ type: 'immediate', dreg: 0, verdict: code, chain: c.name }]);
+        if (!Array.isArray(bound) || !bound.every((r) => Array.isArray(r))) throw typeErr(`${path}.rules`, 'an array of rules, each an array of statements (a bound chain)', bound);
+        const t = (v as { target?: unknown }).target;
+        if (t !== undefined && typeof t !== 'string') throw typeErr(`${path}.target`, 'a chain name', t);
+        const c = this.ctx.bindChain(bound as JStatement[][]);
+        return this.push([{ type: 'immediate', dreg: 0, verdict: code, chainId: c.id }]);
       }
       const t = (v as { target?: unknown } | null)?.target;
       if (typeof t !== 'string') throw typeErr(`${path}.target`, 'a chain name', t);
