@@ -7,6 +7,7 @@
  */
 import { isSafeNumber, parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
 import { show } from '../validate';
+import { nft106Statement } from './render-stmt';
 import type { JRule, JStatement, NftCommand, NftDocument, NftFamily, NftItem, NftObject, NftObjectKind, NftVerb } from './schema';
 import { NFT_OBJECT_KINDS } from './schema';
 import { toNft106 } from './objects';
@@ -132,7 +133,16 @@ export function validateExpr(v: unknown, path: string, depth = 0): void {
     case 'return':
     case 'jump':
     case 'goto':
-      return validateVerdict(key, body, p);
+      validateVerdict(key, body, p);
+      // a chain binding (package extension): { target, rules: [[statements], …] }
+      if (isObj(body) && body.rules !== undefined) {
+        if (!Array.isArray(body.rules)) fail('an array of rules, each an array of statements (a bound chain)', `${p}.rules`, body.rules);
+        body.rules.forEach((r: unknown, i: number) => {
+          if (!Array.isArray(r)) fail('an array of statements (a bound chain rule)', `${p}.rules[${i}]`, r);
+          r.forEach((x: unknown, j: number) => validateStatement(x, `${p}.rules[${i}][${j}]`, depth + 1));
+        });
+      }
+      return;
     case 'jhash':
       if (!isObj(body)) fail('{ mod, expr, offset?, seed? }', p, body);
       if (body.expr !== undefined) validateExpr(body.expr, `${p}.expr`, depth + 1);
@@ -173,7 +183,16 @@ export function validateStatement(v: unknown, path: string, depth = 0): void {
     case 'notrack':
     case 'jump':
     case 'goto':
-      return validateVerdict(key, body, p);
+      validateVerdict(key, body, p);
+      // a chain binding (package extension): { target, rules: [[statements], …] }
+      if (isObj(body) && body.rules !== undefined) {
+        if (!Array.isArray(body.rules)) fail('an array of rules, each an array of statements (a bound chain)', `${p}.rules`, body.rules);
+        body.rules.forEach((r: unknown, i: number) => {
+          if (!Array.isArray(r)) fail('an array of statements (a bound chain rule)', `${p}.rules[${i}]`, r);
+          r.forEach((x: unknown, j: number) => validateStatement(x, `${p}.rules[${i}][${j}]`, depth + 1));
+        });
+      }
+      return;
     case 'match':
       if (!isObj(body)) fail('{ op, left, right }', p, body);
       str(body, 'op', p);
@@ -403,15 +422,26 @@ export interface JsonTextOptions {
 }
 
 /** An item as nft 1.0.6 prints it (bare objects and command arguments; rules and metainfo as they are). */
-function exactItem(item: NftItem): NftItem {
+function exactItem(item: NftItem, sets: SetLookup): NftItem {
   const key = Object.keys(item)[0] as string;
-  if (key === 'metainfo' || key === 'rule') return item;
+  if (key === 'metainfo') return item;
+  if (key === 'rule') return nft106Rule(item as { rule: JRule }, sets);
   const body = (item as Record<string, unknown>)[key];
   if ((NFT_VERBS as readonly string[]).includes(key)) {
     if (!isObj(body) || 'rule' in body || !OBJECT_KIND_SET.has(Object.keys(body)[0] as string)) return item;
     return { [key]: toNft106(body as unknown as NftObject) } as unknown as NftItem;
   }
   return OBJECT_KIND_SET.has(key) ? toNft106(item as NftObject) : item;
+}
+
+/** A rule as nft 1.0.6 prints it: chain bindings and map statements as their nft text (render-stmt.ts). */
+type SetLookup = (family: string, table: string, name: string) => Record<string, unknown> | undefined;
+
+function nft106Rule(item: { rule: JRule }, sets: SetLookup): NftItem {
+  const r = item.rule;
+  if (!Array.isArray(r.expr)) return item as unknown as NftItem;
+  const expr = r.expr.map((st) => nft106Statement(st, { family: r.family, set: (n) => sets(r.family, r.table, n) }));
+  return (expr.some((x, i) => x !== r.expr![i]) ? { rule: { ...r, expr } } : item) as unknown as NftItem;
 }
 
 /** The rules of a document item (bare, or under a command). */
@@ -443,7 +473,17 @@ export function toJsonText(doc: NftDocument, options: JsonTextOptions = {}): str
   }
   const replacer = (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? Array.from(v) : v);
   // A fresh wrapper: the document's own toJSON (for plain JSON.stringify) must not apply here.
-  const items = options.nft106 ? doc.nftables.map((item) => exactItem(item)) : doc.nftables;
+  let items = doc.nftables;
+  if (options.nft106) {
+    // the document's sets and maps by family, table and name: map statements print their data in its type
+    const byName = new Map<string, Record<string, unknown>>();
+    for (const item of doc.nftables) {
+      const o = (item as { set?: unknown; map?: unknown }).set ?? (item as { map?: unknown }).map;
+      if (isObj(o)) byName.set(`${String(o.family)}\0${String(o.table)}\0${String(o.name)}`, o);
+    }
+    const sets: SetLookup = (f, t, n) => byName.get(`${f}\0${t}\0${n}`);
+    items = doc.nftables.map((item) => exactItem(item, sets));
+  }
   const text = losslessStringify({ nftables: items }, replacer, options.indent);
   if (text === undefined) fail('a document that serializes to JSON', 'doc', doc);
   return text;
