@@ -346,7 +346,7 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
       const want = o.key === 'saddr' || o.key === 'daddr' ? (fam === 'ip6' ? 'ipv6_addr' : 'ipv4_addr') : undefined;
       const x = XFRM_KEYS.find((k) => k.name === o.key && (want === undefined || k.type === want));
       if (x === undefined) throw typeErr(`${p}.key`, 'saddr, daddr, reqid or spi', o.key);
-      return loadEv(x.type, x.bits ?? x.len * 8, 'big', (dreg) => ({ type: 'xfrm', dreg: nlreg(dreg), key: x.key, dir, spnum }));
+      return loadEv(x.type, x.bits ?? x.len * 8, x.byteorder ?? 'big', (dreg) => ({ type: 'xfrm', dreg: nlreg(dreg), key: x.key, dir, spnum }));
     }
     case 'fib': {
       const o = v as { result?: unknown; flags?: unknown };
