@@ -8,8 +8,9 @@
  *   element b + 1 flagged NFT_SET_ELEM_INTERVAL_END, in ascending order, preceded by an end
  *   element at zero when the first interval does not start at zero (the rbtree needs the
  *   "nothing before" marker); an interval that reaches the largest key has no end element and
- *   its start carries the udata flag NFTNL_SET_ELEM_F_INTERVAL_OPEN; adjacent intervals keep
- *   both the end of one and the start of the next (same key);
+ *   its start carries the udata flag NFTNL_SET_ELEM_F_INTERVAL_OPEN; adjacent intervals of a
+ *   named set keep both the end of one and the start of the next (same key), an anonymous set
+ *   leaves that end out (the next start closes the interval);
  * - concatenated interval sets (pipapo): one element per interval with KEY and KEY_END;
  * - catch-all `*`: no key, flag NFT_SET_ELEM_CATCHALL.
  *
@@ -323,8 +324,26 @@ export function encodeElements(
   set: JSetExt,
   elems: readonly JSetElem[],
   verb: ElementsDesc['verb'],
-  target: { family: number; table: string; set: string; setId?: number },
+  target: ElementTarget,
 ): ElementsDesc {
+  return encodeElementsSized(set, elems, verb, target).desc;
+}
+
+/** Where elements go; `anonymous`: an anonymous set (nft's interval layout differs, see above). */
+export interface ElementTarget {
+  readonly family: number;
+  readonly table: string;
+  readonly set: string;
+  readonly setId?: number;
+  readonly anonymous?: boolean;
+}
+
+/**
+ * encodeElements, and the NFTA_SET_DESC_SIZE nft gives a constant set of these elements: the
+ * number of elements it sends, except that an interval set counts every interval twice (start
+ * and end, also when it leaves an end out) plus the zero end element (set_to_intervals).
+ */
+export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], verb: ElementsDesc['verb'], target: ElementTarget): { desc: ElementsDesc; size: number } {
   const shape = shapeOf(set);
   const isMap = shape.data !== undefined;
   const concat = shape.fields.length > 1;
@@ -332,6 +351,7 @@ export function encodeElements(
   const templates: Expr[] = (set.stmt ?? []).map((st, i) => statefulExpr(st, `set ${set.name} stmt[${i}]`));
   const built: Built[] = [];
   const intervals: { iv: Interval; base: Omit<Built, 'key' | 'flags'> }[] = [];
+  let unsentEnds = 0;
   elems.forEach((e, i) => {
     const where = `set ${set.name} elem[${i}]`;
     const p = splitElem(e, isMap, where);
@@ -393,8 +413,11 @@ export function encodeElements(
     }
     const first = intervals[0] as (typeof intervals)[number];
     if (first.iv.lo !== 0n && !deleting) built.push({ key: new Uint8Array(len), flags: ELEM_FLAG.intervalEnd, timeoutMs: 0, expirationMs: 0 });
-    for (const { iv, base } of intervals) {
+    intervals.forEach(({ iv, base }, k) => {
       const open = iv.hi === max;
+      const next = intervals[k + 1];
+      // An anonymous set leaves out an end element equal to the next interval's start.
+      const closedByNext = target.anonymous === true && next !== undefined && next.iv.lo === iv.hi + 1n;
       const comment = base.userdata;
       const start: Built = { ...base, key: fromBig(iv.lo, len), flags: 0 };
       if (open) {
@@ -402,10 +425,11 @@ export function encodeElements(
         start.userdata = u;
       }
       built.push(start);
-      if (!open) built.push({ key: fromBig(iv.hi + 1n, len), flags: ELEM_FLAG.intervalEnd, timeoutMs: 0, expirationMs: 0 });
-    }
+      if (!open && !closedByNext) built.push({ key: fromBig(iv.hi + 1n, len), flags: ELEM_FLAG.intervalEnd, timeoutMs: 0, expirationMs: 0 });
+      else unsentEnds++;
+    });
   }
-  return pack(built, shape, verb, target);
+  return { desc: pack(built, shape, verb, target), size: built.length + unsentEnds };
 }
 
 function mergeOpen(userdata: Uint8Array | undefined): Uint8Array {
@@ -454,7 +478,7 @@ function encodeKey(fields: readonly Field[], len: number, v: unknown, where: str
   return out;
 }
 
-function pack(built: readonly Built[], shape: Shape, verb: ElementsDesc['verb'], target: { family: number; table: string; set: string; setId?: number }): ElementsDesc {
+function pack(built: readonly Built[], shape: Shape, verb: ElementsDesc['verb'], target: ElementTarget): ElementsDesc {
   const n = built.length;
   const kl = shape.keyLen;
   const keys = new Uint8Array(n * kl);
@@ -669,7 +693,9 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
       if (isEnd(i)) continue;
       const lo = kv.get(i) as bigint;
       const next = idx[j + 1];
-      const hi = next !== undefined && isEnd(next) ? (kv.get(next) as bigint) - 1n : max;
+      // The interval ends before the next element: an end element, or (anonymous sets, where nft
+      // leaves out an end that equals the next start: set_to_intervals) the next start.
+      const hi = next !== undefined ? (kv.get(next) as bigint) - 1n : max;
       out.push({ key: intervalJson(f, fromBig(lo, kl), fromBig(hi < lo ? lo : hi, kl)), sort: [lo], i });
     }
   }
