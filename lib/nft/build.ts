@@ -221,7 +221,8 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
           flags: req.flags,
           keyType: key.id,
           keyLen: key.len,
-          ...(data ? { dataType: data.id, dataLen: data.len } : {}),
+          // Interval data (NAT to ranges/prefixes): start and end values (nft doubles the length).
+          ...(data ? { dataType: data.id, dataLen: jset['data-interval'] === true ? 2 * data.len : data.len } : {}),
           ...(objType !== undefined ? { objType } : {}),
           ...(key.fields.length > 1 && req.flags & SET_F.interval ? { concat: key.fields } : {}),
           ...(req.userdata ? { userdata: req.userdata } : {}),
