@@ -80,7 +80,7 @@ function typeofParts(e: JExpr | undefined): readonly JExpr[] | undefined {
 }
 
 /** The fields of a key (or data) type; `total` is the kernel's key length when known. */
-function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, total: number | undefined, where: string): Field[] {
+function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, total: number | undefined, where: string, fieldLens?: readonly number[]): Field[] {
   const parts = typeofParts(typeofExpr);
   const out: Field[] = [];
   typeNames.forEach((n, i) => {
@@ -90,6 +90,9 @@ function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, t
     let bits = t.bits;
     if (tf !== undefined && (t.bits === 0 || t.base === 'integer' || t.name === 'integer')) bits = tf.bits;
     if (bits === 0 && typeNames.length === 1 && total !== undefined) bits = total * 8;
+    // The key's field lengths as the rule gives them (an anonymous set of a raw payload or an
+    // integer expression: `numgen inc mod 16 map { … }`, `@th,160,128`).
+    if (bits === 0 && fieldLens?.[i] !== undefined) bits = (fieldLens[i] as number) * 8;
     if (bits === 0) throw new TypeError(`Expected a fixed-size type (or a typeof expression giving its size) for ${where}[${i}] but received ${n}`);
     const byteorder = t.name === 'integer' && tf !== undefined ? tf.byteorder : t.byteorder;
     out.push({ type: t, len: Math.ceil(bits / 8), bits, byteorder });
@@ -102,8 +105,8 @@ function layoutLen(fields: readonly Field[]): number {
   return fields.reduce((n, f) => n + Math.ceil(f.len / 4) * 4, 0);
 }
 
-function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number): Shape {
-  const fields = fieldsOf(names(set.type), set.typeof, keyLen, `set ${set.name} type`);
+function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number, keyFields?: readonly number[]): Shape {
+  const fields = fieldsOf(names(set.type), set.typeof, keyLen, `set ${set.name} type`, keyFields);
   const interval = (set.flags ?? []).includes('interval');
   let data: Shape['data'];
   if (set.map !== undefined) {
@@ -336,6 +339,8 @@ export interface ElementTarget {
   readonly set: string;
   readonly setId?: number;
   readonly anonymous?: boolean;
+  /** Bytes of each key field (before padding), for key types without a size of their own. */
+  readonly keyFields?: readonly number[];
 }
 
 /**
@@ -344,7 +349,7 @@ export interface ElementTarget {
  * and end, also when it leaves an end out) plus the zero end element (set_to_intervals).
  */
 export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], verb: ElementsDesc['verb'], target: ElementTarget): { desc: ElementsDesc; size: number } {
-  const shape = shapeOf(set);
+  const shape = shapeOf(set, undefined, undefined, target.keyFields);
   const isMap = shape.data !== undefined;
   const concat = shape.fields.length > 1;
   const deleting = verb === 'delete' || verb === 'destroy';
