@@ -20,7 +20,7 @@
  */
 import type { ElementsData, ElementsDesc } from '../native';
 import type { DecodedExpr, Expr } from '../expr/registry';
-import type { Counter64, JExpr, JSet, JSetElem, JElemObj, JStatement } from './schema';
+import { isTypeof, type Counter64, type JExpr, type JSet, type JSetElem, type JElemObj, type JSetType, type JStatement } from './schema';
 import { datatype, datatypeLen, decodeFlagsOr, decodeValue, encodeValue, encodeVerdict, decodeVerdict, VERDICT_CODE, type Datatype } from './datatypes';
 import { typeofField } from './set-udata';
 
@@ -68,8 +68,20 @@ interface Shape {
 
 const OBJECT_KINDS = new Set(['counter', 'quota', 'limit', 'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'secmark']);
 
-function names(t: string | readonly string[]): readonly string[] {
+function names(t: JSetType): readonly string[] {
+  if (isTypeof(t)) {
+    return (typeofParts(t.typeof) ?? []).map((e, i) => {
+      const f = typeofField(e);
+      if (f === undefined) throw new TypeError(`Expected a typeof expression with a known datatype for typeof[${i}] but received ${JSON.stringify(e)}`);
+      return f.type;
+    });
+  }
   return typeof t === 'string' ? t.split(' . ').map((s) => s.trim()) : t;
+}
+
+/** The typeof expression of a set's key (or map data): the `{ typeof }` type, else the extension field. */
+function typeofOf(t: JSetType | undefined, ext: JExpr | undefined): JExpr | undefined {
+  return isTypeof(t) ? t.typeof : ext;
 }
 
 function typeofParts(e: JExpr | undefined): readonly JExpr[] | undefined {
@@ -106,7 +118,7 @@ function layoutLen(fields: readonly Field[]): number {
 }
 
 function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number, keyFields?: readonly number[]): Shape {
-  const fields = fieldsOf(names(set.type), set.typeof, keyLen, `set ${set.name} type`, keyFields);
+  const fields = fieldsOf(names(set.type), typeofOf(set.type, set.typeof), keyLen, `set ${set.name} type`, keyFields);
   const interval = (set.flags ?? []).includes('interval');
   let data: Shape['data'];
   if (set.map !== undefined) {
@@ -115,7 +127,7 @@ function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number, keyFields?: re
     else if (m.length === 1 && OBJECT_KINDS.has(m[0] as string)) data = { kind: 'object' };
     else {
       const iv = set['data-interval'] === true;
-      const df = fieldsOf(m, set['typeof-data'], dataLen === undefined ? undefined : iv ? dataLen / 2 : dataLen, `map ${set.name} data`);
+      const df = fieldsOf(m, typeofOf(set.map, set['typeof-data']), dataLen === undefined ? undefined : iv ? dataLen / 2 : dataLen, `map ${set.name} data`);
       // Interval data: the start values, then the end values (each in the data's layout).
       data = { kind: 'value', fields: df, len: layoutLen(df) * (iv ? 2 : 1), interval: iv };
     }
