@@ -299,7 +299,7 @@ export function statefulExpr(s: JStatement | Record<string, unknown>, where: str
 }
 
 /** The stateful statement fields an element object may carry, in nft's order. */
-const ELEM_STMTS = ['counter', 'quota', 'limit', 'last'] as const;
+const ELEM_STMTS = ['counter', 'quota', 'limit', 'last', 'ct count'] as const;
 
 interface Built {
   key: Uint8Array | undefined; // undefined = catch-all
@@ -378,10 +378,17 @@ export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], ve
       if (typeof a.comment !== 'string') throw new TypeError(`Expected a string for ${where}.comment`);
     }
     const own: Expr[] = [];
-    if (a !== undefined) for (const k of ELEM_STMTS) if (k in a) own.push(statefulExpr({ [k]: (a as unknown as Record<string, unknown>)[k] }, `${where}.${k}`));
+    // The element's statements in the order of their keys (`limit` before `counter` for
+    // `limit rate 1/second counter`).
+    if (a !== undefined) {
+      for (const k of Object.keys(a)) {
+        if ((ELEM_STMTS as readonly string[]).includes(k)) own.push(statefulExpr({ [k]: (a as unknown as Record<string, unknown>)[k] }, `${where}.${k}`));
+      }
+    }
     if (own.length > 0) {
-      // The kernel wants an element's expressions to match the set's templates one for one: the
-      // element's own statement (nft -j prints one) replaces the template of its kind.
+      // The kernel wants an element's expressions to match the set's templates one for one: an
+      // element's own statements replace the templates of their kinds (nft 1.0.6's JSON gives
+      // only the first of them; the others keep the template's initial state).
       const stmts = templates.length === 0 ? own : templates.map((t) => own.find((x) => x.type === t.type) ?? t);
       b.exprs = stmts;
     }
@@ -827,14 +834,20 @@ function finish(shape: Shape, data: ElementsData, key: JExpr, i: number): JSetEl
   const expires = data.expirationsMs?.[i] ?? 0;
   const comment = elemComment(data.userdata?.[i]);
   const exprs = data.exprs?.[i] ?? null;
-  const stmt = exprs && exprs.length > 0 ? statementOfExpr(exprs[0] as DecodedExpr, false) : undefined;
+  // All of the element's statements, in the kernel's order (nft 1.0.6 prints only the first;
+  // the nft106 projection, toNft106 in objects.ts, keeps only that one).
+  const stmts: JStatement[] = [];
+  for (const e of exprs ?? []) {
+    const st = statementOfExpr(e as DecodedExpr, false);
+    if (st !== undefined && !stmts.some((x) => Object.keys(x)[0] === Object.keys(st)[0])) stmts.push(st);
+  }
   let k: JSetElem = key;
-  if (timeout > 0 || expires > 0 || comment !== undefined || stmt !== undefined) {
+  if (timeout > 0 || expires > 0 || comment !== undefined || stmts.length > 0) {
     const o: Record<string, unknown> = { val: key };
     if (timeout > 0) o.timeout = Math.floor(timeout / 1000);
     if (expires > 0) o.expires = Math.floor(expires / 1000);
     if (comment !== undefined) o.comment = comment;
-    if (stmt !== undefined) Object.assign(o, stmt);
+    for (const st of stmts) Object.assign(o, st);
     k = { elem: o as unknown as JElemObj };
   }
   if (shape.data === undefined) return k;
