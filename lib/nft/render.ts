@@ -212,10 +212,10 @@ function renderSet(kind: string, set: JsonObject): string {
     if (set.policy !== undefined && set.policy !== 'performance') s += `\t\tpolicy ${str(set.policy)}\n`;
     if (nonZero(set.size)) s += `\t\tsize ${str(set.size)}\n`;
   }
-  const shown = ['constant', 'dynamic', 'interval', 'timeout'].filter(
-    (f) => flags.includes(f) && !(f === 'timeout' && nonZero(set.timeout)),
-  );
-  if (shown.length > 0) s += `\t\tflags ${shown.join(',')}\n`;
+  // set_print_declaration: a default timeout makes the `timeout` flag redundant, so it alone
+  // does not print the line; once the line prints (another flag), it names every flag.
+  const shown = ['constant', 'dynamic', 'interval', 'timeout'].filter((f) => flags.includes(f));
+  if (shown.some((f) => !(f === 'timeout' && nonZero(set.timeout)))) s += `\t\tflags ${shown.join(',')}\n`;
   if (Array.isArray(set.stmt) && set.stmt.length > 0) {
     s += `\t\t${set.stmt.map((st) => stmtText(st, { stateless: true })).join(' ')}\n`;
   }
