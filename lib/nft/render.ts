@@ -136,7 +136,7 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[]): string {
     const family = str(c.family);
     const hook = str(c.hook);
     s += `\t\ttype ${str(c.type)} hook ${hook}`;
-    const devs = list(c.dev);
+    const devs = sortedDevices(list(c.dev));
     if (devs.length === 1) s += ` device ${quote(devs[0] ?? '')}`;
     else if (devs.length > 1) s += ` devices = { ${devs.join(', ')} }`;
     const prio = typeof c.prio === 'number' ? c.prio : Number(c.prio ?? 0);
@@ -198,6 +198,11 @@ function hasIntervalData(set: JsonObject): boolean {
     const parts: unknown[] = isObject(data) && Array.isArray(data.concat) ? data.concat : [data];
     return parts.some((p) => isObject(p) && (p.range !== undefined || p.prefix !== undefined));
   });
+}
+
+/** nft sorts a chain's or flowtable's devices by name (strcmp: bytes) when it reads them (netlink.c). */
+function sortedDevices(devs: readonly unknown[]): string[] {
+  return devs.map(str).sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 }
 
 function renderSet(kind: string, set: JsonObject): string {
@@ -307,7 +312,7 @@ function renderFlowtable(f: JsonObject): string {
   const hook = str(f.hook ?? 'ingress');
   const prio = typeof f.prio === 'number' ? f.prio : Number(f.prio ?? 0);
   let s = `\tflowtable ${str(f.name)} {\n\t\thook ${hook} priority ${renderPriority(prio, 'netdev', hook)}\n`;
-  const devs = list(f.dev);
+  const devs = sortedDevices(list(f.dev));
   if (devs.length > 0) s += `\t\tdevices = { ${devs.join(', ')} }\n`;
   const flags = list(f.flags);
   if (flags.includes('offload')) s += '\t\tflags offload\n';
