@@ -453,7 +453,41 @@ export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], ve
       else unsentEnds++;
     });
   }
-  return { desc: pack(built, shape, verb, target), size: built.length + unsentEnds };
+  const ordered = shape.interval || concat ? built : tieOrder(built, shape.fields[0] as Field);
+  return { desc: pack(ordered, shape, verb, target), size: built.length + unsentEnds };
+}
+
+/**
+ * The order to send a bitmask set's elements in so that nft lists them in the order given.
+ * nft sorts a listed set by value, a combination of flags by its lowest flag (see decodeElements),
+ * so combinations sharing their lowest flag tie, and its merge sort leaves ties in an order that
+ * depends on the kernel's order, which is the order elements were added. When the elements are
+ * given sorted as nft lists them (a listing committed back), they are sent in the order nft's sort
+ * turns into the given one, so that the kernel lists them as before; otherwise as given.
+ */
+function tieOrder(built: readonly Built[], f: Field): readonly Built[] {
+  if (f.type.base !== 'bitmask' || built.length < 2 || built.some((b) => b.key === undefined)) return built;
+  const sv = built.map((b) => {
+    const v = sortValue(b.key as Uint8Array, f.byteorder);
+    return v & -v;
+  });
+  let ties = false;
+  for (let k = 1; k < sv.length; k++) {
+    if ((sv[k - 1] as bigint) > (sv[k] as bigint)) return built;
+    if (sv[k - 1] === sv[k]) ties = true;
+  }
+  if (!ties) return built;
+  // nftSort moves position out[j] to j; the same key pattern gives the same moves, so sending
+  // I with I[out[j]] = given[j] makes nft list `given`.
+  const out = nftSort(
+    built.map((_, i) => i),
+    (x, y) => ((sv[x] as bigint) < (sv[y] as bigint) ? -1 : (sv[x] as bigint) > (sv[y] as bigint) ? 1 : 0),
+  );
+  const res: Built[] = new Array<Built>(built.length);
+  out.forEach((from, j) => {
+    res[from] = built[j] as Built;
+  });
+  return res;
 }
 
 function mergeOpen(userdata: Uint8Array | undefined): Uint8Array {
