@@ -869,7 +869,7 @@ function finish(shape: Shape, data: ElementsData, key: JExpr, i: number): JSetEl
   const comment = elemComment(data.userdata?.[i]);
   const exprs = data.exprs?.[i] ?? null;
   // All of the element's statements, in the kernel's order (nft 1.0.6 prints only the first;
-  // the nft106 projection, toNft106 in objects.ts, keeps only that one).
+  // the nft106 projection, lib/nft/nft106.ts, keeps only that one).
   const stmts: JStatement[] = [];
   for (const e of exprs ?? []) {
     const st = statementOfExpr(e as DecodedExpr, false);

@@ -381,26 +381,6 @@ export function flowtableFromData(d: FlowtableData): JFlowtable {
  * The object as nft 1.0.6 prints it: without the fields it drops (table/chain comment, chain
  * dev, set flag dynamic and the JSetExtension fields, flowtable flags). Returns a copy.
  */
-const ELEM_STMT_KEYS = new Set(['counter', 'quota', 'limit', 'last', 'ct count']);
-
-/** An element (or `[element, data]`) with only the first of its statements, as nft 1.0.6 prints it. */
-function firstElemStmt(e: unknown): unknown {
-  if (Array.isArray(e) && e.length === 2) return [firstElemStmt(e[0]), e[1]];
-  if (typeof e !== 'object' || e === null || !('elem' in e)) return e;
-  const o = (e as { elem: unknown }).elem;
-  if (typeof o !== 'object' || o === null) return e;
-  let seen = false;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (ELEM_STMT_KEYS.has(k)) {
-      if (seen) continue;
-      seen = true;
-    }
-    out[k] = v;
-  }
-  return { elem: out };
-}
-
 export function toNft106(item: NftObject): NftObject {
   const [kind, body] = Object.entries(item)[0] as [string, Record<string, unknown>];
   const b: Record<string, unknown> = { ...body };
@@ -412,8 +392,6 @@ export function toNft106(item: NftObject): NftObject {
     delete b['typeof-data'];
     delete b['auto-merge'];
     delete b['data-interval'];
-    // nft 1.0.6 prints only the first of an element's statements.
-    if (Array.isArray(b.elem)) b.elem = (b.elem as unknown[]).map(firstElemStmt);
     if (Array.isArray(b.flags)) {
       const f = (b.flags as string[]).filter((x) => x !== 'dynamic');
       if (f.length > 0) b.flags = f;
