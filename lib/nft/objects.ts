@@ -36,7 +36,7 @@ import type {
   NftObject,
 } from './schema';
 import { concatTypes, datatype, protocolName, protocolNumber } from './datatypes';
-import { encodeElements, statefulExpr, statementOfExpr, type JSetExt } from './elements';
+import { encodeElements, encodeElementsSized, statefulExpr, statementOfExpr, type JSetExt } from './elements';
 import { buildSetUdata, parseSetUdata, typeofField, BYTEORDER } from './set-udata';
 
 export type { JSetExt, JSetExtension } from './elements';
@@ -534,6 +534,13 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
   });
   if (userdata.length > 256) throw new RangeError(`Expected set userdata (typeof, comment) of at most 256 bytes for ${where} ${name} but it takes ${userdata.length}`);
   const id = ids.nextSetId();
+  const elem = s.elem;
+  if (elem !== undefined) need(Array.isArray(elem), 'an array of elements', `${where}.elem`, elem);
+  const elements = elem !== undefined && elem.length > 0 ? encodeElementsSized(s, elem, 'add', { family, table, set: name, setId: id }) : undefined;
+  // mnl_nft_set_add: a constant set has no policy and its NFTA_SET_DESC_SIZE is the number of
+  // its elements as nft counts them (the kernel picks the backend by it: hash, not rhash).
+  const constant = (flags & SET_FLAG.constant) !== 0;
+  const descSize = constant ? elements?.size : size;
   const desc: SetDesc = {
     object: 'set',
     verb,
@@ -546,8 +553,8 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
     keyLen: L.keyLen,
     ...(L.dataType !== undefined ? { dataType: L.dataType, dataLen: L.dataLen as number } : {}),
     ...(objKind !== undefined ? { objType: OBJECT_TYPE[objKind] } : {}),
-    ...(s.policy === 'memory' ? { policy: 1 } : {}),
-    ...(size ? { size } : {}),
+    ...(s.policy === 'memory' && !constant ? { policy: 1 } : {}),
+    ...(descSize ? { size: descSize } : {}),
     ...(timeout ? { timeoutMs: BigInt(timeout) * 1000n } : {}),
     ...(gc ? { gcIntervalMs: gc * 1000 } : {}),
     ...(flags & SET_FLAG.concat ? { concat: L.fields } : {}),
@@ -555,11 +562,7 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
     ...(exprs.length > 0 ? { exprs } : {}),
   };
   const ops: OpDesc[] = [desc];
-  const elem = s.elem;
-  if (elem !== undefined) {
-    need(Array.isArray(elem), 'an array of elements', `${where}.elem`, elem);
-    if (elem.length > 0) ops.push(encodeElements(s, elem, 'add', { family, table, set: name, setId: id }));
-  }
+  if (elements !== undefined) ops.push(elements.desc);
   return ops;
 }
 
@@ -575,7 +578,10 @@ function tableOps(t: JTable, verb: OpVerb): OpDesc[] {
   }
   if (verb !== 'add' && verb !== 'create') throw new TypeError(`Expected add, create, delete, destroy or flush for table ${name} but received ${verb}`);
   let flags = 0;
-  const jf = t.flags === undefined ? [] : typeof t.flags === 'string' ? [t.flags] : t.flags;
+  // nft 1.0.6 prints a table's single flag after freeing it (table_flags_json): in practice the
+  // table's own name. That value is no flag; it is ignored, as nft 1.0.6 ignores table flags on
+  // input (so its own listing reloads the same way through nft -j -f and through this package).
+  const jf = t.flags === undefined || (typeof t.flags === 'string' && t.flags === name && !(name in TABLE_FLAG)) ? [] : typeof t.flags === 'string' ? [t.flags] : t.flags;
   need(Array.isArray(jf), 'a table flag or an array of them', `${where}.flags`, t.flags);
   for (const f of jf) {
     const bit = TABLE_FLAG[f as JTableFlag];
