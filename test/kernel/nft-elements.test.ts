@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { Nftables, parseJsonDocument, renderDocument, toJsonText } from '../../lib';
 import { encodeElements, encodeElementsSized, type JSetExt } from '../../lib/nft/elements';
+import type { JSetElem } from '../../lib/nft/schema';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nft as nftCmd, nftFlush, nftList, nftLoad } from '../helpers/nft';
 
@@ -96,7 +97,7 @@ table ip6 x {
 
   it('an anonymous set drops the end element equal to the next start, a named set keeps it; descriptor sizes as nft counts them', () => {
     const set: JSetExt = { family: 'ip', table: 't', name: 's', type: 'inet_service', flags: ['interval'] };
-    const elems = [1, { range: [2, 3] }, 4];
+    const elems: JSetElem[] = [1, { range: [2, 3] }, 4];
     const named = encodeElements(set, elems, 'add', { family: 2, table: 't', set: 's' });
     assert.deepEqual(Array.from(named.flags ?? []), [1, 0, 1, 0, 1, 0, 1]);
     const anon = encodeElementsSized(set, elems, 'add', { family: 2, table: 't', set: '__map%d', anonymous: true });
@@ -125,7 +126,7 @@ table ip6 x {
 }
 `);
     const doc = await nft.listJson();
-    const set = doc.nftables.find((i) => 'set' in i) as { set: { elem: { elem: Record<string, unknown> }[] } };
+    const set = doc.nftables.find((i) => 'set' in i) as unknown as { set: { elem: { elem: Record<string, unknown> }[] } };
     assert.deepEqual(Object.keys(set.set.elem[0]?.elem ?? {}), ['val', 'limit', 'counter']);
     // nft 1.0.6 prints only the first.
     const projected = JSON.parse(toJsonText(doc, { nft106: true })) as { nftables: { set?: { elem: { elem: Record<string, unknown> }[] } }[] };
