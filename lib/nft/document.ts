@@ -37,6 +37,14 @@ const EXPR_KEYS: ReadonlySet<string> = new Set([
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** `{ "typeof": expression }`: a set's key or a map's data declared by an expression (nft 1.1's JSON). */
+function isTypeofDecl(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  const e = (v as { typeof?: unknown }).typeof;
+  return keys.length === 1 && keys[0] === 'typeof' && typeof e === 'object' && e !== null && !Array.isArray(e);
+}
+
 function fail(what: string, path: string, got: unknown): never {
   throw new TypeError(`Expected ${what} for ${path} but received ${show(got)}`);
 }
@@ -272,8 +280,11 @@ function validateObject(kind: NftObjectKind, body: unknown, verb: NftVerb, path:
       if (del && body.name === undefined) return int(body, 'handle', path, 1, Number.MAX_SAFE_INTEGER, false);
       name(body, 'name', path);
       if (del || verb === 'flush' || verb === 'reset') return;
-      if (typeof body.type !== 'string' && !(Array.isArray(body.type) && body.type.length > 0 && body.type.every((t) => typeof t === 'string'))) {
-        fail('a datatype name or an array of them (a concatenation)', `${path}.type`, body.type);
+      if (typeof body.type !== 'string' && !(Array.isArray(body.type) && body.type.length > 0 && body.type.every((t) => typeof t === 'string')) && !isTypeofDecl(body.type)) {
+        fail('a datatype name, an array of them (a concatenation) or { "typeof": expression }', `${path}.type`, body.type);
+      }
+      if (body.map !== undefined && typeof body.map === 'object' && body.map !== null && !Array.isArray(body.map) && !isTypeofDecl(body.map)) {
+        fail('a datatype name, an object kind or { "typeof": expression }', `${path}.map`, body.map);
       }
       if (kind === 'map' && body.map === undefined) fail('the data type of the map', `${path}.map`, body.map);
       if (body.flags !== undefined && !(Array.isArray(body.flags) && body.flags.every((f) => typeof f === 'string'))) {

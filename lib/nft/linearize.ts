@@ -9,7 +9,7 @@ import type { Expr } from '../expr/registry';
 import type { Family } from '../kernel';
 import { commentUdata, encodeUdata, u32Value } from '../udata';
 import { datatype } from './datatypes';
-import { BYTEORDER, SET_UDATA, buildSetUdata } from './set-udata';
+import { BYTEORDER, SET_UDATA, buildSetUdata, declaredNames } from './set-udata';
 import {
   beBytes,
   bytesOf,
@@ -193,7 +193,7 @@ class Linearizer {
     if (typeof data === 'string' && data.startsWith('@')) {
       const s = this.namedSet(data, path);
       if (s.map === undefined) throw new TypeError(`${path}: ${data} is a set, not a map`);
-      const types = (Array.isArray(s.map) ? s.map : String(s.map).split(' . ')) as string[];
+      const types = [...(declaredNames(s.map) ?? String(s.map).split(' . '))];
       const interval = (s.elem ?? []).some((e) => Array.isArray(e) && hasInterval((e as readonly JExpr[])[1]));
       return { set: s.name, dataTypes: types, interval, namedInterval: s.flags?.includes('interval') === true };
     }
@@ -794,7 +794,7 @@ class Linearizer {
       elem = eo.val;
     }
     const out: Expr[] = [];
-    this.env.concatTypes = Array.isArray(set.type) ? (set.type as string[]) : String(set.type).split(' . ');
+    this.env.concatTypes = [...(declaredNames(set.type) ?? String(set.type).split(' . '))];
     let key: Ev;
     try {
       key = this.evalValue(elem, `${path}.elem`);
@@ -806,7 +806,7 @@ class Linearizer {
     let sregData: number | undefined;
     let data: Ev | undefined;
     if (kind === 'map') {
-      const dt = Array.isArray(set.map) ? set.map.join(' . ') : String(set.map);
+      const dt = declaredNames(set.map)?.join(' . ') ?? String(set.map);
       data = this.argument({ dtype: dt, len: 32, order: 'big' }, o.data as JExpr, `${path}.data`);
       sregData = this.regs.get(data);
       gen(out, this.regs, data, sregData);

@@ -10,7 +10,8 @@
  * leaves out table and chain comments, `flags dynamic`, `auto-merge`, `typeof` and the devices
  * of a multi-device chain) cannot be printed either; see docs for the list.
  */
-import { elementText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
+import { elementText, exprText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
+import { declaredNames, typeofOf } from './set-udata';
 import { stmtText } from './render-stmt';
 import { byteUnit, elementsPerLine, formatTime, nonZero, quote } from './render-values';
 import type { JRule, JSet, NftDocument, NftItem } from './schema';
@@ -151,12 +152,26 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[]): string {
 
 function keyTypeOf(set: JsonObject): TypeHint {
   const t = set.type;
+  if (typeofOf(t) !== undefined) {
+    const n = declaredNames(t);
+    return n === undefined ? undefined : n.length === 1 ? n[0] : [...n];
+  }
   if (Array.isArray(t)) return t.map(str);
   return t === undefined ? undefined : str(t);
 }
 
+/** A `type` / `map` declaration: datatype names, or the expression of a `{ typeof: expr }`. */
 function typeDecl(t: unknown): string {
+  const e = typeofOf(t);
+  if (e !== undefined) return exprText(e);
   return Array.isArray(t) ? t.map(str).join(' . ') : str(t);
+}
+
+/** Datatype names of a `type` / `map` declaration, `{ typeof }` included. */
+function declNames(t: unknown): string[] {
+  if (t === undefined) return [];
+  const n = declaredNames(t);
+  return n !== undefined ? [...n] : [str(t)];
 }
 
 /** The `elements = { … }` list of a named set, wrapped as nft wraps it. */
@@ -168,9 +183,9 @@ function setElementsText(set: JsonObject): string {
   const elems = Array.isArray(set.elem) ? set.elem : [];
   const keyType = keyTypeOf(set);
   // nft -j names a concatenated data type as one string (`ipv4_addr . inet_service`).
-  const dataNames = Array.isArray(set.map) ? set.map.map(str) : set.map === undefined ? [] : str(set.map).split(' . ');
+  const dataNames = declNames(set.map);
   const dataType: TypeHint = dataNames.length === 0 || set.map === 'verdict' ? undefined : dataNames.length === 1 ? dataNames[0] : dataNames;
-  const perLine = elementsPerLine(Array.isArray(set.type) ? set.type.map(str) : str(set.type));
+  const perLine = elementsPerLine(declNames(set.type));
   let out = '{ ';
   let count = 0;
   elems.forEach((item, i) => {
@@ -203,9 +218,12 @@ function hasIntervalData(set: JsonObject): boolean {
 function renderSet(kind: string, set: JsonObject): string {
   const flags = list(set.flags);
   let s = `\t${kind} ${str(set.name)} {\n`;
-  s += `\t\ttype ${typeDecl(set.type)}`;
+  // set_print_key_and_data: `typeof` prints the key and the data expressions
+  const useTypeof = typeofOf(set.type) !== undefined;
+  s += `\t\t${useTypeof ? 'typeof' : 'type'} ${typeDecl(set.type)}`;
   if (kind === 'map' && set.map !== undefined) {
-    s += ` : ${hasIntervalData(set) ? 'interval ' : ''}${typeDecl(set.map)}`;
+    const data = useTypeof || typeofOf(set.map) === undefined ? typeDecl(set.map) : declNames(set.map).join(' . ');
+    s += ` : ${hasIntervalData(set) || set['data-interval'] === true ? 'interval ' : ''}${data}`;
   }
   s += '\n';
   if (!flags.includes('constant')) {
