@@ -281,7 +281,7 @@ function validateObject(kind: NftObjectKind, body: unknown, verb: NftVerb, path:
       name(body, 'name', path);
       if (del || verb === 'flush' || verb === 'reset') return;
       if (typeof body.type !== 'string' && !(Array.isArray(body.type) && body.type.length > 0 && body.type.every((t) => typeof t === 'string')) && !isTypeofDecl(body.type)) {
-        fail('a datatype name, an array of them (a concatenation) or { "typeof": expression }', `${path}.type`, body.type);
+        fail('a datatype name (or an array of them for a concatenation, or { "typeof": expression })', `${path}.type`, body.type);
       }
       if (body.map !== undefined && typeof body.map === 'object' && body.map !== null && !Array.isArray(body.map) && !isTypeofDecl(body.map)) {
         fail('a datatype name, an object kind or { "typeof": expression }', `${path}.map`, body.map);

@@ -6,11 +6,11 @@
  * Input is a document as `nft -j list ruleset` prints it, or any list of the same objects
  * (a listing made by this package). Objects are grouped by table in the order the tables
  * appear; within a table nft prints named objects, sets and maps, flowtables, then chains,
- * each chain with its rules in order. Everything the JSON model cannot express (nft 1.0.6
- * leaves out table and chain comments, `flags dynamic`, `auto-merge`, `typeof` and the devices
- * of a multi-device chain) cannot be printed either; see docs for the list.
+ * each chain with its rules in order. A set or map whose `type` (or `map`) is
+ * `{ "typeof": expr }` (the package's lossless listing, nft 1.1's JSON) prints `typeof <expr>`
+ * as set_print_key_and_data does; nft 1.0.6's own JSON has only datatype names there.
  */
-import { elementText, exprText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
+import { elementText, exprText, isObject, typeOf, onlyKey, type JsonObject, type TypeHint } from './render-expr';
 import { declaredNames, typeofOf } from './set-udata';
 import { stmtText } from './render-stmt';
 import { byteUnit, elementsPerLine, formatTime, nonZero, quote } from './render-values';
@@ -152,12 +152,29 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[]): string {
 
 function keyTypeOf(set: JsonObject): TypeHint {
   const t = set.type;
-  if (typeofOf(t) !== undefined) {
-    const n = declaredNames(t);
-    return n === undefined ? undefined : n.length === 1 ? n[0] : [...n];
-  }
+  const e = typeofOf(t);
+  if (e !== undefined) return typeofHint(e);
   if (Array.isArray(t)) return t.map(str);
   return t === undefined ? undefined : str(t);
+}
+
+/** How values of a typeof declaration print: as the expression's in a rule (raw payload in hex). */
+function typeofHint(e: unknown): TypeHint {
+  const n = declaredNames({ typeof: e });
+  const h = typeOf(e);
+  if (n === undefined) return h;
+  if (Array.isArray(h) && h.length === n.length) return h.map((x, i) => x ?? n[i]) as TypeHint;
+  if (n.length === 1) return (typeof h === 'string' ? h : n[0]) as TypeHint;
+  return [...n];
+}
+
+function dataTypeOf(set: JsonObject): TypeHint {
+  const t = set.map;
+  if (t === undefined || t === 'verdict') return undefined;
+  const e = typeofOf(t);
+  if (e !== undefined) return typeofHint(e);
+  const n = declNames(t);
+  return n.length === 1 ? n[0] : n;
 }
 
 /** A `type` / `map` declaration: datatype names, or the expression of a `{ typeof: expr }`. */
@@ -183,8 +200,7 @@ function setElementsText(set: JsonObject): string {
   const elems = Array.isArray(set.elem) ? set.elem : [];
   const keyType = keyTypeOf(set);
   // nft -j names a concatenated data type as one string (`ipv4_addr . inet_service`).
-  const dataNames = declNames(set.map);
-  const dataType: TypeHint = dataNames.length === 0 || set.map === 'verdict' ? undefined : dataNames.length === 1 ? dataNames[0] : dataNames;
+  const dataType = dataTypeOf(set);
   const perLine = elementsPerLine(declNames(set.type));
   let out = '{ ';
   let count = 0;

@@ -14,7 +14,7 @@
  * verdict { } (nothing). Other expression kinds are not decoded: such a set lists with `type`.
  */
 import type { JExpr } from './schema';
-import { metaKey, ctKey, payloadField, rtKey, socketKey } from './fields';
+import { metaKey, ctKey, payloadField, rtKey, socketKey, exthdrByType, exthdrDef, exthdrField, EXTHDR_JSON, EXTHDR_OPS, type ExthdrOp, type ExthdrField } from './fields';
 import { datatype, CONCAT_TYPE_BITS } from './datatypes';
 
 export const SET_UDATA = { keyByteorder: 0, dataByteorder: 1, mergeElements: 2, keyTypeof: 3, dataTypeof: 4, expr: 5, dataInterval: 6, comment: 7 } as const;
@@ -112,6 +112,61 @@ class TlvWriter {
 // ---------------------------------------------------------------------------------------------
 // typeof expressions
 
+/** nft's exthdr_desc ids of the IPv6 extension headers (enum exthdr_desc_id). */
+const IPV6_EXTHDR_DESC = ['', 'hbh', 'rt', 'rt0', 'rt2', 'srh', 'frag', 'dst', 'mh'] as const;
+/** nft's enum ipopt_fields (IP options share one template numbering). */
+const IPOPT_FIELD: Readonly<Record<string, number>> = { type: 1, length: 2, value: 3, ptr: 4, addr: 5 };
+const EXTHDR_OP_BY_NUM = new Map(Object.entries(EXTHDR_OPS).map(([k, v]) => [v, k as ExthdrOp]));
+const EXTHDR_OP_BY_JSON = new Map(Object.entries(EXTHDR_JSON).map(([k, v]) => [v, k as ExthdrOp]));
+
+/** The exthdr template index nft stores (expr_exthdr_type) for a field. */
+function exthdrTemplate(f: ExthdrField): number | undefined {
+  switch (f.op) {
+    case 'ipv4':
+      return IPOPT_FIELD[f.field];
+    case 'ipv6':
+    case 'sctp':
+    case 'tcpopt': {
+      if (f.op === 'tcpopt' && f.type === 5 && /^sack[123]$/.test(f.name)) {
+        const n = Number(f.name.slice(4));
+        return f.field === 'left' ? 2 + 2 * n : f.field === 'right' ? 3 + 2 * n : undefined;
+      }
+      const d = exthdrDef(f.op, f.name);
+      const i = d?.fields.findIndex((x) => x.field === f.field) ?? -1;
+      if (i < 0) return undefined;
+      // IPv6 templates start at 1 (index 0 is unused); TCP options and SCTP chunks at 0
+      return f.op === 'ipv6' ? i + 1 : i;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function parseExthdr(t: Map<number, Uint8Array>): JExpr | undefined {
+  const desc = u32(t.get(0));
+  const type = u32(t.get(1));
+  const op = (EXTHDR_OP_BY_NUM as ReadonlyMap<number, ExthdrOp>).get(u32(t.get(2)) ?? 0);
+  if (desc === undefined || type === undefined || op === undefined) return undefined;
+  let name: string | undefined;
+  let field: string | undefined;
+  if (op === 'ipv6') {
+    name = IPV6_EXTHDR_DESC[desc];
+    field = name ? exthdrDef('ipv6', name)?.fields[type - 1]?.field : undefined;
+  } else if (op === 'ipv4') {
+    name = exthdrByType('ipv4', desc)?.name;
+    field = Object.entries(IPOPT_FIELD).find(([, v]) => v === type)?.[0];
+  } else {
+    const d = exthdrByType(op, desc);
+    name = d?.name;
+    if (op === 'tcpopt' && desc === 5 && type >= 4) {
+      name = `sack${Math.floor((type - 2) / 2)}`;
+      field = type % 2 === 0 ? 'left' : 'right';
+    } else field = d?.fields[type]?.field;
+  }
+  if (name === undefined || field === undefined || exthdrField(op, name, field) === undefined) return undefined;
+  return { [EXTHDR_JSON[op]]: { name, field } } as unknown as JExpr;
+}
+
 function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
   const t = tlvs(data);
   switch (etype) {
@@ -160,6 +215,8 @@ function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
     }
     case EXPR.osf:
       return { osf: { key: 'name' } };
+    case EXPR.exthdr:
+      return parseExthdr(t);
     case EXPR.numgen: {
       const type = u32(t.get(0));
       const mod = u32(t.get(1));
@@ -207,6 +264,17 @@ function parseTypeof(nest: Uint8Array | undefined): JExpr | undefined {
   const data = t.get(1);
   if (etype === undefined || data === undefined) return undefined;
   return parseExpr(etype, data);
+}
+
+/** The field of an exthdr / `tcp option` / `ip option` / `sctp chunk` expression. */
+function exthdrOf(e: JExpr): ExthdrField | undefined {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
+  const keys = Object.keys(e);
+  const op = keys.length === 1 ? EXTHDR_OP_BY_JSON.get(keys[0] as string) : undefined;
+  if (op === undefined) return undefined;
+  const b = (e as Record<string, { name?: unknown; field?: unknown }>)[keys[0] as string];
+  if (typeof b?.name !== 'string' || typeof b.field !== 'string') return undefined;
+  return exthdrField(op, b.name, b.field);
 }
 
 /** Expression kind of a typeof JSON expression, or undefined when nft cannot store it. */
@@ -271,6 +339,21 @@ function writeExpr(w: TlvWriter, e: JExpr, where: string): number {
     return EXPR.rt;
   }
   if ('osf' in e) return EXPR.osf;
+  const xf = exthdrOf(e);
+  if (xf !== undefined) {
+    const tmpl = exthdrTemplate(xf);
+    if (tmpl === undefined) throw new TypeError(`Expected an extension header field nft can store as a typeof for ${where} but received ${JSON.stringify(e)}`);
+    w.u32(1, tmpl);
+    if (xf.op === 'ipv6') {
+      const id = IPV6_EXTHDR_DESC.indexOf(xf.name as (typeof IPV6_EXTHDR_DESC)[number]);
+      if (id <= 0) throw new TypeError(`Expected an IPv6 extension header nft can store as a typeof for ${where} but received ${xf.name}`);
+      w.u32(0, id);
+    } else {
+      w.u32(2, EXTHDR_OPS[xf.op]);
+      w.u32(0, xf.type);
+    }
+    return EXPR.exthdr;
+  }
   if ('numgen' in e) {
     const mode = NUMGEN_MODES.indexOf(e.numgen.mode);
     if (mode < 0) throw new TypeError(`Expected numgen mode inc or random for ${where} but received ${String(e.numgen.mode)}`);
@@ -392,6 +475,8 @@ export function typeofField(e: JExpr): { readonly type: string; readonly bits: n
     return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
   }
   if ('osf' in e) return { type: 'string', bits: 16 * 8, byteorder: 'host' };
+  const xf = exthdrOf(e);
+  if (xf !== undefined) return { type: xf.datatype, bits: xf.len, byteorder: 'big' };
   if ('numgen' in e) return { type: 'integer', bits: 32, byteorder: 'host' };
   if ('ipsec' in e) {
     const x = e.ipsec as { key: string; family?: string };
