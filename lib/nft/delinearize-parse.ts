@@ -5,7 +5,7 @@
  * expressions; relational expressions (cmp, range, lookup) and actions become statements.
  */
 import { isKnownExpr, type DecodedExpr, type Expr, type ExprOf } from '../expr/registry';
-import type { JExpr, JRule, JSet, JSetElem, JStatement } from './schema';
+import { isTypeof, type JExpr, type JRule, type JSet, type JSetElem, type JStatement } from './schema';
 import { exprText, type TypeHint } from './render-expr';
 import { renderStatement } from './render-stmt';
 import { renderRule } from './render';
@@ -48,7 +48,7 @@ function setKeyLen(ctx: DelinearizeContext, name: string, which: 'key' | 'data')
   if (given !== undefined) return given;
   const s = d.set;
   const declared = which === 'key' ? s.type : s.map;
-  const t = typeofOf(declared) !== undefined ? declaredNames(declared) : declared;
+  const t = isTypeof(declared) ? declaredNames(declared) : declared;
   if (t === undefined) return undefined;
   if (t === 'verdict' || (typeof t === 'string' && !/^[a-z0-9_]+(\s*\.\s*[a-z0-9_]+)*$/.test(t))) return undefined;
   try {

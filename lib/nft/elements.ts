@@ -19,9 +19,9 @@
  */
 import type { ElementsData, ElementsDesc } from '../native';
 import type { DecodedExpr, Expr } from '../expr/registry';
-import type { Counter64, JExpr, JSet, JSetElem, JElemObj, JStatement } from './schema';
+import { isTypeof, type Counter64, type JExpr, type JSet, type JSetElem, type JElemObj, type JSetType, type JStatement } from './schema';
 import { datatype, datatypeLen, decodeFlagsOr, decodeValue, encodeValue, encodeVerdict, decodeVerdict, VERDICT_CODE, type Datatype } from './datatypes';
-import { declaredNames, typeofField, typeofOf } from './set-udata';
+import { typeofField } from './set-udata';
 
 /** NFT_SET_ELEM_* flags. */
 export const ELEM_FLAG = { intervalEnd: 0x1, catchall: 0x2 } as const;
@@ -67,11 +67,20 @@ interface Shape {
 
 const OBJECT_KINDS = new Set(['counter', 'quota', 'limit', 'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'secmark']);
 
-/** Datatype names of a `type` / `map`: names, or the fields of a `{ typeof: expr }`. */
-function names(t: unknown): readonly string[] {
-  const n = declaredNames(t);
-  if (n === undefined) throw new TypeError(`Expected a datatype name, an array of them or { typeof: expression } but received ${JSON.stringify(t)}`);
-  return n;
+function names(t: JSetType): readonly string[] {
+  if (isTypeof(t)) {
+    return (typeofParts(t.typeof) ?? []).map((e, i) => {
+      const f = typeofField(e);
+      if (f === undefined) throw new TypeError(`Expected a typeof expression with a known datatype for typeof[${i}] but received ${JSON.stringify(e)}`);
+      return f.type;
+    });
+  }
+  return typeof t === 'string' ? t.split(' . ').map((s) => s.trim()) : t;
+}
+
+/** The typeof expression of a set's key (or map data): the `{ typeof }` type, else the extension field. */
+function typeofOf(t: JSetType | undefined, ext: JExpr | undefined): JExpr | undefined {
+  return isTypeof(t) ? t.typeof : ext;
 }
 
 function typeofParts(e: JExpr | undefined): readonly JExpr[] | undefined {
@@ -105,7 +114,7 @@ function layoutLen(fields: readonly Field[]): number {
 }
 
 function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number): Shape {
-  const fields = fieldsOf(names(set.type), typeofOf(set.type) ?? set.typeof, keyLen, `set ${set.name} type`);
+  const fields = fieldsOf(names(set.type), typeofOf(set.type, set.typeof), keyLen, `set ${set.name} type`);
   const interval = (set.flags ?? []).includes('interval');
   let data: Shape['data'];
   if (set.map !== undefined) {
@@ -114,7 +123,7 @@ function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number): Shape {
     else if (m.length === 1 && OBJECT_KINDS.has(m[0] as string)) data = { kind: 'object' };
     else {
       const iv = set['data-interval'] === true;
-      const df = fieldsOf(m, typeofOf(set.map) ?? set['typeof-data'], dataLen === undefined ? undefined : iv ? dataLen / 2 : dataLen, `map ${set.name} data`);
+      const df = fieldsOf(m, typeofOf(set.map, set['typeof-data']), dataLen === undefined ? undefined : iv ? dataLen / 2 : dataLen, `map ${set.name} data`);
       // Interval data: the start values, then the end values (each in the data's layout).
       data = { kind: 'value', fields: df, len: layoutLen(df) * (iv ? 2 : 1), interval: iv };
     }

@@ -14,7 +14,6 @@ import { delinearizeRule, type DelinearizeContext } from './delinearize';
 import { NFT_METAINFO, withToJSON } from './document';
 import { decodeElements } from './elements';
 import { chainFromData, flowtableFromData, objectFromData, setFromData, tableFromData } from './objects';
-import { renderStatementList } from './render';
 import type { JRule, JSet, JStatement, NftDocument, NftFamily, NftItem } from './schema';
 
 /** NFT_CHAIN_BINDING (nf_tables.h): a chain bound to a rule (`jump { … }`), listed inside it. */
@@ -155,26 +154,23 @@ export function assembleListing(d: RulesetDumps): JsonListing {
         return { family, table: t.name, chain, handle: Number(r.handle), expr: [{ raw: { exprs: r.exprs } }] };
       }
     };
-    // Bound chains (`jump { … }`): nft 1.0.6 prints the statement as its nft text.
+    // Bound chains (`jump { … }`): the package's extension { jump: { target, rules } } holds the
+    // bound chain's rules (nft 1.0.6 prints the nft text; the nft106 projection does the same).
     const bound = new Map<string, RuleData[]>();
     for (const c of chains) if (((c as { flags?: number }).flags ?? 0) & NFT_CHAIN_BINDING) bound.set(c.name, byChain.get(c.name) ?? []);
-    const inline = (stmts: readonly JStatement[] | undefined, level: number, seen: ReadonlySet<string>): JStatement[] | undefined =>
-      stmts?.map((st) => {
-        const v = typeof st === 'object' && st !== null ? ('jump' in st ? ['jump', st.jump] : 'goto' in st ? ['goto', st.goto] : undefined) : undefined;
+    const inline = (stmts: readonly JStatement[] | undefined, seen: ReadonlySet<string>): JStatement[] | undefined =>
+      stmts?.map((st): JStatement => {
+        const v = typeof st === 'object' && st !== null ? ('jump' in st ? (['jump', st.jump] as const) : 'goto' in st ? (['goto', st.goto] as const) : undefined) : undefined;
         const target = v ? (v[1] as { target?: unknown }).target : undefined;
         if (!v || typeof target !== 'string' || !bound.has(target) || seen.has(target)) return st;
         const inner = new Set(seen).add(target);
-        const lines = (bound.get(target) ?? []).map((r) => {
-          const rule = decode(r, target);
-          const body = renderStatementList(inline(rule.expr, level + 1, inner) ?? [], { family });
-          return `${'\t'.repeat(level + 1)}${body}${rule.comment !== undefined ? ` comment ${JSON.stringify(rule.comment)}` : ''}`;
-        });
-        return `${v[0] as string} {\n${lines.join('\n')}\n${'\t'.repeat(level)}}`;
+        const rules = (bound.get(target) ?? []).map((r) => inline(decode(r, target).expr, inner) ?? []);
+        return v[0] === 'jump' ? { jump: { target, rules } } : { goto: { target, rules } };
       });
     for (const chain of listed) {
       for (const r of byChain.get(chain) ?? []) {
         const rule = decode(r, chain);
-        const expr = bound.size > 0 ? inline(rule.expr, 2, new Set()) : rule.expr;
+        const expr = bound.size > 0 ? inline(rule.expr, new Set()) : rule.expr;
         items.push({ rule: expr !== rule.expr && expr !== undefined ? { ...rule, expr } : rule });
       }
     }

@@ -601,7 +601,10 @@ function tableOps(t: JTable, verb: OpVerb): OpDesc[] {
   }
   if (verb !== 'add' && verb !== 'create') throw new TypeError(`Expected add, create, delete, destroy or flush for table ${name} but received ${verb}`);
   let flags = 0;
-  const jf = t.flags === undefined ? [] : typeof t.flags === 'string' ? [t.flags] : t.flags;
+  // nft 1.0.6 prints a table's single flag after freeing it (table_flags_json): in practice the
+  // table's own name. That value is no flag; it is ignored, as nft 1.0.6 ignores table flags on
+  // input (so its own listing reloads the same way through nft -j -f and through this package).
+  const jf = t.flags === undefined || (typeof t.flags === 'string' && t.flags === name && !(name in TABLE_FLAG)) ? [] : typeof t.flags === 'string' ? [t.flags] : t.flags;
   need(Array.isArray(jf), 'a table flag or an array of them', `${where}.flags`, t.flags);
   for (const f of jf) {
     const bit = TABLE_FLAG[f as JTableFlag];

@@ -8,9 +8,19 @@
  * In-memory values are the parsed JSON, except 64-bit counters (counter packets/bytes, quota
  * bytes/used, named counter objects): listings give them as `bigint`, inputs take number or bigint.
  *
- * The one addition to nft's schema is the statement `{ raw: { exprs } }`: kernel expressions this
- * package could not decode. It never appears in documents nft produced, it re-commits through
- * this package byte-identically, and exporting it for `nft -j -f` is an error naming the rule.
+ * The model is lossless. Where nft 1.0.6's JSON loses information, it uses the form newer nft
+ * (1.1.x) prints and accepts: `{ typeof: expr }` as a set/map `type`/`map`, the set flag
+ * `dynamic`, `auto-merge`, chain/table comments, every netdev device in a chain's `dev`, the map
+ * statement `{ map: { op, elem, data, map } }`, `{ last }`, and all of an element's statements
+ * merged into its `{ elem: {...} }` object (nft ≥1.1.7 prints them all, earlier only the first).
+ * `toJsonText(doc, { nft106: true })` projects these forms back to what nft 1.0.6 prints.
+ *
+ * Two additions to nft's schema (no nft version has JSON for them):
+ * - the statement `{ raw: { exprs } }`: kernel expressions this package could not decode. It
+ *   never appears in documents nft produced, it re-commits through this package
+ *   byte-identically, and exporting it for `nft -j -f` is an error naming the rule;
+ * - chain bindings `{ jump: { target, rules } }` / `{ goto: { target, rules } }` (`jump { … }`):
+ *   `target` is the bound chain's kernel name (`__chain0`…), `rules` its rules' statements.
  */
 import type { DecodedExpr } from '../expr/registry';
 
@@ -18,6 +28,19 @@ import type { DecodedExpr } from '../expr/registry';
 export type Counter64 = number | bigint;
 
 export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
+
+/** A set/map key or data declared with `typeof` (nft 1.1.x's JSON form; 1.0.6 prints datatype names). */
+export interface JTypeof {
+  readonly typeof: JExpr;
+}
+
+/** A set/map key or data type: a datatype name, names of a concatenation, or `{ typeof: expr }`. */
+export type JSetType = string | readonly string[] | JTypeof;
+
+/** Whether a set/map type is the `{ typeof: expr }` form. */
+export function isTypeof(t: JSetType | undefined): t is JTypeof {
+  return typeof t === 'object' && t !== null && !Array.isArray(t) && 'typeof' in t;
+}
 
 // ───────────────────────────── document and commands ─────────────────────────────
 
@@ -118,7 +141,10 @@ export interface JChain extends InTable {
   readonly type?: JChainType;
   readonly hook?: JHook;
   readonly prio?: number;
-  /** One device: a string (nft prints only one); input accepts a list too. */
+  /**
+   * Netdev/inet ingress devices: one as a string, several as an array (nft 1.1.x; nft 1.0.6
+   * prints `dev` only when the chain has exactly one device).
+   */
   readonly dev?: string | readonly string[];
   readonly policy?: JPolicy;
   readonly comment?: string;
@@ -138,14 +164,15 @@ export type JSetPolicy = 'performance' | 'memory';
 
 /**
  * A named set (`{ set: JSet }`) or map (`{ map: JSet }` with `map` = the data type). `type` is a
- * datatype name, or an array of names for a concatenation; a `typeof` set still lists its
- * datatype names in JSON (nft 1.0.6 does not print typeof expressions in JSON).
+ * datatype name, an array of names for a concatenation, or `{ typeof: expr }` for a set declared
+ * with typeof (nft 1.1.x's form; nft 1.0.6 prints the datatype names instead, and for raw or
+ * integer keys loses their size).
  */
 export interface JSet extends InTable {
   readonly name: string;
-  readonly type: string | readonly string[];
-  /** Maps: the data type (a datatype name, `verdict`, or an object kind such as `counter`). */
-  readonly map?: string | readonly string[];
+  readonly type: JSetType;
+  /** Maps: the data type (a datatype name, `verdict`, an object kind such as `counter`, or `{ typeof }`). */
+  readonly map?: JSetType;
   readonly policy?: JSetPolicy;
   readonly flags?: readonly JSetFlag[];
   readonly elem?: readonly JSetElem[];
@@ -157,6 +184,8 @@ export interface JSet extends InTable {
   readonly comment?: string;
   /** Per-element statement templates (counter, quota, limit, last). */
   readonly stmt?: readonly JStatement[];
+  /** `auto-merge` (nft 1.1.x prints it; nft 1.0.6 drops it). */
+  readonly 'auto-merge'?: boolean;
 }
 
 export interface JElement {
@@ -184,11 +213,16 @@ export interface JElemObj {
   /** Seconds. */
   readonly expires?: number;
   readonly comment?: string;
-  /** Per-element statements appear merged in: `counter`, `quota`, `limit`, `last`… */
+  /**
+   * The element's statements, merged in as keys in their order (`limit` then `counter` for
+   * `limit rate 1/second counter`): all of them, as nft ≥1.1.7 prints; nft 1.0.6 prints only
+   * the first.
+   */
   readonly counter?: JCounterStmt['counter'];
   readonly quota?: JQuotaStmt['quota'];
   readonly limit?: JLimitStmt['limit'];
   readonly last?: JLastStmt['last'];
+  readonly 'ct count'?: JCtCountStmt['ct count'];
 }
 
 export interface JFlowtable extends InTable {
@@ -277,6 +311,16 @@ export type JVerdict =
   | { readonly return: null }
   | { readonly jump: { readonly target: string } }
   | { readonly goto: { readonly target: string } };
+
+/**
+ * A chain binding, `jump { … }` / `goto { … }` (package extension: no nft version has JSON for
+ * it; nft 1.0.6 prints the nft text as a string). `target` is the bound chain's kernel name
+ * (`__chain0`…), `rules` the statements of each of its rules in order. Committing it creates
+ * the bound chain in the same batch (binding flag, chain id), as nft does.
+ */
+export type JChainBinding =
+  | { readonly jump: { readonly target: string; readonly rules: readonly (readonly JStatement[])[] } }
+  | { readonly goto: { readonly target: string; readonly rules: readonly (readonly JStatement[])[] } };
 
 export type JBinaryOp = '&' | '|' | '^' | '<<' | '>>';
 
@@ -391,11 +435,14 @@ export type JNatStmt =
   | { readonly masquerade: Omit<JNatArgs, 'addr' | 'family' | 'type_flags'> | null }
   | { readonly redirect: Omit<JNatArgs, 'addr' | 'family' | 'type_flags'> | null };
 export type JRejectStmt = { readonly reject: null | { readonly type?: 'tcp reset' | 'icmpx' | 'icmp' | 'icmpv6'; readonly expr?: JExpr } };
-/** `add @s { key }`, `update @s { key : data }` (data given as `{ elem: …}`/mapping in `elem`), with per-element statements. */
+/** `add @s { key }` / `update @s { key timeout 10s }` (`set` is `"@name"`), with per-element statements. */
 export type JSetStmt = {
   readonly set: { readonly op: 'add' | 'update' | 'delete'; readonly elem: JExpr; readonly set: string; readonly stmt?: readonly JStatement[] };
 };
-/** Map update (`update @m { k : v }`): newer nft's JSON form; nft 1.0.6 prints it as a text string. */
+/**
+ * Map statement (`update @m { k : v }`, `add @m { k timeout 10s : v }`): nft 1.1.x's JSON form,
+ * `map` is `"@name"`; nft 1.0.6 prints it as a text string.
+ */
 export type JMapStmt = {
   readonly map: { readonly op: 'add' | 'update' | 'delete'; readonly elem: JExpr; readonly data: JExpr; readonly map: string; readonly stmt?: readonly JStatement[] };
 };
@@ -436,13 +483,15 @@ export type JRawStmt = { readonly raw: { readonly exprs: readonly RawExpr[] } };
 
 /**
  * A statement. nft 1.0.6 has no JSON form for a few statements (chain bindings `jump { … }`,
- * map updates `update @m { k : v }`, `last`): it prints their nft text as a JSON string, which
- * `nft -j -f` cannot load back. Listings of this package use the same string so that they
- * deep-equal nft's; committing such a string is an error naming the rule.
+ * map statements `update @m { k : v }`, `last`): it prints their nft text as a JSON string, which
+ * `nft -j -f` cannot load back. This package's listings use the lossless forms (JChainBinding,
+ * JMapStmt, JLastStmt); the `nft106` projection turns them into nft 1.0.6's strings. Committing
+ * such a string is an error naming the rule.
  */
 export type JStatement =
   | string
   | JVerdict
+  | JChainBinding
   | JMatchStmt
   | JCounterStmt
   | JMangleStmt

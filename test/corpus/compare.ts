@@ -4,6 +4,14 @@
  * - JSON (check a): both texts are parsed with the same lossless parser (integers beyond 2^53
  *   stay exact), so a bigint counter of the package equals nft's integer literal. Element
  *   `expires` values are dropped on both sides (they count down between the two listings).
+ *   Two bugs of nft 1.0.6's JSON output are normalised, only where nft's side shows them:
+ *   - a table with exactly one flag (`dormant`): nft 1.0.6 frees the flag's JSON string before
+ *     printing it (table_flags_json), so `flags` comes out as freed memory, in practice the
+ *     table's name. When nft's `flags` is a string that is no table flag, the package's single
+ *     flag (a string) is accepted in its place;
+ *   - `[invalid type]`: in statements nft 1.0.6 prints as text, a value whose type it lost is
+ *     printed as `0x… [invalid type]` (hex); nft's text is rewritten to the decimal value the
+ *     package prints for an integer of unknown type (`0xa020304 [invalid type]` → `167904004`).
  *   Nothing else is normalised: handles come from the same kernel state and must be equal, and
  *   the metainfo must be nft 1.0.6's (the package prints the version of the schema it speaks).
  * - Text (checks b, c, d): exact, byte for byte, including the final newline, except that
@@ -61,9 +69,41 @@ function dropExpires(v: unknown): unknown {
   return out;
 }
 
+const TABLE_FLAGS: ReadonlySet<string> = new Set(['dormant', 'owner', 'persist']);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `0x… [invalid type]` → the decimal value (see the normalisations above), in every string. */
+function fixInvalidType(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\b0x([0-9a-f]+) \[invalid type\]/g, (_m, hex: string) => BigInt(`0x${hex}`).toString());
+  if (Array.isArray(v)) return v.map(fixInvalidType);
+  if (!isRecord(v)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fixInvalidType(x)]));
+}
+
+/**
+ * nft 1.0.6's freed table flag (see the normalisations above): where nft's item i is a table
+ * whose `flags` is a string that is no flag and the package's item i is the same table with one
+ * flag, nft's item takes the package's flag.
+ */
+function fixTableFlags(ours: unknown, theirs: unknown): unknown {
+  if (!isRecord(ours) || !isRecord(theirs) || !Array.isArray(ours.nftables) || !Array.isArray(theirs.nftables)) return theirs;
+  const mine = ours.nftables as unknown[];
+  const items = (theirs.nftables as unknown[]).map((item, i) => {
+    const t = isRecord(item) && isRecord(item.table) ? item.table : undefined;
+    const o = mine[i];
+    const p = isRecord(o) && isRecord(o.table) ? o.table : undefined;
+    if (!t || !p || typeof t.flags !== 'string' || TABLE_FLAGS.has(t.flags)) return item;
+    if (p.name !== t.name || p.family !== t.family || typeof p.flags !== 'string' || !TABLE_FLAGS.has(p.flags)) return item;
+    return { ...(item as Record<string, unknown>), table: { ...t, flags: p.flags } };
+  });
+  return { ...theirs, nftables: items };
+}
+
 /** Compares the package's JSON text with nft's; undefined when equal (see the normalisations above). */
 export function compareDocuments(oursText: string, nftText: string): string | undefined {
-  return firstDiff(dropExpires(parse(oursText, undefined, num)), dropExpires(parse(nftText, undefined, num)), '');
+  const ours = dropExpires(parse(oursText, undefined, num));
+  const theirs = fixTableFlags(ours, fixInvalidType(dropExpires(parse(nftText, undefined, num))));
+  return firstDiff(ours, theirs, '');
 }
 
 /** Drops the countdown of timed-out elements from nft text (see the normalisations above). */
