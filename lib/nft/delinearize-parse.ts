@@ -9,6 +9,7 @@ import { isTypeof, type JExpr, type JRule, type JSet, type JSetElem, type JState
 import type { DelinearizeContext } from './delinearize';
 import { ctKey, exthdrByType, exthdrFieldAt, EXTHDR_JSON, fibResult, metaKey, rtKey, socketKey, XFRM_DIRS, XFRM_KEYS, type ExthdrOp } from './fields';
 import { datatype, typeLayout } from './datatypes';
+import { declaredNames, typeofOf } from './set-udata';
 import {
   fail, byteLen, isZero, type IE, type SymIE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
 } from './delinearize-ir';
@@ -30,14 +31,21 @@ export interface ParseState {
   readonly out: IS[];
 }
 
+/** A map's data type as one name (`ipv4_addr . inet_service`), also for `{ typeof: expr }`. */
+function dataTypeName(m: unknown): string | undefined {
+  if (typeof m === 'string') return m;
+  return typeofOf(m) !== undefined ? declaredNames(m)?.join(' . ') : undefined;
+}
+
 function setKeyLen(ctx: DelinearizeContext, name: string, which: 'key' | 'data'): number | undefined {
   const d = ctx.set(name);
   if (!d) return undefined;
   const given = which === 'key' ? d.keyLen : d.dataLen;
   if (given !== undefined) return given;
   const s = d.set;
-  const t = which === 'key' ? s.type : s.map;
-  if (t === undefined || isTypeof(t)) return undefined;
+  const declared = which === 'key' ? s.type : s.map;
+  const t = isTypeof(declared) ? declaredNames(declared) : declared;
+  if (t === undefined) return undefined;
   if (t === 'verdict' || (typeof t === 'string' && !/^[a-z0-9_]+(\s*\.\s*[a-z0-9_]+)*$/.test(t))) return undefined;
   try {
     return typeLayout(t).len;
@@ -272,7 +280,8 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       }
       const set = st.ctx.set(name);
       if (!set) fail(`lookup of unknown set ${name}`);
-      const m: MapIE = { k: 'map', key: left, set: name, ...(typeof set.set.map === 'string' ? { dt: set.set.map } : {}) };
+      const mdt = dataTypeName(set.set.map);
+      const m: MapIE = { k: 'map', key: left, set: name, ...(mdt !== undefined ? { dt: mdt } : {}) };
       if (e.dreg === 0) {
         stmt(st, 'vmap', [m], () => ({ vmap: { key: exprJson(m.key, st.ctx), data: setJson(st, name, m.shift) } }));
         return;
@@ -449,7 +458,7 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       if (data) {
         // the map statement in nft 1.1.x's JSON form (nft 1.0.6 prints its text: the nft106
         // projection, render-stmt.ts nft106Statement); the data in the map's data type
-        const dataT = typeof set.set.map === 'string' ? set.set.map : undefined;
+        const dataT = dataTypeName(set.set.map);
         stmt(st, 'map', [key, data], () => {
           let elem = exprJson(key, st.ctx);
           if (timeout !== 0n) elem = { elem: { val: elem, timeout: Number(timeout / 1000n) } } as JExpr;
@@ -798,8 +807,15 @@ function shiftKey(k: JExpr, shift: number): JExpr {
   return k;
 }
 
+/** The single datatype name of a set's key (also of a `{ typeof }` key), or undefined. */
+function singleKeyName(s: JSet): string | undefined {
+  const n = declaredNames(s.type);
+  return n !== undefined && n.length === 1 ? n[0] : undefined;
+}
+
 function isBitmaskSet(s: JSet): boolean {
-  return typeof s.type === 'string' && datatype(s.type)?.base === 'bitmask';
+  const n = singleKeyName(s);
+  return n !== undefined && datatype(n)?.base === 'bitmask';
 }
 
 /** One element as nft prints it inside a rule (bitmask flag lists as `|` trees). */
@@ -809,7 +825,7 @@ function elemInRule(el: JSetElem, set: JSet, shift: number | undefined): JSetEle
     let x = k;
     if (shift) x = shiftKey(x, shift);
     if (Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
-    else if (typeof x === 'number' && isBitmaskSet(set)) x = flagsTree(set.type as string, x);
+    else if (typeof x === 'number' && isBitmaskSet(set)) x = flagsTree(singleKeyName(set) as string, x);
     return x;
   };
   if (isMap && Array.isArray(el) && el.length === 2) {

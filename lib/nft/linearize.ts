@@ -9,7 +9,7 @@ import type { Expr } from '../expr/registry';
 import type { Family } from '../kernel';
 import { commentUdata, encodeUdata, u32Value } from '../udata';
 import { datatype } from './datatypes';
-import { BYTEORDER, SET_UDATA, buildSetUdata } from './set-udata';
+import { BYTEORDER, SET_UDATA, buildSetUdata, declaredNames } from './set-udata';
 import {
   beBytes,
   bytesOf,
@@ -95,6 +95,8 @@ export interface LinearizeContext {
 function typeNames(t: JSet['type'] | undefined): string[] | undefined {
   if (t === undefined) return undefined;
   if (isTypeof(t)) {
+    const d = declaredNames(t);
+    if (d !== undefined) return [...d];
     const h = typeOf(t.typeof);
     if (h === undefined) return undefined;
     return (Array.isArray(h) ? h : [h]).map((x) => String(x ?? 'integer'));
@@ -217,7 +219,7 @@ class Linearizer {
     if (typeof data === 'string' && data.startsWith('@')) {
       const s = this.namedSet(data, path);
       if (s.map === undefined) throw new TypeError(`${path}: ${data} is a set, not a map`);
-      const types = (Array.isArray(s.map) ? s.map : String(s.map).split(' . ')) as string[];
+      const types = [...(declaredNames(s.map) ?? String(s.map).split(' . '))];
       const interval = (s.elem ?? []).some((e) => Array.isArray(e) && hasInterval((e as readonly JExpr[])[1]));
       return { set: s.name, dataTypes: types, interval, namedInterval: s.flags?.includes('interval') === true };
     }

@@ -16,7 +16,7 @@
 import { nft106Statement as textOfLossless, stmtText } from './render-stmt';
 import { toNft106 } from './objects';
 import { isTypeof, type JExpr, type JRule, type JSetType, type JStatement, type NftObject } from './schema';
-import { typeofField } from './set-udata';
+import { tryTypeofLayout, typeofField } from './set-udata';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -25,6 +25,9 @@ const ELEM_STATEMENTS: ReadonlySet<string> = new Set(['counter', 'quota', 'limit
 
 /** The datatype names nft 1.0.6 prints for a typeof expression (its parts' datatypes). */
 export function typeofNames(e: JExpr): string[] {
+  // concat_type_alloc: 1.0.6 names a concatenation up to its first field of type invalid
+  const l = tryTypeofLayout(e);
+  if (l !== undefined) return [...l.names];
   const c = isObj(e) ? (e as Record<string, unknown>).concat : undefined;
   const parts = Array.isArray(c) ? (c as JExpr[]) : [e];
   return parts.map((p) => typeofField(p)?.type ?? 'integer');

@@ -6,11 +6,12 @@
  * Input is a document as `nft -j list ruleset` prints it, or any list of the same objects
  * (a listing made by this package). Objects are grouped by table in the order the tables
  * appear; within a table nft prints named objects, sets and maps, flowtables, then chains,
- * each chain with its rules in order. Everything the JSON model cannot express (nft 1.0.6
- * leaves out table and chain comments, `flags dynamic`, `auto-merge`, `typeof` and the devices
- * of a multi-device chain) cannot be printed either; see docs for the list.
+ * each chain with its rules in order. A set or map whose `type` (or `map`) is
+ * `{ "typeof": expr }` (the package's lossless listing, nft 1.1's JSON) prints `typeof <expr>`
+ * as set_print_key_and_data does; nft 1.0.6's own JSON has only datatype names there.
  */
-import { elementText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
+import { elementText, exprText, isObject, typeOf, onlyKey, type JsonObject, type TypeHint } from './render-expr';
+import { declaredNames, typeofOf } from './set-udata';
 import { stmtText, type StatementContext } from './render-stmt';
 import { byteUnit, elementsPerLine, formatTime, nonZero, quote } from './render-values';
 import type { JRule, JSet, NftDocument, NftItem } from './schema';
@@ -152,12 +153,43 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[], set?: Statemen
 
 function keyTypeOf(set: JsonObject): TypeHint {
   const t = set.type;
+  const e = typeofOf(t);
+  if (e !== undefined) return typeofHint(e);
   if (Array.isArray(t)) return t.map(str);
   return t === undefined ? undefined : str(t);
 }
 
+/** How values of a typeof declaration print: as the expression's in a rule (raw payload in hex). */
+function typeofHint(e: unknown): TypeHint {
+  const n = declaredNames({ typeof: e });
+  const h = typeOf(e);
+  if (n === undefined) return h;
+  if (Array.isArray(h) && h.length === n.length) return h.map((x, i) => x ?? n[i]) as TypeHint;
+  if (n.length === 1) return (typeof h === 'string' ? h : n[0]) as TypeHint;
+  return [...n];
+}
+
+function dataTypeOf(set: JsonObject): TypeHint {
+  const t = set.map;
+  if (t === undefined || t === 'verdict') return undefined;
+  const e = typeofOf(t);
+  if (e !== undefined) return typeofHint(e);
+  const n = declNames(t);
+  return n.length === 1 ? n[0] : n;
+}
+
+/** A `type` / `map` declaration: datatype names, or the expression of a `{ typeof: expr }`. */
 function typeDecl(t: unknown): string {
+  const e = typeofOf(t);
+  if (e !== undefined) return exprText(e);
   return Array.isArray(t) ? t.map(str).join(' . ') : str(t);
+}
+
+/** Datatype names of a `type` / `map` declaration, `{ typeof }` included. */
+function declNames(t: unknown): string[] {
+  if (t === undefined) return [];
+  const n = declaredNames(t);
+  return n !== undefined ? [...n] : [str(t)];
 }
 
 /** The `elements = { … }` list of a named set, wrapped as nft wraps it. */
@@ -169,9 +201,8 @@ function setElementsText(set: JsonObject): string {
   const elems = Array.isArray(set.elem) ? set.elem : [];
   const keyType = keyTypeOf(set);
   // nft -j names a concatenated data type as one string (`ipv4_addr . inet_service`).
-  const dataNames = Array.isArray(set.map) ? set.map.map(str) : set.map === undefined ? [] : str(set.map).split(' . ');
-  const dataType: TypeHint = dataNames.length === 0 || set.map === 'verdict' ? undefined : dataNames.length === 1 ? dataNames[0] : dataNames;
-  const perLine = elementsPerLine(Array.isArray(set.type) ? set.type.map(str) : str(set.type));
+  const dataType = dataTypeOf(set);
+  const perLine = elementsPerLine(declNames(set.type));
   let out = '{ ';
   let count = 0;
   elems.forEach((item, i) => {
@@ -209,9 +240,12 @@ function sortedDevices(devs: readonly unknown[]): string[] {
 function renderSet(kind: string, set: JsonObject): string {
   const flags = list(set.flags);
   let s = `\t${kind} ${str(set.name)} {\n`;
-  s += `\t\ttype ${typeDecl(set.type)}`;
+  // set_print_key_and_data: `typeof` prints the key and the data expressions
+  const useTypeof = typeofOf(set.type) !== undefined;
+  s += `\t\t${useTypeof ? 'typeof' : 'type'} ${typeDecl(set.type)}`;
   if (kind === 'map' && set.map !== undefined) {
-    s += ` : ${hasIntervalData(set) ? 'interval ' : ''}${typeDecl(set.map)}`;
+    const data = useTypeof || typeofOf(set.map) === undefined ? typeDecl(set.map) : declNames(set.map).join(' . ');
+    s += ` : ${hasIntervalData(set) || set['data-interval'] === true ? 'interval ' : ''}${data}`;
   }
   s += '\n';
   if (!flags.includes('constant')) {
