@@ -7,8 +7,9 @@
 import { isKnownExpr, type DecodedExpr, type Expr, type ExprOf } from '../expr/registry';
 import { isTypeof, type JExpr, type JRule, type JSet, type JSetElem, type JStatement } from './schema';
 import type { DelinearizeContext } from './delinearize';
-import { ctKey, exthdrByType, exthdrFieldAt, EXTHDR_JSON, fibResult, metaKey, rtKey, socketKey, type ExthdrOp } from './fields';
+import { ctKey, exthdrByType, exthdrFieldAt, EXTHDR_JSON, fibResult, metaKey, rtKey, socketKey, XFRM_DIRS, XFRM_KEYS, type ExthdrOp } from './fields';
 import { datatype, typeLayout } from './datatypes';
+import { declaredNames, typeofOf } from './set-udata';
 import {
   fail, byteLen, isZero, type IE, type SymIE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
 } from './delinearize-ir';
@@ -30,14 +31,21 @@ export interface ParseState {
   readonly out: IS[];
 }
 
+/** A map's data type as one name (`ipv4_addr . inet_service`), also for `{ typeof: expr }`. */
+function dataTypeName(m: unknown): string | undefined {
+  if (typeof m === 'string') return m;
+  return typeofOf(m) !== undefined ? declaredNames(m)?.join(' . ') : undefined;
+}
+
 function setKeyLen(ctx: DelinearizeContext, name: string, which: 'key' | 'data'): number | undefined {
   const d = ctx.set(name);
   if (!d) return undefined;
   const given = which === 'key' ? d.keyLen : d.dataLen;
   if (given !== undefined) return given;
   const s = d.set;
-  const t = which === 'key' ? s.type : s.map;
-  if (t === undefined || isTypeof(t)) return undefined;
+  const declared = which === 'key' ? s.type : s.map;
+  const t = isTypeof(declared) ? declaredNames(declared) : declared;
+  if (t === undefined) return undefined;
   if (t === 'verdict' || (typeof t === 'string' && !/^[a-z0-9_]+(\s*\.\s*[a-z0-9_]+)*$/.test(t))) return undefined;
   try {
     return typeLayout(t).len;
@@ -272,7 +280,8 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       }
       const set = st.ctx.set(name);
       if (!set) fail(`lookup of unknown set ${name}`);
-      const m: MapIE = { k: 'map', key: left, set: name, ...(typeof set.set.map === 'string' ? { dt: set.set.map } : {}) };
+      const mdt = dataTypeName(set.set.map);
+      const m: MapIE = { k: 'map', key: left, set: name, ...(mdt !== undefined ? { dt: mdt } : {}) };
       if (e.dreg === 0) {
         stmt(st, 'vmap', [m], () => ({ vmap: { key: exprJson(m.key, st.ctx), data: setJson(st, name, m.shift) } }));
         return;
@@ -449,7 +458,7 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       if (data) {
         // the map statement in nft 1.1.x's JSON form (nft 1.0.6 prints its text: the nft106
         // projection, render-stmt.ts nft106Statement); the data in the map's data type
-        const dataT = typeof set.set.map === 'string' ? set.set.map : undefined;
+        const dataT = dataTypeName(set.set.map);
         stmt(st, 'map', [key, data], () => {
           let elem = exprJson(key, st.ctx);
           if (timeout !== 0n) elem = { elem: { val: elem, timeout: Number(timeout / 1000n) } } as JExpr;
@@ -515,6 +524,20 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       setReg(st, e.dreg, { k: 'sym', json, dt: s.type, bits: s.bits ?? s.len * 8, order: s.byteorder ?? 'host' }, 'socket');
       return;
     }
+    case 'xfrm': {
+      const x = XFRM_KEYS.find((k) => k.key === e.key) ?? fail('xfrm key');
+      const dir = e.dir === XFRM_DIRS.in ? 'in' : e.dir === XFRM_DIRS.out ? 'out' : fail('xfrm dir');
+      const family = x.type === 'ipv4_addr' ? { family: 'ip' } : x.type === 'ipv6_addr' ? { family: 'ip6' } : {};
+      // xfrm_expr_json: key, family for addresses, dir, spnum (always)
+      const json = { ipsec: { key: x.name, ...family, dir, spnum: e.spnum ?? 0 } } as unknown as JExpr;
+      setReg(st, e.dreg, { k: 'sym', json, dt: x.type, bits: x.bits ?? x.len * 8, order: x.byteorder ?? 'big' }, 'xfrm');
+      return;
+    }
+    case 'flow_offload': {
+      const name = e.tableName ?? fail('flow_offload table name');
+      stmt(st, 'flow', [], () => ({ flow: { op: 'add', flowtable: `@${name}` } }));
+      return;
+    }
     case 'osf': {
       const ttl = e.ttl === 1 ? { ttl: 'loose' } : e.ttl === 2 ? { ttl: 'skip' } : {};
       const json = { osf: { key: (e.flags ?? 0) & 1 ? 'version' : 'name', ...ttl } } as JExpr;
@@ -551,34 +574,13 @@ const cstr = (b: Uint8Array | undefined): string | undefined => {
 
 /**
  * Expressions the registry cannot carry, read from their raw attributes so that the listing
- * says what nft says (xfrm → `ipsec`, flow_offload → `flow add`, match/target → `xt`). The rule
- * still cannot be committed back through the package (the native layer cannot send them).
+ * says what nft says (match/target → `xt`). The rule still cannot be committed back through
+ * the package (the native layer cannot send them).
  */
 function parseUnknown(st: ParseState, e: DecodedExpr): boolean {
   if (!('unknown' in e) || !(e.raw instanceof Uint8Array)) return false;
   const a = rawAttrs(e.raw);
   switch (e.type) {
-    case 'xfrm': {
-      // NFTA_XFRM_DREG 1, KEY 2, DIR 3 (u8), SPNUM 4
-      const key = beU32(a.get(2));
-      const dir = a.get(3)?.[0];
-      const spnum = beU32(a.get(4)) ?? 0;
-      const keys: Readonly<Record<number, [string, string | undefined, string, number]>> = {
-        1: ['daddr', 'ip', 'ipv4_addr', 32], 2: ['daddr', 'ip6', 'ipv6_addr', 128], 3: ['saddr', 'ip', 'ipv4_addr', 32],
-        4: ['saddr', 'ip6', 'ipv6_addr', 128], 5: ['reqid', undefined, 'integer', 32], 6: ['spi', undefined, 'integer', 32],
-      };
-      const k = key === undefined ? undefined : keys[key];
-      if (!k || (dir !== 0 && dir !== 1)) return false;
-      const json = { ipsec: { key: k[0], ...(k[1] ? { family: k[1] } : {}), dir: dir === 0 ? 'in' : 'out', spnum } } as unknown as JExpr;
-      setReg(st, beU32(a.get(1)), { k: 'sym', json, dt: k[2], bits: k[3], order: 'big' }, 'xfrm');
-      return true;
-    }
-    case 'flow_offload': {
-      const name = cstr(a.get(1));
-      if (name === undefined) return false;
-      stmt(st, 'flow', [], () => ({ flow: { op: 'add', flowtable: `@${name}` } }));
-      return true;
-    }
     case 'match':
     case 'target': {
       const name = cstr(a.get(1));
@@ -812,8 +814,15 @@ function shiftKey(k: JExpr, shift: number): JExpr {
   return k;
 }
 
+/** The single datatype name of a set's key (also of a `{ typeof }` key), or undefined. */
+function singleKeyName(s: JSet): string | undefined {
+  const n = declaredNames(s.type);
+  return n !== undefined && n.length === 1 ? n[0] : undefined;
+}
+
 function isBitmaskSet(s: JSet): boolean {
-  return typeof s.type === 'string' && datatype(s.type)?.base === 'bitmask';
+  const n = singleKeyName(s);
+  return n !== undefined && datatype(n)?.base === 'bitmask';
 }
 
 /** One element as nft prints it inside a rule (bitmask flag lists as `|` trees). */
@@ -823,7 +832,7 @@ function elemInRule(el: JSetElem, set: JSet, shift: number | undefined): JSetEle
     let x = k;
     if (shift) x = shiftKey(x, shift);
     if (Array.isArray(x) && isBitmaskSet(set)) x = orTree(x as JExpr[]);
-    else if (typeof x === 'number' && isBitmaskSet(set)) x = flagsTree(set.type as string, x);
+    else if (typeof x === 'number' && isBitmaskSet(set)) x = flagsTree(singleKeyName(set) as string, x);
     return x;
   };
   if (isMap && Array.isArray(el) && el.length === 2) {

@@ -7,10 +7,9 @@
  */
 import { isSafeNumber, parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
 import { show } from '../validate';
-import { nft106Statement } from './render-stmt';
 import type { JRule, JStatement, NftCommand, NftDocument, NftFamily, NftItem, NftObject, NftObjectKind, NftVerb } from './schema';
 import { NFT_OBJECT_KINDS } from './schema';
-import { toNft106 } from './objects';
+import { nft106Object, type SetLookup } from './nft106';
 
 export const NFT_FAMILIES: readonly NftFamily[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 export const NFT_VERBS: readonly NftVerb[] = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush', 'reset'];
@@ -35,6 +34,11 @@ const EXPR_KEYS: ReadonlySet<string> = new Set([
   'ip option', 'sctp chunk', 'meta', 'rt', 'ct', 'ipsec', 'numgen', 'jhash', 'symhash', 'fib', 'socket', 'osf',
   'accept', 'drop', 'continue', 'return', 'jump', 'goto',
 ]);
+
+/** Statements an element (and a set's `stmt` template) can hold, merged into `{ elem: {...} }`. */
+const ELEM_STATEMENT_KEYS: ReadonlySet<string> = new Set(['counter', 'quota', 'limit', 'last', 'ct count']);
+
+const SET_STMT_OPS: readonly string[] = ['add', 'update', 'delete'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -122,27 +126,25 @@ export function validateExpr(v: unknown, path: string, depth = 0): void {
       validateExpr(body.key, `${p}.key`, depth + 1);
       return validateExpr(body.data, `${p}.data`, depth + 1);
     case 'elem':
-      if (!isObj(body)) fail('{ val, timeout?, expires?, comment? }', p, body);
+      if (!isObj(body)) fail('{ val, timeout?, expires?, comment?, <statements>? }', p, body);
       validateExpr(body.val, `${p}.val`, depth + 1);
       int(body, 'timeout', p, 0, Number.MAX_SAFE_INTEGER);
       int(body, 'expires', p, 0, Number.MAX_SAFE_INTEGER);
-      return str(body, 'comment', p, true);
+      str(body, 'comment', p, true);
+      // The element's statements, merged in as keys (all of them, in order).
+      for (const k of Object.keys(body)) {
+        if (k === 'val' || k === 'timeout' || k === 'expires' || k === 'comment') continue;
+        if (!ELEM_STATEMENT_KEYS.has(k)) fail(`an element field (val, timeout, expires, comment) or statement (${[...ELEM_STATEMENT_KEYS].join(', ')})`, `${p}.${k}`, body[k]);
+        validateStatement({ [k]: body[k] }, `${p}.${k}`, depth + 1);
+      }
+      return;
     case 'accept':
     case 'drop':
     case 'continue':
     case 'return':
     case 'jump':
     case 'goto':
-      validateVerdict(key, body, p);
-      // a chain binding (package extension): { target, rules: [[statements], …] }
-      if (isObj(body) && body.rules !== undefined) {
-        if (!Array.isArray(body.rules)) fail('an array of rules, each an array of statements (a bound chain)', `${p}.rules`, body.rules);
-        body.rules.forEach((r: unknown, i: number) => {
-          if (!Array.isArray(r)) fail('an array of statements (a bound chain rule)', `${p}.rules[${i}]`, r);
-          r.forEach((x: unknown, j: number) => validateStatement(x, `${p}.rules[${i}][${j}]`, depth + 1));
-        });
-      }
-      return;
+      return validateVerdict(key, body, p);
     case 'jhash':
       if (!isObj(body)) fail('{ mod, expr, offset?, seed? }', p, body);
       if (body.expr !== undefined) validateExpr(body.expr, `${p}.expr`, depth + 1);
@@ -157,17 +159,38 @@ export function validateExpr(v: unknown, path: string, depth = 0): void {
   }
 }
 
-/** A verdict (as a statement or a map value): `null` for accept/drop/continue/return (and notrack), `{ target }` for jump/goto. */
-function validateVerdict(key: string, body: unknown, p: string): void {
+/**
+ * A verdict (as a statement or a map value): `null` for accept/drop/continue/return (and
+ * notrack), `{ target }` for jump/goto. As a statement, jump/goto may be a chain binding
+ * `{ target, rules: [[statement…]…] }` (`jump { … }`; package extension).
+ */
+function validateVerdict(key: string, body: unknown, p: string, statement = false, depth = 0): void {
   if (key === 'jump' || key === 'goto') {
-    if (!isObj(body)) fail('{ target }', p, body);
-    return name(body, 'target', p);
+    if (!isObj(body)) fail(statement ? '{ target } or a chain binding { target, rules }' : '{ target }', p, body);
+    name(body, 'target', p);
+    if (body.rules === undefined) return;
+    if (!statement) fail('no rules (a chain binding is a statement, not a value)', `${p}.rules`, body.rules);
+    if (!Array.isArray(body.rules)) fail('an array of rules, each an array of statements (the bound chain)', `${p}.rules`, body.rules);
+    body.rules.forEach((r: unknown, i: number) => {
+      if (!Array.isArray(r) || r.length === 0) fail('a non-empty array of statements (a rule of the bound chain)', `${p}.rules[${i}]`, r);
+      r.forEach((st: unknown, j: number) => validateStatement(st, `${p}.rules[${i}][${j}]`, depth + 1));
+    });
+    return;
   }
   if (body !== null) fail('null', p, body);
 }
 
+/** A set/map `type` or `map`: a datatype name, an array of them, or `{ typeof: expr }`. */
+function validateSetType(v: unknown, path: string): void {
+  if (typeof v === 'string' && v !== '') return;
+  if (Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string' && t !== '')) return;
+  if (isObj(v) && Object.keys(v).length === 1 && 'typeof' in v) return validateExpr(v.typeof, `${path}.typeof`, 1);
+  fail('a datatype name or an array of them (a concatenation), or { typeof: <expression> }', path, v);
+}
+
 /** Checks a statement's shape (one-key object of a known kind; its expressions recursively). */
 export function validateStatement(v: unknown, path: string, depth = 0): void {
+  if (depth > MAX_DEPTH) fail(`statements nested at most ${MAX_DEPTH} deep`, path, '…');
   if (typeof v === 'string') {
     fail('a statement object (nft printed this statement as text, which nft -j -f cannot load either)', path, v);
   }
@@ -183,16 +206,11 @@ export function validateStatement(v: unknown, path: string, depth = 0): void {
     case 'notrack':
     case 'jump':
     case 'goto':
-      validateVerdict(key, body, p);
-      // a chain binding (package extension): { target, rules: [[statements], …] }
-      if (isObj(body) && body.rules !== undefined) {
-        if (!Array.isArray(body.rules)) fail('an array of rules, each an array of statements (a bound chain)', `${p}.rules`, body.rules);
-        body.rules.forEach((r: unknown, i: number) => {
-          if (!Array.isArray(r)) fail('an array of statements (a bound chain rule)', `${p}.rules[${i}]`, r);
-          r.forEach((x: unknown, j: number) => validateStatement(x, `${p}.rules[${i}][${j}]`, depth + 1));
-        });
-      }
-      return;
+      return validateVerdict(key, body, p, true, depth);
+    case 'last':
+      if (body === null) return;
+      if (!isObj(body) || Object.keys(body).some((k) => k !== 'used')) fail('null or { used } (milliseconds since the last match)', p, body);
+      return int(body, 'used', p, 0, Number.MAX_SAFE_INTEGER);
     case 'match':
       if (!isObj(body)) fail('{ op, left, right }', p, body);
       str(body, 'op', p);
@@ -211,9 +229,11 @@ export function validateStatement(v: unknown, path: string, depth = 0): void {
       return validateStatement(body.stmt, `${p}.stmt`, depth + 1);
     case 'set':
     case 'map':
-      if (!isObj(body)) fail('{ op, elem, set }', p, body);
-      str(body, 'op', p);
+      if (!isObj(body)) fail(key === 'set' ? '{ op, elem, set }' : '{ op, elem, data, map }', p, body);
+      if (typeof body.op !== 'string' || !SET_STMT_OPS.includes(body.op)) fail(`an operation (${SET_STMT_OPS.join(', ')})`, `${p}.op`, body.op);
+      if (typeof body[key] !== 'string' || !/^@.+/.test(body[key] as string)) fail(`a ${key} reference "@name"`, `${p}.${key}`, body[key]);
       validateExpr(body.elem, `${p}.elem`, depth + 1);
+      if (key === 'map') validateExpr(body.data, `${p}.data`, depth + 1);
       if (body.stmt !== undefined) {
         if (!Array.isArray(body.stmt)) fail('an array of statements', `${p}.stmt`, body.stmt);
         body.stmt.forEach((s: unknown, i: number) => validateStatement(s, `${p}.stmt[${i}]`, depth + 1));
@@ -291,10 +311,10 @@ function validateObject(kind: NftObjectKind, body: unknown, verb: NftVerb, path:
       if (del && body.name === undefined) return int(body, 'handle', path, 1, Number.MAX_SAFE_INTEGER, false);
       name(body, 'name', path);
       if (del || verb === 'flush' || verb === 'reset') return;
-      if (typeof body.type !== 'string' && !(Array.isArray(body.type) && body.type.length > 0 && body.type.every((t) => typeof t === 'string'))) {
-        fail('a datatype name or an array of them (a concatenation)', `${path}.type`, body.type);
-      }
+      validateSetType(body.type, `${path}.type`);
       if (kind === 'map' && body.map === undefined) fail('the data type of the map', `${path}.map`, body.map);
+      if (body.map !== undefined) validateSetType(body.map, `${path}.map`);
+      if (body['auto-merge'] !== undefined && typeof body['auto-merge'] !== 'boolean') fail('a boolean', `${path}.auto-merge`, body['auto-merge']);
       if (body.flags !== undefined && !(Array.isArray(body.flags) && body.flags.every((f) => typeof f === 'string'))) {
         fail('an array of set flags (constant, interval, timeout, dynamic)', `${path}.flags`, body.flags);
       }
@@ -413,35 +433,26 @@ export interface JsonTextOptions {
    */
   readonly allowRaw?: boolean;
   /**
-   * Write objects exactly as nft 1.0.6 prints them: without the fields the package's listings
-   * add beyond nft 1.0.6's JSON (set `typeof`, `auto-merge`, the `dynamic` flag, table/chain
-   * comments, flowtable flags; see toNft106 in lib/nft/objects.ts). nft 1.0.6 ignores those
-   * fields on input, so either form loads; this one deep-equals `nft -j list ruleset`. @default false
+   * Project the lossless model to exactly what nft 1.0.6 prints (lib/nft/nft106.ts): `{ typeof }`
+   * types become datatype names; the `dynamic` flag, `auto-merge`, table/chain comments, chain
+   * devices and flowtable flags are dropped; elements keep only their first statement; map
+   * statements, `last` and chain bindings become nft's text strings. The result deep-equals
+   * `nft -j list ruleset`, but is lossy: `nft -j -f` cannot load those text statements, and
+   * nothing can restore what was dropped. @default false
    */
   readonly nft106?: boolean;
 }
 
-/** An item as nft 1.0.6 prints it (bare objects and command arguments; rules and metainfo as they are). */
+/** An item as nft 1.0.6 prints it (bare objects and command arguments; metainfo as it is). */
 function exactItem(item: NftItem, sets: SetLookup): NftItem {
   const key = Object.keys(item)[0] as string;
   if (key === 'metainfo') return item;
-  if (key === 'rule') return nft106Rule(item as { rule: JRule }, sets);
   const body = (item as Record<string, unknown>)[key];
   if ((NFT_VERBS as readonly string[]).includes(key)) {
-    if (!isObj(body) || 'rule' in body || !OBJECT_KIND_SET.has(Object.keys(body)[0] as string)) return item;
-    return { [key]: toNft106(body as unknown as NftObject) } as unknown as NftItem;
+    if (!isObj(body) || !OBJECT_KIND_SET.has(Object.keys(body)[0] as string)) return item;
+    return { [key]: nft106Object(body as unknown as NftObject, sets) } as unknown as NftItem;
   }
-  return OBJECT_KIND_SET.has(key) ? toNft106(item as NftObject) : item;
-}
-
-/** A rule as nft 1.0.6 prints it: chain bindings and map statements as their nft text (render-stmt.ts). */
-type SetLookup = (family: string, table: string, name: string) => Record<string, unknown> | undefined;
-
-function nft106Rule(item: { rule: JRule }, sets: SetLookup): NftItem {
-  const r = item.rule;
-  if (!Array.isArray(r.expr)) return item as unknown as NftItem;
-  const expr = r.expr.map((st) => nft106Statement(st, { family: r.family, set: (n) => sets(r.family, r.table, n) }));
-  return (expr.some((x, i) => x !== r.expr![i]) ? { rule: { ...r, expr } } : item) as unknown as NftItem;
+  return OBJECT_KIND_SET.has(key) ? nft106Object(item as NftObject, sets) : item;
 }
 
 /** The rules of a document item (bare, or under a command). */

@@ -9,7 +9,7 @@ import type { Expr } from '../expr/registry';
 import type { Family } from '../kernel';
 import { commentUdata, encodeUdata, u32Value } from '../udata';
 import { datatype } from './datatypes';
-import { BYTEORDER, SET_UDATA, buildSetUdata } from './set-udata';
+import { BYTEORDER, SET_UDATA, buildSetUdata, declaredNames } from './set-udata';
 import {
   beBytes,
   bytesOf,
@@ -95,6 +95,8 @@ export interface LinearizeContext {
 function typeNames(t: JSet['type'] | undefined): string[] | undefined {
   if (t === undefined) return undefined;
   if (isTypeof(t)) {
+    const d = declaredNames(t);
+    if (d !== undefined) return [...d];
     const h = typeOf(t.typeof);
     if (h === undefined) return undefined;
     return (Array.isArray(h) ? h : [h]).map((x) => String(x ?? 'integer'));
@@ -217,7 +219,7 @@ class Linearizer {
     if (typeof data === 'string' && data.startsWith('@')) {
       const s = this.namedSet(data, path);
       if (s.map === undefined) throw new TypeError(`${path}: ${data} is a set, not a map`);
-      const types = (Array.isArray(s.map) ? s.map : String(s.map).split(' . ')) as string[];
+      const types = [...(declaredNames(s.map) ?? String(s.map).split(' . '))];
       const interval = (s.elem ?? []).some((e) => Array.isArray(e) && hasInterval((e as readonly JExpr[])[1]));
       return { set: s.name, dataTypes: types, interval, namedInterval: s.flags?.includes('interval') === true };
     }
@@ -547,8 +549,16 @@ class Linearizer {
         if (x?.exthdrType === undefined) throw typeErr(p, 'a tcp option', v);
         return this.push([{ type: 'exthdr', exthdrType: x.exthdrType, op: x.op ?? 1 } as Expr]);
       }
-      case 'flow':
-        throw new TypeError(`${p}: flow offload (flow_offload expression) is not supported by this package's expression registry`);
+      case 'flow': {
+        // `flow add @ft` (netlink_gen_flow_offload_stmt): one flow_offload expression naming the flowtable
+        const o = v as { op?: unknown; flowtable?: unknown } | null;
+        if (o?.op !== 'add') throw typeErr(`${p}.op`, '"add"', o?.op);
+        const ft = o.flowtable;
+        if (typeof ft !== 'string' || !/^@.+/.test(ft)) throw typeErr(`${p}.flowtable`, 'a flowtable reference "@name"', ft);
+        const name = ft.slice(1);
+        if (Buffer.byteLength(name) > 255) throw typeErr(`${p}.flowtable`, 'a flowtable name of at most 255 bytes', ft);
+        return this.push([{ type: 'flow_offload', tableName: name }]);
+      }
       case 'xt':
         throw new TypeError(`${p}: xt (iptables-nft compat) statements cannot be built`);
       case 'last':

@@ -100,7 +100,7 @@ export function assembleListing(d: RulesetDumps): JsonListing {
       }
     }
     // Sets: decoded once, named ones listed, all (anonymous included) offered to the rules.
-    const tableSets = new Map<string, { set: JSet; anonymous: boolean }>();
+    const tableSets = new Map<string, { set: JSet; anonymous: boolean; keyLen: number; dataLen?: number }>();
     for (const s of setsBy.get(k) ?? []) {
       try {
         const conv = setFromData(s);
@@ -110,7 +110,8 @@ export function assembleListing(d: RulesetDumps): JsonListing {
           const elem = decodeElements(set, el);
           if (elem.length > 0) set = { ...set, elem };
         }
-        tableSets.set(s.name, { set, anonymous: conv.anonymous });
+        // the kernel's key/data lengths: the rules' concatenations of unsized types (raw payloads, integer keys) span them
+        tableSets.set(s.name, { set, anonymous: conv.anonymous, keyLen: s.keyLen, ...(s.dataLen !== undefined ? { dataLen: s.dataLen } : {}) });
         if (!conv.anonymous) items.push(set.map !== undefined ? { map: set } : { set });
       } catch (e) {
         problems.push(`set ${family} ${t.name} ${s.name}: ${message(e)}`);
@@ -154,18 +155,18 @@ export function assembleListing(d: RulesetDumps): JsonListing {
         return { family, table: t.name, chain, handle: Number(r.handle), expr: [{ raw: { exprs: r.exprs } }] };
       }
     };
-    // Bound chains (`jump { … }`): the package's extension { jump: { target, rules } }, the bound
-    // chain's rules decoded in order (nft 1.0.6 prints the statement's text: the nft106 projection).
+    // Bound chains (`jump { … }`): the package's extension { jump: { target, rules } } holds the
+    // bound chain's rules (nft 1.0.6 prints the nft text; the nft106 projection does the same).
     const bound = new Map<string, RuleData[]>();
     for (const c of chains) if (((c as { flags?: number }).flags ?? 0) & NFT_CHAIN_BINDING) bound.set(c.name, byChain.get(c.name) ?? []);
     const inline = (stmts: readonly JStatement[] | undefined, seen: ReadonlySet<string>): JStatement[] | undefined =>
-      stmts?.map((st) => {
-        const v = typeof st === 'object' && st !== null ? ('jump' in st ? ['jump', st.jump] : 'goto' in st ? ['goto', st.goto] : undefined) : undefined;
+      stmts?.map((st): JStatement => {
+        const v = typeof st === 'object' && st !== null ? ('jump' in st ? (['jump', st.jump] as const) : 'goto' in st ? (['goto', st.goto] as const) : undefined) : undefined;
         const target = v ? (v[1] as { target?: unknown }).target : undefined;
         if (!v || typeof target !== 'string' || !bound.has(target) || seen.has(target)) return st;
         const inner = new Set(seen).add(target);
         const rules = (bound.get(target) ?? []).map((r) => inline(decode(r, target).expr, inner) ?? []);
-        return { [v[0] as string]: { target, rules } } as unknown as JStatement;
+        return v[0] === 'jump' ? { jump: { target, rules } } : { goto: { target, rules } };
       });
     for (const chain of listed) {
       for (const r of byChain.get(chain) ?? []) {

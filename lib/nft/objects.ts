@@ -36,8 +36,8 @@ import type {
   NftObject,
 } from './schema';
 import { concatTypes, datatype, protocolName, protocolNumber } from './datatypes';
-import { encodeElements, statefulExpr, statementOfExpr, type JSetExt } from './elements';
-import { buildSetUdata, parseSetUdata, typeofField, BYTEORDER } from './set-udata';
+import { encodeElements, encodeElementsSized, statefulExpr, statementOfExpr, type JSetExt } from './elements';
+import { buildSetUdata, listedTypeof, parseSetUdata, tryTypeofLayout, typeofField, typeofLayout, typeofOf, BYTEORDER } from './set-udata';
 
 export type { JSetExt, JSetExtension } from './elements';
 
@@ -225,8 +225,13 @@ export function setFromData(d: SetData): { set: JSetExt; anonymous: boolean } {
   if (d.gcIntervalMs) s['gc-interval'] = Math.floor(d.gcIntervalMs / 1000);
   const stmts = d.exprs.map((e) => statementOfExpr(e, true)).filter((x): x is JStatement => x !== undefined);
   if (stmts.length > 0) s.stmt = stmts;
-  if (u.keyTypeof !== undefined) s.typeof = u.keyTypeof;
-  if (u.dataTypeof !== undefined && s.map !== undefined) s['typeof-data'] = u.dataTypeof;
+  // typeof: listed where nft uses it (lossless form `{ typeof: expr }`, nft 1.1's JSON)
+  const kind = d.flags & SET_FLAG.object ? 'object' : d.flags & SET_FLAG.map ? (d.dataType === DATA_VERDICT ? 'verdict' : 'data') : 'set';
+  const tof = listedTypeof(u, { keyLen: d.keyLen, kind, ...(d.dataLen !== undefined ? { dataLen: d.dataLen } : {}) });
+  if (tof !== undefined) {
+    s.type = { typeof: tof.key };
+    if (tof.data !== undefined) s.map = { typeof: tof.data };
+  }
   if (u.mergeElements) s['auto-merge'] = true;
   if (u.dataInterval && s.map !== undefined) s['data-interval'] = true;
   return { set: s as unknown as JSetExt, anonymous: (d.flags & SET_FLAG.anonymous) !== 0 };
@@ -388,8 +393,14 @@ export function toNft106(item: NftObject): NftObject {
     delete b.comment;
     delete b.dev;
   } else if (kind === 'set' || kind === 'map') {
-    delete b.typeof;
-    delete b['typeof-data'];
+    // `{ typeof }` -> the datatype names nft 1.0.6 prints (see typeofLayout)
+    const kt = typeofOf(b.type);
+    if (kt !== undefined) {
+      const n = tryTypeofLayout(kt)?.names ?? ['invalid'];
+      b.type = n.length === 1 ? n[0] : n;
+    }
+    const dt = typeofOf(b.map);
+    if (dt !== undefined) b.map = (tryTypeofLayout(dt)?.names ?? ['invalid']).join(' . ');
     delete b['auto-merge'];
     delete b['data-interval'];
     if (Array.isArray(b.flags)) {
@@ -415,6 +426,14 @@ interface SetLayout {
   dataType?: number;
   dataLen?: number;
   dataByteorder?: number;
+}
+
+/** The layout of a set's `type` or `map`: datatype names, or `{ typeof: expr }`. */
+function declaredLayout(v: unknown, where: string): { id: number; len: number; byteorder: number; fields: number[] } {
+  const e = typeofOf(v);
+  if (e === undefined) return layoutOf(splitNames(v, where), undefined, where);
+  const l = typeofLayout(e, `${where}.typeof`);
+  return { id: l.id, len: l.len, byteorder: l.byteorder, fields: [...l.fields] };
 }
 
 function layoutOf(names: readonly string[], texpr: JExpr | undefined, where: string): { id: number; len: number; byteorder: number; fields: number[] } {
@@ -451,11 +470,16 @@ const splitNames = (t: unknown, where: string): string[] => {
 };
 
 function setLayout(s: JSetExt, where: string): SetLayout {
-  const k = layoutOf(splitNames(s.type, `${where}.type`), s.typeof, `${where}.type`);
+  const k = typeofOf(s.type) !== undefined ? declaredLayout(s.type, `${where}.type`) : layoutOf(splitNames(s.type, `${where}.type`), s.typeof, `${where}.type`);
   const out: SetLayout = { keyType: k.id, keyLen: k.len, keyByteorder: k.byteorder, fields: k.fields };
   if (s.map !== undefined) {
-    const m = splitNames(s.map, `${where}.map`);
-    if (m.length === 1 && m[0] === 'verdict') {
+    const m = typeofOf(s.map) !== undefined ? [] : splitNames(s.map, `${where}.map`);
+    if (typeofOf(s.map) !== undefined) {
+      const d = declaredLayout(s.map, `${where}.map`);
+      out.dataType = d.id;
+      out.dataLen = s['data-interval'] === true ? 2 * d.len : d.len;
+      out.dataByteorder = d.byteorder;
+    } else if (m.length === 1 && m[0] === 'verdict') {
       out.dataType = DATA_VERDICT;
       out.dataLen = 16;
       out.dataByteorder = BYTEORDER.invalid;
@@ -521,19 +545,28 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
   const exprs: Expr[] = stmts.map((st, i) => statefulExpr(st as JStatement, `${where}.stmt[${i}]`));
   const comment = optStr(o, 'comment', where);
   const mergeElements = o['auto-merge'] === undefined ? false : o['auto-merge'] === true;
+  const keyTypeof = typeofOf(s.type) ?? s.typeof;
+  const dataTypeof = typeofOf(s.map) ?? s['typeof-data'];
   const userdata = buildSetUdata({
     keyByteorder: L.keyByteorder,
     map: objKind !== undefined ? 'object' : s.map !== undefined ? 'data' : 'none',
     ...(L.dataByteorder !== undefined ? { dataByteorder: L.dataByteorder } : {}),
     mergeElements,
-    ...(s.typeof !== undefined ? { keyTypeof: s.typeof } : {}),
-    ...(s['typeof-data'] !== undefined ? { dataTypeof: s['typeof-data'] } : {}),
+    ...(keyTypeof !== undefined ? { keyTypeof } : {}),
+    ...(dataTypeof !== undefined ? { dataTypeof } : {}),
     ...(s['data-interval'] === true ? { dataInterval: true } : {}),
-    ...(s.typeof !== undefined && L.dataType === DATA_VERDICT ? { verdictTypeof: true } : {}),
+    ...(keyTypeof !== undefined && L.dataType === DATA_VERDICT ? { verdictTypeof: true } : {}),
     ...(comment !== undefined ? { comment } : {}),
   });
   if (userdata.length > 256) throw new RangeError(`Expected set userdata (typeof, comment) of at most 256 bytes for ${where} ${name} but it takes ${userdata.length}`);
   const id = ids.nextSetId();
+  const elem = s.elem;
+  if (elem !== undefined) need(Array.isArray(elem), 'an array of elements', `${where}.elem`, elem);
+  const elements = elem !== undefined && elem.length > 0 ? encodeElementsSized(s, elem, 'add', { family, table, set: name, setId: id }) : undefined;
+  // mnl_nft_set_add: a constant set has no policy and its NFTA_SET_DESC_SIZE is the number of
+  // its elements as nft counts them (the kernel picks the backend by it: hash, not rhash).
+  const constant = (flags & SET_FLAG.constant) !== 0;
+  const descSize = constant ? elements?.size : size;
   const desc: SetDesc = {
     object: 'set',
     verb,
@@ -546,8 +579,8 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
     keyLen: L.keyLen,
     ...(L.dataType !== undefined ? { dataType: L.dataType, dataLen: L.dataLen as number } : {}),
     ...(objKind !== undefined ? { objType: OBJECT_TYPE[objKind] } : {}),
-    ...(s.policy === 'memory' ? { policy: 1 } : {}),
-    ...(size ? { size } : {}),
+    ...(s.policy === 'memory' && !constant ? { policy: 1 } : {}),
+    ...(descSize ? { size: descSize } : {}),
     ...(timeout ? { timeoutMs: BigInt(timeout) * 1000n } : {}),
     ...(gc ? { gcIntervalMs: gc * 1000 } : {}),
     ...(flags & SET_FLAG.concat ? { concat: L.fields } : {}),
@@ -555,11 +588,7 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
     ...(exprs.length > 0 ? { exprs } : {}),
   };
   const ops: OpDesc[] = [desc];
-  const elem = s.elem;
-  if (elem !== undefined) {
-    need(Array.isArray(elem), 'an array of elements', `${where}.elem`, elem);
-    if (elem.length > 0) ops.push(encodeElements(s, elem, 'add', { family, table, set: name, setId: id }));
-  }
+  if (elements !== undefined) ops.push(elements.desc);
   return ops;
 }
 
@@ -575,7 +604,10 @@ function tableOps(t: JTable, verb: OpVerb): OpDesc[] {
   }
   if (verb !== 'add' && verb !== 'create') throw new TypeError(`Expected add, create, delete, destroy or flush for table ${name} but received ${verb}`);
   let flags = 0;
-  const jf = t.flags === undefined ? [] : typeof t.flags === 'string' ? [t.flags] : t.flags;
+  // nft 1.0.6 prints a table's single flag after freeing it (table_flags_json): in practice the
+  // table's own name. That value is no flag; it is ignored, as nft 1.0.6 ignores table flags on
+  // input (so its own listing reloads the same way through nft -j -f and through this package).
+  const jf = t.flags === undefined || (typeof t.flags === 'string' && t.flags === name && !(name in TABLE_FLAG)) ? [] : typeof t.flags === 'string' ? [t.flags] : t.flags;
   need(Array.isArray(jf), 'a table flag or an array of them', `${where}.flags`, t.flags);
   for (const f of jf) {
     const bit = TABLE_FLAG[f as JTableFlag];

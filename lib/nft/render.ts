@@ -6,11 +6,12 @@
  * Input is a document as `nft -j list ruleset` prints it, or any list of the same objects
  * (a listing made by this package). Objects are grouped by table in the order the tables
  * appear; within a table nft prints named objects, sets and maps, flowtables, then chains,
- * each chain with its rules in order. Everything the JSON model cannot express (nft 1.0.6
- * leaves out table and chain comments, `flags dynamic`, `auto-merge`, `typeof` and the devices
- * of a multi-device chain) cannot be printed either; see docs for the list.
+ * each chain with its rules in order. A set or map whose `type` (or `map`) is
+ * `{ "typeof": expr }` (the package's lossless listing, nft 1.1's JSON) prints `typeof <expr>`
+ * as set_print_key_and_data does; nft 1.0.6's own JSON has only datatype names there.
  */
-import { elementText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
+import { elementText, exprText, isObject, typeOf, onlyKey, type JsonObject, type TypeHint } from './render-expr';
+import { declaredNames, typeofOf } from './set-udata';
 import { stmtText, type StatementContext } from './render-stmt';
 import { byteUnit, elementsPerLine, formatTime, nonZero, quote } from './render-values';
 import type { JRule, JSet, NftDocument, NftItem } from './schema';
@@ -137,7 +138,7 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[], set?: Statemen
     const family = str(c.family);
     const hook = str(c.hook);
     s += `\t\ttype ${str(c.type)} hook ${hook}`;
-    const devs = list(c.dev);
+    const devs = sortedDevices(list(c.dev));
     if (devs.length === 1) s += ` device ${quote(devs[0] ?? '')}`;
     else if (devs.length > 1) s += ` devices = { ${devs.join(', ')} }`;
     const prio = typeof c.prio === 'number' ? c.prio : Number(c.prio ?? 0);
@@ -152,12 +153,43 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[], set?: Statemen
 
 function keyTypeOf(set: JsonObject): TypeHint {
   const t = set.type;
+  const e = typeofOf(t);
+  if (e !== undefined) return typeofHint(e);
   if (Array.isArray(t)) return t.map(str);
   return t === undefined ? undefined : str(t);
 }
 
+/** How values of a typeof declaration print: as the expression's in a rule (raw payload in hex). */
+function typeofHint(e: unknown): TypeHint {
+  const n = declaredNames({ typeof: e });
+  const h = typeOf(e);
+  if (n === undefined) return h;
+  if (Array.isArray(h) && h.length === n.length) return h.map((x, i) => x ?? n[i]) as TypeHint;
+  if (n.length === 1) return (typeof h === 'string' ? h : n[0]) as TypeHint;
+  return [...n];
+}
+
+function dataTypeOf(set: JsonObject): TypeHint {
+  const t = set.map;
+  if (t === undefined || t === 'verdict') return undefined;
+  const e = typeofOf(t);
+  if (e !== undefined) return typeofHint(e);
+  const n = declNames(t);
+  return n.length === 1 ? n[0] : n;
+}
+
+/** A `type` / `map` declaration: datatype names, or the expression of a `{ typeof: expr }`. */
 function typeDecl(t: unknown): string {
+  const e = typeofOf(t);
+  if (e !== undefined) return exprText(e);
   return Array.isArray(t) ? t.map(str).join(' . ') : str(t);
+}
+
+/** Datatype names of a `type` / `map` declaration, `{ typeof }` included. */
+function declNames(t: unknown): string[] {
+  if (t === undefined) return [];
+  const n = declaredNames(t);
+  return n !== undefined ? [...n] : [str(t)];
 }
 
 /** The `elements = { … }` list of a named set, wrapped as nft wraps it. */
@@ -169,9 +201,8 @@ function setElementsText(set: JsonObject): string {
   const elems = Array.isArray(set.elem) ? set.elem : [];
   const keyType = keyTypeOf(set);
   // nft -j names a concatenated data type as one string (`ipv4_addr . inet_service`).
-  const dataNames = Array.isArray(set.map) ? set.map.map(str) : set.map === undefined ? [] : str(set.map).split(' . ');
-  const dataType: TypeHint = dataNames.length === 0 || set.map === 'verdict' ? undefined : dataNames.length === 1 ? dataNames[0] : dataNames;
-  const perLine = elementsPerLine(Array.isArray(set.type) ? set.type.map(str) : str(set.type));
+  const dataType = dataTypeOf(set);
+  const perLine = elementsPerLine(declNames(set.type));
   let out = '{ ';
   let count = 0;
   elems.forEach((item, i) => {
@@ -201,22 +232,30 @@ function hasIntervalData(set: JsonObject): boolean {
   });
 }
 
+/** nft sorts a chain's or flowtable's devices by name (strcmp: bytes) when it reads them (netlink.c). */
+function sortedDevices(devs: readonly unknown[]): string[] {
+  return devs.map(str).sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+}
+
 function renderSet(kind: string, set: JsonObject): string {
   const flags = list(set.flags);
   let s = `\t${kind} ${str(set.name)} {\n`;
-  s += `\t\ttype ${typeDecl(set.type)}`;
+  // set_print_key_and_data: `typeof` prints the key and the data expressions
+  const useTypeof = typeofOf(set.type) !== undefined;
+  s += `\t\t${useTypeof ? 'typeof' : 'type'} ${typeDecl(set.type)}`;
   if (kind === 'map' && set.map !== undefined) {
-    s += ` : ${hasIntervalData(set) ? 'interval ' : ''}${typeDecl(set.map)}`;
+    const data = useTypeof || typeofOf(set.map) === undefined ? typeDecl(set.map) : declNames(set.map).join(' . ');
+    s += ` : ${hasIntervalData(set) || set['data-interval'] === true ? 'interval ' : ''}${data}`;
   }
   s += '\n';
   if (!flags.includes('constant')) {
     if (set.policy !== undefined && set.policy !== 'performance') s += `\t\tpolicy ${str(set.policy)}\n`;
     if (nonZero(set.size)) s += `\t\tsize ${str(set.size)}\n`;
   }
-  const shown = ['constant', 'dynamic', 'interval', 'timeout'].filter(
-    (f) => flags.includes(f) && !(f === 'timeout' && nonZero(set.timeout)),
-  );
-  if (shown.length > 0) s += `\t\tflags ${shown.join(',')}\n`;
+  // set_print_declaration: a default timeout makes the `timeout` flag redundant, so it alone
+  // does not print the line; once the line prints (another flag), it names every flag.
+  const shown = ['constant', 'dynamic', 'interval', 'timeout'].filter((f) => flags.includes(f));
+  if (shown.some((f) => !(f === 'timeout' && nonZero(set.timeout)))) s += `\t\tflags ${shown.join(',')}\n`;
   if (Array.isArray(set.stmt) && set.stmt.length > 0) {
     s += `\t\t${set.stmt.map((st) => stmtText(st, { stateless: true })).join(' ')}\n`;
   }
@@ -308,7 +347,7 @@ function renderFlowtable(f: JsonObject): string {
   const hook = str(f.hook ?? 'ingress');
   const prio = typeof f.prio === 'number' ? f.prio : Number(f.prio ?? 0);
   let s = `\tflowtable ${str(f.name)} {\n\t\thook ${hook} priority ${renderPriority(prio, 'netdev', hook)}\n`;
-  const devs = list(f.dev);
+  const devs = sortedDevices(list(f.dev));
   if (devs.length > 0) s += `\t\tdevices = { ${devs.join(', ')} }\n`;
   const flags = list(f.flags);
   if (flags.includes('offload')) s += '\t\tflags offload\n';

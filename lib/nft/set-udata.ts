@@ -14,7 +14,8 @@
  * verdict { } (nothing). Other expression kinds are not decoded: such a set lists with `type`.
  */
 import type { JExpr } from './schema';
-import { metaKey, ctKey, payloadField, rtKey, socketKey } from './fields';
+import { metaKey, ctKey, payloadField, rtKey, socketKey, exthdrByType, exthdrDef, exthdrField, EXTHDR_JSON, EXTHDR_OPS, type ExthdrOp, type ExthdrField } from './fields';
+import { datatype, CONCAT_TYPE_BITS } from './datatypes';
 
 export const SET_UDATA = { keyByteorder: 0, dataByteorder: 1, mergeElements: 2, keyTypeof: 3, dataTypeof: 4, expr: 5, dataInterval: 6, comment: 7 } as const;
 /** nft's enum byteorder. */
@@ -65,6 +66,8 @@ export interface SetUdata {
   mergeElements?: boolean;
   keyTypeof?: JExpr;
   dataTypeof?: JExpr;
+  /** The data typeof is nft's verdict expression (`typeof … : verdict`). */
+  dataTypeofVerdict?: boolean;
   dataInterval?: boolean;
   comment?: string;
 }
@@ -108,6 +111,61 @@ class TlvWriter {
 
 // ---------------------------------------------------------------------------------------------
 // typeof expressions
+
+/** nft's exthdr_desc ids of the IPv6 extension headers (enum exthdr_desc_id). */
+const IPV6_EXTHDR_DESC = ['', 'hbh', 'rt', 'rt0', 'rt2', 'srh', 'frag', 'dst', 'mh'] as const;
+/** nft's enum ipopt_fields (IP options share one template numbering). */
+const IPOPT_FIELD: Readonly<Record<string, number>> = { type: 1, length: 2, value: 3, ptr: 4, addr: 5 };
+const EXTHDR_OP_BY_NUM = new Map(Object.entries(EXTHDR_OPS).map(([k, v]) => [v, k as ExthdrOp]));
+const EXTHDR_OP_BY_JSON = new Map(Object.entries(EXTHDR_JSON).map(([k, v]) => [v, k as ExthdrOp]));
+
+/** The exthdr template index nft stores (expr_exthdr_type) for a field. */
+function exthdrTemplate(f: ExthdrField): number | undefined {
+  switch (f.op) {
+    case 'ipv4':
+      return IPOPT_FIELD[f.field];
+    case 'ipv6':
+    case 'sctp':
+    case 'tcpopt': {
+      if (f.op === 'tcpopt' && f.type === 5 && /^sack[123]$/.test(f.name)) {
+        const n = Number(f.name.slice(4));
+        return f.field === 'left' ? 2 + 2 * n : f.field === 'right' ? 3 + 2 * n : undefined;
+      }
+      const d = exthdrDef(f.op, f.name);
+      const i = d?.fields.findIndex((x) => x.field === f.field) ?? -1;
+      if (i < 0) return undefined;
+      // IPv6 templates start at 1 (index 0 is unused); TCP options and SCTP chunks at 0
+      return f.op === 'ipv6' ? i + 1 : i;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function parseExthdr(t: Map<number, Uint8Array>): JExpr | undefined {
+  const desc = u32(t.get(0));
+  const type = u32(t.get(1));
+  const op = (EXTHDR_OP_BY_NUM as ReadonlyMap<number, ExthdrOp>).get(u32(t.get(2)) ?? 0);
+  if (desc === undefined || type === undefined || op === undefined) return undefined;
+  let name: string | undefined;
+  let field: string | undefined;
+  if (op === 'ipv6') {
+    name = IPV6_EXTHDR_DESC[desc];
+    field = name ? exthdrDef('ipv6', name)?.fields[type - 1]?.field : undefined;
+  } else if (op === 'ipv4') {
+    name = exthdrByType('ipv4', desc)?.name;
+    field = Object.entries(IPOPT_FIELD).find(([, v]) => v === type)?.[0];
+  } else {
+    const d = exthdrByType(op, desc);
+    name = d?.name;
+    if (op === 'tcpopt' && desc === 5 && type >= 4) {
+      name = `sack${Math.floor((type - 2) / 2)}`;
+      field = type % 2 === 0 ? 'left' : 'right';
+    } else field = d?.fields[type]?.field;
+  }
+  if (name === undefined || field === undefined || exthdrField(op, name, field) === undefined) return undefined;
+  return { [EXTHDR_JSON[op]]: { name, field } } as unknown as JExpr;
+}
 
 function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
   const t = tlvs(data);
@@ -157,6 +215,8 @@ function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
     }
     case EXPR.osf:
       return { osf: { key: 'name' } };
+    case EXPR.exthdr:
+      return parseExthdr(t);
     case EXPR.numgen: {
       const type = u32(t.get(0));
       const mod = u32(t.get(1));
@@ -204,6 +264,17 @@ function parseTypeof(nest: Uint8Array | undefined): JExpr | undefined {
   const data = t.get(1);
   if (etype === undefined || data === undefined) return undefined;
   return parseExpr(etype, data);
+}
+
+/** The field of an exthdr / `tcp option` / `ip option` / `sctp chunk` expression. */
+function exthdrOf(e: JExpr): ExthdrField | undefined {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
+  const keys = Object.keys(e);
+  const op = keys.length === 1 ? EXTHDR_OP_BY_JSON.get(keys[0] as string) : undefined;
+  if (op === undefined) return undefined;
+  const b = (e as Record<string, { name?: unknown; field?: unknown }>)[keys[0] as string];
+  if (typeof b?.name !== 'string' || typeof b.field !== 'string') return undefined;
+  return exthdrField(op, b.name, b.field);
 }
 
 /** Expression kind of a typeof JSON expression, or undefined when nft cannot store it. */
@@ -268,6 +339,21 @@ function writeExpr(w: TlvWriter, e: JExpr, where: string): number {
     return EXPR.rt;
   }
   if ('osf' in e) return EXPR.osf;
+  const xf = exthdrOf(e);
+  if (xf !== undefined) {
+    const tmpl = exthdrTemplate(xf);
+    if (tmpl === undefined) throw new TypeError(`Expected an extension header field nft can store as a typeof for ${where} but received ${JSON.stringify(e)}`);
+    w.u32(1, tmpl);
+    if (xf.op === 'ipv6') {
+      const id = IPV6_EXTHDR_DESC.indexOf(xf.name as (typeof IPV6_EXTHDR_DESC)[number]);
+      if (id <= 0) throw new TypeError(`Expected an IPv6 extension header nft can store as a typeof for ${where} but received ${xf.name}`);
+      w.u32(0, id);
+    } else {
+      w.u32(2, EXTHDR_OPS[xf.op]);
+      w.u32(0, xf.type);
+    }
+    return EXPR.exthdr;
+  }
   if ('numgen' in e) {
     const mode = NUMGEN_MODES.indexOf(e.numgen.mode);
     if (mode < 0) throw new TypeError(`Expected numgen mode inc or random for ${where} but received ${String(e.numgen.mode)}`);
@@ -311,7 +397,9 @@ export function parseSetUdata(buf: Uint8Array | undefined): SetUdata {
   if (merge !== undefined && merge !== 0) out.mergeElements = true;
   const kt = parseTypeof(t.get(SET_UDATA.keyTypeof));
   if (kt !== undefined) out.keyTypeof = kt;
-  const dt = parseTypeof(t.get(SET_UDATA.dataTypeof));
+  const dnest = t.get(SET_UDATA.dataTypeof);
+  if (dnest !== undefined && u32(tlvs(dnest).get(0)) === EXPR.verdict && tlvs(dnest).has(1)) out.dataTypeofVerdict = true;
+  const dt = parseTypeof(dnest);
   if (dt !== undefined) out.dataTypeof = dt;
   const di = u32(t.get(SET_UDATA.dataInterval));
   if (di !== undefined && di !== 0) out.dataInterval = true;
@@ -387,6 +475,8 @@ export function typeofField(e: JExpr): { readonly type: string; readonly bits: n
     return k === undefined ? undefined : { type: k.type, bits: k.bits ?? k.len * 8, byteorder: k.byteorder ?? 'host' };
   }
   if ('osf' in e) return { type: 'string', bits: 16 * 8, byteorder: 'host' };
+  const xf = exthdrOf(e);
+  if (xf !== undefined) return { type: xf.datatype, bits: xf.len, byteorder: 'big' };
   if ('numgen' in e) return { type: 'integer', bits: 32, byteorder: 'host' };
   if ('ipsec' in e) {
     const x = e.ipsec as { key: string; family?: string };
@@ -394,4 +484,130 @@ export function typeofField(e: JExpr): { readonly type: string; readonly bits: n
     return k === undefined ? undefined : { type: k[2], bits: k[3], byteorder: k[4] };
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The key (or data) a typeof expression declares, as nft derives it
+
+/** One field of a typeof declaration: the expression's datatype, length and byte order. */
+export interface TypeofPart {
+  /** Datatype name (`ipv4_addr`, `mark`, `integer`; `invalid` for `ct original proto-dst`). */
+  readonly name: string;
+  /** The datatype's kernel id (0 for invalid). */
+  readonly id: number;
+  readonly bits: number;
+  readonly byteorder: 'big' | 'host';
+}
+
+/** What a typeof declaration gives a set's key or data: what nft sends in NEWSET. */
+export interface TypeofLayout {
+  readonly parts: readonly TypeofPart[];
+  /** NFTA_SET_KEY_TYPE / DATA_TYPE: the datatype id, concatenations packed 6 bits per field. */
+  readonly id: number;
+  /** Bytes (each field padded to 4 in a concatenation). */
+  readonly len: number;
+  /** The byte order nft stores in the userdata (BYTEORDER: invalid for a concatenation). */
+  readonly byteorder: number;
+  /** Bytes of each field (NFTA_SET_DESC_CONCAT). */
+  readonly fields: readonly number[];
+  /**
+   * The datatype names nft 1.0.6 prints for this declaration (`nft -j`'s `type`, `type` in text
+   * when the typeof is not used): concat_type_alloc names the fields from the first one and
+   * stops at the first field of type invalid (`ip saddr . ct original proto-dst` is `ipv4_addr`).
+   */
+  readonly names: readonly string[];
+}
+
+const concatParts = (e: JExpr): readonly JExpr[] | undefined => {
+  const c = typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { concat?: unknown }).concat : undefined;
+  return Array.isArray(c) ? (c as readonly JExpr[]) : undefined;
+};
+
+/** The datatype of one (non-concatenated) typeof expression, or undefined for kinds not stored. */
+export function typeofPart(e: JExpr): TypeofPart | undefined {
+  const f = typeofField(e);
+  if (f === undefined) return undefined;
+  const t = datatype(f.type);
+  if (t === undefined) return undefined;
+  return { name: t.name, id: t.id, bits: f.bits, byteorder: f.byteorder };
+}
+
+/**
+ * The key (or data) layout of a typeof expression as nft computes it for NEWSET (set->key from
+ * the expression: dtype, len, byteorder; a concatenation sums the fields padded to 4 bytes).
+ * @throws TypeError for expressions nft cannot use as a typeof (or this package cannot store).
+ */
+export function typeofLayout(e: JExpr, where: string): TypeofLayout {
+  const subs = concatParts(e) ?? [e];
+  const parts = subs.map((x, i) => {
+    const p = typeofPart(x);
+    if (p === undefined) throw new TypeError(`Expected a typeof expression this package stores (payload, meta, ct, socket, rt, osf, numgen, ipsec) for ${where}${subs.length > 1 ? `.concat[${i}]` : ''} but received ${JSON.stringify(x)}`);
+    if (p.bits === 0) throw new TypeError(`Expected a fixed-size typeof expression for ${where} but received ${JSON.stringify(x)}`);
+    return p;
+  });
+  const fields = parts.map((p) => Math.ceil(p.bits / 8));
+  const names: string[] = [];
+  for (const p of parts) {
+    if (parts.length > 1 && p.id === 0) break;
+    names.push(p.name);
+  }
+  if (parts.length === 1) {
+    const p = parts[0] as TypeofPart;
+    return { parts, id: p.id, len: fields[0] as number, byteorder: p.byteorder === 'big' ? BYTEORDER.big : BYTEORDER.host, fields, names };
+  }
+  let id = 0;
+  for (const p of parts) id = ((id << CONCAT_TYPE_BITS) | p.id) >>> 0;
+  return { parts, id, len: fields.reduce((n, l) => n + Math.ceil(l / 4) * 4, 0), byteorder: BYTEORDER.invalid, fields, names };
+}
+
+/** The typeof layout, or undefined when the expression is not one nft stores. */
+export function tryTypeofLayout(e: JExpr): TypeofLayout | undefined {
+  try {
+    return typeofLayout(e, 'typeof');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{ "typeof": expr }`, the lossless form of a typeof `type` / `map` (nft 1.1's JSON). */
+export function typeofOf(v: unknown): JExpr | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === 'typeof' ? ((v as { typeof: JExpr }).typeof) : undefined;
+}
+
+/** The datatype names of a set's `type` or `map`: names as they are, or those a typeof gives. */
+export function declaredNames(v: unknown): readonly string[] | undefined {
+  if (typeof v === 'string') return v.split(' . ').map((x) => x.trim());
+  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  const e = typeofOf(v);
+  if (e === undefined) return undefined;
+  const l = tryTypeofLayout(e);
+  // every field's own datatype (elements of `ct original proto-dst` are integers of 16 bits)
+  return l?.parts.map((p) => (p.id === 0 ? 'integer' : p.name));
+}
+
+/**
+ * What nft 1.0.6 makes of a kernel set's typeof userdata (netlink_delinearize_set): the key's
+ * typeof is used only when its length matches the kernel's key length and, for a map, the data
+ * typeof is there and matches too (a verdict counts); an object map never (1.0.6 finds no data
+ * typeof there and discards the key's). Returns the expressions to list, or undefined.
+ */
+export function listedTypeof(
+  u: SetUdata,
+  set: { readonly keyLen: number; readonly kind: 'set' | 'data' | 'verdict' | 'object'; readonly dataLen?: number },
+): { key: JExpr; data?: JExpr } | undefined {
+  if (u.keyTypeof === undefined) return undefined;
+  const k = tryTypeofLayout(u.keyTypeof);
+  if (k === undefined || k.len !== set.keyLen) return undefined;
+  if (set.kind === 'object') return undefined;
+  if (set.kind === 'verdict') return u.dataTypeofVerdict === true && set.dataLen === 16 ? { key: u.keyTypeof } : undefined;
+  if (set.kind === 'data') {
+    if (u.dataTypeof === undefined) return undefined;
+    const d = tryTypeofLayout(u.dataTypeof);
+    const dl = set.dataLen ?? 0;
+    if (d === undefined || d.len !== dl) return undefined;
+    return { key: u.keyTypeof, data: u.dataTypeof };
+  }
+  return { key: u.keyTypeof };
 }
