@@ -11,7 +11,7 @@ import type { ChainDesc, ElementsDesc, OpDesc, RuleDesc, SetDesc } from '../nati
 import { commentUdata } from '../udata';
 import { show } from '../validate';
 import { itemCommand, validateDocument } from './document';
-import { encodeElements, type JSetExt } from './elements';
+import { encodeElements, encodeElementsSized, type JSetExt } from './elements';
 import { linearizeRule, type LinearizeContext } from './linearize';
 import { objectOps } from './objects';
 import { datatype, typeLayout } from './datatypes';
@@ -206,10 +206,11 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
           // Map data given as ranges or prefixes (NAT to address ranges) are interval data.
           ...(isMap && req.elems.some(hasIntervalData) ? { 'data-interval': true } : {}),
         };
-        const elements: ElementsDesc =
+        const sized =
           req.elems.length > 0
-            ? encodeElements(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id })
-            : { object: 'elements', verb: 'add', family: famNum(family), table, set: name, setId: id, count: 0, keyLen: key.len, keys: new Uint8Array(0) };
+            ? encodeElementsSized(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id, anonymous: true, keyFields: req.keyFields })
+            : { desc: { object: 'elements', verb: 'add', family: famNum(family), table, set: name, setId: id, count: 0, keyLen: key.len, keys: new Uint8Array(0) } as ElementsDesc, size: 0 };
+        const elements = sized.desc;
         const set: SetDesc = {
           object: 'set',
           verb: 'add',
@@ -220,7 +221,8 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
           flags: req.flags,
           keyType: key.id,
           keyLen: key.len,
-          ...(data ? { dataType: data.id, dataLen: data.len } : {}),
+          // Interval data (NAT to ranges/prefixes): start and end values (nft doubles the length).
+          ...(data ? { dataType: data.id, dataLen: jset['data-interval'] === true ? 2 * data.len : data.len } : {}),
           ...(objType !== undefined ? { objType } : {}),
           ...(key.fields.length > 1 && req.flags & SET_F.interval ? { concat: key.fields } : {}),
           ...(req.userdata ? { userdata: req.userdata } : {}),
@@ -228,7 +230,7 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
           ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
           // nft: a constant set's NFTA_SET_DESC_SIZE is its number of elements (interval ends
           // included); a meter's is its declared size.
-          ...(req.size !== undefined ? { size: req.size } : req.flags & SET_F.constant ? { size: elements.count } : {}),
+          ...(req.size !== undefined ? { size: req.size } : req.flags & SET_F.constant ? { size: sized.size } : {}),
         };
         ops.push({ op: set, label: `${label} (anonymous ${isMap ? 'map' : 'set'})` });
         if (elements.count > 0) ops.push({ op: elements, label: `${label} (anonymous ${isMap ? 'map' : 'set'} elements)` });

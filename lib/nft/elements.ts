@@ -8,8 +8,9 @@
  *   element b + 1 flagged NFT_SET_ELEM_INTERVAL_END, in ascending order, preceded by an end
  *   element at zero when the first interval does not start at zero (the rbtree needs the
  *   "nothing before" marker); an interval that reaches the largest key has no end element and
- *   its start carries the udata flag NFTNL_SET_ELEM_F_INTERVAL_OPEN; adjacent intervals keep
- *   both the end of one and the start of the next (same key);
+ *   its start carries the udata flag NFTNL_SET_ELEM_F_INTERVAL_OPEN; adjacent intervals of a
+ *   named set keep both the end of one and the start of the next (same key), an anonymous set
+ *   leaves that end out (the next start closes the interval);
  * - concatenated interval sets (pipapo): one element per interval with KEY and KEY_END;
  * - catch-all `*`: no key, flag NFT_SET_ELEM_CATCHALL.
  *
@@ -91,7 +92,7 @@ function typeofParts(e: JExpr | undefined): readonly JExpr[] | undefined {
 }
 
 /** The fields of a key (or data) type; `total` is the kernel's key length when known. */
-function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, total: number | undefined, where: string): Field[] {
+function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, total: number | undefined, where: string, fieldLens?: readonly number[]): Field[] {
   const parts = typeofParts(typeofExpr);
   const out: Field[] = [];
   typeNames.forEach((n, i) => {
@@ -101,6 +102,9 @@ function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, t
     let bits = t.bits;
     if (tf !== undefined && (t.bits === 0 || t.base === 'integer' || t.name === 'integer')) bits = tf.bits;
     if (bits === 0 && typeNames.length === 1 && total !== undefined) bits = total * 8;
+    // The key's field lengths as the rule gives them (an anonymous set of a raw payload or an
+    // integer expression: `numgen inc mod 16 map { … }`, `@th,160,128`).
+    if (bits === 0 && fieldLens?.[i] !== undefined) bits = (fieldLens[i] as number) * 8;
     if (bits === 0) throw new TypeError(`Expected a fixed-size type (or a typeof expression giving its size) for ${where}[${i}] but received ${n}`);
     const byteorder = t.name === 'integer' && tf !== undefined ? tf.byteorder : t.byteorder;
     out.push({ type: t, len: Math.ceil(bits / 8), bits, byteorder });
@@ -113,8 +117,8 @@ function layoutLen(fields: readonly Field[]): number {
   return fields.reduce((n, f) => n + Math.ceil(f.len / 4) * 4, 0);
 }
 
-function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number): Shape {
-  const fields = fieldsOf(names(set.type), typeofOf(set.type, set.typeof), keyLen, `set ${set.name} type`);
+function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number, keyFields?: readonly number[]): Shape {
+  const fields = fieldsOf(names(set.type), typeofOf(set.type, set.typeof), keyLen, `set ${set.name} type`, keyFields);
   const interval = (set.flags ?? []).includes('interval');
   let data: Shape['data'];
   if (set.map !== undefined) {
@@ -295,7 +299,7 @@ export function statefulExpr(s: JStatement | Record<string, unknown>, where: str
 }
 
 /** The stateful statement fields an element object may carry, in nft's order. */
-const ELEM_STMTS = ['counter', 'quota', 'limit', 'last'] as const;
+const ELEM_STMTS = ['counter', 'quota', 'limit', 'last', 'ct count'] as const;
 
 interface Built {
   key: Uint8Array | undefined; // undefined = catch-all
@@ -335,15 +339,36 @@ export function encodeElements(
   set: JSetExt,
   elems: readonly JSetElem[],
   verb: ElementsDesc['verb'],
-  target: { family: number; table: string; set: string; setId?: number },
+  target: ElementTarget,
 ): ElementsDesc {
-  const shape = shapeOf(set);
+  return encodeElementsSized(set, elems, verb, target).desc;
+}
+
+/** Where elements go; `anonymous`: an anonymous set (nft's interval layout differs, see above). */
+export interface ElementTarget {
+  readonly family: number;
+  readonly table: string;
+  readonly set: string;
+  readonly setId?: number;
+  readonly anonymous?: boolean;
+  /** Bytes of each key field (before padding), for key types without a size of their own. */
+  readonly keyFields?: readonly number[];
+}
+
+/**
+ * encodeElements, and the NFTA_SET_DESC_SIZE nft gives a constant set of these elements: the
+ * number of elements it sends, except that an interval set counts every interval twice (start
+ * and end, also when it leaves an end out) plus the zero end element (set_to_intervals).
+ */
+export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], verb: ElementsDesc['verb'], target: ElementTarget): { desc: ElementsDesc; size: number } {
+  const shape = shapeOf(set, undefined, undefined, target.keyFields);
   const isMap = shape.data !== undefined;
   const concat = shape.fields.length > 1;
   const deleting = verb === 'delete' || verb === 'destroy';
   const templates: Expr[] = (set.stmt ?? []).map((st, i) => statefulExpr(st, `set ${set.name} stmt[${i}]`));
   const built: Built[] = [];
   const intervals: { iv: Interval; base: Omit<Built, 'key' | 'flags'> }[] = [];
+  let unsentEnds = 0;
   elems.forEach((e, i) => {
     const where = `set ${set.name} elem[${i}]`;
     const p = splitElem(e, isMap, where);
@@ -353,10 +378,17 @@ export function encodeElements(
       if (typeof a.comment !== 'string') throw new TypeError(`Expected a string for ${where}.comment`);
     }
     const own: Expr[] = [];
-    if (a !== undefined) for (const k of ELEM_STMTS) if (k in a) own.push(statefulExpr({ [k]: (a as unknown as Record<string, unknown>)[k] }, `${where}.${k}`));
+    // The element's statements in the order of their keys (`limit` before `counter` for
+    // `limit rate 1/second counter`).
+    if (a !== undefined) {
+      for (const k of Object.keys(a)) {
+        if ((ELEM_STMTS as readonly string[]).includes(k)) own.push(statefulExpr({ [k]: (a as unknown as Record<string, unknown>)[k] }, `${where}.${k}`));
+      }
+    }
     if (own.length > 0) {
-      // The kernel wants an element's expressions to match the set's templates one for one: the
-      // element's own statement (nft -j prints one) replaces the template of its kind.
+      // The kernel wants an element's expressions to match the set's templates one for one: an
+      // element's own statements replace the templates of their kinds (nft 1.0.6's JSON gives
+      // only the first of them; the others keep the template's initial state).
       const stmts = templates.length === 0 ? own : templates.map((t) => own.find((x) => x.type === t.type) ?? t);
       b.exprs = stmts;
     }
@@ -405,8 +437,11 @@ export function encodeElements(
     }
     const first = intervals[0] as (typeof intervals)[number];
     if (first.iv.lo !== 0n && !deleting) built.push({ key: new Uint8Array(len), flags: ELEM_FLAG.intervalEnd, timeoutMs: 0, expirationMs: 0 });
-    for (const { iv, base } of intervals) {
+    intervals.forEach(({ iv, base }, k) => {
       const open = iv.hi === max;
+      const next = intervals[k + 1];
+      // An anonymous set leaves out an end element equal to the next interval's start.
+      const closedByNext = target.anonymous === true && next !== undefined && next.iv.lo === iv.hi + 1n;
       const comment = base.userdata;
       const start: Built = { ...base, key: fromBig(iv.lo, len), flags: 0 };
       if (open) {
@@ -414,10 +449,45 @@ export function encodeElements(
         start.userdata = u;
       }
       built.push(start);
-      if (!open) built.push({ key: fromBig(iv.hi + 1n, len), flags: ELEM_FLAG.intervalEnd, timeoutMs: 0, expirationMs: 0 });
-    }
+      if (!open && !closedByNext) built.push({ key: fromBig(iv.hi + 1n, len), flags: ELEM_FLAG.intervalEnd, timeoutMs: 0, expirationMs: 0 });
+      else unsentEnds++;
+    });
   }
-  return pack(built, shape, verb, target);
+  const ordered = shape.interval || concat ? built : tieOrder(built, shape.fields[0] as Field);
+  return { desc: pack(ordered, shape, verb, target), size: built.length + unsentEnds };
+}
+
+/**
+ * The order to send a bitmask set's elements in so that nft lists them in the order given.
+ * nft sorts a listed set by value, a combination of flags by its lowest flag (see decodeElements),
+ * so combinations sharing their lowest flag tie, and its merge sort leaves ties in an order that
+ * depends on the kernel's order, which is the order elements were added. When the elements are
+ * given sorted as nft lists them (a listing committed back), they are sent in the order nft's sort
+ * turns into the given one, so that the kernel lists them as before; otherwise as given.
+ */
+function tieOrder(built: readonly Built[], f: Field): readonly Built[] {
+  if (f.type.base !== 'bitmask' || built.length < 2 || built.some((b) => b.key === undefined)) return built;
+  const sv = built.map((b) => {
+    const v = sortValue(b.key as Uint8Array, f.byteorder);
+    return v & -v;
+  });
+  let ties = false;
+  for (let k = 1; k < sv.length; k++) {
+    if ((sv[k - 1] as bigint) > (sv[k] as bigint)) return built;
+    if (sv[k - 1] === sv[k]) ties = true;
+  }
+  if (!ties) return built;
+  // nftSort moves position out[j] to j; the same key pattern gives the same moves, so sending
+  // I with I[out[j]] = given[j] makes nft list `given`.
+  const out = nftSort(
+    built.map((_, i) => i),
+    (x, y) => ((sv[x] as bigint) < (sv[y] as bigint) ? -1 : (sv[x] as bigint) > (sv[y] as bigint) ? 1 : 0),
+  );
+  const res: Built[] = new Array<Built>(built.length);
+  out.forEach((from, j) => {
+    res[from] = built[j] as Built;
+  });
+  return res;
 }
 
 function mergeOpen(userdata: Uint8Array | undefined): Uint8Array {
@@ -466,7 +536,7 @@ function encodeKey(fields: readonly Field[], len: number, v: unknown, where: str
   return out;
 }
 
-function pack(built: readonly Built[], shape: Shape, verb: ElementsDesc['verb'], target: { family: number; table: string; set: string; setId?: number }): ElementsDesc {
+function pack(built: readonly Built[], shape: Shape, verb: ElementsDesc['verb'], target: ElementTarget): ElementsDesc {
   const n = built.length;
   const kl = shape.keyLen;
   const keys = new Uint8Array(n * kl);
@@ -681,7 +751,9 @@ export function decodeElements(set: JSetExt, data: ElementsData): JSetElem[] {
       if (isEnd(i)) continue;
       const lo = kv.get(i) as bigint;
       const next = idx[j + 1];
-      const hi = next !== undefined && isEnd(next) ? (kv.get(next) as bigint) - 1n : max;
+      // The interval ends before the next element: an end element, or (anonymous sets, where nft
+      // leaves out an end that equals the next start: set_to_intervals) the next start.
+      const hi = next !== undefined ? (kv.get(next) as bigint) - 1n : max;
       out.push({ key: intervalJson(f, fromBig(lo, kl), fromBig(hi < lo ? lo : hi, kl)), sort: [lo], i });
     }
   }
@@ -796,14 +868,20 @@ function finish(shape: Shape, data: ElementsData, key: JExpr, i: number): JSetEl
   const expires = data.expirationsMs?.[i] ?? 0;
   const comment = elemComment(data.userdata?.[i]);
   const exprs = data.exprs?.[i] ?? null;
-  const stmt = exprs && exprs.length > 0 ? statementOfExpr(exprs[0] as DecodedExpr, false) : undefined;
+  // All of the element's statements, in the kernel's order (nft 1.0.6 prints only the first;
+  // the nft106 projection, lib/nft/nft106.ts, keeps only that one).
+  const stmts: JStatement[] = [];
+  for (const e of exprs ?? []) {
+    const st = statementOfExpr(e as DecodedExpr, false);
+    if (st !== undefined && !stmts.some((x) => Object.keys(x)[0] === Object.keys(st)[0])) stmts.push(st);
+  }
   let k: JSetElem = key;
-  if (timeout > 0 || expires > 0 || comment !== undefined || stmt !== undefined) {
+  if (timeout > 0 || expires > 0 || comment !== undefined || stmts.length > 0) {
     const o: Record<string, unknown> = { val: key };
     if (timeout > 0) o.timeout = Math.floor(timeout / 1000);
     if (expires > 0) o.expires = Math.floor(expires / 1000);
     if (comment !== undefined) o.comment = comment;
-    if (stmt !== undefined) Object.assign(o, stmt);
+    for (const st of stmts) Object.assign(o, st);
     k = { elem: o as unknown as JElemObj };
   }
   if (shape.data === undefined) return k;

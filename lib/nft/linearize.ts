@@ -521,8 +521,16 @@ class Linearizer {
         if (x?.exthdrType === undefined) throw typeErr(p, 'a tcp option', v);
         return this.push([{ type: 'exthdr', exthdrType: x.exthdrType, op: x.op ?? 1 } as Expr]);
       }
-      case 'flow':
-        throw new TypeError(`${p}: flow offload (flow_offload expression) is not supported by this package's expression registry`);
+      case 'flow': {
+        // `flow add @ft` (netlink_gen_flow_offload_stmt): one flow_offload expression naming the flowtable
+        const o = v as { op?: unknown; flowtable?: unknown } | null;
+        if (o?.op !== 'add') throw typeErr(`${p}.op`, '"add"', o?.op);
+        const ft = o.flowtable;
+        if (typeof ft !== 'string' || !/^@.+/.test(ft)) throw typeErr(`${p}.flowtable`, 'a flowtable reference "@name"', ft);
+        const name = ft.slice(1);
+        if (Buffer.byteLength(name) > 255) throw typeErr(`${p}.flowtable`, 'a flowtable name of at most 255 bytes', ft);
+        return this.push([{ type: 'flow_offload', tableName: name }]);
+      }
       case 'xt':
         throw new TypeError(`${p}: xt (iptables-nft compat) statements cannot be built`);
       case 'last':

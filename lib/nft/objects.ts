@@ -36,7 +36,7 @@ import type {
   NftObject,
 } from './schema';
 import { concatTypes, datatype, protocolName, protocolNumber } from './datatypes';
-import { encodeElements, statefulExpr, statementOfExpr, type JSetExt } from './elements';
+import { encodeElements, encodeElementsSized, statefulExpr, statementOfExpr, type JSetExt } from './elements';
 import { buildSetUdata, listedTypeof, parseSetUdata, tryTypeofLayout, typeofField, typeofLayout, typeofOf, BYTEORDER } from './set-udata';
 
 export type { JSetExt, JSetExtension } from './elements';
@@ -560,6 +560,13 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
   });
   if (userdata.length > 256) throw new RangeError(`Expected set userdata (typeof, comment) of at most 256 bytes for ${where} ${name} but it takes ${userdata.length}`);
   const id = ids.nextSetId();
+  const elem = s.elem;
+  if (elem !== undefined) need(Array.isArray(elem), 'an array of elements', `${where}.elem`, elem);
+  const elements = elem !== undefined && elem.length > 0 ? encodeElementsSized(s, elem, 'add', { family, table, set: name, setId: id }) : undefined;
+  // mnl_nft_set_add: a constant set has no policy and its NFTA_SET_DESC_SIZE is the number of
+  // its elements as nft counts them (the kernel picks the backend by it: hash, not rhash).
+  const constant = (flags & SET_FLAG.constant) !== 0;
+  const descSize = constant ? elements?.size : size;
   const desc: SetDesc = {
     object: 'set',
     verb,
@@ -572,8 +579,8 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
     keyLen: L.keyLen,
     ...(L.dataType !== undefined ? { dataType: L.dataType, dataLen: L.dataLen as number } : {}),
     ...(objKind !== undefined ? { objType: OBJECT_TYPE[objKind] } : {}),
-    ...(s.policy === 'memory' ? { policy: 1 } : {}),
-    ...(size ? { size } : {}),
+    ...(s.policy === 'memory' && !constant ? { policy: 1 } : {}),
+    ...(descSize ? { size: descSize } : {}),
     ...(timeout ? { timeoutMs: BigInt(timeout) * 1000n } : {}),
     ...(gc ? { gcIntervalMs: gc * 1000 } : {}),
     ...(flags & SET_FLAG.concat ? { concat: L.fields } : {}),
@@ -581,11 +588,7 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
     ...(exprs.length > 0 ? { exprs } : {}),
   };
   const ops: OpDesc[] = [desc];
-  const elem = s.elem;
-  if (elem !== undefined) {
-    need(Array.isArray(elem), 'an array of elements', `${where}.elem`, elem);
-    if (elem.length > 0) ops.push(encodeElements(s, elem, 'add', { family, table, set: name, setId: id }));
-  }
+  if (elements !== undefined) ops.push(elements.desc);
   return ops;
 }
 

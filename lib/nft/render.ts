@@ -137,7 +137,7 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[]): string {
     const family = str(c.family);
     const hook = str(c.hook);
     s += `\t\ttype ${str(c.type)} hook ${hook}`;
-    const devs = list(c.dev);
+    const devs = sortedDevices(list(c.dev));
     if (devs.length === 1) s += ` device ${quote(devs[0] ?? '')}`;
     else if (devs.length > 1) s += ` devices = { ${devs.join(', ')} }`;
     const prio = typeof c.prio === 'number' ? c.prio : Number(c.prio ?? 0);
@@ -231,6 +231,11 @@ function hasIntervalData(set: JsonObject): boolean {
   });
 }
 
+/** nft sorts a chain's or flowtable's devices by name (strcmp: bytes) when it reads them (netlink.c). */
+function sortedDevices(devs: readonly unknown[]): string[] {
+  return devs.map(str).sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+}
+
 function renderSet(kind: string, set: JsonObject): string {
   const flags = list(set.flags);
   let s = `\t${kind} ${str(set.name)} {\n`;
@@ -246,10 +251,10 @@ function renderSet(kind: string, set: JsonObject): string {
     if (set.policy !== undefined && set.policy !== 'performance') s += `\t\tpolicy ${str(set.policy)}\n`;
     if (nonZero(set.size)) s += `\t\tsize ${str(set.size)}\n`;
   }
-  const shown = ['constant', 'dynamic', 'interval', 'timeout'].filter(
-    (f) => flags.includes(f) && !(f === 'timeout' && nonZero(set.timeout)),
-  );
-  if (shown.length > 0) s += `\t\tflags ${shown.join(',')}\n`;
+  // set_print_declaration: a default timeout makes the `timeout` flag redundant, so it alone
+  // does not print the line; once the line prints (another flag), it names every flag.
+  const shown = ['constant', 'dynamic', 'interval', 'timeout'].filter((f) => flags.includes(f));
+  if (shown.some((f) => !(f === 'timeout' && nonZero(set.timeout)))) s += `\t\tflags ${shown.join(',')}\n`;
   if (Array.isArray(set.stmt) && set.stmt.length > 0) {
     s += `\t\t${set.stmt.map((st) => stmtText(st, { stateless: true })).join(' ')}\n`;
   }
@@ -341,7 +346,7 @@ function renderFlowtable(f: JsonObject): string {
   const hook = str(f.hook ?? 'ingress');
   const prio = typeof f.prio === 'number' ? f.prio : Number(f.prio ?? 0);
   let s = `\tflowtable ${str(f.name)} {\n\t\thook ${hook} priority ${renderPriority(prio, 'netdev', hook)}\n`;
-  const devs = list(f.dev);
+  const devs = sortedDevices(list(f.dev));
   if (devs.length > 0) s += `\t\tdevices = { ${devs.join(', ')} }\n`;
   const flags = list(f.flags);
   if (flags.includes('offload')) s += '\t\tflags offload\n';
