@@ -39,6 +39,11 @@ const RULESET = `table inet t {
 	set n { typeof ip daddr . @ih,32,32; elements = { 1.1.1.1 . 0x14, 2.2.2.2 . 0x1e }; }
 	set o { typeof tcp option window count; }
 	set p { typeof ip saddr . iif; }
+	set q { typeof fib daddr oif; }
+	set r { typeof rt classid; }
+	set s { typeof socket mark; }
+	set u { typeof meta l4proto . th dport; }
+	set v { typeof ip6 daddr . tcp option sack1 left; }
 	map m1 { typeof ip saddr . meta mark : verdict; elements = { 1.2.3.4 . 0x1 : accept }; }
 	map m2 { typeof ip saddr : meta mark; }
 	map m3 { typeof ct bytes : meta priority; }
