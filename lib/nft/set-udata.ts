@@ -464,15 +464,29 @@ export function buildSetUdata(u: {
   readonly dataInterval?: boolean;
   /** A typeof map to verdicts (nft stores the verdict expression as the data typeof). */
   readonly verdictTypeof?: boolean;
+  /**
+   * The key (data) is a concatenation of datatype names (`type a . b`): nft 1.0.6 still writes a
+   * typeof for it, a concat with no fields (concat_expr_build_udata gives up on the first
+   * constant after set_key_expression has opened the nest).
+   */
+  readonly keyNamesConcat?: boolean;
+  readonly dataNamesConcat?: boolean;
   readonly comment?: string;
 }): Uint8Array {
   const w = new TlvWriter();
   w.u32(SET_UDATA.keyByteorder, u.keyByteorder);
   if (u.map === 'data') w.u32(SET_UDATA.dataByteorder, u.dataByteorder ?? BYTEORDER.invalid);
   if (u.mergeElements) w.u32(SET_UDATA.mergeElements, 1);
+  const emptyConcat = (type: number): void =>
+    w.nest(type, (n) => {
+      n.u32(0, EXPR.concat);
+      n.bytes(1, new Uint8Array(0));
+    });
   if (u.keyTypeof !== undefined) writeTypeof(w, SET_UDATA.keyTypeof, u.keyTypeof, 'typeof');
+  else if (u.keyNamesConcat === true) emptyConcat(SET_UDATA.keyTypeof);
   if (u.map !== 'none') {
     if (u.dataTypeof !== undefined) writeTypeof(w, SET_UDATA.dataTypeof, u.dataTypeof, 'typeof data');
+    else if (u.dataNamesConcat === true && u.map === 'data') emptyConcat(SET_UDATA.dataTypeof);
     else if (u.verdictTypeof === true) {
       // `typeof … : verdict`: the data is a verdict expression, which stores nothing.
       w.nest(SET_UDATA.dataTypeof, (n) => {
@@ -633,8 +647,9 @@ export function declaredNames(v: unknown): readonly string[] | undefined {
 /**
  * What nft 1.0.6 makes of a kernel set's typeof userdata (netlink_delinearize_set): the key's
  * typeof is used only when its length matches the kernel's key length and, for a map, the data
- * typeof is there and matches too (a verdict counts); an object map never (1.0.6 finds no data
- * typeof there and discards the key's). Returns the expressions to list, or undefined.
+ * typeof is there and matches too (a verdict counts; interval data, twice as long, are kept
+ * here although 1.0.6 prints their names); an object map never (1.0.6 finds no data typeof there
+ * and discards the key's). Returns the expressions to list, or undefined.
  */
 export function listedTypeof(
   u: SetUdata,
@@ -649,7 +664,9 @@ export function listedTypeof(
     if (u.dataTypeof === undefined) return undefined;
     const d = tryTypeofLayout(u.dataTypeof);
     const dl = set.dataLen ?? 0;
-    if (d === undefined || d.len !== dl) return undefined;
+    // interval data take twice the data's length: nft 1.0.6 then finds the typeof invalid and
+    // prints datatype names (render.ts does the same), but the listing keeps the declaration
+    if (d === undefined || (d.len !== dl && !(u.dataInterval === true && 2 * d.len === dl))) return undefined;
     return { key: u.keyTypeof, data: u.dataTypeof };
   }
   return { key: u.keyTypeof };
