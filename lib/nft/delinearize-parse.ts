@@ -6,10 +6,6 @@
  */
 import { isKnownExpr, type DecodedExpr, type Expr, type ExprOf } from '../expr/registry';
 import { isTypeof, type JExpr, type JRule, type JSet, type JSetElem, type JStatement } from './schema';
-import { exprText, type TypeHint } from './render-expr';
-import { renderStatement } from './render-stmt';
-import { renderRule } from './render';
-import { formatTime } from './render-values';
 import type { DelinearizeContext } from './delinearize';
 import { ctKey, exthdrByType, exthdrFieldAt, EXTHDR_JSON, fibResult, metaKey, rtKey, socketKey, XFRM_DIRS, XFRM_KEYS, type ExthdrOp } from './fields';
 import { datatype, typeLayout } from './datatypes';
@@ -256,7 +252,8 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
         stmt(st, 'verdict', [], () => {
           if (target !== undefined && (e.verdict === -3 || e.verdict === -4) && st.ctx.boundChain) {
             const body = st.ctx.boundChain(target);
-            if (body) return boundChainText(e.verdict === -3 ? 'jump' : 'goto', body);
+            // the package's extension: the bound chain's rules (nft 1.0.6 prints their text)
+            if (body) return { [e.verdict === -3 ? 'jump' : 'goto']: { target, rules: body.map((r) => r.expr ?? []) } } as unknown as JStatement;
           }
           return v as JStatement;
         });
@@ -456,16 +453,15 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       const op = e.op === 0 ? 'add' : e.op === 1 ? 'update' : e.op === 2 ? 'delete' : fail('dynset op');
       const timeout = e.timeout ?? 0n;
       if (data) {
-        // nft 1.0.6 has no JSON for map updates: it prints the statement's text (map_stmt_print)
+        // the map statement in nft 1.1.x's JSON form (nft 1.0.6 prints its text: the nft106
+        // projection, render-stmt.ts nft106Statement); the data in the map's data type
         const dataT = dataTypeName(set.set.map);
         stmt(st, 'map', [key, data], () => {
-          let keyText = exprText(exprJson(key, st.ctx));
-          if (timeout !== 0n) keyText += ` timeout ${formatTime(Number(timeout / 1000n))}`;
-          const stmts = inner.map((x) => ` ${renderStatement(x, { stateless: true })}`).join('');
+          let elem = exprJson(key, st.ctx);
+          if (timeout !== 0n) elem = { elem: { val: elem, timeout: Number(timeout / 1000n) } } as JExpr;
           const dt = dataT ? { dt: dataT, bits: (setKeyLen(st.ctx, name, 'data') ?? 4) * 8, order: (datatype(dataT)?.byteorder ?? 'big') } : undefined;
           const dj = exprJson(data, st.ctx, dt);
-          const dataText = exprText(dj, dataT ? { type: dataT as TypeHint } : {});
-          return `${op} @${name} { ${keyText}${stmts} : ${dataText} }`;
+          return { map: { op, elem, data: dj, map: `@${name}`, ...(inner.length ? { stmt: inner } : {}) } } as JStatement;
         });
         return;
       }
@@ -811,11 +807,6 @@ export function setJson(st: { ctx: DelinearizeContext }, name: string, shift?: n
   if (!s) return fail(`set ${name} unknown`);
   if (!s.anonymous) return `@${name}`;
   return { set: (s.set.elem ?? []).map((el) => elemInRule(el, s.set, shift)) } as JExpr;
-}
-
-/** A chain binding as nft 1.0.6 prints it in JSON: its text (`jump { … }`), one rule a line. */
-function boundChainText(verb: string, rules: readonly JRule[]): JStatement {
-  return `${verb} {\n${rules.map((r) => `\t\t\t${renderRule(r)}\n`).join('')}\t\t}`;
 }
 
 /** Pass 1 over a rule's expressions. */

@@ -16,7 +16,8 @@
  *   the metainfo must be nft 1.0.6's (the package prints the version of the schema it speaks).
  * - Text (checks b, c, d): exact, byte for byte, including the final newline, except that
  *   `expires <time>` of timed-out elements is dropped on both sides (it counts down, and a
- *   re-committed element starts again from its timeout).
+ *   re-committed element starts again from its timeout), and nft 1.0.6's `0x… [invalid type]`
+ *   (the same bug as in its JSON, above) becomes the decimal value.
  */
 import { isSafeNumber, parse } from 'lossless-json';
 
@@ -106,8 +107,11 @@ export function compareDocuments(oursText: string, nftText: string): string | un
   return firstDiff(ours, theirs, '');
 }
 
-/** Drops the countdown of timed-out elements from nft text (see the normalisations above). */
-export const normaliseText = (text: string): string => text.replace(/ expires (?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?/g, '');
+/** Drops the countdown of timed-out elements, rewrites `[invalid type]` values (see the normalisations above). */
+export const normaliseText = (text: string): string =>
+  text
+    .replace(/ expires (?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?/g, '')
+    .replace(/\b0x([0-9a-f]+) \[invalid type\]/g, (_m, hex: string) => BigInt(`0x${hex}`).toString());
 
 /** First differing line of two texts, or undefined when they are equal. */
 export function firstTextDifference(oursRaw: string, theirsRaw: string): string | undefined {
