@@ -17,6 +17,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -243,12 +244,26 @@ bool SetExprAttr(nftnl_expr* e, const ExprSpec& spec, const AttrValue& a, std::s
         return false;
       }
       return true;
-    case Kind::kBytes:
-      if (nftnl_expr_set(e, d.id, a.bytes.data(), static_cast<uint32_t>(a.bytes.size())) < 0) {
+    case Kind::kBytes: {
+      // match/target INFO: libnftnl keeps the pointer and frees it with the expression
+      const bool owned = (spec.type == "match" || spec.type == "target") && std::string(d.name) == "info";
+      const void* data = a.bytes.data();
+      if (owned) {
+        void* copy = malloc(a.bytes.size());
+        if (copy == nullptr) {
+          *error = spec.type + "." + d.name + ": out of memory";
+          return false;
+        }
+        memcpy(copy, a.bytes.data(), a.bytes.size());
+        data = copy;
+      }
+      if (nftnl_expr_set(e, d.id, data, static_cast<uint32_t>(a.bytes.size())) < 0) {
+        if (owned) free(const_cast<void*>(data));
         *error = spec.type + "." + d.name + ": cannot set data";
         return false;
       }
       return true;
+    }
     case Kind::kExprs:
       for (const ExprSpec& inner : a.exprs) {
         nftnl_expr* child = BuildExpr(inner, error);

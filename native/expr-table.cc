@@ -159,6 +159,10 @@ const std::vector<ExprDef>& ExprTable() {
         {"spnum", NFTNL_EXPR_XFRM_SPNUM, U32}}},
       // `flow add @ft` (NFTA_FLOW_TABLE_NAME)
       {"flow_offload", {{"tableName", NFTNL_EXPR_FLOW_TABLE_NAME, STR}}},
+      // iptables-nft compat (NFTA_MATCH_* / NFTA_TARGET_*). libnftnl takes ownership of the INFO
+      // pointer (it frees it with the expression): encode.cc hands it a malloc'd copy.
+      {"match", {{"name", NFTNL_EXPR_MT_NAME, STR}, {"rev", NFTNL_EXPR_MT_REV, U32}, {"info", NFTNL_EXPR_MT_INFO, BYTES}}},
+      {"target", {{"name", NFTNL_EXPR_TG_NAME, STR}, {"rev", NFTNL_EXPR_TG_REV, U32}, {"info", NFTNL_EXPR_TG_INFO, BYTES}}},
   };
   return table;
 }

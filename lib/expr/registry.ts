@@ -47,6 +47,10 @@ export const EXPR_ATTRS = {
   last: { msecs: 'u64', set: 'u32' },
   xfrm: { dreg: 'u32', key: 'u32', dir: 'u8', spnum: 'u32' },
   flow_offload: { tableName: 'str' },
+  // iptables-nft compat (`xt`): the extension's name, revision and its xt_*_info blob, kept as the
+  // kernel dumps them so that a listed rule re-commits byte-identically
+  match: { name: 'str', rev: 'u32', info: 'bytes' },
+  target: { name: 'str', rev: 'u32', info: 'bytes' },
 } as const satisfies Record<string, Record<string, AttrKind>>;
 
 export type ExprType = keyof typeof EXPR_ATTRS;

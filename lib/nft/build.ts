@@ -208,7 +208,7 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
         };
         const sized =
           req.elems.length > 0
-            ? encodeElementsSized(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id, anonymous: true, keyFields: req.keyFields })
+            ? encodeElementsSized(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id, anonymous: true, keyFields: req.keyFields, ...(req.keyOrders ? { keyOrders: req.keyOrders } : {}) })
             : { desc: { object: 'elements', verb: 'add', family: famNum(family), table, set: name, setId: id, count: 0, keyLen: key.len, keys: new Uint8Array(0) } as ElementsDesc, size: 0 };
         const elements = sized.desc;
         const set: SetDesc = {

@@ -142,10 +142,7 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
     const fixed = { ...loose, type: isHash ? 'hash' : 'numgen', [isHash ? 'hashType' : 'numgenType']: loose.type } as unknown as Expr;
     if (parseLoose(st, fixed)) return;
   }
-  if (!isKnownExpr(e)) {
-    if (parseUnknown(st, e)) return;
-    return fail(`unknown expression ${String(e.type)}`);
-  }
+  if (!isKnownExpr(e)) return fail(`unknown expression ${String(e.type)}`);
   switch (e.type) {
     case 'payload': {
       const base = (need(e.base, 'payload base') + 1) as BaseNum;
@@ -533,6 +530,14 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       setReg(st, e.dreg, { k: 'sym', json, dt: x.type, bits: x.bits ?? x.len * 8, order: x.byteorder ?? 'big' }, 'xfrm');
       return;
     }
+    case 'match':
+    case 'target': {
+      // iptables-nft compat: kept as the kernel expression (a raw statement), which re-commits
+      // byte-identically; nft 1.0.6 lists it as { xt: { type, name } } (the nft106 projection)
+      const x = e;
+      stmt(st, 'raw', [], () => ({ raw: { exprs: [x] } }));
+      return;
+    }
     case 'flow_offload': {
       const name = e.tableName ?? fail('flow_offload table name');
       stmt(st, 'flow', [], () => ({ flow: { op: 'add', flowtable: `@${name}` } }));
@@ -548,49 +553,6 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       break;
   }
   parseTwo(st, e);
-}
-
-/** The netlink attributes of an expression the registry does not know (NFTA_EXPR_DATA). */
-function rawAttrs(raw: Uint8Array): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  let off = 0;
-  while (off + 4 <= raw.length) {
-    const len = (raw[off] as number) | ((raw[off + 1] as number) << 8);
-    const type = ((raw[off + 2] as number) | ((raw[off + 3] as number) << 8)) & 0x3fff;
-    if (len < 4 || off + len > raw.length) break;
-    out.set(type, raw.subarray(off + 4, off + len));
-    off += (len + 3) & ~3;
-  }
-  return out;
-}
-
-const beU32 = (b: Uint8Array | undefined): number | undefined =>
-  b && b.length >= 4 ? (((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number)) >>> 0 : undefined;
-const cstr = (b: Uint8Array | undefined): string | undefined => {
-  if (!b) return undefined;
-  const end = b.indexOf(0);
-  return Buffer.from(end < 0 ? b : b.subarray(0, end)).toString('utf8');
-};
-
-/**
- * Expressions the registry cannot carry, read from their raw attributes so that the listing
- * says what nft says (match/target → `xt`). The rule still cannot be committed back through
- * the package (the native layer cannot send them).
- */
-function parseUnknown(st: ParseState, e: DecodedExpr): boolean {
-  if (!('unknown' in e) || !(e.raw instanceof Uint8Array)) return false;
-  const a = rawAttrs(e.raw);
-  switch (e.type) {
-    case 'match':
-    case 'target': {
-      const name = cstr(a.get(1));
-      if (name === undefined) return false;
-      stmt(st, 'xt', [], () => ({ xt: { type: e.type as 'match' | 'target', name } }));
-      return true;
-    }
-    default:
-      return false;
-  }
 }
 
 /** numgen and hash carry a `type` attribute that collides with the expression's own `type`

@@ -92,7 +92,7 @@ function typeofParts(e: JExpr | undefined): readonly JExpr[] | undefined {
 }
 
 /** The fields of a key (or data) type; `total` is the kernel's key length when known. */
-function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, total: number | undefined, where: string, fieldLens?: readonly number[]): Field[] {
+function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, total: number | undefined, where: string, fieldLens?: readonly number[], fieldOrders?: readonly ('big' | 'host')[]): Field[] {
   const parts = typeofParts(typeofExpr);
   const out: Field[] = [];
   typeNames.forEach((n, i) => {
@@ -106,7 +106,7 @@ function fieldsOf(typeNames: readonly string[], typeofExpr: JExpr | undefined, t
     // integer expression: `numgen inc mod 16 map { … }`, `@th,160,128`).
     if (bits === 0 && fieldLens?.[i] !== undefined) bits = (fieldLens[i] as number) * 8;
     if (bits === 0) throw new TypeError(`Expected a fixed-size type (or a typeof expression giving its size) for ${where}[${i}] but received ${n}`);
-    const byteorder = t.name === 'integer' && tf !== undefined ? tf.byteorder : t.byteorder;
+    const byteorder = t.name === 'integer' && tf !== undefined ? tf.byteorder : t.name === 'integer' && fieldOrders?.[i] !== undefined ? (fieldOrders[i] as 'big' | 'host') : t.byteorder;
     out.push({ type: t, len: Math.ceil(bits / 8), bits, byteorder });
   });
   return out;
@@ -117,8 +117,8 @@ function layoutLen(fields: readonly Field[]): number {
   return fields.reduce((n, f) => n + Math.ceil(f.len / 4) * 4, 0);
 }
 
-function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number, keyFields?: readonly number[]): Shape {
-  const fields = fieldsOf(names(set.type), typeofOf(set.type, set.typeof), keyLen, `set ${set.name} type`, keyFields);
+function shapeOf(set: JSetExt, keyLen?: number, dataLen?: number, keyFields?: readonly number[], keyOrders?: readonly ('big' | 'host')[]): Shape {
+  const fields = fieldsOf(names(set.type), typeofOf(set.type, set.typeof), keyLen, `set ${set.name} type`, keyFields, keyOrders);
   const interval = (set.flags ?? []).includes('interval');
   let data: Shape['data'];
   if (set.map !== undefined) {
@@ -353,6 +353,8 @@ export interface ElementTarget {
   readonly anonymous?: boolean;
   /** Bytes of each key field (before padding), for key types without a size of their own. */
   readonly keyFields?: readonly number[];
+  /** Byte order of each key field as the rule loads it, for `integer` fields without a typeof. */
+  readonly keyOrders?: readonly ('big' | 'host')[];
 }
 
 /**
@@ -361,7 +363,7 @@ export interface ElementTarget {
  * and end, also when it leaves an end out) plus the zero end element (set_to_intervals).
  */
 export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], verb: ElementsDesc['verb'], target: ElementTarget): { desc: ElementsDesc; size: number } {
-  const shape = shapeOf(set, undefined, undefined, target.keyFields);
+  const shape = shapeOf(set, undefined, undefined, target.keyFields, target.keyOrders);
   const isMap = shape.data !== undefined;
   const concat = shape.fields.length > 1;
   const deleting = verb === 'delete' || verb === 'destroy';

@@ -66,6 +66,8 @@ export interface AnonSetRequest {
    * (`integer` fields of raw payloads, typeof keys).
    */
   readonly keyFields: readonly number[];
+  /** Byte order of each key field as the rule loads it (host-order integers: `ipsec in reqid { 1, 7 }`). */
+  readonly keyOrders?: readonly ('big' | 'host')[];
   /** Meters: the set's own name (nft names meter sets by the meter, not `__set%d`). */
   readonly name?: string;
   /** Meters: NFTA_SET_DESC_SIZE. */
@@ -210,7 +212,8 @@ class Linearizer {
       entries.push([SET_UDATA.dataInterval, u32Value(opts.dataInterval ? 1 : 0)]);
       userdata = encodeUdata(entries);
     }
-    const req: AnonSetRequest = { key, flags, elems, keyFields, userdata, ...(data !== undefined ? { data } : {}) };
+    const keyOrders = left.k === 'concat' ? left.parts.map((p) => p.order) : [left.order];
+    const req: AnonSetRequest = { key, flags, elems, keyFields, keyOrders, userdata, ...(data !== undefined ? { data } : {}) };
     return { ...this.ctx.anonSet(req), interval };
   }
 

@@ -83,10 +83,21 @@ export function nft106Statement(st: JStatement, family: string, table?: string, 
     return textOfLossless(st, { family, ...(sets && table !== undefined ? { set: (n: string) => sets(family, table, n) } : {}) });
   }
   if (key === 'last') return stmtText(st, { family });
+  // an iptables-nft match/target the package keeps raw: nft prints { xt: { type, name } }
+  const xt = key === 'raw' ? xtOfRaw(body) : undefined;
+  if (xt) return xt;
   if (key === 'set' && isObj(body) && body.stmt !== undefined) {
     return projectElements({ set: { ...body, stmt: projectInnerList(body.stmt, family) } }) as JStatement;
   }
   return projectElements(st) as JStatement;
+}
+
+/** `{ xt: { type, name } }` for a raw statement holding one match/target expression. */
+export function xtOfRaw(body: unknown): JStatement | undefined {
+  const exprs = isObj(body) && Array.isArray(body.exprs) ? (body.exprs as unknown[]) : [];
+  const e = exprs.length === 1 && isObj(exprs[0]) ? (exprs[0] as Record<string, unknown>) : undefined;
+  if (!e || (e.type !== 'match' && e.type !== 'target') || typeof e.name !== 'string' || 'unknown' in e) return undefined;
+  return { xt: { type: e.type, name: e.name } };
 }
 
 /** A rule as nft 1.0.6 prints it (`sets`: the document's sets, for map statements' data). */

@@ -426,6 +426,8 @@ interface SetLayout {
   dataType?: number;
   dataLen?: number;
   dataByteorder?: number;
+  /** Fields of a value map's data (more than one: a concatenation). */
+  dataFields?: number;
 }
 
 /** The layout of a set's `type` or `map`: datatype names, or `{ typeof: expr }`. */
@@ -485,6 +487,7 @@ function setLayout(s: JSetExt, where: string): SetLayout {
       out.dataByteorder = BYTEORDER.invalid;
     } else if (!(m.length === 1 && (m[0] as string) in OBJECT_TYPE)) {
       const d = layoutOf(m, s['typeof-data'], `${where}.map`);
+      out.dataFields = d.fields.length;
       out.dataType = d.id;
       out.dataLen = s['data-interval'] === true ? 2 * d.len : d.len;
       out.dataByteorder = d.byteorder;
@@ -556,6 +559,8 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
     ...(dataTypeof !== undefined ? { dataTypeof } : {}),
     ...(s['data-interval'] === true ? { dataInterval: true } : {}),
     ...(keyTypeof !== undefined && L.dataType === DATA_VERDICT ? { verdictTypeof: true } : {}),
+    ...(keyTypeof === undefined && L.fields.length > 1 ? { keyNamesConcat: true } : {}),
+    ...(dataTypeof === undefined && L.dataFields !== undefined && L.dataFields > 1 ? { dataNamesConcat: true } : {}),
     ...(comment !== undefined ? { comment } : {}),
   });
   if (userdata.length > 256) throw new RangeError(`Expected set userdata (typeof, comment) of at most 256 bytes for ${where} ${name} but it takes ${userdata.length}`);

@@ -281,6 +281,9 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
     case 'raw': {
       // The package's own statement for kernel expressions it could not decode: nft has no text.
       const exprs = isObject(b) && Array.isArray(b.exprs) ? b.exprs : [];
+      // an iptables-nft match/target: as nft prints it when built without libxtables
+      const one = exprs.length === 1 && isObject(exprs[0]) ? exprs[0] : undefined;
+      if (one && (one.type === 'match' || one.type === 'target') && typeof one.name === 'string' && !('unknown' in one)) return `xt ${one.type} ${quote(one.name)}`;
       return `<raw: ${exprs.map((x) => (isObject(x) ? str(x.type) : '?')).join(' ')}>`;
     }
     case 'xt':

@@ -241,8 +241,11 @@ function renderSet(kind: string, set: JsonObject): string {
   const flags = list(set.flags);
   let s = `\t${kind} ${str(set.name)} {\n`;
   // set_print_key_and_data: `typeof` prints the key and the data expressions
-  const useTypeof = typeofOf(set.type) !== undefined;
-  s += `\t\t${useTypeof ? 'typeof' : 'type'} ${typeDecl(set.type)}`;
+  // nft 1.0.6 compares a typeof's length with the kernel's: interval data (twice as long) fail
+  // it, and such a map prints datatype names
+  const ivData = set['data-interval'] === true && typeofOf(set.map) !== undefined;
+  const useTypeof = typeofOf(set.type) !== undefined && !ivData;
+  s += `\t\t${useTypeof ? 'typeof' : 'type'} ${useTypeof ? typeDecl(set.type) : declNames(set.type).join(' . ')}`;
   if (kind === 'map' && set.map !== undefined) {
     const data = useTypeof || typeofOf(set.map) === undefined ? typeDecl(set.map) : declNames(set.map).join(' . ');
     s += ` : ${hasIntervalData(set) || set['data-interval'] === true ? 'interval ' : ''}${data}`;

@@ -11,10 +11,18 @@
  * Per expression (each `*_expr_build_udata`): payload { DESC(0) proto id, TYPE(1) template index,
  * BASE(2) + OFFSET(3) for raw payload, LEN(4) for integer-typed fields }, meta { KEY(0) },
  * ct { KEY(0), DIR(1) (0xffffffff = none) }, concat { NEST+i(i) { SUB_TYPE(0), SUB_DATA(1) } },
- * verdict { } (nothing). Other expression kinds are not decoded: such a set lists with `type`.
+ * exthdr { TYPE(1) template index, OP(2) (not for IPv6), DESC(0) IPv6 header id or the option /
+ * chunk type }, fib { RESULT(0), FLAGS(1) }, socket/rt { KEY(0) }, numgen { TYPE(0), MOD(1),
+ * OFFSET(2) }, xfrm { KEY(0), SPNUM(1), DIR(2) }, osf { }, verdict { } (nothing). Other kinds
+ * (jhash/symhash: nft 1.0.6 cannot print them back) are not decoded: such a set lists with `type`.
+ *
+ * In the JSON model a set declared with typeof has `"type": { "typeof": expr }` (and a data map
+ * `"map": { "typeof": expr }`), as nft 1.1 prints and accepts it; listedTypeof() decides when, as
+ * nft 1.0.6 does; typeofLayout() gives the key/data type, length and byte order nft sends for it,
+ * and the datatype names nft 1.0.6 prints instead (the nft106 projection).
  */
 import type { JExpr } from './schema';
-import { metaKey, ctKey, payloadField, rtKey, socketKey, exthdrByType, exthdrDef, exthdrField, EXTHDR_JSON, EXTHDR_OPS, type ExthdrOp, type ExthdrField } from './fields';
+import { metaKey, ctKey, payloadField, rtKey, socketKey, fibResult, FIB_FLAGS, exthdrByType, exthdrDef, exthdrField, EXTHDR_JSON, EXTHDR_OPS, type ExthdrOp, type ExthdrField } from './fields';
 import { datatype, CONCAT_TYPE_BITS } from './datatypes';
 
 export const SET_UDATA = { keyByteorder: 0, dataByteorder: 1, mergeElements: 2, keyTypeof: 3, dataTypeof: 4, expr: 5, dataInterval: 6, comment: 7 } as const;
@@ -217,6 +225,23 @@ function parseExpr(etype: number, data: Uint8Array): JExpr | undefined {
       return { osf: { key: 'name' } };
     case EXPR.exthdr:
       return parseExthdr(t);
+    case EXPR.fib: {
+      const r = u32(t.get(0));
+      const fl = u32(t.get(1)) ?? 0;
+      const d = r === undefined ? undefined : fibResult(r);
+      if (d === undefined) return undefined;
+      // as the rule's fib lists (delinearize): flag names in bit order, unknown bits as a number
+      const flags: (string | number)[] = [];
+      let rest = fl & ~FIB_FLAGS.present;
+      for (const [n, bit] of Object.entries(FIB_FLAGS)) {
+        if (n !== 'present' && rest & bit) {
+          flags.push(n);
+          rest &= ~bit;
+        }
+      }
+      if (rest) flags.push(rest);
+      return { fib: { result: d.name, ...(flags.length ? { flags } : {}) } } as JExpr;
+    }
     case EXPR.numgen: {
       const type = u32(t.get(0));
       const mod = u32(t.get(1));
@@ -354,6 +379,20 @@ function writeExpr(w: TlvWriter, e: JExpr, where: string): number {
     }
     return EXPR.exthdr;
   }
+  if ('fib' in e) {
+    const r = fibResult(e.fib.result);
+    if (r === undefined) throw new TypeError(`Expected a fib result (oif, oifname, type) for ${where} but received ${String(e.fib.result)}`);
+    const list = e.fib.flags === undefined ? [] : Array.isArray(e.fib.flags) ? e.fib.flags : [e.fib.flags];
+    let flags = 0;
+    for (const f of list as readonly (string | number)[]) {
+      const bit = typeof f === 'number' ? f : (FIB_FLAGS as Readonly<Record<string, number>>)[f];
+      if (bit === undefined) throw new TypeError(`Expected fib flags (saddr, daddr, mark, iif, oif) for ${where} but received ${String(f)}`);
+      flags |= bit;
+    }
+    w.u32(0, r.key);
+    w.u32(1, flags);
+    return EXPR.fib;
+  }
   if ('numgen' in e) {
     const mode = NUMGEN_MODES.indexOf(e.numgen.mode);
     if (mode < 0) throw new TypeError(`Expected numgen mode inc or random for ${where} but received ${String(e.numgen.mode)}`);
@@ -371,7 +410,7 @@ function writeExpr(w: TlvWriter, e: JExpr, where: string): number {
     w.u32(2, x.dir === 'out' ? 1 : 0);
     return EXPR.xfrm;
   }
-  throw new TypeError(`Expected a payload, meta, ct, socket, rt, osf, numgen, ipsec or concat expression for ${where} (the typeof kinds this package stores) but received ${Object.keys(e).join(', ')}`);
+  throw new TypeError(`Expected a payload, meta, ct, socket, rt, osf, fib, exthdr, numgen, ipsec or concat expression for ${where} (the typeof kinds this package stores) but received ${Object.keys(e).join(', ')}`);
 }
 
 function writeTypeof(w: TlvWriter, type: number, e: JExpr, where: string): void {
@@ -425,15 +464,29 @@ export function buildSetUdata(u: {
   readonly dataInterval?: boolean;
   /** A typeof map to verdicts (nft stores the verdict expression as the data typeof). */
   readonly verdictTypeof?: boolean;
+  /**
+   * The key (data) is a concatenation of datatype names (`type a . b`): nft 1.0.6 still writes a
+   * typeof for it, a concat with no fields (concat_expr_build_udata gives up on the first
+   * constant after set_key_expression has opened the nest).
+   */
+  readonly keyNamesConcat?: boolean;
+  readonly dataNamesConcat?: boolean;
   readonly comment?: string;
 }): Uint8Array {
   const w = new TlvWriter();
   w.u32(SET_UDATA.keyByteorder, u.keyByteorder);
   if (u.map === 'data') w.u32(SET_UDATA.dataByteorder, u.dataByteorder ?? BYTEORDER.invalid);
   if (u.mergeElements) w.u32(SET_UDATA.mergeElements, 1);
+  const emptyConcat = (type: number): void =>
+    w.nest(type, (n) => {
+      n.u32(0, EXPR.concat);
+      n.bytes(1, new Uint8Array(0));
+    });
   if (u.keyTypeof !== undefined) writeTypeof(w, SET_UDATA.keyTypeof, u.keyTypeof, 'typeof');
+  else if (u.keyNamesConcat === true) emptyConcat(SET_UDATA.keyTypeof);
   if (u.map !== 'none') {
     if (u.dataTypeof !== undefined) writeTypeof(w, SET_UDATA.dataTypeof, u.dataTypeof, 'typeof data');
+    else if (u.dataNamesConcat === true && u.map === 'data') emptyConcat(SET_UDATA.dataTypeof);
     else if (u.verdictTypeof === true) {
       // `typeof … : verdict`: the data is a verdict expression, which stores nothing.
       w.nest(SET_UDATA.dataTypeof, (n) => {
@@ -478,6 +531,10 @@ export function typeofField(e: JExpr): { readonly type: string; readonly bits: n
   const xf = exthdrOf(e);
   if (xf !== undefined) return { type: xf.datatype, bits: xf.len, byteorder: 'big' };
   if ('numgen' in e) return { type: 'integer', bits: 32, byteorder: 'host' };
+  if ('fib' in e) {
+    const r = fibResult(e.fib.result);
+    return r === undefined ? undefined : { type: r.type, bits: r.bits ?? r.len * 8, byteorder: r.byteorder ?? 'host' };
+  }
   if ('ipsec' in e) {
     const x = e.ipsec as { key: string; family?: string };
     const k = XFRM_KEYS.find((r, i) => i > 0 && r[0] === x.key && (r[1] === undefined || r[1] === (x.family ?? 'ip')));
@@ -541,7 +598,7 @@ export function typeofLayout(e: JExpr, where: string): TypeofLayout {
   const subs = concatParts(e) ?? [e];
   const parts = subs.map((x, i) => {
     const p = typeofPart(x);
-    if (p === undefined) throw new TypeError(`Expected a typeof expression this package stores (payload, meta, ct, socket, rt, osf, numgen, ipsec) for ${where}${subs.length > 1 ? `.concat[${i}]` : ''} but received ${JSON.stringify(x)}`);
+    if (p === undefined) throw new TypeError(`Expected a typeof expression this package stores (payload, meta, ct, socket, rt, osf, numgen, ipsec, fib, exthdr) for ${where}${subs.length > 1 ? `.concat[${i}]` : ''} but received ${JSON.stringify(x)}`);
     if (p.bits === 0) throw new TypeError(`Expected a fixed-size typeof expression for ${where} but received ${JSON.stringify(x)}`);
     return p;
   });
@@ -590,8 +647,9 @@ export function declaredNames(v: unknown): readonly string[] | undefined {
 /**
  * What nft 1.0.6 makes of a kernel set's typeof userdata (netlink_delinearize_set): the key's
  * typeof is used only when its length matches the kernel's key length and, for a map, the data
- * typeof is there and matches too (a verdict counts); an object map never (1.0.6 finds no data
- * typeof there and discards the key's). Returns the expressions to list, or undefined.
+ * typeof is there and matches too (a verdict counts; interval data, twice as long, are kept
+ * here although 1.0.6 prints their names); an object map never (1.0.6 finds no data typeof there
+ * and discards the key's). Returns the expressions to list, or undefined.
  */
 export function listedTypeof(
   u: SetUdata,
@@ -606,7 +664,9 @@ export function listedTypeof(
     if (u.dataTypeof === undefined) return undefined;
     const d = tryTypeofLayout(u.dataTypeof);
     const dl = set.dataLen ?? 0;
-    if (d === undefined || d.len !== dl) return undefined;
+    // interval data take twice the data's length: nft 1.0.6 then finds the typeof invalid and
+    // prints datatype names (render.ts does the same), but the listing keeps the declaration
+    if (d === undefined || (d.len !== dl && !(u.dataInterval === true && 2 * d.len === dl))) return undefined;
     return { key: u.keyTypeof, data: u.dataTypeof };
   }
   return { key: u.keyTypeof };

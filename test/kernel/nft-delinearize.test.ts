@@ -138,23 +138,17 @@ describe('delinearize never throws', () => {
       assert.equal(r.rule.chain, 'c');
     });
   }
-  const nla = (type: number, payload: number[]): number[] => {
-    const len = 4 + payload.length;
-    const out = [len & 0xff, len >> 8, type & 0xff, type >> 8, ...payload];
-    while (out.length % 4) out.push(0);
-    return out;
-  };
-  const u32 = (v: number): number[] => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
-  const str = (t: string): number[] => [...Buffer.from(t), 0];
-  it('expressions the registry lacks are read from their raw attributes (xfrm, flow_offload, match)', () => {
-    const xfrm = { type: 'xfrm', unknown: true, raw: new Uint8Array([...nla(1, u32(1)), ...nla(2, u32(5)), ...nla(3, [0]), ...nla(4, u32(0))]) };
-    const cmp = { type: 'cmp', sreg: 1, op: 0, data: new Uint8Array([0, 0, 0, 7]) };
-    const r = delinearizeRule(rule([xfrm, cmp, { type: 'flow_offload', unknown: true, raw: new Uint8Array(nla(1, str('ft'))) }, { type: 'match', unknown: true, raw: new Uint8Array(nla(1, str('conntrack'))) }]), ctx);
+  it('xfrm, flow_offload and match/target decode from the registry (ipsec, flow add, xt kept raw)', () => {
+    const xfrm = { type: 'xfrm', dreg: 1, key: 5, dir: 0, spnum: 0 };
+    // reqid is host-endian (nft's xfrm.c): 7 on a little-endian host
+    const cmp = { type: 'cmp', sreg: 1, op: 0, data: new Uint8Array(new Uint32Array([7]).buffer) };
+    const match = { type: 'match', name: 'conntrack', rev: 3, info: new Uint8Array(8) };
+    const r = delinearizeRule(rule([xfrm, cmp, { type: 'flow_offload', tableName: 'ft' }, match]), ctx);
     assert.equal(r.undecoded, false, r.reason);
     assert.deepEqual(r.rule.expr, [
       { match: { op: '==', left: { ipsec: { key: 'reqid', dir: 'in', spnum: 0 } }, right: 7 } },
       { flow: { op: 'add', flowtable: '@ft' } },
-      { xt: { type: 'match', name: 'conntrack' } },
+      { raw: { exprs: [match] } },
     ]);
   });
   it('exprs that are not a list', () => {

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Nftables } from '../../lib';
+import { NFPROTO } from '../../lib/kernel';
 import type { Expr } from '../../lib/expr/registry';
 import type { Family } from '../../lib/kernel';
 import { linearizeRule } from '../../lib/nft/linearize';
@@ -123,6 +124,9 @@ function debugLine(e: Expr): string {
       return `[ counter pkts ${String(x.packets ?? 0n)} bytes ${String(x.bytes ?? 0n)} ]`;
     case 'ct':
       return `[ ct set ${({ 3: 'mark' } as Record<number, string>)[n(x.key)] ?? n(x.key)} with reg ${n(x.sreg)} ]`;
+    case 'match':
+    case 'target':
+      return `[ ${String(x.type)} name ${String(x.name)} rev ${n(x.rev)} ]`;
     case 'flow_offload':
       return `[ flow_offload flowtable ${String(x.tableName)} ]`;
     default:
@@ -246,5 +250,77 @@ describe('expressions: listing, render and commit against nft', () => {
       throw err;
     }
     await check(table);
+  });
+});
+
+/** iptables-nft, when installed: it writes match/target (xt) expressions nft cannot build. */
+function iptablesNft(args: string[]): void {
+  execFileSync('iptables-nft', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+const haveIptablesNft = (): boolean => {
+  try {
+    execFileSync('iptables-nft', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('expressions: xt (iptables-nft match/target) stays raw', () => {
+  let conn: Nftables;
+  before(async function () {
+    if (!haveIptablesNft()) this.skip();
+    execFileSync('ip', ['link', 'set', 'lo', 'up']);
+    conn = await Nftables.open();
+  });
+  after(async () => {
+    await conn?.close();
+  });
+  const rulesDump = async (): Promise<unknown> => {
+    const d = await conn.dump({ what: 'rules', family: NFPROTO.ip, table: 'filter' });
+    return d.what === 'rules' ? d.items.map((r) => r.exprs) : undefined;
+  };
+
+  it('lists match/target as nft -j does ({ xt: { type, name } }), the rest of the rule decoded', async () => {
+    nft(['flush', 'ruleset']);
+    iptablesNft(['-A', 'INPUT', '-m', 'mark', '--mark', '1', '-j', 'LOG', '--log-prefix', 'x']);
+    iptablesNft(['-A', 'INPUT', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'ACCEPT']);
+    iptablesNft(['-A', 'INPUT', '-p', 'tcp', '-m', 'multiport', '--dports', '22,80', '-j', 'DROP']);
+    const report = await conn.listJsonReport();
+    assert.deepEqual(report.problems, []);
+    assert.deepEqual(rulesOf(toJsonText(report.document, { allowRaw: true, nft106: true })), rulesOf(nft(['-j', 'list', 'ruleset'])));
+    // the lossless listing keeps each xt expression as a raw statement with its info blob
+    const rules = report.document.nftables.filter((i) => 'rule' in i).map((i) => (i as { rule: JRule }).rule);
+    const raw = rules[0]!.expr![2] as unknown as { raw: { exprs: Record<string, unknown>[] } };
+    assert.equal(raw.raw.exprs[0]!.type, 'target');
+    assert.equal(raw.raw.exprs[0]!.name, 'LOG');
+    assert.ok(raw.raw.exprs[0]!.info instanceof Uint8Array);
+    // render: as nft prints xt without libxtables
+    assert.match(renderDocument(report.document), /\t\tmeta mark 0x00000001 counter packets 0 bytes 0 xt target "LOG"\n/);
+  });
+
+  it('a listed xt rule re-commits byte-identically (kernel dump and nft --debug=netlink)', async () => {
+    nft(['flush', 'ruleset']);
+    iptablesNft(['-A', 'INPUT', '-m', 'mark', '--mark', '1', '-j', 'LOG', '--log-prefix', 'x']);
+    const before = await rulesDump();
+    const debugBefore = nft(['--debug=netlink', 'list', 'ruleset']);
+    const doc = (await conn.listJsonReport()).document;
+    nft(['flush', 'ruleset']);
+    await conn.commitJson(doc);
+    assert.deepEqual(await rulesDump(), before);
+    assert.equal(nft(['--debug=netlink', 'list', 'ruleset']), debugBefore);
+    // bytecode: the package's expressions print as nft --debug=netlink prints the kernel's
+    const rule = doc.nftables.find((i) => 'rule' in i) as { rule: JRule };
+    const ours = linearizeRule(rule.rule, listingContext('ip', 'filter', [])).exprs.map(debugLine);
+    assert.ok(ours.includes('[ target name LOG rev 0 ]'));
+    assert.deepEqual(ours, debugBefore.split('\n').filter((l) => l.startsWith('  [')).map((l) => l.trim()));
+  });
+
+  it('an xt info blob beyond 64 bytes (conntrack) is listed but refused on commit, naming the attribute', async () => {
+    nft(['flush', 'ruleset']);
+    iptablesNft(['-A', 'INPUT', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'ACCEPT']);
+    const doc = (await conn.listJsonReport()).document;
+    nft(['flush', 'ruleset']);
+    await assert.rejects(conn.commitJson(doc), { name: 'RangeError', message: /Expected a Uint8Array of 1-64 bytes for .*info but received Uint8Array\(168\)/ });
   });
 });
