@@ -226,6 +226,25 @@ describe('Blocklist regressions (issue 11, issue 12)', () => {
     }
   });
 
+  for (const fam of ['ipv4', 'ipv6'] as const) {
+    it(`group commit refused by the kernel (${fam}): each caller is retried alone with the words parsed when it queued`, async () => {
+      // A hash set of size 3: the group of 5 concurrent bans is refused whole (ENFILE), then
+      // each ban is retried alone, so the first three land and the last two get the error.
+      const table: Table = { family: fam === 'ipv4' ? 'ip' : 'ip6', name: 'rg' };
+      const bl = await Blocklist.open(conn, { table, name: 'g', size: 3, coalesce: true, timeoutMs: 600_000 });
+      const addrs = fam === 'ipv4' ? ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5'] : ['2001:db8::1', '2001:db8::2', '2001:db8::3', '2001:db8:1::4', '2001:db8::5'];
+      const results = await Promise.allSettled(addrs.map((a) => bl.add(a)));
+      assert.deepEqual(
+        results.map((r) => (r.status === 'fulfilled' ? r.value.added : (r.reason as { code?: string }).code)),
+        [1, 1, 1, 'ENFILE', 'ENFILE'],
+      );
+      const inKernel = keys(kernelSet(table.family, 'rg', 'g'));
+      assert.deepEqual(inKernel, addrs.slice(0, 3).sort());
+      assert.deepEqual([...bl.entries()].sort(), inKernel);
+      for (const [i, a] of addrs.entries()) assert.equal(bl.has(a), i < 3, a);
+    });
+  }
+
   it('issue 12: a chunked interval change refused midway leaves a copy equal to the kernel', async () => {
     const bl = await Blocklist.open(conn, { table: t4, name: 'b12i', layout: 'interval' });
     await bl.add(['10.0.0.0/24', '10.0.2.0/24']);
