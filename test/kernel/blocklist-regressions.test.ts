@@ -245,6 +245,46 @@ describe('Blocklist regressions (issue 11, issue 12)', () => {
     });
   }
 
+  it('more concurrent callers than one group carries (1,300 > 512): every caller gets its own result, IPv4 and IPv6', async () => {
+    // The queue is split into groups of at most 512: the parsed words of the calls left for the
+    // next groups move to the front of the queue's buffer; a mistake there would send (or
+    // report) another caller's address.
+    const table: Table = { family: 'inet', name: 'rg' };
+    const bl = await Blocklist.open(conn, { table, name: 'big', coalesce: true });
+    const v4 = (i: number): string => `10.${i >> 8}.${i & 255}.1`;
+    const v6 = (i: number): string => `2001:db8::${i.toString(16)}:1`;
+    const addr = (i: number): string => (i % 3 === 0 ? v6(i) : v4(i));
+    await Promise.all(Array.from({ length: 1300 }, (_, i) => i).filter((i) => i % 5 === 0).map((i) => bl.add(addr(i))));
+    // One burst: adds of every address (the multiples of 5 are present already) and deletes of
+    // the multiples of 7 (absent unless also a multiple of 5 and added before), in call order.
+    const calls: Array<Promise<unknown>> = [];
+    const want: Array<[number, number, number]> = [];
+    const present = new Set<number>();
+    for (let i = 0; i < 1300; i += 5) present.add(i);
+    for (let i = 0; i < 1300; i++) {
+      calls.push(bl.add(addr(i)));
+      want.push(present.has(i) ? [0, 0, 1] : [1, 0, 0]);
+      present.add(i);
+      if (i % 7 === 0) {
+        calls.push(bl.delete(addr(i - 7 < 0 ? i : i - 7)));
+        const d = i - 7 < 0 ? i : i - 7;
+        want.push(present.has(d) ? [0, 1, 0] : [0, 0, 1]);
+        present.delete(d);
+      }
+    }
+    const got = (await Promise.all(calls)) as Array<{ added: number; removed: number; unchanged: number; elements: number }>;
+    assert.deepEqual(
+      got.map((r) => [r.added, r.removed, r.unchanged]),
+      want,
+    );
+    // 1,486 calls in one burst: no transaction carried more than one group's 512.
+    assert.ok(Math.max(...got.map((r) => r.elements)) <= 512, 'split into groups');
+    const expected = [...present].map(addr).sort();
+    const inKernel = [...keys(kernelSet('inet', 'rg', 'big_v4')), ...keys(kernelSet('inet', 'rg', 'big_v6'))].sort();
+    assert.deepEqual(inKernel, expected);
+    assert.deepEqual([...bl.entries()].sort(), expected);
+  });
+
   it('issue 12: a chunked interval change refused midway leaves a copy equal to the kernel', async () => {
     const bl = await Blocklist.open(conn, { table: t4, name: 'b12i', layout: 'interval' });
     await bl.add(['10.0.0.0/24', '10.0.2.0/24']);
