@@ -22,7 +22,7 @@ import { compareWords, formatWords, parseEntryBytes, parseErrorReason, scratch }
 import { decodeElements, encodeElements, hasZeroEnd, packKey, putWords, type ElementTarget, type TimeoutMode } from './encode';
 import { type EntrySource, type ParsedEntries, BlocklistEntryError, parseEntries, parseEntriesSync, parseTextSliced } from './parse';
 import { RangeTable, type Words, addRangeInPlace, cutRangeInPlace, diff, normalize, rangeToPrefixes, subtract, union } from './ranges';
-import { HashStore, IntervalStore, addressKey } from './store';
+import { GroupIndex, HashStore, IntervalStore } from './store';
 
 /** Suffix of the second name a swap replace fills (see {@link ReplaceOptions.swap}). */
 const SWAP_SUFFIX = '_swap';
@@ -250,6 +250,11 @@ export class Blocklist {
   private readonly lanes: { ipv4?: Lane; ipv6?: Lane } = {};
   private lane: Promise<unknown> = Promise.resolve();
   private queue: Pending[] = [];
+  /** Parsed words of queue[i] at i*8 (lo at +0, hi at +4) and its family (4 or 6) at qFam[i]. */
+  private qWords = new Uint32Array(8 * 64);
+  private qFam = new Int8Array(64);
+  /** Reused by group commits: the group's address index (see GroupIndex). */
+  private readonly groupIndex = new GroupIndex();
   private scheduled = false;
   readonly layout: BlocklistLayout;
   readonly withTimeouts: boolean;
@@ -843,9 +848,14 @@ export class Blocklist {
   /** add() and delete(): a single string takes the coalesced or single-entry path; anything else is parsed, then planned per lane. */
   #change(kind: 'add' | 'delete', entries: EntrySource, options: ChangeOptions, plan: (l: Lane, rows: RangeTable, now: number) => LanePlan): Promise<ChangeResult> {
     if (typeof entries === 'string') {
+      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) {
+        // Parsed once, here: the group commit reads the words the queue keeps.
+        const f = parseEntryBytes(entries, 0, entries.length);
+        if (f < 0) return Promise.reject(entryError(entries, f));
+        return this.enqueue(kind, entries, f, options);
+      }
       const bad = singleEntryError(entries);
       if (bad) return Promise.reject(bad);
-      if (this.options.coalesce && options.maxElementsPerTransaction === undefined) return this.enqueue(kind, entries, options);
       const fast = this.singleAsync(kind, entries, options);
       if (fast) return fast;
     }
@@ -1277,8 +1287,20 @@ export class Blocklist {
 
   // ---------------------------------------------------------------- group commit
 
-  private enqueue(kind: 'add' | 'delete', entry: string, options: ChangeOptions): Promise<ChangeResult> {
+  /** Queues a parsed single entry (family `f`, its words in `scratch`) for the next group commit. */
+  private enqueue(kind: 'add' | 'delete', entry: string, f: number, options: ChangeOptions): Promise<ChangeResult> {
     if (kind === 'add') this.timeoutFor(options); // validate now, in the caller's stack
+    const q = this.queue.length;
+    if ((q + 1) * 8 > this.qWords.length) {
+      const grown = new Uint32Array(Math.max(this.qWords.length * 2, (q + 1) * 8));
+      grown.set(this.qWords);
+      this.qWords = grown;
+      const fams = new Int8Array(grown.length >> 3);
+      fams.set(this.qFam);
+      this.qFam = fams;
+    }
+    this.qWords.set(scratch, q * 8);
+    this.qFam[q] = f;
     return new Promise<ChangeResult>((resolve, reject) => {
       this.queue.push({ kind, entry, options, resolve, reject });
       this.schedule();
@@ -1308,26 +1330,37 @@ export class Blocklist {
 
   private async flushQueue(): Promise<void> {
     let batch = this.queue;
-    if (batch.length > GROUP_MAX) {
+    const total = batch.length;
+    if (total === 0) return;
+    let n = total;
+    if (total > GROUP_MAX) {
       // Bounded groups keep each stretch of main-thread work (plan, encode, resolve the callers) short.
+      n = GROUP_MAX;
       batch = this.queue.slice(0, GROUP_MAX);
       this.queue = this.queue.slice(GROUP_MAX);
       this.schedule();
     } else {
       this.queue = [];
     }
-    if (batch.length === 0) return;
+    // The group's parsed words; the rest of the queue moves to the front of the arena.
+    const words = this.qWords.slice(0, n * 8);
+    const fams = this.qFam.slice(0, n);
+    if (total > n) {
+      this.qWords.copyWithin(0, n * 8, total * 8);
+      this.qFam.copyWithin(0, n, total);
+    }
     try {
-      await this.commitGroup(batch);
+      await this.commitGroup(batch, words, fams);
     } catch (err) {
       if (batch.length === 1) {
         batch[0]!.reject(err);
         return;
       }
       // One transaction failed: retry each caller alone so each gets its own result.
-      for (const p of batch) {
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i]!;
         try {
-          await this.commitGroup([p]);
+          await this.commitGroup([p], words.subarray(i * 8, i * 8 + 8), fams.subarray(i, i + 1));
         } catch (e) {
           p.reject(e);
         }
@@ -1337,31 +1370,28 @@ export class Blocklist {
 
   /**
    * Commits a group of single-entry changes in one transaction and resolves each caller.
-   * Hot path of group commit: per entry it parses into `scratch`, copies the words into one
-   * group buffer and records a one-byte outcome; no object per entry until the callers'
+   * Hot path of group commit: entry i was parsed when it was queued (its words at
+   * `words[i*8..]`, lo then hi, its family at `fams[i]`); per entry there is one lookup in the
+   * group's typed-array index and a one-byte outcome; no object per entry until the callers'
    * results are made.
    */
-  private async commitGroup(batch: Pending[]): Promise<void> {
+  private async commitGroup(batch: Pending[], words: Uint32Array, fams: Int8Array): Promise<void> {
     const now = Date.now();
     const n = batch.length;
     const outcome = new Uint8Array(n); // GROUP_* codes
     const errors = new Map<number, Error>();
     const parsedOpts = this.parseOptions();
-    const gw = new Uint32Array(n * 4); // hash-lane words of entry i at i*4
     // Hash lanes: net effect per address, in call order. Slot s: the entry whose words to
     // send, its expiry (-1: delete) and whether the copy held the address before the group.
-    const hashOverlay = new Map<Lane, { keys: Map<number | string, number>; entry: Int32Array; exp: Float64Array; had: Uint8Array }>();
+    const hashOverlay = new Map<Lane, { index: GroupIndex; slots: number; entry: Int32Array; exp: Float64Array; had: Uint8Array }>();
     const intervalNext = new Map<Lane, RangeTable>();
     const groupRow = [new RangeTable(1, 1), new RangeTable(4, 1)];
     for (let i = 0; i < n; i++) {
       const p = batch[i]!;
-      const f = parseEntryBytes(p.entry, 0, p.entry.length);
-      if (f < 0) {
-        errors.set(i, new BlocklistEntryError([{ index: 0, entry: p.entry, reason: parseErrorReason(f) }], 1));
-        continue;
-      }
+      const f = fams[i]!;
+      const o = i * 8;
       const l = f === 4 ? this.lanes.ipv4 : this.lanes.ipv6;
-      if (!l || (parsedOpts.singlesOnly && compareWords(scratch, 0, scratch, 4, f === 4 ? 1 : 4) !== 0)) {
+      if (!l || (parsedOpts.singlesOnly && compareWords(words, o, words, o + 4, f === 4 ? 1 : 4) !== 0)) {
         // Re-parse through the collector for the exact message.
         try {
           parseEntriesSync([p.entry], parsedOpts);
@@ -1383,22 +1413,25 @@ export class Blocklist {
         continue;
       }
       if (l.hash) {
-        const o = i * 4;
-        for (let w = 0; w < W; w++) gw[o + w] = scratch[w]!;
         let ov = hashOverlay.get(l);
-        if (!ov) hashOverlay.set(l, (ov = { keys: new Map(), entry: new Int32Array(n), exp: new Float64Array(n), had: new Uint8Array(n) }));
-        const k = addressKey(gw, o, W);
-        let slot = ov.keys.get(k);
+        if (!ov) {
+          // One index per lane and group; the first hash lane reuses the blocklist's.
+          const index = hashOverlay.size === 0 ? this.groupIndex : new GroupIndex();
+          index.reset(n, words, W);
+          hashOverlay.set(l, (ov = { index, slots: 0, entry: new Int32Array(n), exp: new Float64Array(n), had: new Uint8Array(n) }));
+        }
+        const found = ov.index.find(o);
+        let slot = found >= 0 ? ov.index.value(found) : -1;
         // Present before this entry: in the group's overlay, else in the copy.
-        const present = slot !== undefined ? ov.exp[slot]! >= 0 : l.hash.get(gw, o, now) >= 0;
+        const present = slot >= 0 ? ov.exp[slot]! >= 0 : l.hash.get(words, o, now) >= 0;
         // A refused entry must leave no trace in the overlay (its slot would be sent).
         if (p.kind === 'delete' && !present && p.options.strict) {
-          errors.set(i, notFoundWords(scratch, W));
+          errors.set(i, notFoundWords(words, W, o));
           continue;
         }
-        if (slot === undefined) {
-          slot = ov.keys.size;
-          ov.keys.set(k, slot);
+        if (slot < 0) {
+          slot = ov.slots++;
+          ov.index.insert(found, o, slot);
           ov.had[slot] = present ? 1 : 0;
         }
         ov.entry[slot] = i;
@@ -1416,37 +1449,37 @@ export class Blocklist {
         if (!cur) intervalNext.set(l, (cur = l.interval!.snapshot(now).trimmed(this.withTimeouts)));
         const row = groupRow[W === 1 ? 0 : 1]!;
         row.count = 0;
-        row.push(scratch, 0, scratch, 4, 0);
+        row.push(words, o, words, o + 4, 0);
         if (p.kind === 'add') {
           this.noteDuration(l, now + timeoutMs, timeoutMs);
           const had = covered(cur, row, 0);
-          if (!had || this.withTimeouts) addRangeInPlace(cur, scratch, 0, scratch, 4, timeoutMs > 0 ? now + timeoutMs : 0);
+          if (!had || this.withTimeouts) addRangeInPlace(cur, words, o, words, o + 4, timeoutMs > 0 ? now + timeoutMs : 0);
           outcome[i] = had ? GROUP_UNCHANGED : GROUP_ADDED;
         } else {
           const hit = intersects(cur, row, 0);
           if (!hit && p.options.strict) {
-            errors.set(i, notFoundWords(scratch, W));
+            errors.set(i, notFoundWords(words, W, o));
             continue;
           }
-          if (hit) cutRangeInPlace(cur, scratch, 0, scratch, 4);
+          if (hit) cutRangeInPlace(cur, words, o, words, o + 4);
           outcome[i] = hit ? GROUP_REMOVED : GROUP_UNCHANGED;
         }
       }
     }
     const plans: LanePlan[] = [];
     for (const [l, ov] of hashOverlay) {
-      const slots = ov.keys.size;
+      const slots = ov.slots;
       const add = new RangeTable(l.W, Math.max(1, slots), this.withTimeouts, true);
       const remove = new RangeTable(l.W, 1, false, true);
       for (let s = 0; s < slots; s++) {
-        const o = ov.entry[s]! * 4;
+        const o = ov.entry[s]! * 8;
         const exp = ov.exp[s]!;
         const had = ov.had[s] === 1;
         if (exp < 0) {
-          if (had) remove.push(gw, o, gw, o);
+          if (had) remove.push(words, o, words, o);
         } else if (!had || this.withTimeouts) {
-          if (had && this.options.refresh === 'replace') remove.push(gw, o, gw, o);
-          add.push(gw, o, gw, o, exp);
+          if (had && this.options.refresh === 'replace') remove.push(words, o, words, o);
+          add.push(words, o, words, o, exp);
         }
       }
       const store = l.hash!;
@@ -1680,7 +1713,12 @@ function flushOp(l: Lane): ElementsDesc {
  */
 function singleEntryError(entry: string): BlocklistEntryError | null {
   const f = parseEntryBytes(entry, 0, entry.length);
-  return f < 0 ? new BlocklistEntryError([{ index: 0, entry: entry.slice(0, 80), reason: parseErrorReason(f) }], 1) : null;
+  return f < 0 ? entryError(entry, f) : null;
+}
+
+/** The error for a single entry the parser refused with code `f`. */
+function entryError(entry: string, f: number): BlocklistEntryError {
+  return new BlocklistEntryError([{ index: 0, entry: entry.slice(0, 80), reason: parseErrorReason(f) }], 1);
 }
 
 /** The parser's source for `entries`: a single-entry string as a one-item list (errors name index 0). */
@@ -1746,9 +1784,9 @@ function notFound(t: RangeTable, i: number, W: Words): RangeError {
   return new RangeError(`Expected ${a === b ? a : `${a}-${b}`} to be in the blocklist (strict delete); nothing was applied`);
 }
 
-function notFoundWords(words: Uint32Array, W: Words): RangeError {
+function notFoundWords(words: Uint32Array, W: Words, o = 0): RangeError {
   const t = new RangeTable(W, 1);
-  t.push(words, 0, words, 4);
+  t.push(words, o, words, o + 4);
   return notFound(t, 0, W);
 }
 
@@ -1795,3 +1833,4 @@ function sliceOp(op: ElementsDesc, a: number, b: number): ElementsDesc {
     ...(op.timeoutsMs ? { timeoutsMs: op.timeoutsMs.subarray(a, b) } : {}),
   };
 }
+

@@ -208,3 +208,57 @@ export class IntervalStore {
     return out;
   }
 }
+
+/**
+ * The addresses of one group commit: an open-addressing hash table over the group's word
+ * buffer (no string key, no Map entry per address). Each cell holds an entry's word offset + 1
+ * (0: empty) and the overlay slot it maps to; reset() reuses the cells of earlier groups.
+ */
+export class GroupIndex {
+  private cells = new Int32Array(0);
+  private vals = new Int32Array(0);
+  private mask = 0;
+  private words: Uint32Array = new Uint32Array(0);
+  private W: Words = 1;
+
+  /** Empties the index for a group of at most n addresses of W words each, kept in `words`. */
+  reset(n: number, words: Uint32Array, W: Words): void {
+    let cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    if (this.cells.length < cap) {
+      this.cells = new Int32Array(cap);
+      this.vals = new Int32Array(cap);
+    } else {
+      this.cells.fill(0, 0, cap);
+    }
+    this.mask = cap - 1;
+    this.words = words;
+    this.W = W;
+  }
+
+  /** The cell holding the address at words[o..o+W): >= 0 when found, else -(free cell) - 1. */
+  find(o: number): number {
+    const w = this.words;
+    let h = Math.imul(w[o]!, 0x9e3779b1);
+    for (let k = 1; k < this.W; k++) h = Math.imul(h ^ w[o + k]!, 0x85ebca6b);
+    h ^= h >>> 15;
+    let c = h & this.mask;
+    for (;;) {
+      const at = this.cells[c]!;
+      if (at === 0) return -c - 1;
+      if (compareWords(w, at - 1, w, o, this.W) === 0) return c;
+      c = (c + 1) & this.mask;
+    }
+  }
+
+  value(cell: number): number {
+    return this.vals[cell]!;
+  }
+
+  /** Stores slot `v` for the address at words[o..) in the free cell find() returned (-cell - 1). */
+  insert(found: number, o: number, v: number): void {
+    const c = -found - 1;
+    this.cells[c] = o + 1;
+    this.vals[c] = v;
+  }
+}

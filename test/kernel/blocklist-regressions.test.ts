@@ -226,6 +226,65 @@ describe('Blocklist regressions (issue 11, issue 12)', () => {
     }
   });
 
+  for (const fam of ['ipv4', 'ipv6'] as const) {
+    it(`group commit refused by the kernel (${fam}): each caller is retried alone with the words parsed when it queued`, async () => {
+      // A hash set of size 3: the group of 5 concurrent bans is refused whole (ENFILE), then
+      // each ban is retried alone, so the first three land and the last two get the error.
+      const table: Table = { family: fam === 'ipv4' ? 'ip' : 'ip6', name: 'rg' };
+      const bl = await Blocklist.open(conn, { table, name: 'g', size: 3, coalesce: true, timeoutMs: 600_000 });
+      const addrs = fam === 'ipv4' ? ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5'] : ['2001:db8::1', '2001:db8::2', '2001:db8::3', '2001:db8:1::4', '2001:db8::5'];
+      const results = await Promise.allSettled(addrs.map((a) => bl.add(a)));
+      assert.deepEqual(
+        results.map((r) => (r.status === 'fulfilled' ? r.value.added : (r.reason as { code?: string }).code)),
+        [1, 1, 1, 'ENFILE', 'ENFILE'],
+      );
+      const inKernel = keys(kernelSet(table.family, 'rg', 'g'));
+      assert.deepEqual(inKernel, addrs.slice(0, 3).sort());
+      assert.deepEqual([...bl.entries()].sort(), inKernel);
+      for (const [i, a] of addrs.entries()) assert.equal(bl.has(a), i < 3, a);
+    });
+  }
+
+  it('more concurrent callers than one group carries (1,300 > 512): every caller gets its own result, IPv4 and IPv6', async () => {
+    // The queue is split into groups of at most 512: the parsed words of the calls left for the
+    // next groups move to the front of the queue's buffer; a mistake there would send (or
+    // report) another caller's address.
+    const table: Table = { family: 'inet', name: 'rg' };
+    const bl = await Blocklist.open(conn, { table, name: 'big', coalesce: true });
+    const v4 = (i: number): string => `10.${i >> 8}.${i & 255}.1`;
+    const v6 = (i: number): string => `2001:db8::${i.toString(16)}:1`;
+    const addr = (i: number): string => (i % 3 === 0 ? v6(i) : v4(i));
+    await Promise.all(Array.from({ length: 1300 }, (_, i) => i).filter((i) => i % 5 === 0).map((i) => bl.add(addr(i))));
+    // One burst: adds of every address (the multiples of 5 are present already) and deletes of
+    // the multiples of 7 (absent unless also a multiple of 5 and added before), in call order.
+    const calls: Array<Promise<unknown>> = [];
+    const want: Array<[number, number, number]> = [];
+    const present = new Set<number>();
+    for (let i = 0; i < 1300; i += 5) present.add(i);
+    for (let i = 0; i < 1300; i++) {
+      calls.push(bl.add(addr(i)));
+      want.push(present.has(i) ? [0, 0, 1] : [1, 0, 0]);
+      present.add(i);
+      if (i % 7 === 0) {
+        calls.push(bl.delete(addr(i - 7 < 0 ? i : i - 7)));
+        const d = i - 7 < 0 ? i : i - 7;
+        want.push(present.has(d) ? [0, 1, 0] : [0, 0, 1]);
+        present.delete(d);
+      }
+    }
+    const got = (await Promise.all(calls)) as Array<{ added: number; removed: number; unchanged: number; elements: number }>;
+    assert.deepEqual(
+      got.map((r) => [r.added, r.removed, r.unchanged]),
+      want,
+    );
+    // 1,486 calls in one burst: no transaction carried more than one group's 512.
+    assert.ok(Math.max(...got.map((r) => r.elements)) <= 512, 'split into groups');
+    const expected = [...present].map(addr).sort();
+    const inKernel = [...keys(kernelSet('inet', 'rg', 'big_v4')), ...keys(kernelSet('inet', 'rg', 'big_v6'))].sort();
+    assert.deepEqual(inKernel, expected);
+    assert.deepEqual([...bl.entries()].sort(), expected);
+  });
+
   it('issue 12: a chunked interval change refused midway leaves a copy equal to the kernel', async () => {
     const bl = await Blocklist.open(conn, { table: t4, name: 'b12i', layout: 'interval' });
     await bl.add(['10.0.0.0/24', '10.0.2.0/24']);

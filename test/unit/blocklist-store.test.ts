@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RangeTable } from '../../lib/blocklist/ranges';
-import { HashStore } from '../../lib/blocklist/store';
+import { GroupIndex, HashStore } from '../../lib/blocklist/store';
 
 type Op = { kind: 'set'; key: number; exp: number } | { kind: 'remove'; key: number } | { kind: 'compact'; now: number } | { kind: 'reset'; keys: number[] };
 
@@ -111,5 +111,35 @@ describe('HashStore equals a Map through sets, removes, resets and compactions',
       assert.equal(store.get(a, 0, Date.now()), model.get(i) ?? -1, `entry ${i}`);
     }
     assert.equal(store.size(Date.now()), model.size);
+  });
+
+  it('GroupIndex (a group commit\'s address index) answers like a Map through reuse, for IPv4 and IPv6', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<1 | 4>(1, 4),
+        fc.array(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 4 }),
+        (W, groups) => {
+          const index = new GroupIndex();
+          for (const keys of groups) {
+            // Entry i's words at i*8, as the group commit keeps them; few distinct keys, so
+            // repeats (and, with 300 entries in 64+ cells, probe chains) are common.
+            const buf = new Uint32Array(keys.length * 8);
+            keys.forEach((k, i) => buf.set(words(k, W).subarray(0, W), i * 8));
+            index.reset(keys.length, buf, W);
+            const model = new Map<number, number>();
+            keys.forEach((k, i) => {
+              const found = index.find(i * 8);
+              assert.equal(found >= 0, model.has(k), `key ${k} at entry ${i}`);
+              if (found >= 0) assert.equal(index.value(found), model.get(k));
+              else {
+                index.insert(found, i * 8, model.size);
+                model.set(k, model.size);
+              }
+            });
+          }
+        },
+      ),
+      { seed: 20261202, numRuns: 200 },
+    );
   });
 });
