@@ -417,7 +417,7 @@ export interface NativeBinding {
   /** Builds the batch bytes without a socket (dry run). */
   encode(batch: BatchDesc): Uint8Array;
   /** A batch's operations read back from the C++ structs the encoder sees (tests: packed = descriptors). */
-  unpack(batch: BatchDesc): Array<{ object: string; verb: string; family: number; table?: string; chain?: string; exprs?: Expr[]; handle?: bigint; position?: bigint; userdata?: Uint8Array; echo?: boolean }>;
+  unpack(batch: BatchDesc): Array<{ object: string; verb: string; family: number; table?: string; chain?: string; exprs?: Expr[]; handle?: bigint; position?: bigint; userdata?: Uint8Array; echo?: boolean; chainId?: number }>;
   commit(socket: NativeSocket, batch: BatchDesc): Promise<AckData>;
   /** Blocks the event loop: for small latency-critical batches only. */
   commitSync(socket: NativeSocket, batch: BatchDesc): AckData;

@@ -647,8 +647,14 @@ function parseTwo(st: ParseState, e: Expr): void {
       });
       return;
     }
-    case 'last':
-      return fail('last statement (nft 1.0.6 prints it as text)');
+    case 'last': {
+      // nft 1.1.x's JSON (last_stmt_json): null when never used, else `used` in ms (nft 1.0.6
+      // has no last statement at all)
+      const used = e.msecs ?? 0n;
+      const set = (e.set ?? 0) !== 0;
+      stmt(st, 'last', [], () => (set ? { last: { used: Number(used) } } : { last: null }) as JStatement);
+      return;
+    }
     case 'exthdr': {
       const opNum = need(e.op, 'exthdr op');
       const op = (['ipv6', 'tcpopt', 'ipv4', 'sctp'] as const)[opNum] ?? fail(`exthdr op ${opNum}`);
@@ -691,6 +697,7 @@ export function exthdrIE(op: ExthdrOp, opNum: number, type: number, offset: numb
 
 function stateless(s: JStatement): JStatement {
   if (typeof s === 'object' && s !== null && 'counter' in s) return { counter: null };
+  if (typeof s === 'object' && s !== null && 'last' in s) return { last: null };
   if (typeof s === 'object' && s !== null && 'quota' in s) {
     const q = (s as { quota: Record<string, unknown> }).quota;
     const { used: _u, used_unit: _uu, ...rest } = q;

@@ -565,7 +565,7 @@ class Linearizer {
       case 'xt':
         throw new TypeError(`${p}: xt (iptables-nft compat) statements cannot be built`);
       case 'last':
-        throw new TypeError(`${p}: nft 1.0.6 cannot build the last statement`);
+        return this.push([lastExpr(v, p)]);
       case 'raw': {
         const ex = (v as { exprs?: unknown }).exprs;
         if (!Array.isArray(ex)) throw typeErr(`${p}.exprs`, 'an array of kernel expressions', ex);
@@ -1328,6 +1328,21 @@ function logExpr(v: Record<string, unknown> | null, path: string): Expr {
 }
 
 /** The stateful statements allowed inside set/map/meter statements. */
+/**
+ * The last statement as nft 1.1.x builds it (netlink_gen_last_stmt: NFTA_LAST_SET and
+ * NFTA_LAST_MSECS always): `{ last: null }` never used, `{ last: { used: ms } }` used that many
+ * milliseconds ago (-1: never, as nft's JSON parser reads it).
+ */
+function lastExpr(v: unknown, path: string): Expr {
+  if (v === null) return { type: 'last', set: 0, msecs: 0n };
+  const used = typeof v === 'object' && !Array.isArray(v) ? (v as { used?: unknown }).used : undefined;
+  if (used === -1) return { type: 'last', set: 0, msecs: 0n };
+  if ((typeof used !== 'number' || !Number.isSafeInteger(used) || used < 0) && (typeof used !== 'bigint' || used < 0n || used > 0xffffffffffffffffn)) {
+    throw typeErr(`${path}.used`, 'null or { used: milliseconds since the last match }', v);
+  }
+  return { type: 'last', set: 1, msecs: BigInt(used) };
+}
+
 function statefulExpr(s: JStatement, path: string): Expr {
   const k = oneKey(s);
   const v = k === undefined ? undefined : (s as Record<string, unknown>)[k];
@@ -1343,8 +1358,10 @@ function statefulExpr(s: JStatement, path: string): Expr {
       if (typeof o.val !== 'number') throw typeErr(`${path}.ct count.val`, 'a number', o.val);
       return { type: 'connlimit', count: o.val, flags: o.inv === true ? 1 : 0 };
     }
+    case 'last':
+      return lastExpr(v, `${path}.last`);
     default:
-      throw typeErr(path, 'a counter, limit, quota or ct count statement', s);
+      throw typeErr(path, 'a counter, limit, quota, ct count or last statement', s);
   }
 }
 

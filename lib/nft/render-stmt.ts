@@ -276,7 +276,8 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
       return `reset ${exprText(b)}`;
     case 'last':
       if (ctx.stateless) return 'last';
-      return isObject(b) && b.used !== undefined ? `last used ${formatTime(b.used as number)}` : 'last used never';
+      // nft 1.1.x's last_stmt_print: `used` is in milliseconds (time_print)
+      return isObject(b) && b.used !== undefined && b.used !== -1 ? `last used ${formatMs(BigInt(b.used as number))}` : 'last used never';
     case 'raw': {
       // The package's own statement for kernel expressions it could not decode: nft has no text.
       const exprs = isObject(b) && Array.isArray(b.exprs) ? b.exprs : [];
@@ -295,6 +296,12 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
   const expr = exprText(s);
   if (!expr.startsWith('<unknown')) return expr;
   return `<unknown: ${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}>`;
+}
+
+/** nft's time_print of milliseconds (`1h2m3s4ms`; nothing for zero, as nft). */
+function formatMs(ms: bigint): string {
+  const rest = ms % 1000n;
+  return `${formatTime(ms / 1000n)}${rest > 0n ? `${rest}ms` : ''}`;
 }
 
 /** nft's print of a chain binding (chain_stmt_print + the bound chain's rules, one tab deeper). */

@@ -7,6 +7,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Nftables } from '../../lib';
 import { nft } from './nft';
 import { listRulesJson } from './delin-context';
+import { nft106Statement } from '../../lib/nft/render-stmt';
+import type { JStatement } from '../../lib/nft/schema';
 
 export interface RuleDiff {
   readonly key: string;
@@ -65,7 +67,18 @@ export async function compareRuleset(lib: Nftables): Promise<CompareResult> {
     const r = item.rule as Record<string, unknown> | undefined;
     if (r) expected.set(`${String(r.family)} ${String(r.table)} ${String(r.chain)} ${String(r.handle)}`, r);
   }
-  const ours = await listRulesJson(lib);
+  // the package's lossless forms (chain bindings, map statements) as nft 1.0.6 prints them,
+  // map data in the type of the map nft lists
+  const sets = new Map<string, Record<string, unknown>>();
+  for (const item of doc.nftables) {
+    const m = (item.map ?? item.set) as Record<string, unknown> | undefined;
+    if (m) sets.set(`${String(m.family)} ${String(m.table)} ${String(m.name)}`, m);
+  }
+  const ours = (await listRulesJson(lib)).map((o) => {
+    const r = o.rule;
+    const expr = r.expr?.map((st) => nft106Statement(st as JStatement, { family: r.family, set: (n) => sets.get(`${r.family} ${r.table} ${n}`) }));
+    return expr ? { ...o, rule: { ...r, expr } } : o;
+  });
   let equal = 0;
   let undecoded = 0;
   const diffs: RuleDiff[] = [];

@@ -66,8 +66,12 @@ describe('packed rule transport', () => {
       ruleOp(exprs.slice(3, 5), { verb: 'replace', handle: 42n }),
       { object: 'rule', verb: 'delete', family: NFPROTO_INET, table: 't', chain: 'c', handle: 7n },
       { object: 'chain', verb: 'add', family: NFPROTO_INET, table: 't', name: 'c2' },
+      // a bound chain (no name, NFTA_CHAIN_ID) and its rule by NFTA_RULE_CHAIN_ID
+      { object: 'chain', verb: 'add', family: NFPROTO_INET, table: 't', name: '', flags: 4, id: 0xfffffff0 },
+      ruleOp(exprs.slice(0, 1), { chain: '', chainId: 0xfffffff0 }),
     ];
     const packed = viaPacked(ops);
+    assert.equal(packed.at(-1)!.chainId, 0xfffffff0);
     assert.deepEqual(packed, viaDescriptors(ops));
     // The packed ops keep their order among the descriptor ops.
     assert.deepEqual(packed.map((o) => o.object), ops.map((o) => o.object === 'rule' || o.object === 'table' || o.object === 'chain' ? o.object : '?'));
@@ -102,6 +106,7 @@ describe('packed rule transport', () => {
     assert.throws(() => packBatch([ruleOp([{ type: 'log', prefix: 'a\0b' }])]), /without NUL characters for ops\[0\]\.exprs\[0\] \(log\.prefix\)/);
     assert.throws(() => packBatch([ruleOp([], { chain: 'x\0y' })]), /without NUL characters for ops\[0\]\.chain/);
     assert.throws(() => packBatch([ruleOp([], { handle: 5 as unknown as bigint })]), /Expected a bigint 0-2\^64-1 for ops\[0\]\.handle but received 5/);
+    assert.throws(() => packBatch([ruleOp([], { chainId: -1 })]), /Expected a chain id 0-2\^32-1 for ops\[0\]\.chainId but received -1/);
   });
 
   it('a damaged or truncated buffer is a TypeError from C++, at every length', () => {
