@@ -25,6 +25,7 @@ export interface ChainDesc {
   readonly verb: 'add' | 'create' | 'delete' | 'destroy' | 'flush';
   readonly family: number;
   readonly table: string;
+  /** Empty for a bound chain (flags NFT_CHAIN_BINDING with an id): the kernel names it `__chain<N>`. */
   readonly name: string;
   readonly hooknum?: number;
   readonly priority?: number;
@@ -45,7 +46,10 @@ export interface RuleDesc {
   readonly verb: 'add' | 'insert' | 'replace' | 'delete' | 'destroy';
   readonly family: number;
   readonly table: string;
+  /** The chain's name; empty when `chainId` names a bound chain of the same batch. */
   readonly chain: string;
+  /** NFTA_RULE_CHAIN_ID: the batch id of a chain added earlier in the batch without a name (a bound chain, `jump { … }`). */
+  readonly chainId?: number;
   readonly exprs?: readonly Expr[];
   /** Kernel handle: the rule to replace or delete. */
   readonly handle?: bigint;

@@ -13,8 +13,9 @@
  *   header   u32 magic "NFTP" | u8 version 1 | u8 0 | u16 0 | u32 records
  *   record   u8 0 = the next descriptor of BatchDesc.ops
  *            u8 1 = a rule: u8 verb | u8 flags | u8 family | str table | str chain
- *                   [u64 handle] [u64 position] [u16 length, userdata] [u16 count, exprs]
- *   flags    1 handle, 2 position, 4 echo, 8 userdata, 16 exprs
+ *                   [u64 handle] [u64 position] [u32 chain id] [u16 length, userdata] [u16 count, exprs]
+ *   flags    1 handle, 2 position, 4 echo, 8 userdata, 16 exprs, 32 chain id (NFTA_RULE_CHAIN_ID:
+ *            a bound chain of the same batch; the chain name is then empty)
  *   expr     u8 type id | u8 attribute count | attributes
  *   attr     u8 attribute id | value: u8/u16/u32/i32 as u32 | u64 | str | u8 length, bytes | u16 count, exprs
  *   str      u16 length, UTF-8 bytes (no NUL)
@@ -29,7 +30,7 @@ export const PACKED_VERSION = 1;
 
 const VERBS = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush'] as const;
 const VERB_ID: Readonly<Record<string, number>> = Object.fromEntries(VERBS.map((v, i) => [v, i]));
-const F_HANDLE = 1, F_POSITION = 2, F_ECHO = 4, F_USERDATA = 8, F_EXPRS = 16;
+const F_HANDLE = 1, F_POSITION = 2, F_ECHO = 4, F_USERDATA = 8, F_EXPRS = 16, F_CHAIN_ID = 32;
 
 /** Wire kinds, numbered as in native/expr-table.h (Kind). */
 const KIND_ID = { u8: 0, u16: 1, u32: 2, i32: 3, u64: 4, str: 5, bytes: 6, exprs: 7 } as const;
@@ -230,6 +231,12 @@ function writeRule(w: Writer, op: RuleDesc, where: string): void {
   };
   bigOpt(op.handle, 'handle', F_HANDLE);
   bigOpt(op.position, 'position', F_POSITION);
+  if (op.chainId !== undefined && op.chainId !== null) {
+    if (typeof op.chainId !== 'number' || !Number.isInteger(op.chainId) || op.chainId < 0 || op.chainId > 0xffffffff) {
+      throw new TypeError(`Expected a chain id 0-2^32-1 for ${where}.chainId but received ${describe(op.chainId)}`);
+    }
+    flags |= F_CHAIN_ID;
+  }
   if (op.echo !== undefined && op.echo !== null) {
     if (typeof op.echo !== 'boolean') throw new TypeError(`Expected a boolean for ${where}.echo but received ${describe(op.echo)}`);
     if (op.echo) flags |= F_ECHO;
@@ -249,6 +256,7 @@ function writeRule(w: Writer, op: RuleDesc, where: string): void {
   w.str(op.chain, `${where}.chain`);
   if (flags & F_HANDLE) w.u64(op.handle!);
   if (flags & F_POSITION) w.u64(op.position!);
+  if (flags & F_CHAIN_ID) w.u32(op.chainId!);
   if (flags & F_USERDATA) {
     w.u16(ud!.length);
     w.bytes(ud!);

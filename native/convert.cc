@@ -396,7 +396,8 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
   }
   if (object == "chain") {
     op->obj = ObjKind::kChain;
-    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name) || !rd.OptU32("hooknum", &op->hooknum) ||
+    // name: absent only for a bound chain (flags NFT_CHAIN_BINDING + id; encode.cc checks).
+    if (!rd.Str("table", &op->table) || !rd.Str("name", &op->name, false) || !rd.OptU32("hooknum", &op->hooknum) ||
         !rd.OptI32("priority", &op->priority) || !rd.Str("type", &op->type, false) || !rd.OptU32("policy", &op->policy) ||
         !rd.OptU32("id", &op->id) || !rd.Opt("devices", &v, &present)) {
       return false;
@@ -413,7 +414,9 @@ bool ToOpSpec(Napi::Env env, Napi::Value value, size_t index, OpSpec* op) {
   }
   if (object == "rule") {
     op->obj = ObjKind::kRule;
-    if (!rd.Str("table", &op->table) || !rd.Str("chain", &op->chain) || !rd.OptU64("position", &op->position) ||
+    // chainId: the batch id of a bound chain added earlier in the batch (then no chain name).
+    if (!rd.Str("table", &op->table) || !rd.OptU32("chainId", &op->id) || !rd.Str("chain", &op->chain, !op->id) ||
+        !rd.OptU64("position", &op->position) ||
         !rd.Bool("echo", &op->echo) || !rd.Opt("exprs", &v, &present)) {
       return false;
     }

@@ -324,10 +324,16 @@ bool EncodeChain(Ctx& c, const OpSpec& op) {
   }
   // NFTA_CHAIN_HOOK { NFTA_HOOK_DEV or NFTA_HOOK_DEVS { NFTA_DEVICE_NAME ... } }: one nest.
   if (!DevicesRoom(c, op.devices, &room)) return false;
+  // A bound chain (`jump { ... }`, NFT_CHAIN_BINDING) is created without a name, as nft does:
+  // the kernel names it __chain%llu and the batch refers to it by NFTA_CHAIN_ID.
+  const bool unnamed = op.name.empty();
+  if (unnamed && !(op.id && op.flags && (*op.flags & NFT_CHAIN_BINDING) && (op.verb == Verb::kAdd || op.verb == Verb::kCreate))) {
+    return c.Fail("a chain needs a name (only a bound chain, NFT_CHAIN_BINDING with an id, is added without one)");
+  }
   ChainPtr ch(nftnl_chain_alloc());
   if (!ch) return c.Fail("out of memory");
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, op.table.c_str());
-  nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, op.name.c_str());
+  if (!unnamed) nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, op.name.c_str());
   if (op.handle) nftnl_chain_set_u64(ch.get(), NFTNL_CHAIN_HANDLE, *op.handle);
   if (op.verb == Verb::kAdd || op.verb == Verb::kCreate) {
     if (op.hooknum) nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, *op.hooknum);
@@ -392,7 +398,12 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
   RulePtr r(nftnl_rule_alloc());
   if (!r) return c.Fail("out of memory");
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, op.table.c_str());
-  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.chain.c_str());
+  // A rule of a chain created in the same batch without a name (a bound chain) names it by
+  // NFTA_RULE_CHAIN_ID instead of NFTA_RULE_CHAIN, as nft does (libnftnl 1.2.4 has no setter).
+  const bool by_id = op.id.has_value();
+  if (by_id && msg != NFT_MSG_NEWRULE) return c.Fail("only added rules name their chain by id");
+  if (!by_id && op.chain.empty()) return c.Fail("a rule needs a chain name (or a chain id)");
+  if (!by_id) nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.chain.c_str());
   if (op.handle) nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, *op.handle);
   if (op.position) nftnl_rule_set_u64(r.get(), NFTNL_RULE_POSITION, *op.position);
   std::vector<ExprPtr> exprs;
@@ -408,8 +419,9 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
   }
   // The expression list is written here, not by libnftnl, so that its real length is checked
   // against the 16-bit nla_len before the nest is closed (attribute order is free in netlink).
-  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room + Attr(0) + exprs_bound);
+  struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room + Attr(0) + Attr(4) + exprs_bound);
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
+  if (by_id) mnl_attr_put_u32(nlh, NFTA_RULE_CHAIN_ID, htonl(*op.id));
   if (with_exprs) {
     struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
     const size_t list_start = reinterpret_cast<char*>(list) - reinterpret_cast<char*>(nlh);

@@ -151,6 +151,14 @@ const std::vector<ExprDef>& ExprTable() {
         {"sregAddr", NFTNL_EXPR_FWD_SREG_ADDR, U32},
         {"nfproto", NFTNL_EXPR_FWD_NFPROTO, U32}}},
       {"last", {{"msecs", NFTNL_EXPR_LAST_MSECS, U64}, {"set", NFTNL_EXPR_LAST_SET, U32}}},
+      // ipsec (NFTA_XFRM_*): NFTNL_EXPR_XFRM_SREG exists in the header but libnftnl never sets it.
+      {"xfrm",
+       {{"dreg", NFTNL_EXPR_XFRM_DREG, U32},
+        {"key", NFTNL_EXPR_XFRM_KEY, U32},
+        {"dir", NFTNL_EXPR_XFRM_DIR, U8},
+        {"spnum", NFTNL_EXPR_XFRM_SPNUM, U32}}},
+      // `flow add @ft` (NFTA_FLOW_TABLE_NAME)
+      {"flow_offload", {{"tableName", NFTNL_EXPR_FLOW_TABLE_NAME, STR}}},
   };
   return table;
 }

@@ -14,7 +14,7 @@ namespace {
 constexpr uint32_t kMagic = 0x5054464e;  // "NFTP", little-endian
 constexpr uint8_t kVersion = 1;
 constexpr uint32_t kMaxRecords = 1u << 22;  // as convert.cc's operations per batch
-constexpr uint8_t kHandle = 1, kPosition = 2, kEcho = 4, kUserdata = 8, kExprs = 16;
+constexpr uint8_t kHandle = 1, kPosition = 2, kEcho = 4, kUserdata = 8, kExprs = 16, kChainId = 32;
 constexpr size_t kMaxPacked = size_t{1} << 31;
 
 // Bounded little-endian reader over the packed buffer: every read checks the remaining length.
@@ -158,6 +158,11 @@ bool ReadRule(Cursor& c, uint32_t op_index, OpSpec* op, std::string* error) {
     if (!c.U64(&v)) return Bad(error, OpWhere(op_index), "truncated position");
     op->position = v;
   }
+  if (flags & kChainId) {
+    uint32_t v = 0;
+    if (!c.U32(&v)) return Bad(error, OpWhere(op_index), "truncated chain id");
+    op->id = v;
+  }
   op->echo = (flags & kEcho) != 0;
   if (flags & kUserdata) {
     uint16_t n = 0;
@@ -255,6 +260,7 @@ Napi::Value UnpackJs(const Napi::CallbackInfo& info) {
       if (op.position) o.Set("position", Napi::BigInt::New(env, *op.position));
       if (op.userdata) o.Set("userdata", BytesToJs(env, *op.userdata));
       if (op.echo) o.Set("echo", true);
+      if (op.id) o.Set("chainId", Napi::Number::New(env, *op.id));
     }
     ops.Set(static_cast<uint32_t>(i), o);
   }

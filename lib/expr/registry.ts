@@ -45,6 +45,8 @@ export const EXPR_ATTRS = {
   dup: { sregAddr: 'u32', sregDev: 'u32' },
   fwd: { sregDev: 'u32', sregAddr: 'u32', nfproto: 'u32' },
   last: { msecs: 'u64', set: 'u32' },
+  xfrm: { dreg: 'u32', key: 'u32', dir: 'u8', spnum: 'u32' },
+  flow_offload: { tableName: 'str' },
 } as const satisfies Record<string, Record<string, AttrKind>>;
 
 export type ExprType = keyof typeof EXPR_ATTRS;

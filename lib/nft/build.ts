@@ -236,23 +236,24 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
         if (elements.count > 0) ops.push({ op: elements, label: `${label} (anonymous ${isMap ? 'map' : 'set'} elements)` });
         return { name, id };
       },
-      bindChain: (statements: readonly JStatement[]) => {
-        const name = '__chain%d';
+      bindChain: (rules: readonly (readonly JStatement[])[]) => {
+        // As nft: NEWCHAIN without a name (the kernel names it __chain<N>), NFT_CHAIN_BINDING and
+        // a batch id; its rules name it by NFTA_RULE_CHAIN_ID, the jump by NFTA_VERDICT_CHAIN_ID.
         const id = idSource.nextSetId();
-        const chain = { object: 'chain', verb: 'add', family: famNum(family), table, name, flags: NFT_CHAIN_BINDING, id } as ChainDesc;
+        const chain: ChainDesc = { object: 'chain', verb: 'add', family: famNum(family), table, name: '', flags: NFT_CHAIN_BINDING, id };
         ops.push({ op: chain, label: `${label} (bound chain)` });
-        const inner: JRule = { family, table, chain: name, expr: statements };
-        let out: { exprs: Expr[]; userdata?: Uint8Array };
-        try {
-          out = linearizeRule(inner, ctx);
-        } catch (e) {
-          throw prefixed(e, `${path} (bound chain)`);
-        }
-        ops.push({
-          op: { object: 'rule', verb: 'add', family: famNum(family), table, chain: name, chainId: id, exprs: out.exprs } as RuleDesc,
-          label: `${label} (bound chain rule)`,
+        rules.forEach((statements, r) => {
+          const inner: JRule = { family, table, chain: '', expr: statements as JStatement[] };
+          let out: { exprs: Expr[]; userdata?: Uint8Array };
+          try {
+            out = linearizeRule(inner, ctx);
+          } catch (e) {
+            throw prefixed(e, `${path} (bound chain rule ${r})`);
+          }
+          const op: RuleDesc = { object: 'rule', verb: 'add', family: famNum(family), table, chain: '', chainId: id, exprs: out.exprs, ...(out.userdata ? { userdata: out.userdata } : {}) };
+          ops.push({ op, label: `${label} (bound chain rule)` });
         });
-        return { name, id };
+        return { id };
       },
     };
     return ctx;

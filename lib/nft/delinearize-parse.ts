@@ -6,12 +6,8 @@
  */
 import { isKnownExpr, type DecodedExpr, type Expr, type ExprOf } from '../expr/registry';
 import { isTypeof, type JExpr, type JRule, type JSet, type JSetElem, type JStatement } from './schema';
-import { exprText, type TypeHint } from './render-expr';
-import { renderStatement } from './render-stmt';
-import { renderRule } from './render';
-import { formatTime } from './render-values';
 import type { DelinearizeContext } from './delinearize';
-import { ctKey, exthdrByType, exthdrFieldAt, EXTHDR_JSON, fibResult, metaKey, rtKey, socketKey, type ExthdrOp } from './fields';
+import { ctKey, exthdrByType, exthdrFieldAt, EXTHDR_JSON, fibResult, metaKey, rtKey, socketKey, XFRM_DIRS, XFRM_KEYS, type ExthdrOp } from './fields';
 import { datatype, typeLayout } from './datatypes';
 import {
   fail, byteLen, isZero, type IE, type SymIE, type IS, type RelIS, type StmtIS, type RightIE, type RelOp, type MapIE,
@@ -251,7 +247,8 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
         stmt(st, 'verdict', [], () => {
           if (target !== undefined && (e.verdict === -3 || e.verdict === -4) && st.ctx.boundChain) {
             const body = st.ctx.boundChain(target);
-            if (body) return boundChainText(e.verdict === -3 ? 'jump' : 'goto', body);
+            // the package's extension: the bound chain's rules (nft 1.0.6 prints their text)
+            if (body) return { [e.verdict === -3 ? 'jump' : 'goto']: { target, rules: body.map((r) => r.expr ?? []) } } as unknown as JStatement;
           }
           return v as JStatement;
         });
@@ -450,16 +447,15 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       const op = e.op === 0 ? 'add' : e.op === 1 ? 'update' : e.op === 2 ? 'delete' : fail('dynset op');
       const timeout = e.timeout ?? 0n;
       if (data) {
-        // nft 1.0.6 has no JSON for map updates: it prints the statement's text (map_stmt_print)
+        // the map statement in nft 1.1.x's JSON form (nft 1.0.6 prints its text: the nft106
+        // projection, render-stmt.ts nft106Statement); the data in the map's data type
         const dataT = typeof set.set.map === 'string' ? set.set.map : undefined;
         stmt(st, 'map', [key, data], () => {
-          let keyText = exprText(exprJson(key, st.ctx));
-          if (timeout !== 0n) keyText += ` timeout ${formatTime(Number(timeout / 1000n))}`;
-          const stmts = inner.map((x) => ` ${renderStatement(x, { stateless: true })}`).join('');
+          let elem = exprJson(key, st.ctx);
+          if (timeout !== 0n) elem = { elem: { val: elem, timeout: Number(timeout / 1000n) } } as JExpr;
           const dt = dataT ? { dt: dataT, bits: (setKeyLen(st.ctx, name, 'data') ?? 4) * 8, order: (datatype(dataT)?.byteorder ?? 'big') } : undefined;
           const dj = exprJson(data, st.ctx, dt);
-          const dataText = exprText(dj, dataT ? { type: dataT as TypeHint } : {});
-          return `${op} @${name} { ${keyText}${stmts} : ${dataText} }`;
+          return { map: { op, elem, data: dj, map: `@${name}`, ...(inner.length ? { stmt: inner } : {}) } } as JStatement;
         });
         return;
       }
@@ -519,6 +515,20 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       setReg(st, e.dreg, { k: 'sym', json, dt: s.type, bits: s.bits ?? s.len * 8, order: s.byteorder ?? 'host' }, 'socket');
       return;
     }
+    case 'xfrm': {
+      const x = XFRM_KEYS.find((k) => k.key === e.key) ?? fail('xfrm key');
+      const dir = e.dir === XFRM_DIRS.in ? 'in' : e.dir === XFRM_DIRS.out ? 'out' : fail('xfrm dir');
+      const family = x.type === 'ipv4_addr' ? { family: 'ip' } : x.type === 'ipv6_addr' ? { family: 'ip6' } : {};
+      // xfrm_expr_json: key, family for addresses, dir, spnum (always)
+      const json = { ipsec: { key: x.name, ...family, dir, spnum: e.spnum ?? 0 } } as unknown as JExpr;
+      setReg(st, e.dreg, { k: 'sym', json, dt: x.type, bits: x.bits ?? x.len * 8, order: x.byteorder ?? 'big' }, 'xfrm');
+      return;
+    }
+    case 'flow_offload': {
+      const name = e.tableName ?? fail('flow_offload table name');
+      stmt(st, 'flow', [], () => ({ flow: { op: 'add', flowtable: `@${name}` } }));
+      return;
+    }
     case 'osf': {
       const ttl = e.ttl === 1 ? { ttl: 'loose' } : e.ttl === 2 ? { ttl: 'skip' } : {};
       const json = { osf: { key: (e.flags ?? 0) & 1 ? 'version' : 'name', ...ttl } } as JExpr;
@@ -555,34 +565,13 @@ const cstr = (b: Uint8Array | undefined): string | undefined => {
 
 /**
  * Expressions the registry cannot carry, read from their raw attributes so that the listing
- * says what nft says (xfrm → `ipsec`, flow_offload → `flow add`, match/target → `xt`). The rule
- * still cannot be committed back through the package (the native layer cannot send them).
+ * says what nft says (match/target → `xt`). The rule still cannot be committed back through
+ * the package (the native layer cannot send them).
  */
 function parseUnknown(st: ParseState, e: DecodedExpr): boolean {
   if (!('unknown' in e) || !(e.raw instanceof Uint8Array)) return false;
   const a = rawAttrs(e.raw);
   switch (e.type) {
-    case 'xfrm': {
-      // NFTA_XFRM_DREG 1, KEY 2, DIR 3 (u8), SPNUM 4
-      const key = beU32(a.get(2));
-      const dir = a.get(3)?.[0];
-      const spnum = beU32(a.get(4)) ?? 0;
-      const keys: Readonly<Record<number, [string, string | undefined, string, number]>> = {
-        1: ['daddr', 'ip', 'ipv4_addr', 32], 2: ['daddr', 'ip6', 'ipv6_addr', 128], 3: ['saddr', 'ip', 'ipv4_addr', 32],
-        4: ['saddr', 'ip6', 'ipv6_addr', 128], 5: ['reqid', undefined, 'integer', 32], 6: ['spi', undefined, 'integer', 32],
-      };
-      const k = key === undefined ? undefined : keys[key];
-      if (!k || (dir !== 0 && dir !== 1)) return false;
-      const json = { ipsec: { key: k[0], ...(k[1] ? { family: k[1] } : {}), dir: dir === 0 ? 'in' : 'out', spnum } } as unknown as JExpr;
-      setReg(st, beU32(a.get(1)), { k: 'sym', json, dt: k[2], bits: k[3], order: 'big' }, 'xfrm');
-      return true;
-    }
-    case 'flow_offload': {
-      const name = cstr(a.get(1));
-      if (name === undefined) return false;
-      stmt(st, 'flow', [], () => ({ flow: { op: 'add', flowtable: `@${name}` } }));
-      return true;
-    }
     case 'match':
     case 'target': {
       const name = cstr(a.get(1));
@@ -840,11 +829,6 @@ export function setJson(st: { ctx: DelinearizeContext }, name: string, shift?: n
   if (!s) return fail(`set ${name} unknown`);
   if (!s.anonymous) return `@${name}`;
   return { set: (s.set.elem ?? []).map((el) => elemInRule(el, s.set, shift)) } as JExpr;
-}
-
-/** A chain binding as nft 1.0.6 prints it in JSON: its text (`jump { … }`), one rule a line. */
-function boundChainText(verb: string, rules: readonly JRule[]): JStatement {
-  return `${verb} {\n${rules.map((r) => `\t\t\t${renderRule(r)}\n`).join('')}\t\t}`;
 }
 
 /** Pass 1 over a rule's expressions. */

@@ -9,7 +9,7 @@ import { isSafeNumber, parse as losslessParse, stringify as losslessStringify } 
 import { show } from '../validate';
 import type { JRule, JStatement, NftCommand, NftDocument, NftFamily, NftItem, NftObject, NftObjectKind, NftVerb } from './schema';
 import { NFT_OBJECT_KINDS } from './schema';
-import { nft106Object } from './nft106';
+import { nft106Object, type SetLookup } from './nft106';
 
 export const NFT_FAMILIES: readonly NftFamily[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 export const NFT_VERBS: readonly NftVerb[] = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush', 'reset'];
@@ -444,15 +444,15 @@ export interface JsonTextOptions {
 }
 
 /** An item as nft 1.0.6 prints it (bare objects and command arguments; metainfo as it is). */
-function exactItem(item: NftItem): NftItem {
+function exactItem(item: NftItem, sets: SetLookup): NftItem {
   const key = Object.keys(item)[0] as string;
   if (key === 'metainfo') return item;
   const body = (item as Record<string, unknown>)[key];
   if ((NFT_VERBS as readonly string[]).includes(key)) {
     if (!isObj(body) || !OBJECT_KIND_SET.has(Object.keys(body)[0] as string)) return item;
-    return { [key]: nft106Object(body as unknown as NftObject) } as unknown as NftItem;
+    return { [key]: nft106Object(body as unknown as NftObject, sets) } as unknown as NftItem;
   }
-  return OBJECT_KIND_SET.has(key) ? nft106Object(item as NftObject) : item;
+  return OBJECT_KIND_SET.has(key) ? nft106Object(item as NftObject, sets) : item;
 }
 
 /** The rules of a document item (bare, or under a command). */
@@ -484,7 +484,17 @@ export function toJsonText(doc: NftDocument, options: JsonTextOptions = {}): str
   }
   const replacer = (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? Array.from(v) : v);
   // A fresh wrapper: the document's own toJSON (for plain JSON.stringify) must not apply here.
-  const items = options.nft106 ? doc.nftables.map((item) => exactItem(item)) : doc.nftables;
+  let items = doc.nftables;
+  if (options.nft106) {
+    // the document's sets and maps by family, table and name: map statements print their data in its type
+    const byName = new Map<string, Record<string, unknown>>();
+    for (const item of doc.nftables) {
+      const o = (item as { set?: unknown; map?: unknown }).set ?? (item as { map?: unknown }).map;
+      if (isObj(o)) byName.set(`${String(o.family)}\0${String(o.table)}\0${String(o.name)}`, o);
+    }
+    const sets: SetLookup = (f, t, n) => byName.get(`${f}\0${t}\0${n}`);
+    items = doc.nftables.map((item) => exactItem(item, sets));
+  }
   const text = losslessStringify({ nftables: items }, replacer, options.indent);
   if (text === undefined) fail('a document that serializes to JSON', 'doc', doc);
   return text;

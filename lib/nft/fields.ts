@@ -518,7 +518,8 @@ export const XFRM_KEYS: readonly KeyDef[] = [
   key('daddr', 2, 'ipv6_addr', 128, 'big'),
   key('saddr', 3, 'ipv4_addr', 32, 'big'),
   key('saddr', 4, 'ipv6_addr', 128, 'big'),
-  key('reqid', 5, 'integer', 32, 'big'),
+  // reqid is host-endian (xfrm.c XFRM_TEMPLATE_HE), spi big-endian
+  key('reqid', 5, 'integer', 32, 'host'),
   key('spi', 6, 'integer', 32, 'big'),
 ];
 /** xfrm directions (NFT_XFRM_DIR_*). */

@@ -6,7 +6,7 @@
  */
 import type { Expr } from '../expr/registry';
 import { datatype, encodeValue, ifnameWildcard } from './datatypes';
-import { ctKey, metaKey, payloadField } from './fields';
+import { XFRM_DIRS, XFRM_KEYS, ctKey, metaKey, payloadField } from './fields';
 import type { JExpr, JSetElem } from './schema';
 import {
   BASE_NUM,
@@ -332,6 +332,21 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
       const flags = o.key === 'version' ? 1 : o.key === 'name' ? 0 : -1;
       if (flags < 0) throw typeErr(`${p}.key`, '"name" or "version"', o.key);
       return loadEv('string', 16 * 8, 'host', (dreg) => ({ type: 'osf', dreg: nlreg(dreg), ttl, flags }));
+    }
+    case 'ipsec': {
+      // xfrm_expr_alloc: `ipsec in|out [spnum N] [ip|ip6] saddr|daddr|reqid|spi`
+      const o = v as { key?: unknown; family?: unknown; dir?: unknown; spnum?: unknown };
+      const dir = typeof o.dir === 'string' ? (XFRM_DIRS as Readonly<Record<string, number>>)[o.dir] : undefined;
+      if (dir === undefined) throw typeErr(`${p}.dir`, '"in" or "out"', o.dir);
+      const spnum = o.spnum === undefined ? 0 : o.spnum;
+      if (typeof spnum !== 'number' || !Number.isInteger(spnum) || spnum < 0 || spnum > 255) throw typeErr(`${p}.spnum`, 'an integer 0-255', o.spnum);
+      if (o.family !== undefined && o.family !== 'ip' && o.family !== 'ip6') throw typeErr(`${p}.family`, '"ip" or "ip6"', o.family);
+      // json_parse_xfrm_expr: saddr/daddr take the IPv4 key unless family is ip6
+      const fam = o.family ?? 'ip';
+      const want = o.key === 'saddr' || o.key === 'daddr' ? (fam === 'ip6' ? 'ipv6_addr' : 'ipv4_addr') : undefined;
+      const x = XFRM_KEYS.find((k) => k.name === o.key && (want === undefined || k.type === want));
+      if (x === undefined) throw typeErr(`${p}.key`, 'saddr, daddr, reqid or spi', o.key);
+      return loadEv(x.type, x.bits ?? x.len * 8, x.byteorder ?? 'big', (dreg) => ({ type: 'xfrm', dreg: nlreg(dreg), key: x.key, dir, spnum }));
     }
     case 'fib': {
       const o = v as { result?: unknown; flags?: unknown };

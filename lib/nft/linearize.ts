@@ -46,7 +46,8 @@ import {
   SYNPROXY_FLAGS,
   TIME_UNIT,
 } from './linearize-proto';
-import type { JExpr, JRule, JSet, JSetElem, JStatement } from './schema';
+import { isTypeof, type JExpr, type JRule, type JSet, type JSetElem, type JStatement } from './schema';
+import { typeOf } from './render-expr';
 
 /** What an anonymous set (or map, or meter set) must be created with. */
 export interface AnonSetRequest {
@@ -81,11 +82,34 @@ export interface LinearizeContext {
   /** Registers an anonymous set/map in the same batch; returns its name (__set%d) and batch id. */
   anonSet(req: AnonSetRequest): { name: string; id: number };
   /**
-   * Registers an anonymous bound chain (`jump { … }`) and returns its name and batch id. nft has
-   * no JSON form for chain bindings (1.0.6 prints their text); this package accepts
-   * `{ "jump": { "chain": [statements] } }` (or `goto`) as an extension and calls this for it.
+   * Registers an anonymous bound chain (`jump { … }`) with these rules (each a statement list) in
+   * the same batch and returns its batch id (NFTA_CHAIN_ID). nft has no JSON form for chain
+   * bindings (1.0.6 prints their text); this package's extension is
+   * `{ "jump": { "target": "__chain0", "rules": [[statements], …] } }` (or `goto`); `target` is
+   * the kernel's name in a listing and is not sent (the kernel names a new bound chain itself).
    */
-  bindChain(statements: readonly JStatement[]): { name: string; id: number };
+  bindChain(rules: readonly (readonly JStatement[])[]): { id: number };
+}
+
+/** A set/map type's datatype names (a concatenation: several); a typeof type: from its expression. */
+function typeNames(t: JSet['type'] | undefined): string[] | undefined {
+  if (t === undefined) return undefined;
+  if (isTypeof(t)) {
+    const h = typeOf(t.typeof);
+    if (h === undefined) return undefined;
+    return (Array.isArray(h) ? h : [h]).map((x) => String(x ?? 'integer'));
+  }
+  return Array.isArray(t) ? [...(t as string[])] : String(t).split(' . ');
+}
+
+/** The value target (datatype, bits, byte order) a set/map type gives a constant or an argument. */
+function typeTarget(t: JSet['type'] | undefined): { dtype: string; len: number; order: 'big' | 'host' } | undefined {
+  const names = typeNames(t);
+  if (names === undefined || names.length === 0) return undefined;
+  const dts = names.map((n) => datatype(n));
+  if (dts.some((d) => d === undefined || d.bits === 0)) return undefined;
+  if (dts.length === 1) return { dtype: names[0]!, len: dts[0]!.bits, order: dts[0]!.byteorder };
+  return { dtype: names.join(' . '), len: dts.reduce((a, d) => a + Math.ceil(d!.bits / 32) * 32, 0), order: 'big' };
 }
 
 /** NFT_SET_* flags nft puts on anonymous sets. */
@@ -404,12 +428,14 @@ class Linearizer {
     const code = VERDICTS[kind]!;
     if (kind === 'jump' || kind === 'goto') {
       // chain binding (package extension; nft has no JSON form for `jump { … }`): the bound
-      // chain's statements instead of a target
-      const bound = (v as { chain?: unknown } | null)?.chain;
+      // chain's rules instead of (or besides, in a listing) a target
+      const bound = (v as { rules?: unknown } | null)?.rules;
       if (bound !== undefined) {
-        if (!Array.isArray(bound)) throw typeErr(`${path}.chain`, 'an array of statements (a bound chain)', bound);
-        const c = this.ctx.bindChain(bound as JStatement[]);
-        return this.push([{ type: 'immediate', dreg: 0, verdict: code, chain: c.name }]);
+        if (!Array.isArray(bound) || !bound.every((r) => Array.isArray(r))) throw typeErr(`${path}.rules`, 'an array of rules, each an array of statements (a bound chain)', bound);
+        const t = (v as { target?: unknown }).target;
+        if (t !== undefined && typeof t !== 'string') throw typeErr(`${path}.target`, 'a chain name', t);
+        const c = this.ctx.bindChain(bound as JStatement[][]);
+        return this.push([{ type: 'immediate', dreg: 0, verdict: code, chainId: c.id }]);
       }
       const t = (v as { target?: unknown } | null)?.target;
       if (typeof t !== 'string') throw typeErr(`${path}.target`, 'a chain name', t);
@@ -521,8 +547,16 @@ class Linearizer {
         if (x?.exthdrType === undefined) throw typeErr(p, 'a tcp option', v);
         return this.push([{ type: 'exthdr', exthdrType: x.exthdrType, op: x.op ?? 1 } as Expr]);
       }
-      case 'flow':
-        throw new TypeError(`${p}: flow offload (flow_offload expression) is not supported by this package's expression registry`);
+      case 'flow': {
+        // `flow add @ft` (netlink_gen_flow_offload_stmt): one flow_offload expression naming the flowtable
+        const o = v as { op?: unknown; flowtable?: unknown } | null;
+        if (o?.op !== 'add') throw typeErr(`${p}.op`, '"add"', o?.op);
+        const ft = o.flowtable;
+        if (typeof ft !== 'string' || !/^@.+/.test(ft)) throw typeErr(`${p}.flowtable`, 'a flowtable reference "@name"', ft);
+        const name = ft.slice(1);
+        if (Buffer.byteLength(name) > 255) throw typeErr(`${p}.flowtable`, 'a flowtable name of at most 255 bytes', ft);
+        return this.push([{ type: 'flow_offload', tableName: name }]);
+      }
       case 'xt':
         throw new TypeError(`${p}: xt (iptables-nft compat) statements cannot be built`);
       case 'last':
@@ -794,10 +828,16 @@ class Linearizer {
       elem = eo.val;
     }
     const out: Expr[] = [];
-    this.env.concatTypes = Array.isArray(set.type) ? (set.type as string[]) : String(set.type).split(' . ');
+    const keyNames = typeNames(set.type);
+    if (keyNames !== undefined) this.env.concatTypes = keyNames;
     let key: Ev;
     try {
-      key = this.evalValue(elem, `${path}.elem`);
+      // a constant key (`add @m { 10.2.3.4 : 1 }`) takes the set's key type
+      // (a number for a typed key: what nft 1.0.6 lists when the constant's type was lost,
+      // `0xa020304 [invalid type]`; the key's bytes, as nft's integer parse of an address)
+      let kt = isConstant(elem) ? typeTarget(set.type) : undefined;
+      if (kt && (typeof elem === 'number' || typeof elem === 'bigint')) kt = { ...kt, dtype: 'integer' };
+      key = kt ? this.argument(kt, elem, `${path}.elem`) : this.evalValue(elem, `${path}.elem`);
     } finally {
       this.env.concatTypes = undefined;
     }
@@ -806,8 +846,9 @@ class Linearizer {
     let sregData: number | undefined;
     let data: Ev | undefined;
     if (kind === 'map') {
-      const dt = Array.isArray(set.map) ? set.map.join(' . ') : String(set.map);
-      data = this.argument({ dtype: dt, len: 32, order: 'big' }, o.data as JExpr, `${path}.data`);
+      // the data in the map's data type: its length and byte order (meta mark is host order)
+      const dt = typeTarget(set.map) ?? { dtype: String(set.map), len: 32, order: 'big' as const };
+      data = this.argument(dt, o.data as JExpr, `${path}.data`);
       sregData = this.regs.get(data);
       gen(out, this.regs, data, sregData);
     }

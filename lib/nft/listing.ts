@@ -100,7 +100,7 @@ export function assembleListing(d: RulesetDumps): JsonListing {
       }
     }
     // Sets: decoded once, named ones listed, all (anonymous included) offered to the rules.
-    const tableSets = new Map<string, { set: JSet; anonymous: boolean }>();
+    const tableSets = new Map<string, { set: JSet; anonymous: boolean; keyLen: number; dataLen?: number }>();
     for (const s of setsBy.get(k) ?? []) {
       try {
         const conv = setFromData(s);
@@ -110,7 +110,8 @@ export function assembleListing(d: RulesetDumps): JsonListing {
           const elem = decodeElements(set, el);
           if (elem.length > 0) set = { ...set, elem };
         }
-        tableSets.set(s.name, { set, anonymous: conv.anonymous });
+        // the kernel's key/data lengths: the rules' concatenations of unsized types (raw payloads, integer keys) span them
+        tableSets.set(s.name, { set, anonymous: conv.anonymous, keyLen: s.keyLen, ...(s.dataLen !== undefined ? { dataLen: s.dataLen } : {}) });
         if (!conv.anonymous) items.push(set.map !== undefined ? { map: set } : { set });
       } catch (e) {
         problems.push(`set ${family} ${t.name} ${s.name}: ${message(e)}`);

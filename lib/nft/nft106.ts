@@ -13,7 +13,7 @@
  *   (`update @m { k : v }`), `last`, and chain bindings (`jump { … }`, the bound chain's rules
  *   one per line, indented as in `nft list ruleset`).
  */
-import { renderStatementList, stmtText } from './render-stmt';
+import { nft106Statement as textOfLossless, stmtText } from './render-stmt';
 import { toNft106 } from './objects';
 import { isTypeof, type JExpr, type JRule, type JSetType, type JStatement, type NftObject } from './schema';
 import { typeofField } from './set-udata';
@@ -65,22 +65,19 @@ function projectInnerList(list: unknown, family: string): unknown {
   return list.map((s: unknown) => (isObj(s) && 'last' in s ? stmtText(s, { family, stateless: true }) : s));
 }
 
+/** The document's sets and maps by family, table and name (map statements print their data in its type). */
+export type SetLookup = (family: string, table: string, name: string) => Record<string, unknown> | undefined;
+
 /**
- * One rule statement as nft 1.0.6 prints it in JSON. `level` is the indentation (in tabs) of the
- * rule in `nft list ruleset` (2 for a chain's rules), for the text of chain bindings.
+ * One rule statement as nft 1.0.6 prints it in JSON. Chain bindings (the bound rules one per
+ * line, one tab deeper than the rule) and map statements: render-stmt.ts's nft106Statement.
  */
-export function nft106Statement(st: JStatement, family: string, level = 2): JStatement {
+export function nft106Statement(st: JStatement, family: string, table?: string, sets?: SetLookup): JStatement {
   if (!isObj(st)) return st;
   const key = Object.keys(st)[0];
   const body = key !== undefined ? (st as Record<string, unknown>)[key] : undefined;
-  if ((key === 'jump' || key === 'goto') && isObj(body) && Array.isArray(body.rules)) {
-    const rules = body.rules as readonly (readonly JStatement[])[];
-    const lines = rules.map((r) => `${'\t'.repeat(level + 1)}${renderStatementList(r.map((s) => nft106Statement(s, family, level + 1)), { family })}`);
-    return `${key} {\n${lines.join('\n')}\n${'\t'.repeat(level)}}`;
-  }
-  if (key === 'map' && isObj(body) && typeof body.op === 'string') {
-    const { map, ...rest } = body;
-    return stmtText({ set: { ...rest, set: map } }, { family });
+  if (((key === 'jump' || key === 'goto') && isObj(body) && Array.isArray(body.rules)) || (key === 'map' && isObj(body) && typeof body.op === 'string')) {
+    return textOfLossless(st, { family, ...(sets && table !== undefined ? { set: (n: string) => sets(family, table, n) } : {}) });
   }
   if (key === 'last') return stmtText(st, { family });
   if (key === 'set' && isObj(body) && body.stmt !== undefined) {
@@ -89,16 +86,16 @@ export function nft106Statement(st: JStatement, family: string, level = 2): JSta
   return projectElements(st) as JStatement;
 }
 
-/** A rule as nft 1.0.6 prints it. */
-export function nft106Rule(rule: JRule): JRule {
+/** A rule as nft 1.0.6 prints it (`sets`: the document's sets, for map statements' data). */
+export function nft106Rule(rule: JRule, sets?: SetLookup): JRule {
   if (!Array.isArray(rule.expr)) return rule;
-  return { ...rule, expr: rule.expr.map((s) => nft106Statement(s, rule.family)) };
+  return { ...rule, expr: rule.expr.map((s) => nft106Statement(s, rule.family, rule.table, sets)) };
 }
 
 /** A ruleset object (`{ table }`, `{ set }`, `{ rule }`…) as nft 1.0.6 prints it. Returns a copy. */
-export function nft106Object(item: NftObject): NftObject {
+export function nft106Object(item: NftObject, sets?: SetLookup): NftObject {
   const [kind, body] = Object.entries(item)[0] as [string, Record<string, unknown>];
-  if (kind === 'rule') return { rule: nft106Rule(body as unknown as JRule) };
+  if (kind === 'rule') return { rule: nft106Rule(body as unknown as JRule, sets) };
   const base = toNft106(item);
   const b = { ...(Object.values(base)[0] as Record<string, unknown>) };
   if (kind === 'set' || kind === 'map') {

@@ -22,6 +22,10 @@ export interface StatementContext {
   readonly stateless?: boolean;
   /** The table's family: `reject` prints its ICMP type in full in inet, bridge and netdev. */
   readonly family?: string;
+  /** A set or map of the table by name: map statements print their data in the map's data type. */
+  readonly set?: (name: string) => JsonObject | undefined;
+  /** Tabs before the rule's line (2 in a ruleset listing): a bound chain's rules print one deeper. */
+  readonly indent?: number;
 }
 
 function str(v: unknown): string {
@@ -178,6 +182,8 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
   const k = onlyKey(s);
   if (k === undefined) return `<unknown: ${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}>`;
   const b = s[k];
+  // A chain binding (package extension): `jump {`, the bound chain's rules one level deeper, `}`.
+  if ((k === 'jump' || k === 'goto') && isObject(b) && Array.isArray(b.rules)) return chainBindingText(k, b.rules, ctx);
   // `{ queue: … }` as a statement is the queue statement (the queue verdict has no syntax).
   const verdict = k === 'queue' ? undefined : renderVerdict(s);
   if (verdict !== undefined) return verdict;
@@ -223,8 +229,9 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
     case 'set':
     case 'map': {
       if (!isObject(b) || b.op === undefined) break;
-      let out = `${str(b.op)} ${str(b.set)} { ${exprText(b.elem)}${renderStatements(b.stmt, ctx)}`;
-      if (b.data !== undefined) out += ` : ${exprText(b.data)}`;
+      const ref = str(k === 'map' ? (b.map ?? b.set) : b.set);
+      let out = `${str(b.op)} ${ref} { ${exprText(b.elem)}${renderStatements(b.stmt, ctx)}`;
+      if (b.data !== undefined) out += ` : ${exprText(b.data, mapDataHint(ref, ctx))}`;
       return `${out} }`;
     }
     case 'meter': {
@@ -285,6 +292,41 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
   const expr = exprText(s);
   if (!expr.startsWith('<unknown')) return expr;
   return `<unknown: ${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}>`;
+}
+
+/** nft's print of a chain binding (chain_stmt_print + the bound chain's rules, one tab deeper). */
+function chainBindingText(verb: string, rules: readonly unknown[], ctx: StatementContext): string {
+  const level = ctx.indent ?? 2;
+  const inner: StatementContext = { ...ctx, indent: level + 1, stateless: false };
+  const lines = rules.map((r) => `${'\t'.repeat(level + 1)}${(Array.isArray(r) ? r : []).map((st) => stmtText(st, inner)).join(' ')}\n`);
+  return `${verb} {\n${lines.join('')}${'\t'.repeat(level)}}`;
+}
+
+/** The type a map statement's data prints in: the map's declared data type (or its typeof expression's). */
+function mapDataHint(ref: string, ctx: StatementContext): { type?: TypeHint } {
+  const m = ref.startsWith('@') ? ctx.set?.(ref.slice(1)) : undefined;
+  const t = m?.map;
+  if (typeof t === 'string') return { type: t };
+  if (Array.isArray(t)) return { type: t.map(str) };
+  if (isObject(t) && 'typeof' in t) {
+    const h = typeOf(t.typeof);
+    return h !== undefined ? { type: h } : {};
+  }
+  return {};
+}
+
+/**
+ * A statement as nft 1.0.6 prints it in JSON: the lossless forms it has no JSON for (chain
+ * bindings, map statements) become their nft text, as 1.0.6 writes them (at rule level 2);
+ * every other statement is returned as it is.
+ */
+export function nft106Statement(s: JStatement, ctx: StatementContext = {}): JStatement {
+  if (typeof s !== 'object' || s === null) return s;
+  const k = onlyKey(s as JsonObject);
+  const b = k === undefined ? undefined : (s as JsonObject)[k];
+  if ((k === 'jump' || k === 'goto') && isObject(b) && Array.isArray(b.rules)) return chainBindingText(k, b.rules, { ...ctx, indent: 2 });
+  if (k === 'map' && isObject(b) && b.op !== undefined) return stmtText(s, ctx);
+  return s;
 }
 
 /** Prints rule statements separated as nft prints them (one space), without a comment. */

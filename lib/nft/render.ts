@@ -11,7 +11,7 @@
  * of a multi-device chain) cannot be printed either; see docs for the list.
  */
 import { elementText, isObject, onlyKey, type JsonObject, type TypeHint } from './render-expr';
-import { stmtText } from './render-stmt';
+import { stmtText, type StatementContext } from './render-stmt';
 import { byteUnit, elementsPerLine, formatTime, nonZero, quote } from './render-values';
 import type { JRule, JSet, NftDocument, NftItem } from './schema';
 
@@ -118,17 +118,18 @@ export function renderRule(rule: JRule | { readonly rule: JRule }): string {
   return ruleText(rule);
 }
 
-function ruleText(rule: unknown): string {
+function ruleText(rule: unknown, set?: StatementContext['set']): string {
   const r = isObject(rule) && isObject(rule.rule) ? rule.rule : rule;
   if (!isObject(r)) return '';
   const stmts: readonly unknown[] = Array.isArray(r.expr) ? r.expr : [];
   const family = typeof r.family === 'string' ? r.family : undefined;
-  let s = stmts.map((st) => stmtText(st, family === undefined ? {} : { family })).join(' ');
+  const ctx: StatementContext = { ...(family !== undefined ? { family } : {}), ...(set ? { set } : {}) };
+  let s = stmts.map((st) => stmtText(st, ctx)).join(' ');
   if (typeof r.comment === 'string') s += `${s === '' ? '' : ' '}comment ${quote(r.comment)}`;
   return s;
 }
 
-function renderChain(c: JsonObject, rules: readonly JsonObject[]): string {
+function renderChain(c: JsonObject, rules: readonly JsonObject[], set?: StatementContext['set']): string {
   let s = `\tchain ${str(c.name)} {`;
   if (typeof c.comment === 'string') s += `\n\t\tcomment ${quote(c.comment)}`;
   s += '\n';
@@ -145,7 +146,7 @@ function renderChain(c: JsonObject, rules: readonly JsonObject[]): string {
     if (list(c.flags).includes('offload')) s += ' flags offload;';
     s += '\n';
   }
-  for (const r of rules) s += `\t\t${ruleText(r)}\n`;
+  for (const r of rules) s += `\t\t${ruleText(r, set)}\n`;
   return `${s}\t}\n`;
 }
 
@@ -334,7 +335,9 @@ function renderTable(g: TableGroup): string {
   for (const o of g.objects) parts.push(renderObject(o.kind, o.body));
   for (const set of g.sets) parts.push(renderSet(set.kind, set.body));
   for (const f of g.flowtables) parts.push(renderFlowtable(f));
-  for (const c of g.chains) parts.push(renderChain(c, g.rules.get(str(c.name)) ?? []));
+  // map statements print their data as the map's data type
+  const setOf = (name: string): JsonObject | undefined => g.sets.find((x) => str(x.body.name) === name)?.body;
+  for (const c of g.chains) parts.push(renderChain(c, g.rules.get(str(c.name)) ?? [], setOf));
   for (const p of parts) {
     s += delim + p;
     delim = '\n';

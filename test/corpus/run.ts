@@ -6,7 +6,8 @@
  *   (b) renderDocument(listing) equals `nft list ruleset`;
  *   (c) flush, commit the listing through the package: `nft list ruleset` equals the original;
  *   (d) flush, commit nft's own JSON through the package: `nft list ruleset` equals what nft
- *       itself makes of the same JSON (`nft -j -f`); when nft -j -f refuses its own JSON, (d) is
+ *       itself makes of the same JSON (`nft -j -f`), or the original (where nft ignores part of
+ *       its own document and the package restores it); when nft -j -f refuses its own JSON, (d) is
  *       skipped with nft's reason (counted and listed apart, neither passed nor failed).
  * A dump nft 1.0.6 or this kernel refuses is skipped, with the reason. Prints a score table per
  * folder and check, then the skipped files and skipped checks. The checked-in baseline

@@ -4,7 +4,7 @@
 /**
  * (a) listing JSON (nft106 projection) = nft -j; (b) render = nft list; (c) commit listing →
  * same text as the original; (d) commit nft's JSON through the package → same text as nft's own
- * `nft -j -f` of that JSON.
+ * `nft -j -f` of that JSON (or as the original).
  */
 export type CheckName = 'a' | 'b' | 'c' | 'd';
 export const CHECKS: readonly CheckName[] = ['a', 'b', 'c', 'd'];

@@ -67,6 +67,8 @@ export function kernelView(e: Expr): Rec {
       delete x.setId;
       break;
     case 'immediate':
+      // a jump to a bound chain of the same batch is sent by id; the kernel lists the chain's name
+      if (x.chainId !== undefined && x.chain === undefined) x.chain = '__chain0';
       delete x.chainId;
       break;
     case 'log':
@@ -170,10 +172,10 @@ export function listingContext(
       anon.push(req);
       return { name: req.name ?? `__lin_anon${anon.length - 1}`, id: anon.length };
     },
-    bindChain(statements) {
+    bindChain(rules) {
       if (!chainBindings) throw new Error('no chain bindings here');
-      bound.push(statements);
-      return { name: `__lin_chain${anon.length}`, id: 1000 + anon.length };
+      bound.push(...rules);
+      return { id: 1000 + bound.length };
     },
     get bound() {
       return bound;

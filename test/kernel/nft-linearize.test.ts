@@ -96,8 +96,8 @@ describe('linearizeRule: statements nft 1.0.6 only prints as text, from their JS
       const a = normaliseOurs(ours);
       // a bound chain's statements are handed to ctx.bindChain as they are
       for (const s of c.json) {
-        const bound = (Object.values(s as object)[0] as { chain?: unknown } | null)?.chain;
-        if (bound !== undefined) assert.deepEqual(ctx.bound[0], bound);
+        const bound = (Object.values(s as object)[0] as { rules?: unknown } | null)?.rules;
+        if (bound !== undefined) assert.deepEqual(ctx.bound, bound);
       }
       const b = normaliseKernel(kernel);
       assert.equal(firstDifference(a, b), undefined, `ours:   ${describe2(a)}\nkernel: ${describe2(b)}`);
