@@ -546,6 +546,10 @@ function setOps(kind: 'set' | 'map', given: JSetExt, verb: OpVerb, ids: { nextSe
   const stmts = s.stmt ?? [];
   need(Array.isArray(stmts), 'an array of statements', `${where}.stmt`, stmts);
   const exprs: Expr[] = stmts.map((st, i) => statefulExpr(st as JStatement, `${where}.stmt[${i}]`));
+  // A `ct count` template needs a set the kernel can garbage-collect (rhash: NFT_SET_EVAL), so
+  // nft's set always has `flags dynamic`, which nft 1.0.6's JSON leaves out; without it the
+  // kernel refuses the set (EOPNOTSUPP).
+  if (exprs.some((e) => e.type === 'connlimit')) flags |= SET_FLAG.eval;
   const comment = optStr(o, 'comment', where);
   const mergeElements = o['auto-merge'] === undefined ? false : o['auto-merge'] === true;
   const keyTypeof = typeofOf(s.type) ?? s.typeof;

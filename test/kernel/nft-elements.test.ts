@@ -154,6 +154,15 @@ table ip6 x {
 `);
   });
 
+  it("a set with a ct count template commits from nft 1.0.6's JSON, which leaves out its dynamic flag", async () => {
+    nftLoad('table ip x {\n set new-connlimit {\n type ipv4_addr\n size 65535\n flags dynamic\n ct count over 20\n }\n}\n');
+    const original = nftList();
+    const theirs = parseJsonDocument(nftCmd(['-j', 'list', 'ruleset']));
+    nftFlush();
+    await nft.commitJson(theirs);
+    assert.equal(nftList(), original);
+  });
+
   it('chain devices render sorted by name, as nft lists them', async () => {
     nftLoad('table netdev t {\n chain c {\n type filter hook ingress devices = { lo, "foo*" } priority filter; policy accept;\n }\n}\n');
     const original = nftList();

@@ -238,7 +238,7 @@ describe('nft render: statements and objects this kernel cannot load (formats of
         '\tsynproxy sp {\n\t\tmss 1460\n\t\twscale 7\n\t\ttimestamp \n\t}\n',
         '\tquota q {\n\t\t25 mbytes\n\t}\n',
         '\tlimit l {\n\t\trate 400/minute\n\t}\n',
-        '\tflowtable ft {\n\t\thook ingress priority filter\n\t\tdevices = { lo, eth0 }\n\t}',
+        '\tflowtable ft {\n\t\thook ingress priority filter\n\t\tdevices = { eth0, lo }\n\t}',
         '}\n',
       ].join('\n'),
     );
