@@ -281,7 +281,7 @@ function main(): void {
       encoding: 'utf8',
     });
     if (compile.status !== 0) throw new Error(`compile-rate failed: ${compile.stderr}`);
-    const us = JSON.parse(compile.stdout.trim().split('\n').pop()!) as Record<string, number>;
+    const us = JSON.parse(compile.stdout.split('\n').find((l) => l.startsWith('{'))!) as Record<string, number>;
     const rowOf = (contender: string, ours: boolean, v: number): void => {
       rows.push({ workload: `${w} — compile + queue + pack`, contender, ours, samples: [{ ms: v, rssKiB: 0 }] });
     };
