@@ -8,7 +8,7 @@
  * BENCH_QUICK=1 runs smaller sizes and fewer repetitions (about a minute).
  * BENCH_WORKLOADS=W6,W7 runs only those workloads (W1 loads, W2 churn, W3 group commit, W4 mixed,
  * W5 atomic replace of a big list, W6 rule commits, W7 ruleset replacement, W8 event loop
- * during a 1M-element load).
+ * during a 1M-element load, W9 the JSON model's compile and listing costs).
  * Results also go to .bench-tmp/results.{md,json}.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, '.bench-tmp');
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const PEER = join(TMP, 'nftnl_peer');
-const WANT = new Set((process.env['BENCH_WORKLOADS'] ?? 'W1,W2,W3,W4,W5,W6,W7,W8').split(',').map((w) => w.trim()));
+const WANT = new Set((process.env['BENCH_WORKLOADS'] ?? 'W1,W2,W3,W4,W5,W6,W7,W8,W9').split(',').map((w) => w.trim()));
 const want = (w: string): boolean => WANT.has(w);
 /** The system python (python3-nftables is a Debian package): not a pyenv/venv interpreter. */
 const PYTHON = '/usr/bin/python3';
@@ -36,6 +36,10 @@ interface Sample {
   sysMs?: number;
   eldMaxMs?: number;
   eldP99Ms?: number;
+  eldOwnMaxMs?: number;
+  eldIdleMaxMs?: number;
+  eldIdleP99Ms?: number;
+  usPerRule?: Record<string, number>;
   rssKiB: number;
   p50us?: number;
   p99us?: number;
@@ -227,12 +231,19 @@ function main(): void {
   // W6: N rules `ip saddr X counter accept` in one transaction (issue 10). Ours: typed rules
   // compiled in the timed part ("fresh"), or compiled once before it ("prepared", prepareRule).
   // Event-loop delay is measured during the commit call.
+  // The contenders alternate repetition by repetition, so that all see the same machine load.
   for (const n of want('W6') ? [1_000, 10_000] : []) {
     const w = `W6 commit ${n.toLocaleString('en')} rules in one transaction`;
     const reps = QUICK ? 3 : 7;
-    measure(rows, w, 'nftables addRule + commit (typed rules compiled)', true, reps, `${node} rules fresh ${n}`);
-    measure(rows, w, 'nftables prepared rules + commit', true, reps, `${node} rules prepared ${n}`);
-    measure(rows, w, 'C libnftnl (one socket)', false, reps, `${PEER} rules ${n}`);
+    const w6rows: Array<[string, boolean, string]> = [
+      ['nftables addRule + commit (typed rules compiled)', true, `${node} rules fresh ${n}`],
+      ['nftables prepared rules + commit', true, `${node} rules prepared ${n}`],
+      ['C libnftnl (one socket)', false, `${PEER} rules ${n}`],
+    ];
+    const w6samples = w6rows.map((): Sample[] => []);
+    for (let r = 0; r < reps; r++) w6rows.forEach(([, , script], i) => w6samples[i]!.push(inNetns(script)));
+    w6rows.forEach(([contender, isOurs], i) => rows.push({ workload: w, contender, ours: isOurs, samples: w6samples[i]! }));
+    process.stderr.write(`  ${w}: ${w6rows.map(([c], i) => `${c} ${median(w6samples[i]!.map((x) => x.ms)).toFixed(1)} ms`).join('; ')}\n`);
   }
 
   // W7: atomically replace the 64-rule hardening ruleset (bench/contenders/ruleset64.ts): p50 of
@@ -257,6 +268,41 @@ function main(): void {
     measure(rows, w, 'nftables tx.addElements + commit (sync build)', true, QUICK ? 2 : 3, `${node} elements sync ${n}`);
     measure(rows, w, 'nftables await tx.addElementsAsync + commit', true, QUICK ? 2 : 3, `${node} elements async ${n}`);
     measure(rows, w, 'C libnftnl (one socket)', false, QUICK ? 2 : 3, `${PEER} load hash ${n}`);
+  }
+  // W9: the JSON model (issue 7) against the typed one, in the same process: rule compile µs per
+  // rule (bench/contenders/compile-rate.ts, CPU time, no kernel), and listing 10,000 rules as
+  // the JSON model (listJson) against the old listRuleset (test/corpus/list-cost.ts, in a netns).
+  if (want('W9')) {
+    const nRules = QUICK ? 2_000 : 10_000;
+    const w = `W9 the JSON model: ${nRules.toLocaleString('en')} rules compiled (µs per rule, CPU) and listed (ms)`;
+    const compile = spawnSync(process.execPath, ['.bench-tmp/js/bench/contenders/compile-rate.js', String(nRules), QUICK ? '3' : '9'], {
+      cwd: ROOT,
+      env: { ...process.env, COMPILE_RATE_JSON: '1' },
+      encoding: 'utf8',
+    });
+    if (compile.status !== 0) throw new Error(`compile-rate failed: ${compile.stderr}`);
+    const us = JSON.parse(compile.stdout.split('\n').find((l) => l.startsWith('{'))!) as Record<string, number>;
+    const rowOf = (contender: string, ours: boolean, v: number): void => {
+      rows.push({ workload: `${w} — compile + queue + pack`, contender, ours, samples: [{ ms: v, rssKiB: 0 }] });
+    };
+    rowOf('JSON rule: tx.addJson + pack', true, us['json']! + us['packJson']!);
+    rowOf('typed rule: addRule + pack', false, us['compile']! + us['pack']!);
+    rowOf('prepared rule: addRule + pack (cached)', false, us['prepared']! + us['packPrepared']!);
+    const lw = `${w} — list`;
+    const ls: { json: Sample[]; old: Sample[] } = { json: [], old: [] };
+    for (let r = 0; r < (QUICK ? 1 : 3); r++) {
+      const out = spawnSync('unshare', ['-n', 'sh', '-ec', `ip link set lo up; NFTJS_PRIVATE_NETNS=1 ${JSON.stringify(process.execPath)} --require tsx/cjs test/corpus/list-cost.ts ${nRules} 5`], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      if (out.status !== 0) throw new Error(`list-cost failed: ${out.stderr}`);
+      const num = (re: RegExp): number => Number(re.exec(out.stdout)?.[1] ?? NaN);
+      ls.json.push({ ms: num(/listJson\(\):\s+([\d.]+) ms/), rssKiB: 0 });
+      ls.old.push({ ms: num(/listRuleset\(\):\s+([\d.]+) ms/), rssKiB: 0 });
+    }
+    rows.push({ workload: lw, contender: 'listJson() (JSON model)', ours: true, samples: ls.json });
+    rows.push({ workload: lw, contender: 'listRuleset() (old model)', ours: false, samples: ls.old });
+    process.stderr.write(`  ${w}: JSON ${(us['json']! + us['packJson']!).toFixed(2)} µs/rule, typed ${(us['compile']! + us['pack']!).toFixed(2)}; listJson ${median(ls.json.map((x) => x.ms)).toFixed(0)} ms, listRuleset ${median(ls.old.map((x) => x.ms)).toFixed(0)} ms\n`);
   }
   const env = versions();
   const md = render(rows, env);
@@ -285,6 +331,9 @@ function render(rows: Row[], env: Record<string, string>): string {
       ['sysMs', 'system CPU ms'],
       ['eldMaxMs', 'event-loop delay max ms'],
       ['eldP99Ms', 'event-loop delay p99 ms'],
+      ['eldOwnMaxMs', 'longest main-thread CPU stretch ms'],
+      ['eldIdleMaxMs', 'idle control: delay max ms'],
+      ['eldIdleP99Ms', 'idle control: delay p99 ms'],
     ];
     const extraCols = churn ? [] : extras.filter(([k]) => rs.some((r) => r.samples[0]?.[k] !== undefined));
     const ours = rs.filter((r) => r.ours);

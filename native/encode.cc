@@ -829,9 +829,19 @@ nftnl_expr* BuildExpr(const ExprSpec& spec, std::string* error) {
 }
 
 bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, std::string* error) {
+  const OpSource next = [&batch](size_t i, const OpSpec** op, std::string*) {
+    *op = &batch.ops[i];
+    return true;
+  };
+  return EncodeOps(batch.ops.size(), batch.genid, batch.ack_end, next, first_seq, out, error);
+}
+
+bool EncodeOps(size_t count, uint32_t genid, bool ack_end, const OpSource& next, uint32_t first_seq, EncodedBatch* out,
+               std::string* error) {
   out->buf.Reset();
   out->op_of.clear();
   out->messages = 0;
+  out->echoes = 0;
   out->first_seq = first_seq;
   Writer w(&out->buf);
   Ctx c{&w, out, first_seq, -1, error};
@@ -840,17 +850,20 @@ bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, 
   constexpr size_t kBatchMsg = kMsgHeader + Attr(4);
   char* at = w.Reserve(kBatchMsg);
   struct nlmsghdr* begin = nftnl_batch_begin(at, c.seq);
-  if (batch.genid != 0) {
+  if (genid != 0) {
     // NFNL_BATCH_GENID: the kernel refuses the batch with ERESTART if the generation moved.
-    mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(batch.genid));
+    mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(genid));
   }
   w.Commit(begin);
   out->op_of.push_back(-1);
   out->messages++;
   c.seq++;
 
-  for (size_t i = 0; i < batch.ops.size(); i++) {
-    const OpSpec& op = batch.ops[i];
+  for (size_t i = 0; i < count; i++) {
+    const OpSpec* next_op = nullptr;
+    if (!next(i, &next_op, error)) return false;
+    const OpSpec& op = *next_op;
+    if (op.echo) out->echoes++;
     c.op_index = static_cast<int32_t>(i);
     bool ok = false;
     switch (op.obj) {
@@ -871,7 +884,7 @@ bool EncodeBatch(const BatchSpec& batch, uint32_t first_seq, EncodedBatch* out, 
   at = w.Reserve(kBatchMsg);
   struct nlmsghdr* end = nftnl_batch_end(at, c.seq);
   // One ACK for the whole transaction (Linux 6.10+ sends it after a successful commit).
-  if (batch.ack_end) end->nlmsg_flags |= NLM_F_ACK;
+  if (ack_end) end->nlmsg_flags |= NLM_F_ACK;
   w.Commit(end);
   out->op_of.push_back(-1);
   out->messages++;

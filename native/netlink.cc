@@ -225,7 +225,7 @@ void CloseSocket(NlSocket* s) {
   s->fd = -1;
 }
 
-void SendBatch(NlSocket* s, const EncodedBatch& b, const BatchSpec& spec, CommitResult* r) {
+void SendBatch(NlSocket* s, const EncodedBatch& b, CommitResult* r) {
   r->batch_bytes = b.buf.size();
   r->messages = b.messages;
   const uint64_t max = EnsureSndbuf(s, b.buf.size());
@@ -234,8 +234,7 @@ void SendBatch(NlSocket* s, const EncodedBatch& b, const BatchSpec& spec, Commit
     r->max_batch_bytes = max;
     return;
   }
-  size_t echoes = 0;
-  for (const OpSpec& op : spec.ops) echoes += op.echo ? 1 : 0;
+  const size_t echoes = b.echoes;
   // Every echoed rule comes back whole; errors are capped. ~1 KiB of rcvbuf per reply skb.
   EnsureRcvbuf(s, 256 * 1024 + echoes * 2048);
 
@@ -491,7 +490,7 @@ int Barrier(NlSocket* s) {
   if (!EncodeBatch(empty, s->seq + 1, &b, &error)) return EINVAL;
   s->seq = b.end_seq;
   CommitResult r;
-  SendBatch(s, b, empty, &r);
+  SendBatch(s, b, &r);
   if (r.transport_errno != 0) return r.transport_errno;
   if (!r.failures.empty()) return r.failures[0].err;
   return 0;

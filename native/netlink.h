@@ -36,7 +36,7 @@ int OpenSocket(const std::string& netns_path, uint32_t rcvbuf, NlSocket* out, st
 void CloseSocket(NlSocket* s);
 
 // Sends an encoded batch in one sendmsg() and collects every error, echo and the END ack.
-void SendBatch(NlSocket* s, const EncodedBatch& batch, const BatchSpec& spec, CommitResult* result);
+void SendBatch(NlSocket* s, const EncodedBatch& batch, CommitResult* result);
 
 // Runs one GET request (dump or single get) and decodes the replies.
 void RunDump(NlSocket* s, const DumpSpec& spec, DumpResult* result);

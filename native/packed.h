@@ -28,6 +28,10 @@ bool ToPendingBatch(Napi::Env env, Napi::Value value, PendingBatch* out);
 // napi.h use: safe on a libuv thread. False with a message naming the operation on a bad buffer.
 bool ExpandPacked(PendingBatch&& in, BatchSpec* out, std::string* error);
 
+// Encodes a pending batch as EncodeBatch does its expansion, reading each packed rule into one
+// reused OpSpec just before it is encoded (no BatchSpec of every rule). No napi.h use.
+bool EncodePending(PendingBatch&& in, uint32_t first_seq, EncodedBatch* out, std::string* error);
+
 // unpack(batch) for tests: the operations of a (packed) batch as descriptor objects, read back
 // from the C++ structs (what the encoder will see).
 Napi::Value UnpackJs(const Napi::CallbackInfo& info);

@@ -127,6 +127,7 @@ struct EncodedBatch {
   uint32_t end_seq = 0;        // BATCH_END
   std::vector<int32_t> op_of;  // op_of[seq - first_seq]; -1 for BEGIN/END
   uint32_t messages = 0;
+  size_t echoes = 0;  // operations with NLM_F_ECHO (their replies size the receive buffer)
 };
 
 struct OpFailure {

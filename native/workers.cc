@@ -15,19 +15,26 @@ namespace nftjs {
 
 namespace {
 
-// Encodes and sends one batch on the socket; the only code path for sync and async commits.
-void RunCommitUnguarded(Socket* s, const BatchSpec& spec, CommitResult* result) {
+// Sends the batch just encoded into s->nl.batch (ok), or reports why it could not be encoded:
+// the one sending path of sync and async commits.
+void SendEncoded(Socket* s, bool ok, const std::string& error, CommitResult* result) {
   EncodedBatch& batch = s->nl.batch;
-  std::string error;
-  if (!EncodeBatch(spec, s->nl.seq + 1, &batch, &error)) {
+  if (!ok) {
     result->error = error;
     result->transport_errno = EINVAL;
     return;
   }
   s->nl.seq = batch.end_seq;
-  SendBatch(&s->nl, batch, spec, result);
+  SendBatch(&s->nl, batch, result);
   // Give back the memory of a big batch; keep a small buffer for the next commit.
   if (batch.buf.cap > (4u << 20)) batch.buf = RawBuf();
+}
+
+// Encodes and sends one batch of converted operations on the socket.
+void RunCommitUnguarded(Socket* s, const BatchSpec& spec, CommitResult* result) {
+  std::string error;
+  const bool ok = EncodeBatch(spec, s->nl.seq + 1, &s->nl.batch, &error);
+  SendEncoded(s, ok, error, result);
 }
 
 // Message of a commit that failed inside native code (std::bad_alloc from an encode buffer or a
@@ -49,18 +56,13 @@ bool RunCommit(Socket* s, const BatchSpec& spec, CommitResult* result) {
   }
 }
 
-// The same from a batch as it came from JS: the packed rules are expanded first (on the
-// thread that runs the commit: for async commits, off the event loop).
+// The same from a batch as it came from JS: each packed rule is read just before it is encoded
+// (on the thread that runs the commit: for async commits, off the event loop).
 bool RunPendingCommit(Socket* s, PendingBatch&& pending, CommitResult* result) {
   try {
-    BatchSpec spec;
     std::string error;
-    if (!ExpandPacked(std::move(pending), &spec, &error)) {
-      result->error = error;
-      result->transport_errno = EINVAL;
-      return true;
-    }
-    RunCommitUnguarded(s, spec, result);
+    const bool ok = EncodePending(std::move(pending), s->nl.seq + 1, &s->nl.batch, &error);
+    SendEncoded(s, ok, error, result);
     return true;
   } catch (...) {
     s->nl.batch.buf = RawBuf();  // its state is unknown; the next commit starts afresh
@@ -419,10 +421,9 @@ Napi::Value EncodeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PendingBatch pending;
   if (!ToPendingBatch(env, info[0], &pending)) return env.Null();
-  BatchSpec spec;
   EncodedBatch batch;
   std::string error;
-  if (!ExpandPacked(std::move(pending), &spec, &error) || !EncodeBatch(spec, 1, &batch, &error)) {
+  if (!EncodePending(std::move(pending), 1, &batch, &error)) {
     Napi::TypeError::New(env, error).ThrowAsJavaScriptException();
     return env.Null();
   }

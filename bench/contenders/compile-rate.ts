@@ -3,7 +3,9 @@
  * Where a rule commit's JavaScript time goes, without a kernel (no privileges, no netns):
  * N typed rules `ip saddr X counter accept` compiled into a Transaction, the same rules
  * prepared once and queued, packing (lib/packed.ts), and the addon's dry-run encode of the
- * batch as packed buffer against the old descriptor objects. Warm: REPS rounds, the median.
+ * batch as packed buffer against the old descriptor objects; the same rules as a JSON document
+ * through tx.addJson (the JSON model, issue 7). Warm: REPS rounds, the median.
+ * COMPILE_RATE_JSON=1 adds one JSON line of µs per rule (bench/run.ts W9 reads it).
  * Times are CPU time of this process (user + system), not wall time: on a shared machine a
  * process waits for a CPU, which wall time would count.
  *
@@ -13,6 +15,7 @@ import { binding, type OpDesc } from '../../lib/native';
 import { accept, counter, ipSaddr } from '../../lib/match';
 import type { Rule } from '../../lib/model/types';
 import { nativeBatch, prepareRule, Transaction } from '../../lib/transaction';
+import type { NftDocument } from '../../lib/nft/schema';
 
 const n = Number(process.argv[2] ?? 10000);
 const reps = Number(process.argv[3] ?? 9);
@@ -33,13 +36,32 @@ const time = (fn: () => void): number => {
 };
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-const r: Record<string, number[]> = { compile: [], prepared: [], pack: [], packPrepared: [], encodePacked: [], encodeDescriptors: [] };
+/** The same rules in the JSON model (issue 7): one document of N `add rule` commands. */
+const jsonDoc = (): NftDocument =>
+  ({
+    nftables: Array.from({ length: n }, (_, i) => ({
+      add: {
+        rule: {
+          family: 'ip',
+          table: 't',
+          chain: 'c',
+          expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: addr(i) } }, { counter: { packets: 0, bytes: 0 } }, { accept: null }],
+        },
+      },
+    })),
+  }) as unknown as NftDocument;
+
+const r: Record<string, number[]> = { compile: [], json: [], prepared: [], pack: [], packJson: [], packPrepared: [], encodePacked: [], encodeDescriptors: [] };
 const prepared = Array.from({ length: n }, (_, i) => prepareRule(rule(i)));
 for (let k = 0; k < reps; k++) {
   const fresh = newTx();
   r['compile']!.push(time(() => {
     for (let i = 0; i < n; i++) fresh.addRule(rule(i));
   }));
+  const doc = jsonDoc();
+  const viaJson = newTx();
+  r['json']!.push(time(() => viaJson.addJson(doc)));
+  r['packJson']!.push(time(() => nativeBatch(viaJson.pending())));
   const again = newTx();
   r['prepared']!.push(time(() => {
     for (const p of prepared) again.addRule(p);
@@ -54,8 +76,13 @@ for (let k = 0; k < reps; k++) {
 const us = (ms: number): string => ((ms * 1e3) / n).toFixed(2);
 console.log(`${n} rules, median of ${reps} warm rounds (µs per rule):`);
 console.log(`  compile typed rule + queue (addRule)      ${us(med(r['compile']!))}`);
+console.log(`  compile JSON rule + queue (tx.addJson)    ${us(med(r['json']!))}`);
 console.log(`  queue a prepared rule (addRule)           ${us(med(r['prepared']!))}`);
 console.log(`  pack (lib/packed.ts)                      ${us(med(r['pack']!))}`);
+console.log(`  pack a JSON-compiled rule                 ${us(med(r['packJson']!))}`);
 console.log(`  pack a prepared rule (cached bytes)       ${us(med(r['packPrepared']!))}`);
+if (process.env['COMPILE_RATE_JSON'] === '1') {
+  console.log(JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, (med(v) * 1e3) / n]))));
+}
 console.log(`  native encode of the packed batch         ${us(med(r['encodePacked']!))}`);
 console.log(`  native encode of descriptor objects (old) ${us(med(r['encodeDescriptors']!))}`);

@@ -20,7 +20,7 @@
  *                                          referenced by a rule is replaced by FILE's N others
  *                                          (swap: fresh set in chunks + switch; flush: one transaction)
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Blocklist } from '../../lib/blocklist';
 import { Nftables } from '../../lib/nftables';
@@ -60,18 +60,71 @@ function percentiles(lat: Float64Array): { p50us: number; p99us: number } {
   return { p50us: lat[Math.floor(lat.length / 2)]! * 1e3, p99us: lat[Math.floor(lat.length * 0.99)]! * 1e3 };
 }
 
-/** Event-loop delay while `fn` runs: max and p99 in ms (1 ms resolution histogram). */
-async function withDelay<T>(fn: () => Promise<T>): Promise<{ value: T; eldMaxMs: number; eldP99Ms: number }> {
+/**
+ * The main thread's time on a CPU and waiting for one (ms), from the scheduler's own accounting
+ * (/proc/PID/task/PID/schedstat: run ns, run-queue wait ns, timeslices). Event-loop delay counts
+ * both; on a loaded machine most of a long gap is waiting for a CPU, not our code.
+ */
+const schedFd = ((): number | null => {
+  try {
+    return openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+  } catch {
+    return null;
+  }
+})();
+const schedBuf = Buffer.alloc(128);
+function sched(): { run: number; wait: number } {
+  if (schedFd === null) return { run: NaN, wait: NaN };
+  const len = readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
+  const [run, wait] = schedBuf.toString('latin1', 0, len).split(' ');
+  return { run: Number(run) / 1e6, wait: Number(wait) / 1e6 };
+}
+
+interface Delay {
+  /** monitorEventLoopDelay max and p99 (ms) while `fn` ran. */
+  eldMaxMs: number;
+  eldP99Ms: number;
+  /** The longest stretch of main-thread CPU time between two turns of a 1 ms timer (ms): what our code held the loop for, without the waits for a CPU. */
+  eldOwnMaxMs: number;
+  /** monitorEventLoopDelay max and p99 of the same process idle for as long right after (ms): what the machine alone costs. */
+  eldIdleMaxMs: number;
+  eldIdleP99Ms: number;
+}
+
+/** Event-loop delay while `fn` runs (1 ms resolution histogram), and the idle control after it. */
+async function withDelay<T>(fn: () => Promise<T>): Promise<{ value: T } & Delay> {
+  let lastRun = sched().run;
+  let ownMax = 0;
+  const tick = setInterval(() => {
+    const run = sched().run;
+    ownMax = Math.max(ownMax, run - lastRun);
+    lastRun = run;
+  }, 1);
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   // The histogram counts the gap between two of its timer ticks: let it tick first, or a block
   // right at the start (before its first tick) would not be seen at all.
   await new Promise((r) => setTimeout(r, 5));
+  ownMax = 0;
+  const t0 = performance.now();
   const value = await fn();
+  const took = performance.now() - t0;
   // One more turn so that a block just before the end is recorded.
   await new Promise((r) => setTimeout(r, 2));
   h.disable();
-  return { value, eldMaxMs: h.max / 1e6, eldP99Ms: h.percentile(99) / 1e6 };
+  clearInterval(tick);
+  const idle = monitorEventLoopDelay({ resolution: 1 });
+  idle.enable();
+  await new Promise((r) => setTimeout(r, Math.max(10, Math.min(took, 3000))));
+  idle.disable();
+  return {
+    value,
+    eldMaxMs: h.max / 1e6,
+    eldP99Ms: h.percentile(99) / 1e6,
+    eldOwnMaxMs: ownMax,
+    eldIdleMaxMs: idle.max / 1e6,
+    eldIdleP99Ms: idle.percentile(99) / 1e6,
+  };
 }
 
 let commitCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
@@ -99,7 +152,7 @@ async function rulesMode(variant: string, n: number): Promise<void> {
   const buildMs = ms(t0);
   let commitMs = 0;
   const cpu1 = process.cpuUsage(cpu0);
-  const { value: r, eldMaxMs, eldP99Ms } = await withDelay(async () => {
+  const { value: r, ...delay } = await withDelay(async () => {
     const t1 = process.hrtime.bigint();
     const c1 = process.cpuUsage();
     const result = await nft.commit(tx);
@@ -110,7 +163,7 @@ async function rulesMode(variant: string, n: number): Promise<void> {
   const total = buildMs + commitMs;
   const cpu = { user: cpu1.user + commitCpu.user, system: cpu1.system + commitCpu.system };
   if (r.messages !== n + 2) throw new Error(`expected ${n + 2} messages, got ${r.messages}`);
-  console.log(JSON.stringify({ ms: total, buildMs, commitMs, userMs: cpu.user / 1e3, sysMs: cpu.system / 1e3, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
+  console.log(JSON.stringify({ ms: total, buildMs, commitMs, userMs: cpu.user / 1e3, sysMs: cpu.system / 1e3, ...delay, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
   await nft.close();
 }
 
@@ -151,7 +204,7 @@ async function elementsMode(variant: string, n: number): Promise<void> {
   await nft.transaction().addTable(table).addSet(set).commit();
   const addrs = Array.from({ length: n }, (_, i) => addr(i));
   let total = 0;
-  const { value: r, eldMaxMs, eldP99Ms } = await withDelay(async () => {
+  const { value: r, ...delay } = await withDelay(async () => {
     const t0 = process.hrtime.bigint();
     const tx = nft.transaction();
     if (variant === 'async') await tx.addElementsAsync(set, addrs);
@@ -160,7 +213,7 @@ async function elementsMode(variant: string, n: number): Promise<void> {
     total = ms(t0);
     return result;
   });
-  console.log(JSON.stringify({ ms: total, eldMaxMs, eldP99Ms, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
+  console.log(JSON.stringify({ ms: total, ...delay, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
   await nft.close();
 }
 
