@@ -3,7 +3,7 @@
  * A transaction: an ordered list of operations committed as one atomic netlink batch. The
  * kernel applies all of it or none of it. Nothing is sent until commit().
  */
-import { LIMITS, SET_F, familyName } from './kernel';
+import { LIMITS, SET_F, familyName, type Family } from './kernel';
 import type { Expr } from './expr/registry';
 import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
 import { packBatch, packBatchAsync } from './packed';
@@ -17,6 +17,8 @@ import { checkExprLimits } from './expr/validate';
 import { checkName, checkOpDesc, expected } from './validate';
 import { addJson as addJsonOps } from './nft/api';
 import { buildDocument, type BuiltOp, type KernelView } from './nft/build';
+import { validateDocument } from './nft/document';
+import { linearizeRule } from './nft/linearize';
 import type { JRule, JSet, NftDocument, NftFamily } from './nft/schema';
 
 /** What a committed transaction reports. */
@@ -189,6 +191,9 @@ function compileOnce(rule: Rule): CompiledRule {
   return { rule: { table: { ...rule.table }, chain: rule.chain, statements: [], ...(rule.handle !== undefined ? { handle: rule.handle } : {}) }, exprs, anon, userdata, refs: ruleRefs(rule, exprs) };
 }
 
+/** Thrown by compileJsonOnce's fast-path context when the rule needs batch operations of its own. */
+const NEEDS_BATCH = Symbol('needs batch operations');
+
 /** Placeholder batch ids of a prepared JSON rule's anonymous sets and bound chains (remapped per transaction). */
 const JSON_PLACEHOLDER_BASE = 0xffe00000;
 const isPlaceholder = (id: unknown): id is number => typeof id === 'number' && id >= JSON_PLACEHOLDER_BASE && id < 0xfff00000;
@@ -221,24 +226,46 @@ function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string
   }
   let next = JSON_PLACEHOLDER_BASE;
   const jrule: JRule = { family: rule.family, table: rule.table, chain: rule.chain, expr: rule.expr, ...(rule.comment !== undefined ? { comment: rule.comment } : {}) };
+  const doc: NftDocument = { nftables: [{ add: { rule: jrule } }] };
   let built: BuiltOp[];
+  let op: { exprs?: readonly Expr[]; userdata?: Uint8Array };
   try {
-    built = buildDocument({ nftables: [{ add: { rule: jrule } }] }, { set: sets }, { nextSetId: () => next++ }).ops;
+    validateDocument(doc);
+    // Fast path: linearizeRule alone, for the rules that need nothing else in the batch; a rule
+    // with anonymous sets or bound chains goes through buildDocument, which queues them.
+    try {
+      op = linearizeRule(jrule, {
+        family: rule.family as Family,
+        table: rule.table,
+        set: (name) => sets(rule.family, rule.table, name),
+        anonSet: () => {
+          throw NEEDS_BATCH;
+        },
+        bindChain: () => {
+          throw NEEDS_BATCH;
+        },
+      });
+      built = [];
+    } catch (e) {
+      if (e !== NEEDS_BATCH) throw e;
+      const all = buildDocument(doc, { set: sets }, { nextSetId: () => next++ }).ops;
+      const last = all[all.length - 1];
+      if (last === undefined || last.op.object !== 'rule') throw new Error('internal: a rule compiled to no rule operation');
+      op = last.op as RuleDesc;
+      built = all.slice(0, -1);
+    }
   } catch (e) {
-    // buildDocument names the document path; the caller passed a rule.
+    // The document's path; the caller passed a rule.
     if (e instanceof Error) e.message = e.message.replace(/nftables\[0\]\.add\.rule\.?/g, 'rule.');
     throw e;
   }
-  const last = built[built.length - 1];
-  if (last === undefined || last.op.object !== 'rule') throw new Error('internal: a rule compiled to no rule operation');
-  const op = last.op as RuleDesc;
-  const exprs = op.exprs ?? [];
+  const exprs = (op.exprs ?? []) as Expr[];
   checkExprLimits(exprs, 'rule.expr', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
   for (const e of exprs) Object.freeze(e);
   Object.freeze(exprs);
   const table: TableRef = { family: rule.family as TableRef['family'], name: rule.table };
   const handle = rule.handle === undefined ? undefined : BigInt(rule.handle);
-  const pre = built.slice(0, -1);
+  const pre = built;
   for (const b of pre) if (b.op.object !== 'rule') checkNoNul(b.op, 'rule');
   return {
     rule: { table, chain: rule.chain, statements: [], ...(handle !== undefined ? { handle } : {}) },
