@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { Nftables, prepareRule, Transaction, type JsonRule, type SetSpec, type Table } from '../../lib';
-import type { JStatement } from '../../lib/nft/schema';
+import type { JRule, JStatement, NftItem } from '../../lib/nft/schema';
 import { assertPrivateNetns } from '../helpers/netns';
-import { nftFlush, nftList } from '../helpers/nft';
+import { nftFlush, nftList, nftLoad } from '../helpers/nft';
 
 assertPrivateNetns();
 
@@ -102,6 +102,48 @@ describe('JSON-model rules in Transaction rule operations', () => {
     await nft.transaction().addTable(t).addChain({ table: t, name: 'c' }).addRule(p).addRule(p).commit();
     const listed = nftList();
     assert.equal(listed.split('meta l4proto tcp jump {').length, 3, listed);
+  });
+
+  it('rules of listJson() re-commit through addRule as nft lists the original (sets, maps, vmaps, nat, meters)', async () => {
+    nftLoad(`table inet relist {
+  set blk {
+    type ipv4_addr
+    flags interval
+    elements = { 10.0.0.0/8, 192.168.1.1 }
+  }
+  map pm {
+    type inet_service : ipv4_addr
+    elements = { 80 : 10.1.1.1 }
+  }
+  chain other {
+    counter
+  }
+  chain c {
+    type filter hook input priority filter; policy accept;
+    ip saddr @blk counter drop
+    tcp dport { 22, 80, 443 } ct state new,established accept comment "web"
+    meta l4proto { tcp, udp } th dport 53 accept
+    tcp dport vmap { 1000 : jump other, 2000 : drop }
+    iifname "lo" accept
+    meter flood size 128 { ip saddr limit rate over 10/second } drop
+    ip daddr 10.9.9.9 log prefix "x " counter reject with icmpx admin-prohibited
+  }
+  chain n {
+    type nat hook prerouting priority dstnat;
+    dnat ip to tcp dport map @pm
+  }
+}`);
+    const original = nftList();
+    const doc = await nft.listJson();
+    nftFlush();
+    // Tables, chains and sets through addJson; every rule through addRule (the JSON model).
+    const items = doc.nftables.filter((i) => !('rule' in i));
+    const rules = doc.nftables.flatMap((i) => ('rule' in i ? [(i as { rule: JRule }).rule] : []));
+    assert.ok(rules.length >= 8);
+    const tx = nft.transaction().addJson({ nftables: items as NftItem[] });
+    for (const { handle: _h, ...r } of rules) tx.addRule(r);
+    await tx.commit();
+    assert.equal(nftList(), original);
   });
 
   it('a bad JSON rule throws a TypeError naming rule.expr, and nothing is queued', () => {
