@@ -4,7 +4,7 @@
  * Public surface: explicit named exports only.
  */
 export { Nftables, type OpenOptions, type CommitOptions, type Ruleset, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
-export { Transaction, PreparedRule, prepareRule, type CommitResult, type ModelObject, type RuleOptions } from './transaction';
+export { Transaction, PreparedRule, prepareRule, isJsonRule, type AnyRule, type CommitResult, type JsonRule, type JsonRuleOptions, type ModelObject, type RuleOptions } from './transaction';
 export { NftError, isNftError, type OpFailure } from './errors';
 export { RuleCounters, ratesBetween, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleRate } from './counters';
 export { Monitor, type MonitorEvent, type MonitorOptions, type MonitorTransaction, type RulesetChange, type TraceEvent, type LostEvent } from './monitor';

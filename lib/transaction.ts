@@ -3,7 +3,7 @@
  * A transaction: an ordered list of operations committed as one atomic netlink batch. The
  * kernel applies all of it or none of it. Nothing is sent until commit().
  */
-import { LIMITS, SET_F, familyName } from './kernel';
+import { LIMITS, SET_F, familyName, type Family } from './kernel';
 import type { Expr } from './expr/registry';
 import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
 import { packBatch, packBatchAsync } from './packed';
@@ -16,8 +16,10 @@ import { commentUdata } from './udata';
 import { checkExprLimits } from './expr/validate';
 import { checkName, checkOpDesc, expected } from './validate';
 import { addJson as addJsonOps } from './nft/api';
-import type { KernelView } from './nft/build';
-import type { NftDocument } from './nft/schema';
+import { buildDocument, type BuiltOp, type KernelView } from './nft/build';
+import { validateDocument } from './nft/document';
+import { linearizeRule } from './nft/linearize';
+import type { JRule, JSet, NftDocument, NftFamily } from './nft/schema';
 
 /** What a committed transaction reports. */
 export interface CommitResult {
@@ -35,6 +37,25 @@ export interface RuleOptions {
   /** Learn the rule's kernel handle (echoed back; see CommitResult.handles). */
   readonly handle?: boolean;
 }
+
+/**
+ * A rule in nft's JSON model (docs/json.md): `{ family, table, chain, expr: [statements],
+ * comment? }`, the object `nft -j` prints in `{ "rule": … }` and what the builders in
+ * lib/match return statements for. `handle` (replaceRule) may be a bigint or a number.
+ */
+export type JsonRule = Omit<JRule, 'handle'> & { readonly handle?: number | bigint };
+
+/** Options of rules in the JSON model that refer to named sets. */
+export interface JsonRuleOptions {
+  /**
+   * Named sets/maps the rule refers to (`@name`) that are not defined in the same transaction
+   * (by addSet/create/addJson): a lookup needs the set's key type, as in nft.
+   */
+  readonly sets?: readonly JSet[];
+}
+
+/** Whether a rule is in the JSON model (`expr`) rather than the typed statement model (`statements`). */
+export const isJsonRule = (r: unknown): r is JsonRule => typeof r === 'object' && r !== null && 'expr' in r && !('statements' in r);
 
 interface Pending {
   readonly op: OpDesc;
@@ -137,6 +158,8 @@ function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
 
 interface CompiledRule {
   readonly rule: Rule;
+  /** JSON-model rules: the operations before the rule (anonymous sets and their elements, bound chains and their rules), with placeholder batch ids. */
+  readonly pre?: readonly BuiltOp[];
   /** Frozen (lib/packed.ts caches the packed bytes of frozen lists). */
   readonly exprs: readonly Expr[];
   /** Anonymous sets, referred to in exprs by anonPlaceholder(k). */
@@ -166,6 +189,124 @@ function compileOnce(rule: Rule): CompiledRule {
   Object.freeze(exprs);
   const userdata = commentUdata(rule.comment);
   return { rule: { table: { ...rule.table }, chain: rule.chain, statements: [], ...(rule.handle !== undefined ? { handle: rule.handle } : {}) }, exprs, anon, userdata, refs: ruleRefs(rule, exprs) };
+}
+
+/** Thrown by compileJsonOnce's fast-path context when the rule needs batch operations of its own. */
+const NEEDS_BATCH = Symbol('needs batch operations');
+
+/** Placeholder batch ids of a prepared JSON rule's anonymous sets and bound chains (remapped per transaction). */
+const JSON_PLACEHOLDER_BASE = 0xffe00000;
+const isPlaceholder = (id: unknown): id is number => typeof id === 'number' && id >= JSON_PLACEHOLDER_BASE && id < 0xfff00000;
+
+const setKeyOf = (family: string, table: string, name: string): string => `${family} ${table} ${name}`;
+
+/** The JSON model's view of a typed-model set (for lookups of rules in the JSON model). */
+function jsonSetOf(s: SetSpec): JSet {
+  return {
+    family: s.table.family as NftFamily,
+    table: s.table.name,
+    name: s.name,
+    type: typeof s.key === 'string' ? s.key : [...s.key],
+    ...(s.map !== undefined ? { map: s.map } : {}),
+    ...(s.flags !== undefined && s.flags.length > 0 ? { flags: [...s.flags] } : {}),
+  };
+}
+
+/**
+ * Compiles a rule of the JSON model through lib/nft (linearizeRule, with nft's anonymous sets
+ * and bound chains in the same batch): the same code path as Nftables#commitJson.
+ */
+function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string, name: string) => JSet | undefined): CompiledRule {
+  if (typeof rule !== 'object' || rule === null) throw expected('a rule { family, table, chain, expr }', 'rule', rule);
+  checkTableRef({ family: rule.family, name: rule.table }, 'rule');
+  checkName(rule.chain, 'rule.chain');
+  checkList(rule.expr, 'statements', 'rule.expr', MAX_STATEMENTS);
+  if (rule.handle !== undefined && typeof rule.handle !== 'bigint' && !(typeof rule.handle === 'number' && Number.isSafeInteger(rule.handle) && rule.handle >= 0)) {
+    throw expected('a rule handle (bigint or non-negative integer)', 'rule.handle', rule.handle);
+  }
+  let next = JSON_PLACEHOLDER_BASE;
+  const jrule: JRule = { family: rule.family, table: rule.table, chain: rule.chain, expr: rule.expr, ...(rule.comment !== undefined ? { comment: rule.comment } : {}) };
+  const doc: NftDocument = { nftables: [{ add: { rule: jrule } }] };
+  let built: BuiltOp[];
+  let op: { exprs?: readonly Expr[]; userdata?: Uint8Array };
+  try {
+    validateDocument(doc);
+    // Fast path: linearizeRule alone, for the rules that need nothing else in the batch; a rule
+    // with anonymous sets or bound chains goes through buildDocument, which queues them.
+    try {
+      op = linearizeRule(jrule, {
+        family: rule.family as Family,
+        table: rule.table,
+        set: (name) => sets(rule.family, rule.table, name),
+        anonSet: () => {
+          throw NEEDS_BATCH;
+        },
+        bindChain: () => {
+          throw NEEDS_BATCH;
+        },
+      });
+      built = [];
+    } catch (e) {
+      if (e !== NEEDS_BATCH) throw e;
+      const all = buildDocument(doc, { set: sets }, { nextSetId: () => next++ }).ops;
+      const last = all[all.length - 1];
+      if (last === undefined || last.op.object !== 'rule') throw new Error('internal: a rule compiled to no rule operation');
+      op = last.op as RuleDesc;
+      built = all.slice(0, -1);
+    }
+  } catch (e) {
+    // The document's path; the caller passed a rule.
+    if (e instanceof Error) e.message = e.message.replace(/nftables\[0\]\.add\.rule\.?/g, 'rule.');
+    throw e;
+  }
+  const exprs = (op.exprs ?? []) as Expr[];
+  checkExprLimits(exprs, 'rule.expr', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
+  for (const e of exprs) Object.freeze(e);
+  Object.freeze(exprs);
+  const table: TableRef = { family: rule.family as TableRef['family'], name: rule.table };
+  const handle = rule.handle === undefined ? undefined : BigInt(rule.handle);
+  const pre = built;
+  for (const b of pre) if (b.op.object !== 'rule') checkNoNul(b.op, 'rule');
+  return {
+    rule: { table, chain: rule.chain, statements: [], ...(handle !== undefined ? { handle } : {}) },
+    ...(pre.length > 0 ? { pre } : {}),
+    exprs,
+    anon: [],
+    userdata: op.userdata,
+    refs: ruleRefs({ table, chain: rule.chain, statements: [] }, exprs),
+  };
+}
+
+/** Exprs with placeholder batch ids (setId, chainId) replaced; nested expression lists too. */
+function remapIds(exprs: readonly Expr[], ids: ReadonlyMap<number, number>): readonly Expr[] {
+  let changed = false;
+  const out = exprs.map((e) => {
+    const r = e as unknown as Record<string, unknown>;
+    let o: Record<string, unknown> | undefined;
+    for (const k of ['setId', 'chainId'] as const) {
+      const v = r[k];
+      if (isPlaceholder(v) && ids.has(v)) (o ??= { ...r })[k] = ids.get(v);
+    }
+    if (Array.isArray(r['exprs'])) {
+      const inner = remapIds(r['exprs'] as readonly Expr[], ids);
+      if (inner !== r['exprs']) (o ??= { ...r })['exprs'] = inner;
+    }
+    if (!o) return e;
+    changed = true;
+    return Object.freeze(o) as unknown as Expr;
+  });
+  return changed ? Object.freeze(out) : exprs;
+}
+
+/** An operation of a prepared JSON rule with this transaction's batch ids. */
+function remapOp(op: OpDesc, ids: ReadonlyMap<number, number>): OpDesc {
+  const o = { ...op } as Record<string, unknown>;
+  for (const k of ['id', 'setId', 'chainId'] as const) {
+    const v = o[k];
+    if (isPlaceholder(v) && ids.has(v)) o[k] = ids.get(v);
+  }
+  if (Array.isArray(o['exprs'])) o['exprs'] = remapIds(o['exprs'] as readonly Expr[], ids);
+  return o as unknown as OpDesc;
 }
 
 function anonOps(req: AnonSetRequest, family: number, table: string, name: string, id: number): OpDesc[] {
@@ -248,8 +389,32 @@ export class PreparedRule {
  * Compiles a rule once (validation included: throws as addRule would) for reuse across
  * transactions. The result does not follow later changes to the rule object.
  */
-export function prepareRule(rule: Rule): PreparedRule {
+export function prepareRule(rule: JsonRule, options?: JsonRuleOptions): PreparedRule;
+export function prepareRule(rule: Rule): PreparedRule;
+export function prepareRule(rule: Rule | JsonRule, options?: JsonRuleOptions): PreparedRule {
+  // (options is not an object when prepareRule is a map() callback.)
+  if (isJsonRule(rule)) return new PreparedRule(compileJsonOnce(rule, setsLookup(undefined, typeof options === 'object' && options !== null ? options : {})));
   return new PreparedRule(compileOnce(rule));
+}
+
+/** Named sets for a JSON rule: the options' first, then the transaction's own. */
+function setsLookup(own: ReadonlyMap<string, JSet> | undefined, options: JsonRuleOptions): (family: NftFamily, table: string, name: string) => JSet | undefined {
+  const given = options.sets;
+  if (given !== undefined) checkList(given, 'sets', 'options.sets', MAX_STATEMENTS);
+  return (family, table, name) => {
+    if (given) for (const s of given) if (s.family === family && s.table === table && s.name === name) return s;
+    return own?.get(setKeyOf(family, table, name));
+  };
+}
+
+/** What the rule operations take: a typed-model rule, a JSON-model rule, or either prepared. */
+export type AnyRule = Rule | JsonRule | PreparedRule;
+
+function ruleHandle(rule: AnyRule): bigint | undefined {
+  if (rule instanceof PreparedRule) return rule.compiled.rule.handle;
+  if (typeof rule !== 'object' || rule === null) return undefined;
+  const h = rule.handle;
+  return typeof h === 'number' && Number.isSafeInteger(h) ? BigInt(h) : (h as bigint | undefined);
 }
 
 export class Transaction {
@@ -257,6 +422,8 @@ export class Transaction {
   #nextId = 1;
   /** Sets created in this transaction: elements added to them carry the batch-local set id. */
   readonly #setIds = new Map<string, number>();
+  /** Sets defined in this transaction, as the JSON model sees them (lookups of JSON rules). */
+  readonly #jsonSets = new Map<string, JSet>();
   readonly #commit: (tx: Transaction) => Promise<CommitResult>;
   readonly #commitSync: (tx: Transaction) => CommitResult;
 
@@ -309,6 +476,7 @@ export class Transaction {
     if (isSet(obj)) {
       const id = this.#nextId++;
       this.#setIds.set(`${obj.table.family} ${obj.table.name} ${obj.name}`, id);
+      this.#jsonSets.set(setKeyOf(obj.table.family, obj.table.name, obj.name), jsonSetOf(obj));
       return this.#push(setDesc(obj, 'create', id), `create set ${tableLabel(obj.table)} ${obj.name}`);
     }
     if (isObject(obj)) return this.#push(objectDesc(obj, 'create'), `create ${obj.type} ${tableLabel(obj.table)} ${obj.name}`);
@@ -327,18 +495,35 @@ export class Transaction {
   addSet(set: SetSpec): this {
     const id = this.#nextId++;
     this.#setIds.set(`${set.table.family} ${set.table.name} ${set.name}`, id);
-    return this.#push(setDesc(set, 'add', id), `add ${set.map ? 'map' : 'set'} ${tableLabel(set.table)} ${set.name}`, { table: set.table });
+    const op = setDesc(set, 'add', id);
+    this.#jsonSets.set(setKeyOf(set.table.family, set.table.name, set.name), jsonSetOf(set));
+    return this.#push(op, `add ${set.map ? 'map' : 'set'} ${tableLabel(set.table)} ${set.name}`, { table: set.table });
   }
 
   addObject(obj: ObjectSpec): this {
     return this.#push(objectDesc(obj, 'add'), `add ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
   }
 
-  #rule(rule: Rule | PreparedRule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>): this {
-    const c = rule instanceof PreparedRule ? rule.compiled : compileOnce(rule);
+  #rule(rule: AnyRule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>, options: JsonRuleOptions): this {
+    const c = rule instanceof PreparedRule ? rule.compiled : isJsonRule(rule) ? compileJsonOnce(rule, setsLookup(this.#jsonSets, options)) : compileOnce(rule);
     const r = c.rule;
     const family = familyNumber(r.table.family);
     let exprs = c.exprs;
+    if (c.pre !== undefined) {
+      // This transaction's batch ids for the rule's anonymous sets and bound chains.
+      const ids = new Map<number, number>();
+      const fresh = (v: unknown): void => {
+        if (isPlaceholder(v) && !ids.has(v)) ids.set(v, this.#nextId++);
+      };
+      for (const { op } of c.pre) {
+        const o = op as unknown as Record<string, unknown>;
+        fresh(o['id']);
+        fresh(o['setId']);
+        fresh(o['chainId']);
+      }
+      for (const { op, label } of c.pre) this.#push(remapOp(op, ids), label, { table: r.table }, true);
+      exprs = remapIds(exprs, ids);
+    }
     if (c.anon.length > 0) {
       // This transaction's names and batch ids for the rule's anonymous sets, in its lookups.
       const names = new Map<string, string>();
@@ -362,19 +547,19 @@ export class Transaction {
   }
 
   /** Appends a rule to its chain (after the rule with handle `after`, if given). */
-  addRule(rule: Rule | PreparedRule, options: RuleOptions & { readonly after?: bigint } = {}): this {
-    return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: options.after } : {}), ...(options.handle ? { echo: true } : {}) });
+  addRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly after?: bigint } = {}): this {
+    return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: options.after } : {}), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
   /** Inserts a rule at the top of its chain (before the rule with handle `before`, if given). */
-  insertRule(rule: Rule | PreparedRule, options: RuleOptions & { readonly before?: bigint } = {}): this {
-    return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: options.before } : {}), ...(options.handle ? { echo: true } : {}) });
+  insertRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly before?: bigint } = {}): this {
+    return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: options.before } : {}), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
   /** Replaces the rule with `rule.handle` (or `handle`) by this one. */
-  replaceRule(rule: Rule | PreparedRule, handle: bigint | undefined = rule instanceof PreparedRule ? rule.compiled.rule.handle : rule.handle, options: RuleOptions = {}): this {
+  replaceRule(rule: AnyRule, handle: bigint | undefined = ruleHandle(rule), options: RuleOptions & JsonRuleOptions = {}): this {
     if (typeof handle !== 'bigint') throw expected('the bigint handle of the rule to replace', 'replaceRule handle', handle);
-    return this.#rule(rule, 'replace', { handle, ...(options.handle ? { echo: true } : {}) });
+    return this.#rule(rule, 'replace', { handle, ...(options.handle ? { echo: true } : {}) }, options);
   }
 
   /** Deletes the rule with this handle. */
@@ -459,6 +644,12 @@ export class Transaction {
    */
   addJson(doc: NftDocument, kernel: KernelView = {}): this {
     addJsonOps(this, doc, kernel);
+    // Its sets, for the lookups of JSON-model rules queued later (addRule).
+    for (const item of doc.nftables) {
+      const cmd = ('add' in item ? item.add : 'create' in item ? item.create : item) as Record<string, unknown>;
+      const s = (cmd['set'] ?? cmd['map']) as JSet | undefined;
+      if (s !== undefined && typeof s === 'object' && s !== null) this.#jsonSets.set(setKeyOf(s.family, s.table, s.name), s);
+    }
     return this;
   }
 
