@@ -349,3 +349,14 @@ function sortKeys(y: Rec, x: Rec): Rec {
 }
 
 export const describe2 = show;
+
+/** Bytes as the 32-bit little-endian words `nft --debug=netlink` prints (`0x0000ffff 0x…`). */
+export function netlinkWords(b: Uint8Array): string {
+  const out: string[] = [];
+  for (let i = 0; i < b.length; i += 4) {
+    const w = Buffer.alloc(4);
+    w.set(b.subarray(i, i + 4));
+    out.push(`0x${w.readUInt32LE().toString(16).padStart(8, '0')}`);
+  }
+  return out.join(' ');
+}

@@ -23,7 +23,7 @@ import { linearizeRule } from '../../lib/nft/linearize';
 import { renderDocument, toJsonText } from '../../lib/nft/index';
 import type { JRule, JStatement } from '../../lib/nft/schema';
 import { assertPrivateNetns } from '../helpers/netns';
-import { listingContext, nftJsonListing, useNetnsInterfaces } from '../helpers/linearize-oracle';
+import { listingContext, netlinkWords, nftJsonListing, useNetnsInterfaces } from '../helpers/linearize-oracle';
 
 assertPrivateNetns();
 
@@ -81,15 +81,7 @@ function debugBlock(out: string, family: Family): string[] {
   return lines;
 }
 
-const words = (b: Uint8Array): string => {
-  const out: string[] = [];
-  for (let i = 0; i < b.length; i += 4) {
-    const w = Buffer.alloc(4);
-    w.set(b.subarray(i, i + 4));
-    out.push(`0x${w.readUInt32LE().toString(16).padStart(8, '0')}`);
-  }
-  return out.join(' ');
-};
+
 
 /** libnftnl's debug text (src/expr/*.c snprintf) of the expressions these cases use. */
 function debugLine(e: Expr): string {
@@ -103,7 +95,7 @@ function debugLine(e: Expr): string {
     case 'meta':
       return `[ meta load ${META[n(x.key)] ?? n(x.key)} => reg ${n(x.dreg)} ]`;
     case 'cmp':
-      return `[ cmp ${CMP[n(x.op)]} reg ${n(x.sreg)} ${words(x.data as Uint8Array)} ]`;
+      return `[ cmp ${CMP[n(x.op)]} reg ${n(x.sreg)} ${netlinkWords(x.data as Uint8Array)} ]`;
     case 'payload':
       return `[ payload load ${n(x.len)}b @ ${BASE[n(x.base)]} header + ${n(x.offset)} => reg ${n(x.dreg)} ]`;
     case 'xfrm':
@@ -116,10 +108,10 @@ function debugLine(e: Expr): string {
       // nft leaves NFTA_LOOKUP_FLAGS out when 0, the package sends 0: the same lookup
       return `[ lookup reg ${n(x.sreg)} set ${String(x.set)}${x.dreg !== undefined ? ` dreg ${n(x.dreg)}` : ''}${n(x.flags ?? 0) ? ` 0x${n(x.flags).toString(16)}` : ''} ]`;
     case 'bitwise':
-      return `[ bitwise reg ${n(x.dreg)} = ( reg ${n(x.sreg)} & ${words(x.mask as Uint8Array)} ) ^ ${words(x.xor as Uint8Array)} ]`;
+      return `[ bitwise reg ${n(x.dreg)} = ( reg ${n(x.sreg)} & ${netlinkWords(x.mask as Uint8Array)} ) ^ ${netlinkWords(x.xor as Uint8Array)} ]`;
     case 'immediate':
       if (x.verdict !== undefined) return `[ immediate reg 0 ${({ 1: 'accept', 0: 'drop' } as Record<number, string>)[n(x.verdict)] ?? n(x.verdict)} ]`;
-      return `[ immediate reg ${n(x.dreg)} ${words(x.data as Uint8Array)} ]`;
+      return `[ immediate reg ${n(x.dreg)} ${netlinkWords(x.data as Uint8Array)} ]`;
     case 'counter':
       return `[ counter pkts ${String(x.packets ?? 0n)} bytes ${String(x.bytes ?? 0n)} ]`;
     case 'ct':

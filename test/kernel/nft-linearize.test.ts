@@ -23,6 +23,7 @@ import {
   describe2,
   firstDifference,
   listingContext,
+  netlinkWords,
   nftJsonListing,
   nftJsonReference,
   normaliseKernel,
@@ -109,15 +110,7 @@ describe('linearizeRule: statements nft 1.0.6 only prints as text, from their JS
 function debugLine(e: Expr): string {
   const x = e as unknown as Record<string, unknown>;
   const reg = (r: unknown): number => Number(r);
-  const words = (b: Uint8Array): string => {
-    const out: string[] = [];
-    for (let i = 0; i < b.length; i += 4) {
-      const w = Buffer.alloc(4);
-      w.set(b.subarray(i, i + 4));
-      out.push(`0x${w.readUInt32LE().toString(16).padStart(8, '0')}`);
-    }
-    return out.join(' ');
-  };
+
   const META: Record<number, string> = { 16: 'l4proto', 15: 'nfproto', 3: 'mark' };
   const CMP = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte'];
   const qflags = (f: unknown): string => `${Number(f) & 1 ? ' bypass' : ''}${Number(f) & 2 ? ' fanout' : ''}`;
@@ -125,7 +118,7 @@ function debugLine(e: Expr): string {
     case 'meta':
       return `[ meta load ${META[Number(x.key)] ?? x.key} => reg ${reg(x.dreg)} ]`;
     case 'cmp':
-      return `[ cmp ${CMP[Number(x.op)]} reg ${reg(x.sreg)} ${words(x.data as Uint8Array)} ]`;
+      return `[ cmp ${CMP[Number(x.op)]} reg ${reg(x.sreg)} ${netlinkWords(x.data as Uint8Array)} ]`;
     case 'numgen':
       return `[ numgen reg ${reg(x.dreg)} = ${x.numgenType === 1 ? 'random' : 'inc'} mod ${Number(x.modulus)}${x.offset ? ` offset ${Number(x.offset)}` : ''} ]`;
     case 'queue':
