@@ -1111,8 +1111,7 @@ function shorten(ev: Ev, bits: number): Ev {
 
 /**
  * A lookup set's userdata. The key's typeof is written where nft's key expression has a
- * build_udata (payload, meta, ct, concat, socket, rt, osf, numgen, ipsec here; nft 1.0.6 also
- * writes exthdr, fib and hash, which set-udata.ts does not encode yet: those sets get no typeof).
+ * build_udata (set-udata.ts writes every kind but hash; jhash/symhash are written by typeofExtra).
  */
 function setUdata(keyOrder: number, interval: boolean, keyTypeof: JExpr | undefined): Uint8Array {
   const base = { keyByteorder: keyOrder, map: 'none' as const, ...(interval ? { mergeElements: true } : {}) };
@@ -1120,7 +1119,7 @@ function setUdata(keyOrder: number, interval: boolean, keyTypeof: JExpr | undefi
     try {
       return buildSetUdata({ ...base, keyTypeof });
     } catch {
-      // a typeof kind set-udata.ts cannot write: fib and jhash/symhash are written here
+      // a typeof kind set-udata.ts cannot write: jhash/symhash are written here
       const extra = typeofExtra(keyTypeof);
       if (extra) {
         const head = buildSetUdata(base);
@@ -1134,24 +1133,13 @@ function setUdata(keyOrder: number, interval: boolean, keyTypeof: JExpr | undefi
   return buildSetUdata(base);
 }
 
-/** KEY_TYPEOF for fib (fib_expr_build_udata) and hash (hash_expr_build_udata) keys. */
+/** KEY_TYPEOF for hash keys (hash_expr_build_udata); set-udata.ts writes every other kind. */
 function typeofExtra(e: JExpr): Uint8Array | undefined {
   const k = oneKey(e);
   const v = (e as Record<string, Record<string, unknown>>)[k ?? ''];
   let etype: number;
   let data: [number, Uint8Array][];
-  if (k === 'fib') {
-    const result = ({ oif: 1, oifname: 2, type: 3 } as Record<string, number>)[String(v?.result)];
-    if (result === undefined) return undefined;
-    const list = v?.flags === undefined ? [] : Array.isArray(v.flags) ? v.flags : [v.flags];
-    const bits: Record<string, number> = { saddr: 1, daddr: 2, mark: 4, iif: 8, oif: 16 };
-    const flags = list.reduce((n: number, f) => n | (bits[String(f)] ?? 0), 0);
-    etype = 26;
-    data = [
-      [0, u32Value(result)],
-      [1, u32Value(flags)],
-    ];
-  } else if (k === 'jhash' || k === 'symhash') {
+  if (k === 'jhash' || k === 'symhash') {
     etype = 24;
     data = [
       [0, u32Value(k === 'jhash' ? 0 : 1)],
