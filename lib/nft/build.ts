@@ -15,7 +15,7 @@ import { encodeElements, encodeElementsSized, type JSetExt } from './elements';
 import { linearizeRule, type LinearizeContext } from './linearize';
 import { objectOps } from './objects';
 import { datatype, typeLayout } from './datatypes';
-import type { JElement, JRule, JSet, JSetElem, JStatement, NftDocument, NftFamily, NftItem, NftObject, NftVerb } from './schema';
+import type { JBoundRule, JElement, JRule, JSet, JSetElem, JStatement, NftDocument, NftFamily, NftItem, NftObject, NftVerb } from './schema';
 
 /** NFT_CHAIN_BINDING (nf_tables.h): a chain bound to the rule that jumps to it. */
 const NFT_CHAIN_BINDING = 0x4;
@@ -236,14 +236,17 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
         if (elements.count > 0) ops.push({ op: elements, label: `${label} (anonymous ${isMap ? 'map' : 'set'} elements)` });
         return { name, id };
       },
-      bindChain: (rules: readonly (readonly JStatement[])[]) => {
+      bindChain: (rules: readonly JBoundRule[]) => {
         // As nft: NEWCHAIN without a name (the kernel names it __chain<N>), NFT_CHAIN_BINDING and
         // a batch id; its rules name it by NFTA_RULE_CHAIN_ID, the jump by NFTA_VERDICT_CHAIN_ID.
         const id = idSource.nextSetId();
         const chain: ChainDesc = { object: 'chain', verb: 'add', family: famNum(family), table, name: '', flags: NFT_CHAIN_BINDING, id };
         ops.push({ op: chain, label: `${label} (bound chain)` });
-        rules.forEach((statements, r) => {
-          const inner: JRule = { family, table, chain: '', expr: statements as JStatement[] };
+        rules.forEach((bound, r) => {
+          // a bound rule with a comment: { expr, comment } (the comment goes in its userdata)
+          const withComment = !Array.isArray(bound) ? (bound as { expr: readonly JStatement[]; comment?: string }) : undefined;
+          const statements = withComment ? withComment.expr : (bound as readonly JStatement[]);
+          const inner: JRule = { family, table, chain: '', expr: statements as JStatement[], ...(withComment?.comment !== undefined ? { comment: withComment.comment } : {}) };
           let out: { exprs: Expr[]; userdata?: Uint8Array };
           try {
             out = linearizeRule(inner, ctx);

@@ -253,7 +253,7 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
           if (target !== undefined && (e.verdict === -3 || e.verdict === -4) && st.ctx.boundChain) {
             const body = st.ctx.boundChain(target);
             // the package's extension: the bound chain's rules (nft 1.0.6 prints their text)
-            if (body) return { [e.verdict === -3 ? 'jump' : 'goto']: { target, rules: body.map((r) => r.expr ?? []) } } as unknown as JStatement;
+            if (body) return { [e.verdict === -3 ? 'jump' : 'goto']: { target, rules: body.map((r) => (typeof r.comment === 'string' ? { expr: r.expr ?? [], comment: r.comment } : (r.expr ?? []))) } } as unknown as JStatement;
           }
           return v as JStatement;
         });

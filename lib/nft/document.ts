@@ -170,10 +170,19 @@ function validateVerdict(key: string, body: unknown, p: string, statement = fals
     name(body, 'target', p);
     if (body.rules === undefined) return;
     if (!statement) fail('no rules (a chain binding is a statement, not a value)', `${p}.rules`, body.rules);
-    if (!Array.isArray(body.rules)) fail('an array of rules, each an array of statements (the bound chain)', `${p}.rules`, body.rules);
+    if (!Array.isArray(body.rules)) fail('an array of rules, each an array of statements or { expr, comment } (the bound chain)', `${p}.rules`, body.rules);
     body.rules.forEach((r: unknown, i: number) => {
-      if (!Array.isArray(r) || r.length === 0) fail('a non-empty array of statements (a rule of the bound chain)', `${p}.rules[${i}]`, r);
-      r.forEach((st: unknown, j: number) => validateStatement(st, `${p}.rules[${i}][${j}]`, depth + 1));
+      // a bound rule: its statements, or { expr, comment } (a rule with a comment)
+      let stmts = r;
+      let at = `${p}.rules[${i}]`;
+      if (isObj(r)) {
+        if (Object.keys(r).some((k) => k !== 'expr' && k !== 'comment')) fail('a rule of the bound chain: an array of statements or { expr, comment }', at, r);
+        str(r, 'comment', at, true);
+        stmts = r.expr;
+        at = `${at}.expr`;
+      }
+      if (!Array.isArray(stmts) || stmts.length === 0) fail('a non-empty array of statements (a rule of the bound chain)', at, stmts);
+      stmts.forEach((st: unknown, j: number) => validateStatement(st, `${at}[${j}]`, depth + 1));
     });
     return;
   }

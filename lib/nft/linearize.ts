@@ -46,7 +46,7 @@ import {
   SYNPROXY_FLAGS,
   TIME_UNIT,
 } from './linearize-proto';
-import { isTypeof, type JExpr, type JRule, type JSet, type JSetElem, type JStatement } from './schema';
+import { isTypeof, type JBoundRule, type JExpr, type JRule, type JSet, type JSetElem, type JStatement } from './schema';
 import { typeOf } from './render-expr';
 
 /** What an anonymous set (or map, or meter set) must be created with. */
@@ -90,7 +90,7 @@ export interface LinearizeContext {
    * `{ "jump": { "target": "__chain0", "rules": [[statements], …] } }` (or `goto`); `target` is
    * the kernel's name in a listing and is not sent (the kernel names a new bound chain itself).
    */
-  bindChain(rules: readonly (readonly JStatement[])[]): { id: number };
+  bindChain(rules: readonly JBoundRule[]): { id: number };
 }
 
 /** A set/map type's datatype names (a concatenation: several); a typeof type: from its expression. */
@@ -436,10 +436,11 @@ class Linearizer {
       // chain's rules instead of (or besides, in a listing) a target
       const bound = (v as { rules?: unknown } | null)?.rules;
       if (bound !== undefined) {
-        if (!Array.isArray(bound) || !bound.every((r) => Array.isArray(r))) throw typeErr(`${path}.rules`, 'an array of rules, each an array of statements (a bound chain)', bound);
+        const isRule = (r: unknown): boolean => Array.isArray(r) || (typeof r === 'object' && r !== null && Array.isArray((r as { expr?: unknown }).expr));
+        if (!Array.isArray(bound) || !bound.every(isRule)) throw typeErr(`${path}.rules`, 'an array of rules, each an array of statements or { expr, comment } (a bound chain)', bound);
         const t = (v as { target?: unknown }).target;
         if (t !== undefined && typeof t !== 'string') throw typeErr(`${path}.target`, 'a chain name', t);
-        const c = this.ctx.bindChain(bound as JStatement[][]);
+        const c = this.ctx.bindChain(bound as JBoundRule[]);
         return this.push([{ type: 'immediate', dreg: 0, verdict: code, chainId: c.id }]);
       }
       const t = (v as { target?: unknown } | null)?.target;

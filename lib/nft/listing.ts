@@ -14,7 +14,7 @@ import { delinearizeRule, type DelinearizeContext } from './delinearize';
 import { NFT_METAINFO, withToJSON } from './document';
 import { decodeElements } from './elements';
 import { chainFromData, flowtableFromData, objectFromData, setFromData, tableFromData } from './objects';
-import type { JRule, JSet, JStatement, NftDocument, NftFamily, NftItem } from './schema';
+import type { JBoundRule, JRule, JSet, JStatement, NftDocument, NftFamily, NftItem } from './schema';
 
 /** NFT_CHAIN_BINDING (nf_tables.h): a chain bound to a rule (`jump { … }`), listed inside it. */
 const NFT_CHAIN_BINDING = 0x4;
@@ -165,7 +165,12 @@ export function assembleListing(d: RulesetDumps): JsonListing {
         const target = v ? (v[1] as { target?: unknown }).target : undefined;
         if (!v || typeof target !== 'string' || !bound.has(target) || seen.has(target)) return st;
         const inner = new Set(seen).add(target);
-        const rules = (bound.get(target) ?? []).map((r) => inline(decode(r, target).expr, inner) ?? []);
+        // a bound rule with a comment (its userdata) comes as { expr, comment }
+        const rules: JBoundRule[] = (bound.get(target) ?? []).map((r) => {
+          const d = decode(r, target);
+          const expr = inline(d.expr, inner) ?? [];
+          return typeof d.comment === 'string' ? { expr, comment: d.comment } : expr;
+        });
         return v[0] === 'jump' ? { jump: { target, rules } } : { goto: { target, rules } };
       });
     for (const chain of listed) {

@@ -308,7 +308,13 @@ function formatMs(ms: bigint): string {
 function chainBindingText(verb: string, rules: readonly unknown[], ctx: StatementContext): string {
   const level = ctx.indent ?? 2;
   const inner: StatementContext = { ...ctx, indent: level + 1, stateless: false };
-  const lines = rules.map((r) => `${'\t'.repeat(level + 1)}${(Array.isArray(r) ? r : []).map((st) => stmtText(st, inner)).join(' ')}\n`);
+  const lines = rules.map((r) => {
+    // a bound rule: its statements, or { expr, comment } (a rule with a comment)
+    const stmts: readonly unknown[] = Array.isArray(r) ? r : isObject(r) && Array.isArray(r.expr) ? r.expr : [];
+    const comment = !Array.isArray(r) && isObject(r) && typeof r.comment === 'string' ? r.comment : undefined;
+    const text = stmts.map((st) => stmtText(st, inner)).join(' ');
+    return `${'\t'.repeat(level + 1)}${text}${comment !== undefined ? `${text === '' ? '' : ' '}comment ${quote(comment)}` : ''}\n`;
+  });
   return `${verb} {\n${lines.join('')}${'\t'.repeat(level)}}`;
 }
 

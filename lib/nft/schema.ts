@@ -313,14 +313,21 @@ export type JVerdict =
   | { readonly goto: { readonly target: string } };
 
 /**
+ * A rule of a bound chain: its statements, or (a rule with a comment, as listings give it)
+ * `{ expr: [statements], comment }`.
+ */
+export type JBoundRule = readonly JStatement[] | { readonly expr: readonly JStatement[]; readonly comment?: string };
+
+/**
  * A chain binding, `jump { … }` / `goto { … }` (package extension: no nft version has JSON for
  * it; nft 1.0.6 prints the nft text as a string). `target` is the bound chain's kernel name
- * (`__chain0`…), `rules` the statements of each of its rules in order. Committing it creates
- * the bound chain in the same batch (binding flag, chain id), as nft does.
+ * (`__chain0`…), `rules` its rules in order (each its statements, or `{ expr, comment }` for a
+ * rule with a comment). Committing it creates the bound chain in the same batch (binding flag,
+ * chain id), as nft does.
  */
 export type JChainBinding =
-  | { readonly jump: { readonly target: string; readonly rules: readonly (readonly JStatement[])[] } }
-  | { readonly goto: { readonly target: string; readonly rules: readonly (readonly JStatement[])[] } };
+  | { readonly jump: { readonly target: string; readonly rules: readonly JBoundRule[] } }
+  | { readonly goto: { readonly target: string; readonly rules: readonly JBoundRule[] } };
 
 export type JBinaryOp = '&' | '|' | '^' | '<<' | '>>';
 

@@ -174,7 +174,7 @@ export function listingContext(
     },
     bindChain(rules) {
       if (!chainBindings) throw new Error('no chain bindings here');
-      bound.push(...rules);
+      for (const r of rules) bound.push(Array.isArray(r) ? (r as readonly JStatement[]) : (r as { expr: readonly JStatement[] }).expr);
       return { id: 1000 + bound.length };
     },
     get bound() {
