@@ -381,13 +381,31 @@ function listingOrder(items: readonly NftItem[]): { item: NftItem; i: number }[]
   return out;
 }
 
+/** Statements an element object can hold (merged into `{ elem: { val, … } }`). */
+const ELEM_STMT_KEYS: readonly string[] = ['counter', 'quota', 'limit', 'last', 'ct count'];
+
+/** Whether an `elem` list holds an element with statements (`{ elem: { val, counter: … } }`). */
+function hasElementStatements(elems: unknown): boolean {
+  const list: unknown[] = Array.isArray(elems) ? elems : [elems];
+  return list.some((e) => {
+    const body = typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { elem?: unknown }).elem : undefined;
+    return typeof body === 'object' && body !== null && ELEM_STMT_KEYS.some((k) => k in body);
+  });
+}
+
 /**
- * Sets that rules of the document update from the packet path (`set` statements: add/update/
- * delete @name). The kernel refuses such a dynset on a set without NFT_SET_EVAL, and nft 1.0.6's
- * JSON does not print the `dynamic` flag, so a set it lists would not load back without it.
+ * Sets the kernel must have made with NFT_SET_EVAL (`flags dynamic`), which nft 1.0.6's JSON
+ * does not print, so that a set it lists loads back as it was:
+ * - sets that rules of the document update from the packet path (`set` statements: add/update/
+ *   delete @name): the kernel refuses such a dynset on a set without NFT_SET_EVAL;
+ * - sets without statements (`stmt`) whose elements carry statements (`elements = { 1.2.3.4
+ *   counter }`): nft only makes those dynamic (evaluate.c: "missing statement in set
+ *   declaration" otherwise).
  */
 function dynamicSets(doc: NftDocument): Set<string> {
   const out = new Set<string>();
+  const withElementStatements = new Set<string>();
+  const templated = new Set<string>();
   const visit = (v: unknown, family: string, table: string): void => {
     if (Array.isArray(v)) {
       for (const x of v) visit(x, family, table);
@@ -406,7 +424,15 @@ function dynamicSets(doc: NftDocument): Set<string> {
     const body = (item as Record<string, unknown>)[key] as Record<string, unknown> | null;
     const rule = (key === 'rule' ? body : body && typeof body === 'object' ? body.rule : undefined) as JRule | undefined;
     if (rule && typeof rule === 'object' && Array.isArray(rule.expr)) visit(rule.expr, rule.family, rule.table);
+    const o = key === 'set' || key === 'map' || key === 'element' ? body : key === 'add' || key === 'create' ? body : undefined;
+    const kind = o && typeof o === 'object' ? (key === 'add' || key === 'create' ? Object.keys(o)[0] : key) : undefined;
+    const s = kind === undefined ? undefined : ((key === 'add' || key === 'create' ? (o as Record<string, unknown>)[kind] : o) as Record<string, unknown> | undefined);
+    if (!s || typeof s !== 'object' || (kind !== 'set' && kind !== 'map' && kind !== 'element')) continue;
+    const k = setKey(String(s.family), String(s.table), String(s.name));
+    if (kind !== 'element' && Array.isArray(s.stmt) && s.stmt.length > 0) templated.add(k);
+    if (hasElementStatements(s.elem)) withElementStatements.add(k);
   }
+  for (const k of withElementStatements) if (!templated.has(k)) out.add(k);
   return out;
 }
 
