@@ -89,7 +89,10 @@ function explainPair(o: string, r: string | undefined): string | undefined {
 export function explainLosses(originalText: string, resultText: string): { losses: string[]; first: string } | undefined {
   const losses: string[] = [];
   let first = '';
-  for (const h of hunks(originalText.split('\n'), resultText.split('\n'))) {
+  for (const raw of hunks(originalText.split('\n'), resultText.split('\n'))) {
+    // a lost table flag takes the blank line nft prints after it along
+    const removed = raw.removed.filter((l, k) => !(l === '' && k > 0 && /^\tflags \S+$/.test(raw.removed[k - 1] as string)));
+    const h: Hunk = { removed, added: raw.added };
     // pair lines that changed (same count) in order; otherwise removed lines must be explained alone
     if (h.added.length > 0 && h.added.length !== h.removed.length) {
       // lines gone, others changed: try to pair each added line with a removed one, in order

@@ -51,11 +51,34 @@ function nftIn(ns: string, args: readonly string[], input?: string): string {
   }
 }
 
-/** The JSON text without object handles (a re-created table gets a new one). */
+/**
+ * The JSON text without object handles (a re-created table gets a new one), and without a
+ * table's `flags` where nft 1.0.6 printed the table's name there (table_flags_json prints a
+ * freed string; the package ignores that value on input, as nft does): the text comparison
+ * then names the lost flag (losses.ts).
+ */
 function withoutHandles(text: string): string {
   const doc = losslessParse(text) as { nftables: Record<string, Record<string, unknown>>[] };
-  for (const item of doc.nftables) for (const body of Object.values(item)) if (typeof body === 'object' && body !== null) delete body.handle;
+  for (const item of doc.nftables) {
+    for (const [kind, body] of Object.entries(item)) {
+      if (typeof body !== 'object' || body === null) continue;
+      delete body.handle;
+      if (kind === 'table' && body.flags !== undefined && body.flags === body.name) delete body.flags;
+    }
+  }
   return losslessStringify(doc) ?? text;
+}
+
+/**
+ * Where the package's refusal of nft's JSON comes from what that document lacks (nft 1.0.6
+ * prints these without the information needed to rebuild them): the loss, else undefined. Only
+ * these two errors of the package qualify; any other refusal is a failure.
+ */
+function lossyDocument(pkgError: string): string | undefined {
+  if (pkgError.includes('nft printed this statement as text')) return 'prints this statement as text (it has no JSON form)';
+  const m = /Expected a fixed-size type \(or a typeof expression giving its size\) for \S+ but received (integer|string)\b/.exec(pkgError);
+  if (m) return `gives the typeof declaration as the datatype ${m[1]}, without its size`;
+  return undefined;
 }
 
 const short = (e: unknown): string => {
@@ -147,7 +170,12 @@ async function checkDump(file: string, rel: string): Promise<DumpResult> {
     } catch (e) {
       pkgError = short(e);
     }
-    if (result === undefined || resultJson === undefined) {
+    const unloadable = pkgError !== undefined && refusal !== undefined ? lossyDocument(pkgError) : undefined;
+    if (unloadable !== undefined) {
+      // Both nft -j -f and the package refuse the document, for a reason that is in the document
+      // itself (what nft 1.0.6 printed is not enough to rebuild the object): nothing to judge by.
+      checks.d = { ok: false, skipped: `nft 1.0.6's JSON ${unloadable}; nft -j -f refuses it too (${refusal}), the package says: ${pkgError}` };
+    } else if (result === undefined || resultJson === undefined) {
       fail('d', `${pkgError ?? 'no result'}${refusal !== undefined ? ` (nft -j -f refuses it too: ${refusal})` : ''}`);
     } else if (firstTextDifference(result, text) === undefined) {
       checks.d = { ok: true };
