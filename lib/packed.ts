@@ -74,6 +74,16 @@ function describe(v: unknown): string {
 
 const LIMIT_U = { u8: 0xff, u16: 0xffff, u32: 0xffffffff } as const;
 
+/**
+ * Where a value sits, for error messages, put into words only when something is wrong (packing
+ * 10,000 rules must not build 100,000 strings that nobody reads): an operation's index in the
+ * batch, or a path already in words (nested expressions).
+ */
+type Where = number | string;
+const opWords = (where: Where): string => (typeof where === 'number' ? `ops[${where}]` : where);
+const exprsWords = (where: Where): string => (typeof where === 'number' ? `ops[${where}].exprs` : where);
+const attrWords = (where: Where, i: number, type: string, name: string): string => `${exprsWords(where)}[${i}] (${type}.${name})`;
+
 class Writer {
   buf: Uint8Array;
   view: DataView;
@@ -113,8 +123,8 @@ class Writer {
     this.buf.set(b, this.len);
     this.len += b.length;
   }
-  /** u16 length + UTF-8; ASCII is written directly (names are ASCII in practice). */
-  str(s: string, field: string): void {
+  /** u16 length + UTF-8; ASCII is written directly (names are ASCII in practice). `field()` names it in errors. */
+  str(s: string, field: () => string): void {
     const n = s.length;
     this.room(2 + n * 3);
     const at = this.len;
@@ -122,7 +132,7 @@ class Writer {
     let ascii = true;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c === 0) throw new TypeError(`Expected a string without NUL characters for ${field} but received ${JSON.stringify(s)}`);
+      if (c === 0) throw new TypeError(`Expected a string without NUL characters for ${field()} but received ${JSON.stringify(s)}`);
       if (c > 0x7f) {
         ascii = false;
         break;
@@ -131,7 +141,7 @@ class Writer {
     }
     if (!ascii) p = at + 2 + new TextEncoder().encodeInto(s, this.buf.subarray(at + 2)).written;
     const len = p - at - 2;
-    if (len > 0xffff) throw new RangeError(`Expected a string of at most 65535 bytes for ${field} but received ${len} bytes`);
+    if (len > 0xffff) throw new RangeError(`Expected a string of at most 65535 bytes for ${field()} but received ${len} bytes`);
     this.view.setUint16(at, len, true);
     this.len = p;
   }
@@ -139,9 +149,9 @@ class Writer {
 
 const cache = new WeakMap<readonly Expr[], Uint8Array>();
 
-function writeExprs(w: Writer, exprs: readonly Expr[], where: string, depth: number): void {
-  if (!Array.isArray(exprs)) throw new TypeError(`Expected an array of expressions for ${where} but received ${describe(exprs)}`);
-  if (exprs.length > 0xffff) throw new RangeError(`Expected at most 65535 expressions for ${where} but received ${exprs.length}`);
+function writeExprs(w: Writer, exprs: readonly Expr[], where: Where, depth: number): void {
+  if (!Array.isArray(exprs)) throw new TypeError(`Expected an array of expressions for ${exprsWords(where)} but received ${describe(exprs)}`);
+  if (exprs.length > 0xffff) throw new RangeError(`Expected at most 65535 expressions for ${exprsWords(where)} but received ${exprs.length}`);
   const cached = cache.get(exprs);
   if (cached) {
     w.bytes(cached);
@@ -152,13 +162,12 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: string, depth: num
   const t = packedTable();
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i] as unknown;
-    const at = `${where}[${i}]`;
-    if (typeof e !== 'object' || e === null || depth > 2) throw new TypeError(`Expected an expression object for ${at} but received ${describe(e)}`);
+    if (typeof e !== 'object' || e === null || depth > 2) throw new TypeError(`Expected an expression object for ${exprsWords(where)}[${i}] but received ${describe(e)}`);
     const type = (e as { type?: unknown }).type;
     const slot = typeof type === 'string' ? t.get(type) : undefined;
     if (slot === undefined) {
-      if (typeof type !== 'string') throw new TypeError(`Expected a string for ${at}.type but received ${describe(type)}`);
-      throw new TypeError(`Unknown expression type "${type}" for ${at}`);
+      if (typeof type !== 'string') throw new TypeError(`Expected a string for ${exprsWords(where)}[${i}].type but received ${describe(type)}`);
+      throw new TypeError(`Unknown expression type "${type}" for ${exprsWords(where)}[${i}]`);
     }
     w.u8(slot.id);
     const countAt = w.len;
@@ -169,8 +178,7 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: string, depth: num
       const v = (e as Record<string, unknown>)[name];
       if (v === undefined) continue;
       const a = slot.attrs.get(name);
-      const field = `${at} (${type}.${name})`;
-      if (a === undefined) throw new TypeError(`Unknown attribute "${name}" for ${field}`);
+      if (a === undefined) throw new TypeError(`Unknown attribute "${name}" for ${attrWords(where, i, type as string, name)}`);
       w.u8(a.id);
       count++;
       switch (a.kind) {
@@ -178,36 +186,36 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: string, depth: num
         case 'u16':
         case 'u32':
           if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > LIMIT_U[a.kind]) {
-            throw new TypeError(`Expected an integer 0-${LIMIT_U[a.kind]} for ${field} but received ${describe(v)}`);
+            throw new TypeError(`Expected an integer 0-${LIMIT_U[a.kind]} for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
           }
           w.u32(v);
           break;
         case 'i32':
           if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-            throw new TypeError(`Expected a 32-bit integer for ${field} but received ${describe(v)}`);
+            throw new TypeError(`Expected a 32-bit integer for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
           }
           w.u32(v >>> 0);
           break;
         case 'u64':
-          if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new TypeError(`Expected a bigint 0-2^64-1 for ${field} but received ${describe(v)}`);
+          if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new TypeError(`Expected a bigint 0-2^64-1 for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
           w.u64(v);
           break;
         case 'str':
-          if (typeof v !== 'string') throw new TypeError(`Expected a string for ${field} but received ${describe(v)}`);
-          w.str(v, field);
+          if (typeof v !== 'string') throw new TypeError(`Expected a string for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
+          w.str(v, () => attrWords(where, i, type as string, name));
           break;
         case 'bytes':
-          if (!(v instanceof Uint8Array) || v.length === 0 || v.length > 64) throw new TypeError(`Expected a Uint8Array of 1-64 bytes for ${field} but received ${describe(v)}`);
+          if (!(v instanceof Uint8Array) || v.length === 0 || v.length > 64) throw new TypeError(`Expected a Uint8Array of 1-64 bytes for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
           w.u8(v.length);
           w.bytes(v);
           break;
         case 'exprs':
-          if (depth >= 2) throw new TypeError(`Expressions nest at most 2 levels deep (${field})`);
-          writeExprs(w, v as readonly Expr[], field, depth + 1);
+          if (depth >= 2) throw new TypeError(`Expressions nest at most 2 levels deep (${attrWords(where, i, type as string, name)})`);
+          writeExprs(w, v as readonly Expr[], attrWords(where, i, type as string, name), depth + 1);
           break;
       }
     }
-    if (count > 0xff) throw new RangeError(`Expected at most 255 attributes for ${at}`);
+    if (count > 0xff) throw new RangeError(`Expected at most 255 attributes for ${exprsWords(where)}[${i}]`);
     w.buf[countAt] = count;
   }
   // A copy for the next time this very list is packed (a preset or a queued rule object again):
@@ -215,36 +223,46 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: string, depth: num
   if (Object.isFrozen(exprs)) cache.set(exprs, w.buf.slice(start, w.len));
 }
 
-function writeRule(w: Writer, op: RuleDesc, where: string): void {
+/**
+ * Packs a frozen expression list ahead of time (prepareRule): a prepared rule's commit then
+ * only copies its bytes. Throws as packing the batch would for a malformed list.
+ */
+export function packExprs(exprs: readonly Expr[]): void {
+  if (!Object.isFrozen(exprs) || cache.has(exprs)) return;
+  writeExprs(new Writer(16 + exprs.length * 48), exprs, 'exprs', 0);
+}
+
+function writeRule(w: Writer, op: RuleDesc, index: number): void {
+  const where = (): string => opWords(index);
   const verb = VERB_ID[op.verb as string];
-  if (verb === undefined) throw new TypeError(`Expected one of add, insert, replace, delete, destroy for ${where}.verb but received ${describe(op.verb)}`);
+  if (verb === undefined) throw new TypeError(`Expected one of add, insert, replace, delete, destroy for ${where()}.verb but received ${describe(op.verb)}`);
   if (typeof op.family !== 'number' || !Number.isInteger(op.family) || op.family < 0 || op.family > 255) {
-    throw new TypeError(`Expected an address family 0-255 for ${where}.family but received ${describe(op.family)}`);
+    throw new TypeError(`Expected an address family 0-255 for ${where()}.family but received ${describe(op.family)}`);
   }
-  if (typeof op.table !== 'string') throw new TypeError(`Expected a string for ${where}.table but received ${describe(op.table)}`);
-  if (typeof op.chain !== 'string') throw new TypeError(`Expected a string for ${where}.chain but received ${describe(op.chain)}`);
+  if (typeof op.table !== 'string') throw new TypeError(`Expected a string for ${where()}.table but received ${describe(op.table)}`);
+  if (typeof op.chain !== 'string') throw new TypeError(`Expected a string for ${where()}.chain but received ${describe(op.chain)}`);
   let flags = 0;
   const bigOpt = (v: unknown, field: string, bit: number): void => {
     if (v === undefined || v === null) return;
-    if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new TypeError(`Expected a bigint 0-2^64-1 for ${where}.${field} but received ${describe(v)}`);
+    if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new TypeError(`Expected a bigint 0-2^64-1 for ${where()}.${field} but received ${describe(v)}`);
     flags |= bit;
   };
   bigOpt(op.handle, 'handle', F_HANDLE);
   bigOpt(op.position, 'position', F_POSITION);
   if (op.chainId !== undefined && op.chainId !== null) {
     if (typeof op.chainId !== 'number' || !Number.isInteger(op.chainId) || op.chainId < 0 || op.chainId > 0xffffffff) {
-      throw new TypeError(`Expected a chain id 0-2^32-1 for ${where}.chainId but received ${describe(op.chainId)}`);
+      throw new TypeError(`Expected a chain id 0-2^32-1 for ${where()}.chainId but received ${describe(op.chainId)}`);
     }
     flags |= F_CHAIN_ID;
   }
   if (op.echo !== undefined && op.echo !== null) {
-    if (typeof op.echo !== 'boolean') throw new TypeError(`Expected a boolean for ${where}.echo but received ${describe(op.echo)}`);
+    if (typeof op.echo !== 'boolean') throw new TypeError(`Expected a boolean for ${where()}.echo but received ${describe(op.echo)}`);
     if (op.echo) flags |= F_ECHO;
   }
   const ud = op.userdata;
   if (ud !== undefined && ud !== null) {
-    if (!(ud instanceof Uint8Array)) throw new TypeError(`Expected a Uint8Array for ${where}.userdata but received ${describe(ud)}`);
-    if (ud.length > 0xffff) throw new RangeError(`Expected at most 65535 bytes for ${where}.userdata but received ${ud.length}`);
+    if (!(ud instanceof Uint8Array)) throw new TypeError(`Expected a Uint8Array for ${where()}.userdata but received ${describe(ud)}`);
+    if (ud.length > 0xffff) throw new RangeError(`Expected at most 65535 bytes for ${where()}.userdata but received ${ud.length}`);
     if (ud.length > 0) flags |= F_USERDATA; // as the descriptor path: empty userdata is none
   }
   if (op.exprs !== undefined && op.exprs !== null) flags |= F_EXPRS;
@@ -252,8 +270,8 @@ function writeRule(w: Writer, op: RuleDesc, where: string): void {
   w.u8(verb);
   w.u8(flags);
   w.u8(op.family);
-  w.str(op.table, `${where}.table`);
-  w.str(op.chain, `${where}.chain`);
+  w.str(op.table, () => `${where()}.table`);
+  w.str(op.chain, () => `${where()}.chain`);
   if (flags & F_HANDLE) w.u64(op.handle!);
   if (flags & F_POSITION) w.u64(op.position!);
   if (flags & F_CHAIN_ID) w.u32(op.chainId!);
@@ -261,7 +279,7 @@ function writeRule(w: Writer, op: RuleDesc, where: string): void {
     w.u16(ud!.length);
     w.bytes(ud!);
   }
-  if (flags & F_EXPRS) writeExprs(w, op.exprs!, `${where}.exprs`, 0);
+  if (flags & F_EXPRS) writeExprs(w, op.exprs!, index, 0);
 }
 
 /**
@@ -280,7 +298,7 @@ function* packSteps(ops: readonly OpDesc[], genid: number | undefined): Generato
     if (i % 512 === 511) yield;
     const op = ops[i]!;
     if (typeof op === 'object' && op !== null && op.object === 'rule') {
-      writeRule(w, op, `ops[${i}]`);
+      writeRule(w, op, i);
     } else {
       w.u8(0);
       descs.push(op);

@@ -6,7 +6,7 @@
 import { LIMITS, SET_F, familyName, type Family } from './kernel';
 import type { Expr } from './expr/registry';
 import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
-import { packBatch, packBatchAsync } from './packed';
+import { packBatch, packBatchAsync, packExprs } from './packed';
 import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
 import { elementsDesc, elementsDescAsync, type ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
@@ -393,8 +393,11 @@ export function prepareRule(rule: JsonRule, options?: JsonRuleOptions): Prepared
 export function prepareRule(rule: Rule): PreparedRule;
 export function prepareRule(rule: Rule | JsonRule, options?: JsonRuleOptions): PreparedRule {
   // (options is not an object when prepareRule is a map() callback.)
-  if (isJsonRule(rule)) return new PreparedRule(compileJsonOnce(rule, setsLookup(undefined, typeof options === 'object' && options !== null ? options : {})));
-  return new PreparedRule(compileOnce(rule));
+  const c = isJsonRule(rule) ? compileJsonOnce(rule, setsLookup(undefined, typeof options === 'object' && options !== null ? options : {})) : compileOnce(rule);
+  // Packed now, once: each commit of it copies these bytes (a rule with anonymous sets or bound
+  // chains gets new ids per transaction, so its list is rewritten and packed then).
+  if (c.anon.length === 0 && c.pre === undefined) packExprs(c.exprs);
+  return new PreparedRule(c);
 }
 
 /** Named sets for a JSON rule: the options' first, then the transaction's own. */
