@@ -83,6 +83,9 @@ type Where = number | string;
 const opWords = (where: Where): string => (typeof where === 'number' ? `ops[${where}]` : where);
 const exprsWords = (where: Where): string => (typeof where === 'number' ? `ops[${where}].exprs` : where);
 const attrWords = (where: Where, i: number, type: string, name: string): string => `${exprsWords(where)}[${i}] (${type}.${name})`;
+/** "Expected <what> for <attribute> but received <value>". */
+const badAttr = (what: string, where: Where, i: number, type: string, name: string, v: unknown): TypeError =>
+  new TypeError(`Expected ${what} for ${attrWords(where, i, type, name)} but received ${describe(v)}`);
 
 class Writer {
   buf: Uint8Array;
@@ -169,6 +172,7 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: Where, depth: numb
       if (typeof type !== 'string') throw new TypeError(`Expected a string for ${exprsWords(where)}[${i}].type but received ${describe(type)}`);
       throw new TypeError(`Unknown expression type "${type}" for ${exprsWords(where)}[${i}]`);
     }
+    const tname = type as string;
     w.u8(slot.id);
     const countAt = w.len;
     w.u8(0);
@@ -178,7 +182,7 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: Where, depth: numb
       const v = (e as Record<string, unknown>)[name];
       if (v === undefined) continue;
       const a = slot.attrs.get(name);
-      if (a === undefined) throw new TypeError(`Unknown attribute "${name}" for ${attrWords(where, i, type as string, name)}`);
+      if (a === undefined) throw new TypeError(`Unknown attribute "${name}" for ${attrWords(where, i, tname, name)}`);
       w.u8(a.id);
       count++;
       switch (a.kind) {
@@ -186,32 +190,32 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: Where, depth: numb
         case 'u16':
         case 'u32':
           if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > LIMIT_U[a.kind]) {
-            throw new TypeError(`Expected an integer 0-${LIMIT_U[a.kind]} for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
+            throw badAttr(`an integer 0-${LIMIT_U[a.kind]}`, where, i, tname, name, v);
           }
           w.u32(v);
           break;
         case 'i32':
           if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-            throw new TypeError(`Expected a 32-bit integer for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
+            throw badAttr('a 32-bit integer', where, i, tname, name, v);
           }
           w.u32(v >>> 0);
           break;
         case 'u64':
-          if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new TypeError(`Expected a bigint 0-2^64-1 for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
+          if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw badAttr('a bigint 0-2^64-1', where, i, tname, name, v);
           w.u64(v);
           break;
         case 'str':
-          if (typeof v !== 'string') throw new TypeError(`Expected a string for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
-          w.str(v, () => attrWords(where, i, type as string, name));
+          if (typeof v !== 'string') throw badAttr('a string', where, i, tname, name, v);
+          w.str(v, () => attrWords(where, i, tname, name));
           break;
         case 'bytes':
-          if (!(v instanceof Uint8Array) || v.length === 0 || v.length > 64) throw new TypeError(`Expected a Uint8Array of 1-64 bytes for ${attrWords(where, i, type as string, name)} but received ${describe(v)}`);
+          if (!(v instanceof Uint8Array) || v.length === 0 || v.length > 64) throw badAttr('a Uint8Array of 1-64 bytes', where, i, tname, name, v);
           w.u8(v.length);
           w.bytes(v);
           break;
         case 'exprs':
-          if (depth >= 2) throw new TypeError(`Expressions nest at most 2 levels deep (${attrWords(where, i, type as string, name)})`);
-          writeExprs(w, v as readonly Expr[], attrWords(where, i, type as string, name), depth + 1);
+          if (depth >= 2) throw new TypeError(`Expressions nest at most 2 levels deep (${attrWords(where, i, tname, name)})`);
+          writeExprs(w, v as readonly Expr[], attrWords(where, i, tname, name), depth + 1);
           break;
       }
     }
