@@ -84,10 +84,10 @@ function checkModelObject(obj: unknown, field: string): asserts obj is ModelObje
 }
 
 /** A dense array of at most `max` items (a sparse or huge array is refused before any work). */
-function checkList(v: unknown, what: string, field: string, max: number): asserts v is readonly unknown[] {
+function checkList(v: unknown, what: string, field: string, max: number, holes = true): asserts v is readonly unknown[] {
   if (!Array.isArray(v)) throw expected(`an array of ${what}`, field, v);
   if (v.length > max) throw new RangeError(`Expected at most ${max} ${what} for ${field} but received an array of ${v.length}`);
-  for (let i = 0; i < v.length; i++) if (!(i in v)) throw expected(`an array of ${what} without holes`, `${field}[${i}]`, undefined);
+  if (holes) for (let i = 0; i < v.length; i++) if (!(i in v)) throw expected(`an array of ${what} without holes`, `${field}[${i}]`, undefined);
 }
 
 /**
@@ -609,7 +609,8 @@ export class Transaction {
 
   /** Adds elements to a set or map (typed values; see ElementInput). */
   addElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): this {
-    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
+    // Holes are refused by elementsDesc, in its slices (a 1M-element scan is not one block).
+    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL, false);
     if (elements.length === 0) return this;
     return this.#elements(elementsDesc(set, elements, options.exclusive ? 'create' : 'add'), set);
   }
@@ -620,14 +621,16 @@ export class Transaction {
    * process keeps serving meanwhile). Resolves to the transaction once they are queued.
    */
   async addElementsAsync(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): Promise<this> {
-    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
+    // Holes are refused by elementsDesc, in its slices (a 1M-element scan is not one block).
+    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL, false);
     if (elements.length === 0) return this;
     return this.#elements(await elementsDescAsync(set, elements, options.exclusive ? 'create' : 'add'), set);
   }
 
   /** Removes elements from a set or map (ENOENT if one is absent). */
   deleteElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly ifExists?: boolean } = {}): this {
-    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL);
+    // Holes are refused by elementsDesc, in its slices (a 1M-element scan is not one block).
+    checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL, false);
     if (elements.length === 0) return this;
     return this.#elements(elementsDesc(set, elements, options.ifExists ? 'destroy' : 'delete'), set);
   }

@@ -158,8 +158,11 @@ function parseVerdict(v: KeyValue | undefined, field: string): { code: number; c
  * Packs typed elements for a set into one native descriptor. Interval sets get start + exclusive
  * end elements (concatenated interval sets: KEY + inclusive KEY_END).
  */
-/** Elements per slice of the work (elementsDescAsync yields to the event loop between slices). */
-const SLICE = 4096;
+/**
+ * Elements between two looks at the clock (elementsDescAsync yields to the event loop once
+ * `sliceMs` have passed): small, so that even cold (interpreted) code stays within a slice.
+ */
+const SLICE = 256;
 
 const specOf = (e: ElementInput): ElementSpec => (typeof e === 'object' && !Array.isArray(e) ? (e as ElementSpec) : { key: e as KeyValue | readonly KeyValue[] });
 
@@ -172,6 +175,7 @@ function* elementsDescSteps(set: SetSpec, elements: readonly ElementInput[], ver
   const n = elements.length;
   let hasTimeout = false, hasExpires = false, hasComment = false;
   for (let i = 0; i < n; i++) {
+    if (!(i in elements)) throw expected('an array of elements without holes', `elements[${i}]`, undefined);
     const e = elements[i];
     if (typeof e === 'object' && e !== null && !Array.isArray(e)) {
       const s = e as ElementSpec;
@@ -185,7 +189,8 @@ function* elementsDescSteps(set: SetSpec, elements: readonly ElementInput[], ver
   const count = n * perElem;
   const keys = new Uint8Array(count * layout.len);
   const keyEnds = interval && concat ? new Uint8Array(count * layout.len) : undefined;
-  const flags = new Uint32Array(count);
+  // Only interval ends carry a flag: without them the column is left out (the addon's uniform path).
+  const flags = interval && !concat ? new Uint32Array(count) : undefined;
   const timeouts = hasTimeout ? new Float64Array(count) : undefined;
   const expirations = hasExpires ? new Float64Array(count) : undefined;
   const comments = hasComment ? new Array<Uint8Array | null>(count).fill(null) : undefined;
@@ -194,10 +199,23 @@ function* elementsDescSteps(set: SetSpec, elements: readonly ElementInput[], ver
   const verdicts = isVerdictMap ? new Int32Array(count) : undefined;
   const chains = isVerdictMap ? new Array<string | null>(count).fill(null) : undefined;
   const data = dataType ? new Uint8Array(count * dataType.len) : undefined;
+  // Plain keys of a plain set (the bulk case): no per-element objects or field strings.
+  const plain = !interval && !concat && dataType === undefined && !isVerdictMap ? (types[0] as KeyType) : undefined;
   let w = 0;
   for (let i = 0; i < n; i++) {
     if (i % SLICE === SLICE - 1) yield;
-    const s = specOf(elements[i] as ElementInput);
+    const e = elements[i];
+    if (plain !== undefined && (typeof e === 'string' || typeof e === 'number')) {
+      try {
+        putKey(plain, e, keys, w * layout.len, '');
+      } catch {
+        // The same refusal again, now with its field named (built only on this path).
+        putKey(plain, e, keys, w * layout.len, `elements[${i}].key`);
+      }
+      w += 1;
+      continue;
+    }
+    const s = specOf(e as ElementInput);
     const field = `elements[${i}]`;
     const parts = Array.isArray(s.key) ? (s.key as readonly KeyValue[]) : [s.key as KeyValue];
     if (parts.length !== types.length) throw expected(`a key of ${types.length} part(s) (${types.join(' . ')})`, `${field}.key`, s.key);
@@ -210,7 +228,7 @@ function* elementsDescSteps(set: SetSpec, elements: readonly ElementInput[], ver
       const end = new Uint8Array(hi);
       if (increment(end)) {
         keys.set(end, (w + 1) * layout.len);
-        flags[w + 1] = SET_ELEM_F.intervalEnd;
+        flags![w + 1] = SET_ELEM_F.intervalEnd;
         w += 2;
       } else {
         // A range reaching the top of the address space is sent as a start element only.
@@ -258,7 +276,7 @@ function* elementsDescSteps(set: SetSpec, elements: readonly ElementInput[], ver
     keyLen: layout.len,
     keys: slice(keys, layout.len),
     ...(keyEnds ? { keyEnds: slice(keyEnds, layout.len) } : {}),
-    flags: slice(flags, 1),
+    ...(flags ? { flags: slice(flags, 1) } : {}),
     ...(timeouts ? { timeoutsMs: slice(timeouts, 1) } : {}),
     ...(expirations ? { expirationsMs: slice(expirations, 1) } : {}),
     ...(comments ? { userdata: comments.slice(0, used) } : {}),
