@@ -291,6 +291,8 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
       if (typeof key !== 'string') throw typeErr(`${p}.key`, 'a meta key name', key);
       const m = metaKey(key);
       if (m === undefined) throw new TypeError(`${p}.key: unknown meta key ${JSON.stringify(key)}`);
+      // expr_evaluate_meta: elsewhere the table's family already is the network protocol
+      if (key === 'nfproto' && env.family !== 'inet') throw new TypeError(`${p}: meta nfproto is only useful in the inet family`);
       return loadEv(m.type, m.bits ?? m.len * 8, m.byteorder ?? typeInfo(m.type).order, (dreg) => meta(m.key, dreg));
     }
     case 'ct': {

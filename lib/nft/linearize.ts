@@ -40,6 +40,7 @@ import {
   LOG_LEVEL,
   NAT_FLAGS,
   NFPROTO_OF,
+  PROTO_BASE,
   OBJREF_TYPE,
   PSEUDOHDR,
   QUEUE_FLAGS,
@@ -155,6 +156,11 @@ class Linearizer {
   readonly stmts: Stmt[] = [];
   readonly proto: ProtoCtx;
   readonly env: EvalEnv;
+  /**
+   * A transport protocol was matched (`meta l4proto { tcp, udp }`, `ip protocol tcp`…, or a
+   * header field such as `tcp dport`): NAT may then map ports (nft's nat_evaluate_transport).
+   */
+  transportMatched = false;
   constructor(readonly ctx: LinearizeContext) {
     this.proto = familyProto(ctx.family);
     this.env = { family: ctx.family, proto: this.proto, addDep: (exprs, merge) => this.stmts.push(merge ? { exprs, merge } : { exprs }) };
@@ -281,6 +287,10 @@ class Linearizer {
     const single = singleElement(right);
     if (single !== undefined && oneKey(m.left) !== 'concat') right = single;
     let left = this.evalValue(m.left as JExpr, `${path}.left`);
+    if (op === '==' || op === 'in') {
+      const name = left.k === 'load' ? (left.payload?.name ?? loadKeyName(left)) : undefined;
+      if (name === 'meta l4proto' || name === 'ip protocol' || name === 'ip6 nexthdr') this.transportMatched = true;
+    }
     const out: Expr[] = [];
     // binop_transfer: a sub-byte field compared with constants is not shifted back
     let elemShift = 0;
@@ -697,12 +707,23 @@ class Linearizer {
     }
     const x: Record<string, unknown> = { type: kind === 'snat' || kind === 'dnat' ? 'nat' : kind === 'masquerade' ? 'masq' : 'redir' };
     let family = 0;
+    const nh = this.proto.nh === 'ip' || this.proto.nh === 'ip6' ? this.proto.nh : undefined;
     if (kind === 'snat' || kind === 'dnat') {
       x.natType = kind === 'snat' ? 0 : 1;
-      const fam = (a.family as string | undefined) ?? (this.ctx.family === 'ip' || this.ctx.family === 'ip6' ? this.ctx.family : undefined);
-      if (fam === undefined && a.addr !== undefined) throw new TypeError(`${path}.family: required in ${this.ctx.family} tables when an address is given`);
+      // nat_evaluate_family: in inet tables an earlier ip/ip6 match gives the family
+      const fam = (a.family as string | undefined) ?? (this.ctx.family === 'ip' || this.ctx.family === 'ip6' ? this.ctx.family : nh);
+      if (fam === undefined && a.addr !== undefined) throw new TypeError(`${path}.family: required in ${this.ctx.family} tables when an address is given (or match ip/ip6 earlier in the rule)`);
+      if (a.addr !== undefined && nh !== undefined && fam !== nh) {
+        throw new TypeError(`${path}.family: conflicting protocols specified: ${nh} vs. ${fam}. You must specify ip or ip6 family in nat statement`);
+      }
       family = fam === 'ip6' ? 10 : 2;
       x.family = family;
+    }
+    // nat_evaluate_transport: ports need a transport protocol match earlier in the rule, or a
+    // map whose key holds a transport header field or a network protocol key
+    const transport = (): boolean => this.transportMatched || this.proto.th !== undefined;
+    if (a.port !== undefined && !transport()) {
+      throw new TypeError(`${path}.port: transport protocol mapping is only valid after transport protocol match (tcp dport …, meta l4proto …)`);
     }
     const out: Expr[] = [];
     let registers = 0;
@@ -741,6 +762,9 @@ class Linearizer {
         const typeFlags = a.type_flags === undefined ? [] : Array.isArray(a.type_flags) ? (a.type_flags as string[]) : [a.type_flags as string];
         const anonData = typeof mo.data === 'string' ? undefined : (((mo.data as { set?: unknown }).set ?? mo.data) as unknown[]);
         const concatData = typeFlags.includes('concat') || (Array.isArray(anonData) && Array.isArray(anonData[0]) && oneKey((anonData[0] as unknown[])[1]) === 'concat');
+        if (concatData && !transport() && !keyHasTransport(mo.key)) {
+          throw new TypeError(`${path}.addr: transport protocol mapping is only valid after transport protocol match (tcp dport …, meta l4proto …)`);
+        }
         const m = this.mapLookup(key, mo.data, `${path}.addr.map`, false, concatData ? `${addrType} . inet_service` : addrType, mo.key);
         const concat = m.dataTypes.length > 1;
         const interval = m.interval || typeFlags.includes('interval') || typeFlags.includes('prefix');
@@ -801,17 +825,23 @@ class Linearizer {
   reject(o: Record<string, unknown> | null, path: string): void {
     const fam = this.ctx.family;
     const type = o?.type;
+    // stmt_evaluate_reject_family: an ip or ip6 table rejects with its own ICMP only
+    if ((fam === 'ip' || fam === 'ip6') && type === 'icmpx') throw new TypeError(`${path}.type: abstracted ICMP unreachable not supported (icmpx is for inet, bridge and netdev tables)`);
+    if ((fam === 'ip' && type === 'icmpv6') || (fam === 'ip6' && type === 'icmp')) {
+      throw new TypeError(`${path}.type: conflicting protocols specified: ip vs ip6 (reject with ${type} in an ${fam} table)`);
+    }
     let rtype: number;
     let code: number | undefined;
     const codeName = o?.expr;
     if (type === 'tcp reset') {
       ensureProtocol(this.env, 'tcp', `${path}.type`);
       rtype = 1;
-    } else if (type === 'icmpx' || (type === undefined && (fam === 'inet' || fam === 'bridge' || fam === 'netdev'))) {
+    } else if (type === 'icmpx' || (type === undefined && (fam === 'inet' || fam === 'bridge' || fam === 'netdev') && this.proto.nh !== 'ip' && this.proto.nh !== 'ip6')) {
+      // stmt_evaluate_reject_default: icmpx unless the rule already fixed the network protocol
       rtype = 2;
       code = codeName === undefined ? 1 : encodeCode('icmpx_code', codeName, `${path}.expr`);
     } else if (type === 'icmp' || type === 'icmpv6' || type === undefined) {
-      const v6 = type === 'icmpv6' || (type === undefined && fam === 'ip6');
+      const v6 = type === 'icmpv6' || (type === undefined && (fam === 'ip6' || this.proto.nh === 'ip6'));
       if (fam === 'inet' || fam === 'bridge' || fam === 'netdev') ensureProtocol(this.env, v6 ? 'ip6' : 'ip', `${path}.type`);
       rtype = 0;
       code = codeName === undefined ? (v6 ? 4 : 3) : encodeCode(v6 ? 'icmpv6_code' : 'icmp_code', codeName, `${path}.expr`);
@@ -1084,6 +1114,24 @@ function isExpressionStmt(s: Stmt): boolean {
 
 function isProtocolKey(name: string | undefined): boolean {
   return name === 'ether type' || name === 'ip protocol' || name === 'ip6 nexthdr' || name === 'vlan type';
+}
+
+/**
+ * nat_evaluate_addr_has_th_expr: a NAT map key (a concatenation) with a transport header field
+ * other than `th`, or with a network protocol key (`meta l4proto`, `ip protocol`, `ip6 nexthdr`).
+ */
+function keyHasTransport(key: JExpr): boolean {
+  const parts = typeof key === 'object' && key !== null && 'concat' in key ? (key as { concat: readonly JExpr[] }).concat : [];
+  return parts.some((e) => {
+    if (typeof e !== 'object' || e === null) return false;
+    const pl = (e as { payload?: { protocol?: unknown; field?: unknown } }).payload;
+    if (pl !== undefined) {
+      if (pl.protocol === 'ip' && pl.field === 'protocol') return true;
+      if (pl.protocol === 'ip6' && pl.field === 'nexthdr') return true;
+      return typeof pl.protocol === 'string' && pl.protocol !== 'th' && PROTO_BASE[pl.protocol] === 'th';
+    }
+    return (e as { meta?: { key?: unknown } }).meta?.key === 'l4proto';
+  });
 }
 
 function loadKeyName(ev: Ev): string | undefined {

@@ -188,6 +188,27 @@ describe('linearizeRule: bad input throws naming the JSON path', () => {
     ['set is not a map', rule({ vmap: { key: { payload: { protocol: 'ip', field: 'saddr' } }, data: '@s' } }), /rule\.expr\[0\]\.vmap: @s is a set, not a map/, TypeError],
     ['nat address in inet without family', { family: 'inet', table: 't', chain: 'c', expr: [{ snat: { addr: '1.2.3.4' } }] } as JRule, /rule\.expr\[0\]\.snat\.family: required in inet tables/, TypeError],
     ['conflicting protocols', rule({ match: { op: '==', left: { payload: { protocol: 'ip6', field: 'saddr' } }, right: '::1' } }), /conflicting protocols specified: ip vs\. ip6/, TypeError],
+    // nft's evaluation refuses these (nft 1.0.6 -f prints the same reason); the kernel would take most
+    ['icmpx reject in an ip table', rule({ reject: { type: 'icmpx', expr: 'admin-prohibited' } }), /rule\.expr\[0\]\.reject\.type: abstracted ICMP unreachable not supported/, TypeError],
+    ['icmpv6 reject in an ip table', rule({ reject: { type: 'icmpv6', expr: 'admin-prohibited' } }), /rule\.expr\[0\]\.reject\.type: conflicting protocols specified: ip vs ip6/, TypeError],
+    ['icmp reject in an ip6 table', { family: 'ip6', table: 't', chain: 'c', expr: [{ reject: { type: 'icmp', expr: 'host-prohibited' } }] } as JRule, /reject\.type: conflicting protocols specified: ip vs ip6/, TypeError],
+    ['nat port without a transport match', rule({ snat: { addr: '1.2.3.4', port: 80 } }), /rule\.expr\[0\]\.snat\.port: transport protocol mapping is only valid after transport protocol match/, TypeError],
+    ['masquerade port without a transport match', rule({ masquerade: { port: 80 } }), /rule\.expr\[0\]\.masquerade\.port: transport protocol mapping/, TypeError],
+    ['redirect port after a th match only', rule({ match: { op: '==', left: { payload: { protocol: 'th', field: 'dport' } }, right: 53 } }, { redirect: { port: 80 } }), /rule\.expr\[1\]\.redirect\.port: transport protocol mapping/, TypeError],
+    ['redirect port after l4proto !=', rule({ match: { op: '!=', left: { meta: { key: 'l4proto' } }, right: 'tcp' } }, { redirect: { port: 80 } }), /rule\.expr\[1\]\.redirect\.port: transport protocol mapping/, TypeError],
+    [
+      'nat map to address . port keyed without a transport field',
+      rule({ dnat: { addr: { map: { key: { payload: { protocol: 'ip', field: 'daddr' } }, data: { set: [['1.2.3.4', { concat: ['5.6.7.8', 8080] }]] } } } } }),
+      /rule\.expr\[0\]\.dnat\.addr: transport protocol mapping/,
+      TypeError,
+    ],
+    [
+      'nat family that contradicts an earlier match',
+      { family: 'inet', table: 't', chain: 'c', expr: [{ match: { op: '==', left: { payload: { protocol: 'ip6', field: 'saddr' } }, right: '::1' } }, { dnat: { family: 'ip', addr: '1.2.3.4' } }] } as JRule,
+      /rule\.expr\[1\]\.dnat\.family: conflicting protocols specified: ip6 vs\. ip/,
+      TypeError,
+    ],
+    ['meta nfproto outside inet', rule({ match: { op: '==', left: { meta: { key: 'nfproto' } }, right: 'ipv6' } }), /rule\.expr\[0\]\.match\.left\.meta: meta nfproto is only useful in the inet family/, TypeError],
     ['long comment', { ...rule({ accept: null }), comment: 'x'.repeat(200) }, /rule\.comment: expected at most 128 bytes but received 200/, RangeError],
   ];
   for (const [name, r, re, cls] of cases) {
