@@ -416,6 +416,8 @@ export interface NativeBinding {
   portId(socket: NativeSocket): number;
   /** Builds the batch bytes without a socket (dry run). */
   encode(batch: BatchDesc): Uint8Array;
+  /** A packed expression list (lib/packed.ts) encoded as the NFTA_RULE_EXPRESSIONS attribute a commit sends. */
+  encodeExprs(packed: Uint8Array): Uint8Array;
   /** A batch's operations read back from the C++ structs the encoder sees (tests: packed = descriptors). */
   unpack(batch: BatchDesc): Array<{ object: string; verb: string; family: number; table?: string; chain?: string; exprs?: Expr[]; handle?: bigint; position?: bigint; userdata?: Uint8Array; echo?: boolean; chainId?: number }>;
   commit(socket: NativeSocket, batch: BatchDesc): Promise<AckData>;

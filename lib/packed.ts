@@ -14,8 +14,10 @@
  *   record   u8 0 = the next descriptor of BatchDesc.ops
  *            u8 1 = a rule: u8 verb | u8 flags | u8 family | str table | str chain
  *                   [u64 handle] [u64 position] [u32 chain id] [u16 length, userdata] [u16 count, exprs]
+ *                   or, with flag 64, [u32 length, the NFTA_RULE_EXPRESSIONS attribute] instead of exprs
  *   flags    1 handle, 2 position, 4 echo, 8 userdata, 16 exprs, 32 chain id (NFTA_RULE_CHAIN_ID:
- *            a bound chain of the same batch; the chain name is then empty)
+ *            a bound chain of the same batch; the chain name is then empty), 64 encoded exprs
+ *            (a prepared rule's expressions, encoded by the addon once: see packExprs)
  *   expr     u8 type id | u8 attribute count | attributes
  *   attr     u8 attribute id | value: u8/u16/u32/i32 as u32 | u64 | str | u8 length, bytes | u16 count, exprs
  *   str      u16 length, UTF-8 bytes (no NUL)
@@ -30,7 +32,7 @@ export const PACKED_VERSION = 1;
 
 const VERBS = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush'] as const;
 const VERB_ID: Readonly<Record<string, number>> = Object.fromEntries(VERBS.map((v, i) => [v, i]));
-const F_HANDLE = 1, F_POSITION = 2, F_ECHO = 4, F_USERDATA = 8, F_EXPRS = 16, F_CHAIN_ID = 32;
+const F_HANDLE = 1, F_POSITION = 2, F_ECHO = 4, F_USERDATA = 8, F_EXPRS = 16, F_CHAIN_ID = 32, F_WIRE_EXPRS = 64;
 
 /** Wire kinds, numbered as in native/expr-table.h (Kind). */
 const KIND_ID = { u8: 0, u16: 1, u32: 2, i32: 3, u64: 4, str: 5, bytes: 6, exprs: 7 } as const;
@@ -151,6 +153,8 @@ class Writer {
 }
 
 const cache = new WeakMap<readonly Expr[], Uint8Array>();
+/** Prepared rules' expression lists as the kernel receives them (NFTA_RULE_EXPRESSIONS), encoded once. */
+const wire = new WeakMap<readonly Expr[], Uint8Array>();
 
 function writeExprs(w: Writer, exprs: readonly Expr[], where: Where, depth: number): void {
   if (!Array.isArray(exprs)) throw new TypeError(`Expected an array of expressions for ${exprsWords(where)} but received ${describe(exprs)}`);
@@ -228,12 +232,16 @@ function writeExprs(w: Writer, exprs: readonly Expr[], where: Where, depth: numb
 }
 
 /**
- * Packs a frozen expression list ahead of time (prepareRule): a prepared rule's commit then
- * only copies its bytes. Throws as packing the batch would for a malformed list.
+ * Packs a frozen expression list ahead of time (prepareRule) and has the addon encode it as the
+ * netlink attribute a commit sends: a prepared rule's commit then only copies those bytes (no
+ * libnftnl expression is built again). Throws as packing or committing would for a malformed list.
  */
 export function packExprs(exprs: readonly Expr[]): void {
-  if (!Object.isFrozen(exprs) || cache.has(exprs)) return;
-  writeExprs(new Writer(16 + exprs.length * 48), exprs, 'exprs', 0);
+  if (!Object.isFrozen(exprs) || wire.has(exprs)) return;
+  if (!cache.has(exprs)) writeExprs(new Writer(16 + exprs.length * 48), exprs, 'exprs', 0);
+  // Encoded by libnftnl now rather than at every commit: a commit then copies the attribute.
+  const packed = cache.get(exprs);
+  if (packed !== undefined && exprs.length > 0) wire.set(exprs, binding().encodeExprs(packed));
 }
 
 function writeRule(w: Writer, op: RuleDesc, index: number): void {
@@ -269,7 +277,9 @@ function writeRule(w: Writer, op: RuleDesc, index: number): void {
     if (ud.length > 0xffff) throw new RangeError(`Expected at most 65535 bytes for ${where()}.userdata but received ${ud.length}`);
     if (ud.length > 0) flags |= F_USERDATA; // as the descriptor path: empty userdata is none
   }
-  if (op.exprs !== undefined && op.exprs !== null) flags |= F_EXPRS;
+  const wired = op.exprs !== undefined && op.exprs !== null ? wire.get(op.exprs) : undefined;
+  if (wired !== undefined) flags |= F_WIRE_EXPRS;
+  else if (op.exprs !== undefined && op.exprs !== null) flags |= F_EXPRS;
   w.u8(1);
   w.u8(verb);
   w.u8(flags);
@@ -284,6 +294,10 @@ function writeRule(w: Writer, op: RuleDesc, index: number): void {
     w.bytes(ud!);
   }
   if (flags & F_EXPRS) writeExprs(w, op.exprs!, index, 0);
+  if (wired !== undefined) {
+    w.u32(wired.length);
+    w.bytes(wired);
+  }
 }
 
 /**

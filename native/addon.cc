@@ -30,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PortIdJs>(env, exports, "portId");
   Export<EncodeJs>(env, exports, "encode");
   Export<UnpackJs>(env, exports, "unpack");
+  Export<EncodeExprsJs>(env, exports, "encodeExprs");
   Export<CommitJs>(env, exports, "commit");
   Export<CommitSyncJs>(env, exports, "commitSync");
   Export<PrepareElementsJs>(env, exports, "prepareElements");

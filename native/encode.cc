@@ -401,8 +401,11 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
   if (msg == NFT_MSG_DELRULE && !op.handle) {
     return c.Fail("delete rule needs a handle (use flush chain to delete every rule)");
   }
+  const bool with_wire = msg == NFT_MSG_NEWRULE && !op.wire_exprs.empty();
+  if (with_wire && !op.exprs.empty()) return c.Fail("a rule with both encoded and unencoded expressions");
+  if (with_wire && !CheckWireExprs(op.wire_exprs, c.error)) return false;
   const bool with_exprs = msg == NFT_MSG_NEWRULE && !op.exprs.empty();
-  size_t exprs_bound = 0;
+  size_t exprs_bound = with_wire ? MNL_ALIGN(op.wire_exprs.size()) : 0;
   if (with_exprs) {
     if (op.exprs.size() > kRuleMaxExprs) {
       return c.Fail("a rule holds at most " + std::to_string(kRuleMaxExprs) + " expressions (received " +
@@ -437,6 +440,13 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
   struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room + Attr(0) + Attr(4) + exprs_bound);
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
   if (by_id) mnl_attr_put_u32(nlh, NFTA_RULE_CHAIN_ID, htonl(*op.id));
+  if (with_wire) {
+    // Encoded when the rule was prepared; room for it was reserved above (exprs_bound).
+    char* tail = static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh));
+    memcpy(tail, op.wire_exprs.data(), op.wire_exprs.size());
+    memset(tail + op.wire_exprs.size(), 0, MNL_ALIGN(op.wire_exprs.size()) - op.wire_exprs.size());
+    nlh->nlmsg_len += MNL_ALIGN(op.wire_exprs.size());
+  }
   if (with_exprs) {
     struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
     const size_t list_start = reinterpret_cast<char*>(list) - reinterpret_cast<char*>(nlh);
@@ -815,6 +825,67 @@ bool EncodeFlowtable(Ctx& c, const OpSpec& op) {
 }
 
 }  // namespace
+
+bool EncodeRuleExprs(const std::vector<ExprSpec>& exprs, Bytes* out, std::string* error) {
+  if (exprs.empty() || exprs.size() > kRuleMaxExprs) {
+    *error = "a rule holds 1-" + std::to_string(kRuleMaxExprs) + " expressions (received " + std::to_string(exprs.size()) + ")";
+    return false;
+  }
+  size_t bound = 0;
+  if (!ExprsBound(exprs, &bound, error)) return false;
+  std::vector<ExprPtr> built;
+  built.reserve(exprs.size());
+  for (const ExprSpec& spec : exprs) {
+    nftnl_expr* e = BuildExpr(spec, error);
+    if (e == nullptr) return false;
+    built.emplace_back(e);
+  }
+  // A scratch message holds the nest while libnftnl writes it (its writers take a nlmsghdr),
+  // sized by ExprsBound, the upper bound EncodeRule reserves by as well.
+  const size_t room = MNL_ALIGN(sizeof(struct nlmsghdr)) + Attr(0) + bound;
+  std::vector<uint64_t> scratch((room + sizeof(uint64_t) - 1) / sizeof(uint64_t) + 1, 0);
+  struct nlmsghdr* nlh = mnl_nlmsg_put_header(scratch.data());
+  struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+  for (const ExprPtr& e : built) {
+    struct nlattr* one = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+    nftnl_expr_build_payload(nlh, e.get());
+    mnl_attr_nest_end(nlh, one);
+  }
+  const size_t len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) - reinterpret_cast<char*>(list));
+  if (len > kMaxNest) {
+    *error = "the rule's expressions take " + std::to_string(len) + " bytes; one netlink attribute holds at most " + std::to_string(kMaxNest);
+    return false;
+  }
+  mnl_attr_nest_end(nlh, list);
+  const uint8_t* at = reinterpret_cast<const uint8_t*>(list);
+  out->assign(at, at + len);
+  return true;
+}
+
+bool CheckWireExprs(const Bytes& wire, std::string* error) {
+  const auto bad = [&](const std::string& what) {
+    *error = "encoded rule expressions: " + what + " (they are written by prepareRule only)";
+    return false;
+  };
+  if (wire.size() < MNL_ATTR_HDRLEN || wire.size() > kMaxNest) return bad(std::to_string(wire.size()) + " bytes");
+  // nlattr is 4-byte aligned data: read it from an aligned copy of its header.
+  struct nlattr head;
+  memcpy(&head, wire.data(), sizeof(head));
+  if (head.nla_len != wire.size() || (head.nla_type & NLA_TYPE_MASK) != NFTA_RULE_EXPRESSIONS) return bad("not one expression list attribute");
+  size_t off = MNL_ATTR_HDRLEN, n = 0;
+  while (off < wire.size()) {
+    struct nlattr elem;
+    if (wire.size() - off < sizeof(elem)) return bad("a truncated list element");
+    memcpy(&elem, wire.data() + off, sizeof(elem));
+    if (elem.nla_len < MNL_ATTR_HDRLEN || elem.nla_len > wire.size() - off || (elem.nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM) {
+      return bad("a malformed list element");
+    }
+    if (++n > kRuleMaxExprs) return bad("more than " + std::to_string(kRuleMaxExprs) + " expressions");
+    off += MNL_ALIGN(elem.nla_len);
+  }
+  if (n == 0) return bad("no expressions");
+  return true;
+}
 
 nftnl_expr* BuildExpr(const ExprSpec& spec, std::string* error) {
   ExprPtr e(nftnl_expr_alloc(spec.type.c_str()));

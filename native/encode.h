@@ -29,6 +29,15 @@ bool EncodeOps(size_t count, uint32_t genid, bool ack_end, const OpSource& next,
 // Builds one libnftnl expression (nested ones included). Returns nullptr with a message on failure.
 struct nftnl_expr* BuildExpr(const ExprSpec& spec, std::string* error);
 
+// Encodes a rule's expressions once, as EncodeRule would send them: the whole
+// NFTA_RULE_EXPRESSIONS attribute (header included), for OpSpec::wire_exprs. False with a
+// message when an expression cannot be built or the list is too long.
+bool EncodeRuleExprs(const std::vector<ExprSpec>& exprs, Bytes* out, std::string* error);
+
+// Checks bytes meant for OpSpec::wire_exprs: exactly one NFTA_RULE_EXPRESSIONS attribute whose
+// payload is a well-formed list of NFTA_LIST_ELEM attributes, at most NFT_RULE_MAXEXPRS of them.
+bool CheckWireExprs(const Bytes& wire, std::string* error);
+
 }  // namespace nftjs
 
 #endif  // NATIVE_ENCODE_H_

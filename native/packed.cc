@@ -15,7 +15,7 @@ namespace {
 constexpr uint32_t kMagic = 0x5054464e;  // "NFTP", little-endian
 constexpr uint8_t kVersion = 1;
 constexpr uint32_t kMaxRecords = 1u << 22;  // as convert.cc's operations per batch
-constexpr uint8_t kHandle = 1, kPosition = 2, kEcho = 4, kUserdata = 8, kExprs = 16, kChainId = 32;
+constexpr uint8_t kHandle = 1, kPosition = 2, kEcho = 4, kUserdata = 8, kExprs = 16, kChainId = 32, kWireExprs = 64;
 constexpr size_t kMaxPacked = size_t{1} << 31;
 
 // Bounded little-endian reader over the packed buffer: every read checks the remaining length.
@@ -171,9 +171,16 @@ bool ReadRule(Cursor& c, uint32_t op_index, OpSpec* op, std::string* error) {
     if (!c.U16(&n) || !c.Raw(n, &at)) return Bad(error, OpWhere(op_index), "truncated userdata");
     if (n > 0) op->userdata = Bytes(at, at + n);
   }
+  if ((flags & kExprs) && (flags & kWireExprs)) return Bad(error, OpWhere(op_index), "both expressions and encoded expressions");
   if (flags & kExprs) {
     op->has_exprs = true;
     if (!ReadExprs(c, op_index, 0, &op->exprs, error)) return false;
+  }
+  if (flags & kWireExprs) {
+    uint32_t n = 0;
+    const uint8_t* at = nullptr;
+    if (!c.U32(&n) || n > 0xffff || !c.Raw(n, &at)) return Bad(error, OpWhere(op_index), "truncated encoded expressions");
+    op->wire_exprs.assign(at, at + n);  // checked by the encoder (CheckWireExprs)
   }
   return true;
 }
@@ -231,10 +238,14 @@ class RecordWalker {
       return true;
     }
     if (kind != 1) return Bad(error, OpWhere(i), "unknown record kind " + std::to_string(kind));
+    // Reset, keeping the buffers' capacity for the next rule.
     std::vector<ExprSpec> exprs = std::move(scratch->exprs);
+    Bytes wire = std::move(scratch->wire_exprs);
     exprs.clear();
+    wire.clear();
     *scratch = OpSpec();
     scratch->exprs = std::move(exprs);
+    scratch->wire_exprs = std::move(wire);
     if (!ReadRule(c_, i, scratch, error)) return false;
     *op = scratch;
     return true;
@@ -293,6 +304,28 @@ bool EncodePending(PendingBatch&& in, uint32_t first_seq, EncodedBatch* out, std
   return walk.End(error);
 }
 
+Napi::Value EncodeExprsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    Napi::TypeError::New(env, "Expected a Uint8Array of packed expressions (lib/packed.ts)").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Uint8Array a = info[0].As<Napi::Uint8Array>();
+  Cursor c(a.Data(), a.ElementLength());
+  std::vector<ExprSpec> exprs;
+  Bytes wire;
+  std::string error;
+  if (!ReadExprs(c, 0, 0, &exprs, &error) || (!c.Done() && !Bad(&error, "exprs", "bytes after the expression list")) ||
+      !EncodeRuleExprs(exprs, &wire, &error)) {
+    Napi::TypeError::New(env, error).ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, wire.size());
+  if (out.IsEmpty() || env.IsExceptionPending()) return Napi::Value();  // the engine refused the allocation
+  memcpy(out.Data(), wire.data(), wire.size());
+  return out;
+}
+
 Napi::Value UnpackJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PendingBatch pending;
@@ -316,6 +349,7 @@ Napi::Value UnpackJs(const Napi::CallbackInfo& info) {
       o.Set("table", op.table);
       o.Set("chain", op.chain);
       if (op.has_exprs) o.Set("exprs", ExprsToJs(env, op.exprs));
+      if (!op.wire_exprs.empty()) o.Set("wireExprs", BytesToJs(env, op.wire_exprs));
       if (op.handle) o.Set("handle", Napi::BigInt::New(env, *op.handle));
       if (op.position) o.Set("position", Napi::BigInt::New(env, *op.position));
       if (op.userdata) o.Set("userdata", BytesToJs(env, *op.userdata));

@@ -32,6 +32,11 @@ bool ExpandPacked(PendingBatch&& in, BatchSpec* out, std::string* error);
 // reused OpSpec just before it is encoded (no BatchSpec of every rule). No napi.h use.
 bool EncodePending(PendingBatch&& in, uint32_t first_seq, EncodedBatch* out, std::string* error);
 
+// encodeExprs(packed): a rule's expressions, packed by lib/packed.ts (u16 count, exprs), encoded
+// once as the NFTA_RULE_EXPRESSIONS attribute a commit sends (prepareRule caches it). TypeError
+// on a malformed list, with the commit's message.
+Napi::Value EncodeExprsJs(const Napi::CallbackInfo& info);
+
 // unpack(batch) for tests: the operations of a (packed) batch as descriptor objects, read back
 // from the C++ structs (what the encoder will see).
 Napi::Value UnpackJs(const Napi::CallbackInfo& info);

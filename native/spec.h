@@ -52,6 +52,9 @@ struct OpSpec {
   std::optional<Bytes> userdata;
   std::vector<ExprSpec> exprs;
   bool has_exprs = false;
+  // Rules: the NFTA_RULE_EXPRESSIONS attribute as EncodeRuleExprs wrote it when the rule was
+  // prepared (lib/packed.ts packExprs), sent as it is instead of `exprs`. Empty = none.
+  Bytes wire_exprs;
   bool echo = false;
   // sets
   std::optional<uint32_t> id, key_type, key_len, data_type, data_len, obj_type, set_policy, size, gc_interval;

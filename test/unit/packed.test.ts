@@ -157,4 +157,54 @@ describe('packed rule transport', () => {
     assert.deepEqual(lookups.map((e) => [e.type === 'lookup' ? e.set : '', e.type === 'lookup' ? e.setId : 0]), [['__set%d', 1], ['__set%d', 2]]);
     assert.throws(() => prepareRule({ table, chain: '1bad', statements: [] }), /rule\.chain/);
   });
+
+  it('prepared rules carry the expressions the addon encoded once, and encode byte for byte as compiled afresh', () => {
+    const tx = (): Transaction => new Transaction(() => Promise.reject(new Error('no commit')), () => {
+      throw new Error('no commit');
+    });
+    let wired = 0;
+    for (const c of CASES) {
+      const rule = { table: { family: c.family, name: 't' }, chain: c.chain, statements: c.statements, ...(c.comment ? { comment: c.comment } : {}) };
+      const p = prepareRule(rule);
+      const fresh = tx().addRule(rule);
+      const reused = tx().addRule(p).addRule(p, { after: 7n });
+      fresh.addRule(rule, { after: 7n });
+      assert.deepEqual(reused.encode(), fresh.encode(), c.text);
+      const op = reused.pending().find((x) => x.op.object === 'rule')!.op;
+      const seen = binding().unpack(packBatch([op]))[0] as { exprs?: unknown; wireExprs?: Uint8Array };
+      const anon = reused.pending().some((x) => x.op.object === 'set');
+      // Rules with anonymous sets are packed per transaction (their set ids change), the rest once.
+      assert.equal(seen.wireExprs !== undefined, !anon, c.text);
+      if (seen.wireExprs !== undefined) {
+        assert.equal(seen.exprs, undefined);
+        wired++;
+      }
+    }
+    assert.ok(wired > 40, `only ${wired} cases`);
+  });
+
+  it('damaged encoded expressions are refused by the addon, never sent as they are', () => {
+    const table = { family: 'inet' as const, name: 't' };
+    const p = prepareRule({ table, chain: 'c', statements: [ipSaddr('10.0.0.1'), counter(), accept()] });
+    const t = new Transaction(() => Promise.reject(new Error('no commit')), () => {
+      throw new Error('no commit');
+    }).addRule(p);
+    const b = packBatch([t.pending()[0]!.op]);
+    const bytes = b.packed!;
+    const good = binding().encode(b);
+    let refused = 0;
+    for (let i = 12; i < bytes.length; i++) {
+      const d = bytes.slice();
+      d[i] = d[i]! ^ 0xff;
+      try {
+        binding().encode({ ops: b.ops, packed: d });
+      } catch (e) {
+        assert.ok(e instanceof TypeError || e instanceof RangeError, String(e));
+        refused++;
+      }
+    }
+    assert.ok(refused > 0 && good.length > 0);
+    assert.throws(() => binding().encodeExprs(new Uint8Array([1, 0])), TypeError);
+    assert.throws(() => binding().encodeExprs('x' as unknown as Uint8Array), /Expected a Uint8Array of packed expressions/);
+  });
 });
