@@ -413,14 +413,32 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
     }
     if (!ExprsBound(op.exprs, &exprs_bound, c.error)) return false;
   }
+  const bool by_id = op.id.has_value();
+  if (by_id && msg != NFT_MSG_NEWRULE) return c.Fail("only added rules name their chain by id");
+  if (!by_id && op.chain.empty()) return c.Fail("a rule needs a chain name (or a chain id)");
+  if (with_wire) {
+    // A prepared rule: the attributes libnftnl would write (same order), then its expressions
+    // as they were encoded when it was prepared. No libnftnl object at all.
+    if (op.echo) flags |= NLM_F_ECHO;
+    struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room + Attr(4) + exprs_bound);
+    mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, op.table.c_str());
+    if (!by_id) mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, op.chain.c_str());
+    if (op.handle) mnl_attr_put_u64(nlh, NFTA_RULE_HANDLE, htobe64(*op.handle));
+    if (op.position) mnl_attr_put_u64(nlh, NFTA_RULE_POSITION, htobe64(*op.position));
+    if (op.userdata) mnl_attr_put(nlh, NFTA_RULE_USERDATA, op.userdata->size(), op.userdata->data());
+    if (by_id) mnl_attr_put_u32(nlh, NFTA_RULE_CHAIN_ID, htonl(*op.id));
+    // Room for it was reserved above (exprs_bound).
+    char* tail = static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh));
+    memcpy(tail, op.wire_exprs.data(), op.wire_exprs.size());
+    memset(tail + op.wire_exprs.size(), 0, MNL_ALIGN(op.wire_exprs.size()) - op.wire_exprs.size());
+    nlh->nlmsg_len += MNL_ALIGN(op.wire_exprs.size());
+    return c.End(nlh);
+  }
   RulePtr r(nftnl_rule_alloc());
   if (!r) return c.Fail("out of memory");
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, op.table.c_str());
   // A rule of a chain created in the same batch without a name (a bound chain) names it by
   // NFTA_RULE_CHAIN_ID instead of NFTA_RULE_CHAIN, as nft does (libnftnl 1.2.4 has no setter).
-  const bool by_id = op.id.has_value();
-  if (by_id && msg != NFT_MSG_NEWRULE) return c.Fail("only added rules name their chain by id");
-  if (!by_id && op.chain.empty()) return c.Fail("a rule needs a chain name (or a chain id)");
   if (!by_id) nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.chain.c_str());
   if (op.handle) nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, *op.handle);
   if (op.position) nftnl_rule_set_u64(r.get(), NFTNL_RULE_POSITION, *op.position);
@@ -440,13 +458,6 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
   struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room + Attr(0) + Attr(4) + exprs_bound);
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
   if (by_id) mnl_attr_put_u32(nlh, NFTA_RULE_CHAIN_ID, htonl(*op.id));
-  if (with_wire) {
-    // Encoded when the rule was prepared; room for it was reserved above (exprs_bound).
-    char* tail = static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh));
-    memcpy(tail, op.wire_exprs.data(), op.wire_exprs.size());
-    memset(tail + op.wire_exprs.size(), 0, MNL_ALIGN(op.wire_exprs.size()) - op.wire_exprs.size());
-    nlh->nlmsg_len += MNL_ALIGN(op.wire_exprs.size());
-  }
   if (with_exprs) {
     struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
     const size_t list_start = reinterpret_cast<char*>(list) - reinterpret_cast<char*>(nlh);
