@@ -5,7 +5,7 @@
 const b = require('node-gyp-build')(require('node:path').join(__dirname, '..', '..'));
 const fs = require('node:fs');
 // The packed rule transport (built by npm run build:ts).
-const { packBatch } = require('../../dist/lib/packed.js');
+const { packBatch, packExprs } = require('../../dist/lib/packed.js');
 let host;
 try { host = fs.readlinkSync('/proc/1/ns/net'); } catch { host = undefined; } // EACCES under valgrind
 if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSync('/proc/self/ns/net') === host) throw new Error('not in a private netns');
@@ -69,6 +69,23 @@ if (host === undefined ? process.env.NFTJS_PRIVATE_NETNS !== '1' : fs.readlinkSy
       try { b.unpack({ ops: packed.ops, packed: d }); } catch {}
     }
     try { await b.commit(s, { ops: packed.ops, packed: packed.packed.subarray(0, packed.packed.length - 1) }); } catch {}
+    // Prepared rules: expressions encoded once (encodeExprs), then sent as encoded (packed flag
+    // 64), also with a position; damaged encodings refused; bad input to encodeExprs refused.
+    const wiredExprs = Object.freeze(ops[10].exprs.slice(0, 3).concat([{ type: 'counter' }, { type: 'immediate', dreg: 0, verdict: 1 }]));
+    packExprs(wiredExprs);
+    const wiredOp = { object: 'rule', verb: 'add', family: 1, table: 'fw', chain: 'reg', exprs: wiredExprs, userdata: new Uint8Array([0, 2, 68, 0]) };
+    const wired = packBatch([ops[0], ops[2], ops[3], wiredOp, { ...wiredOp, verb: 'insert' }]);
+    b.encode(wired);
+    b.unpack(wired);
+    await b.commit(s, packBatch([{ object: 'table', verb: 'delete', family: 1, name: 'fw' }, ops[0], ops[2], ops[3], wiredOp, wiredOp]));
+    for (let n = 12; n < wired.packed.length; n += 3) {
+      const d = wired.packed.slice();
+      d[n] ^= 0xff;
+      try { b.encode({ ops: wired.ops, packed: d }); } catch {}
+    }
+    for (const bad of [new Uint8Array(0), new Uint8Array([1, 0]), new Uint8Array([1, 0, 200, 0]), 'x']) {
+      try { b.encodeExprs(bad); } catch {}
+    }
     try { b.encode({ ops: [{ object: 'rule', verb: 'add', family: 1, table: 't', chain: 'c', exprs: [{ type: 'nope' }] }] }); } catch {}
     try { b.commitSync({}, { ops: [] }); } catch {}
     // Hostile descriptors: a getter that throws deep inside a half-built spec (everything built
