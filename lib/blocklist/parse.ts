@@ -326,7 +326,7 @@ export async function parseEntries(src: EntrySource, options: ParseOptions = {})
 }
 
 /**
- * Parses text bytes in slices of `sliceLines` lines. After each slice it awaits `onSlice` with
+ * Parses text bytes in slices of `sliceLines` lines (the first of `firstSliceLines`). After each slice it awaits `onSlice` with
  * the tables parsed so far (rows are appended in input order; the callback reads what is new)
  * and whether every entry so far was valid. Throws {@link BlocklistEntryError} at the end if
  * any entry was invalid. Lets a caller send the first rows while the rest is being parsed.
@@ -336,13 +336,15 @@ export async function parseTextSliced(
   options: ParseOptions,
   sliceLines: number,
   onSlice: (v4: RangeTable, v6: RangeTable, valid: boolean) => Promise<void>,
+  firstSliceLines = sliceLines,
 ): Promise<ParsedEntries> {
   const c = new Collector(options);
   let s = 0;
   let lineNo = 1;
   while (s < b.length) {
     let e = s;
-    for (let k = 0; k < sliceLines; k++) {
+    const lines = s === 0 ? firstSliceLines : sliceLines;
+    for (let k = 0; k < lines; k++) {
       const nl = b.indexOf(10, e);
       if (nl < 0) {
         e = b.length;
