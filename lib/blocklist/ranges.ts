@@ -74,6 +74,15 @@ export class RangeTable {
     this.count++;
   }
 
+  /** Appends the single IPv4 address `v` (a one-word table). */
+  pushV4(v: number): void {
+    if (this.count >= this.capacity) this.reserve(1);
+    this.lo[this.count] = v;
+    this.hi[this.count] = v;
+    if (this.exp) this.exp[this.count] = 0;
+    this.count++;
+  }
+
   /** Appends row `i` of `t`. */
   pushRow(t: RangeTable, i: number, exp = t.exp ? t.exp[i]! : 0): void {
     this.push(t.lo, i * t.words, t.hi, i * t.words, exp);
