@@ -134,8 +134,9 @@ export interface ChangeOptions {
 export interface ReplaceOptions extends ChangeOptions {
   /**
    * Atomic replace without one huge transaction: the new list fills a fresh set (the other of
-   * the set's two names, `NAME` and `NAME_swap`) in transactions of `maxElementsPerTransaction`
-   * elements (default 16,384) that nothing references yet, then one small transaction points
+   * the set's two names, `NAME` and `NAME_swap`) in transactions of at most `maxElementsPerTransaction`
+   * elements (default 16,384) that nothing references yet (text bytes on the hash layout are
+   * parsed while it fills), then one small transaction points
    * every rule of the table that references the old set at the fresh one and deletes the old
    * set. Packets and readers see the old list or the new one, never a mixture, and other
    * writers of the namespace wait for one chunk at most. The set's name changes (see
