@@ -53,7 +53,7 @@ export let lastHostBits = false;
 const v6tmp = new Uint32Array(4);
 
 /** Parses an IPv4 dotted quad in b[s..e) into a number, or returns a negative status. */
-function parseV4(b: Uint8Array | string, s: number, e: number, isStr: boolean): number {
+export function parseV4(b: Uint8Array | string, s: number, e: number, isStr: boolean): number {
   let acc = 0;
   let octet = 0;
   let digits = 0;

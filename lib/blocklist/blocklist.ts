@@ -28,6 +28,10 @@ import { GroupIndex, HashStore, IntervalStore } from './store';
 const SWAP_SUFFIX = '_swap';
 /** Elements per transaction of a swap replace's fill (measured: 16k-element chunks load 1M about 2.4x faster than one transaction). */
 const SWAP_CHUNK = 16_384;
+/** Lines per parsed slice of a swap replace of text bytes (each followed by a turn of the event loop). */
+const SWAP_SLICE = 4096;
+/** Lines of its first slice: the kernel starts on a first small chunk while the parser warms up. */
+const SWAP_FIRST_SLICE = 1024;
 
 /** What a commit reports (the connection's CommitResult has at least these). */
 export interface CommitInfo {
@@ -130,8 +134,9 @@ export interface ChangeOptions {
 export interface ReplaceOptions extends ChangeOptions {
   /**
    * Atomic replace without one huge transaction: the new list fills a fresh set (the other of
-   * the set's two names, `NAME` and `NAME_swap`) in transactions of `maxElementsPerTransaction`
-   * elements (default 16,384) that nothing references yet, then one small transaction points
+   * the set's two names, `NAME` and `NAME_swap`) in transactions of at most `maxElementsPerTransaction`
+   * elements (default 16,384) that nothing references yet (text bytes on the hash layout are
+   * parsed while it fills), then one small transaction points
    * every rule of the table that references the old set at the fresh one and deletes the old
    * set. Packets and readers see the old list or the new one, never a mixture, and other
    * writers of the namespace wait for one chunk at most. The set's name changes (see
@@ -1054,62 +1059,118 @@ export class Blocklist {
     await tx.commit().catch(() => undefined);
   }
 
-  /** Swap replace of text bytes on the hash layout: parse slice k+1 while chunk k commits. */
+  /**
+   * Swap replace of text bytes on the hash layout. The parse runs ahead of the kernel, in slices
+   * of SWAP_SLICE lines (the first one smaller) with a turn of the event loop after each; a chunk is committed as
+   * soon as the previous one is acknowledged (from the acknowledgement's continuation, so the
+   * kernel waits for one slice at most), holding what has been parsed and not yet sent (at most
+   * `chunk` elements; the first ones may be smaller while the parse gets ahead). The fresh sets'
+   * transaction is sent before the first slice is parsed, and the copy's table (a sort of every
+   * entry) is built once the parse ends, while the kernel is still filling.
+   */
   private async swapWhileParsing(b: Uint8Array, timeoutMs: number, chunk: number, o: ChangeOptions): Promise<ChangeResult> {
-    const { fresh, bytes: created } = await this.createFresh(this.allLanes());
-    let bytes = created;
+    const creating = this.createFresh(this.allLanes());
+    creating.catch(() => undefined); // awaited below (first slice, or the error path)
+    let fresh: SwapLane[] = [];
+    let sent: number[] = [];
+    let ready = false; // the fresh sets exist
+    let bytes = 0;
     let transactions = 1;
     let elements = 0;
     let k = 0;
-    const sent = fresh.map(() => 0);
     const timeouts: TimeoutMode = this.withTimeouts ? { fixedMs: timeoutMs } : null;
-    let inFlight: Promise<CommitInfo> | null = null;
-    const settle = async (): Promise<void> => {
-      if (inFlight === null) return;
-      const c = inFlight;
-      inFlight = null;
-      bytes += (await c).batchBytes;
-      transactions++;
-      o.onProgress?.({ phase: 'acknowledged', entries: elements, transaction: k });
+    const slice = Math.min(chunk, SWAP_SLICE);
+    const first = Math.min(slice, SWAP_FIRST_SLICE);
+    let v4: RangeTable | null = null;
+    let v6: RangeTable | null = null;
+    let valid = true; // every entry so far was valid (else nothing more is sent)
+    let parsedAll = false;
+    let inFlight: Promise<void> | null = null; // never rejects: a failure lands in `failure`
+    let failure: { error: unknown } | null = null;
+    const init = async (): Promise<void> => {
+      const c = await creating;
+      fresh = c.fresh;
+      sent = fresh.map(() => 0);
+      bytes += c.bytes;
+      ready = true;
     };
-    const send = async (op: ElementsDesc): Promise<void> => {
-      await settle();
-      const tx = this.nft.transaction();
-      tx.push(op);
-      elements += op.count;
-      k++;
-      o.onProgress?.({ phase: 'sent', entries: elements, transaction: k });
-      inFlight = tx.commit();
-      inFlight.catch(() => undefined); // awaited by settle(); a failure is thrown there
-      await new Promise((r) => setImmediate(r)); // let the commit reach its I/O thread before parsing on
-    };
-    const flushRows = async (v4: RangeTable, v6: RangeTable, all: boolean): Promise<void> => {
+    // Sends the next chunk if the socket is free and enough is parsed.
+    const pump = (): void => {
+      if (inFlight !== null || failure !== null || !ready || !valid || v4 === null || v6 === null) return;
       for (const [i, f] of fresh.entries()) {
         const t = f.l.W === 1 ? v4 : v6;
-        while (t.count - sent[i]! >= chunk || (all && t.count > sent[i]!)) {
-          const to = Math.min(t.count, sent[i]! + chunk);
-          await send(encodeElements('add', f.target, t, false, timeouts, sent[i]!, to));
+        const avail = t.count - sent[i]!;
+        if (avail === 0 || (avail < first && !parsedAll)) continue;
+        const from = sent[i]!;
+        const to = Math.min(t.count, from + chunk);
+        try {
+          const op = encodeElements('add', f.target, t, false, timeouts, from, to);
           sent[i] = to;
+          elements += op.count;
+          const n = ++k;
+          const upTo = elements;
+          o.onProgress?.({ phase: 'sent', entries: upTo, transaction: n });
+          const tx = this.nft.transaction();
+          tx.push(op);
+          inFlight = tx.commit().then(
+            (c) => {
+              bytes += c.batchBytes;
+              transactions++;
+              inFlight = null;
+              try {
+                o.onProgress?.({ phase: 'acknowledged', entries: upTo, transaction: n });
+              } catch (e) {
+                failure ??= { error: e };
+              }
+              pump();
+            },
+            (e: unknown) => {
+              failure ??= { error: e };
+              inFlight = null;
+            },
+          );
+        } catch (e) {
+          failure ??= { error: e };
         }
+        return;
       }
     };
     try {
       const onParsed = o.onProgress;
-      const parsed = await parseTextSliced(b, { ...this.parseOptions(), ...(onParsed ? { onParsed: (n: number) => onParsed({ phase: 'parsed', entries: n }) } : {}) }, chunk, (v4, v6, valid) => (valid ? flushRows(v4, v6, false) : Promise.resolve()));
-      await flushRows(parsed.v4, parsed.v6, true);
-      // The copy's table (a sort of every entry) is built while the last chunk commits.
+      const parsed = await parseTextSliced(b, { ...this.parseOptions(), ...(onParsed ? { onParsed: (n: number) => onParsed({ phase: 'parsed', entries: n }) } : {}) }, slice, async (t4, t6, ok) => {
+        v4 = t4;
+        v6 = t6;
+        valid = ok;
+        if (!ready) await init();
+        if (failure !== null) throw failure.error;
+        pump();
+        await new Promise((r) => setImmediate(r)); // acknowledgements come in here: the next chunk goes out from there
+      }, first);
+      if (!ready) await init(); // empty input: no slice was parsed
+      v4 = parsed.v4;
+      v6 = parsed.v6;
+      parsedAll = true;
+      pump();
+      // The copy's table (a sort of every entry) is built while the kernel works on the chunks left.
       const now = Date.now();
       const plans = this.plansFor(parsed, (l, rows) => this.planSet(l, rows, timeoutMs, now, 'replace'), true);
-      await settle();
+      for (;;) {
+        pump();
+        const c = inFlight as Promise<void> | null; // assigned in pump()
+        if (c === null) break;
+        await c;
+      }
+      if (failure !== null) throw (failure as { error: unknown }).error;
       bytes += await this.switchSets(NFPROTO[this.options.table.family], fresh);
       transactions++;
       for (const f of fresh) this.retarget(f.l, f.name);
       for (const p of plans) p.apply();
       return { ...this.summarize(plans, elements, transactions, bytes), atomic: true };
     } catch (err) {
-      const c = inFlight as Promise<CommitInfo> | null; // assigned in the closures above
-      if (c !== null) await c.catch(() => undefined);
-      await this.dropFresh(fresh);
+      failure ??= { error: err }; // nothing more is sent
+      for (let c = inFlight as Promise<void> | null; c !== null; c = inFlight as Promise<void> | null) await c;
+      if (ready) await this.dropFresh(fresh);
+      else await creating.then((c) => this.dropFresh(c.fresh), () => undefined);
       throw err;
     }
   }
@@ -1729,6 +1790,7 @@ function source<T extends EntrySource>(entries: T | string): T | string[] {
 /** A copy of `t` whose expiry column is `exp` for every row (or no column). */
 function withExpiry(t: RangeTable, withExp: boolean, exp: number): RangeTable {
   const out = t.trimmed(withExp);
+  if (t.hi === t.lo) out.hi = out.lo; // a singles table stays one (normalize's fast path for IPv4)
   if (out.exp) out.exp.fill(exp);
   return out;
 }

@@ -5,7 +5,7 @@
  * object is created per line. Every bad entry is reported with its line (text) or index
  * (arrays, packed input); nothing is returned unless the whole input is valid.
  */
-import { formatWords, lastHostBits, parseEntryBytes, parseErrorReason, scratch } from './address';
+import { formatWords, lastHostBits, parseEntryBytes, parseErrorReason, parseV4, scratch } from './address';
 import { RangeTable } from './ranges';
 
 /**
@@ -142,6 +142,23 @@ class Collector {
     this.accept(f, b, s, e, line, index);
   }
 
+  /**
+   * A raw line of text bytes. A plain dotted quad (the bulk of feeds) is stored at once: no
+   * comment scan, trim or family dispatch. Anything else (spaces, CR, a comment, a prefix, an
+   * error) takes {@link line}, which gives the same result for a plain quad.
+   */
+  lineBytes(b: Uint8Array, s: number, e: number, line: number): void {
+    if (this.allow4) {
+      const v = parseV4(b, s, e, false);
+      if (v >= 0) {
+        this.v4.pushV4(v);
+        if (++this.entries % PROGRESS_EVERY === 0 && this.onParsed) this.onParsed(this.entries);
+        return;
+      }
+    }
+    this.line(b, s, e, line, -1, false);
+  }
+
   /** Validates the family/shape of the entry in `scratch` and stores it. */
   accept(f: number, b: Uint8Array | string | null, s: number, e: number, line: number, index: number, packedLen = -1): void {
     const W = f === 4 ? 1 : 4;
@@ -195,7 +212,7 @@ function scanText(c: Collector, b: Uint8Array | string, lineNo: number, final: b
   } else {
     const bytes = b as Uint8Array;
     for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, s)) {
-      c.line(bytes, s, nl, lineNo + lines, -1, false);
+      c.lineBytes(bytes, s, nl, lineNo + lines);
       lines++;
       s = nl + 1;
     }
@@ -326,7 +343,7 @@ export async function parseEntries(src: EntrySource, options: ParseOptions = {})
 }
 
 /**
- * Parses text bytes in slices of `sliceLines` lines. After each slice it awaits `onSlice` with
+ * Parses text bytes in slices of `sliceLines` lines (the first of `firstSliceLines`). After each slice it awaits `onSlice` with
  * the tables parsed so far (rows are appended in input order; the callback reads what is new)
  * and whether every entry so far was valid. Throws {@link BlocklistEntryError} at the end if
  * any entry was invalid. Lets a caller send the first rows while the rest is being parsed.
@@ -336,13 +353,15 @@ export async function parseTextSliced(
   options: ParseOptions,
   sliceLines: number,
   onSlice: (v4: RangeTable, v6: RangeTable, valid: boolean) => Promise<void>,
+  firstSliceLines = sliceLines,
 ): Promise<ParsedEntries> {
   const c = new Collector(options);
   let s = 0;
   let lineNo = 1;
   while (s < b.length) {
     let e = s;
-    for (let k = 0; k < sliceLines; k++) {
+    const lines = s === 0 ? firstSliceLines : sliceLines;
+    for (let k = 0; k < lines; k++) {
       const nl = b.indexOf(10, e);
       if (nl < 0) {
         e = b.length;

@@ -150,6 +150,27 @@ describe('Blocklist swap replace (fresh set filled in chunks, then one switch)',
     assert.equal(bl.size, 10_000);
   });
 
+  it('text bytes: a chunk the kernel refuses mid-fill (the set\'s size is full) leaves the old set, the rules and nothing else', async () => {
+    const bl = await Blocklist.open(conn, { table: t4, name: 'ban', size: 5000 });
+    await bl.add(list(0x0a000000, 100));
+    rules();
+    const before = nft(['list', 'ruleset']);
+    const text = Buffer.from(list(0x0b000000, 12_000).join('\n') + '\n');
+    const acked: number[] = [];
+    const err = await bl.replace(text, { swap: true, maxElementsPerTransaction: 1000, onProgress: (p) => void (p.phase === 'acknowledged' && acked.push(p.entries)) }).catch((e: unknown) => e);
+    assert.equal((err as { code?: string }).code, 'ENFILE');
+    assert.ok(acked.length >= 1 && acked.at(-1)! <= 5000, `chunks acknowledged before the refusal: ${acked.join(', ')}`);
+    assert.equal(nft(['list', 'ruleset']), before);
+    assert.deepEqual(setNames(), ['ban']);
+    assert.equal(bl.sets.ipv4!.name, 'ban');
+    assert.equal(bl.size, 100);
+    // and the next swap works
+    const r = await bl.replace(Buffer.from(list(0x0c000000, 4000).join('\n')), { swap: true, maxElementsPerTransaction: 1000 });
+    assert.equal(r.added, 4000);
+    assert.deepEqual(setNames(), ['ban_swap']);
+    assert.deepEqual(referenced(), ['ban_swap', 'ban_swap', 'ban_swap']);
+  });
+
   it('a rule it cannot re-point (it also uses an anonymous set): refused, the fresh set removed, nothing changed', async () => {
     const bl = await Blocklist.open(conn, { table: t4, name: 'ban' });
     await bl.add(list(0x0a000000, 100));

@@ -99,6 +99,25 @@ describe('blocklist entry sources', () => {
     }
   });
 
+  it('text bytes (plain dotted quads take a shortcut) give the same rows and problems as a string, line by line', () => {
+    const lines = ['0.0.0.0', '255.255.255.255', '1.2.3.4', '01.2.3.4', '1.2.3.04', '1.2.3.256', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.',
+      '1.2.3.4 ', ' 1.2.3.4', '1.2.3.4\r', '1.2.3.4#x', '1.2.3.4/32', '1.2.3.0/24', '1.2.3.1-1.2.3.9', '1234.1.1.1', '::1', '::ffff:1.2.3.4', '', '#', '10.0.0.1'];
+    for (const o of [{}, { singlesOnly: true }, { families: { ipv4: false, ipv6: true } }, { strictPrefixes: true }]) {
+      for (const l of lines) {
+        const run = (src: string | Uint8Array): unknown => {
+          try {
+            const p = parseEntriesSync(src, o);
+            return { v4: Array.from(p.v4.lo.subarray(0, p.v4.count)), hi4: Array.from(p.v4.hi.subarray(0, p.v4.count)), v6: p.v6.count, n: p.entries };
+          } catch (e) {
+            return (e as BlocklistEntryError).problems;
+          }
+        };
+        const text = `${l}\n10.9.9.9\n`;
+        assert.deepEqual(run(Buffer.from(text)), run(text), `${JSON.stringify(l)} with ${JSON.stringify(o)}`);
+      }
+    }
+  });
+
   it('takes packed network-order keys with optional prefix lengths', () => {
     const keys = Uint8Array.from([10, 0, 0, 1, 192, 168, 7, 9]);
     const p = parseEntriesSync({ family: 'ipv4', keys, prefixes: Uint8Array.from([32, 16]) });
