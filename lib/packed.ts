@@ -244,35 +244,7 @@ export function packExprs(exprs: readonly Expr[]): void {
   if (packed !== undefined && exprs.length > 0) wire.set(exprs, binding().encodeExprs(packed));
 }
 
-/** A prepared rule's whole record, as last written (see writeRule), and what it was written for. */
-interface RecordCache {
-  readonly verb: unknown;
-  readonly family: unknown;
-  readonly table: unknown;
-  readonly chain: unknown;
-  readonly userdata: unknown;
-  readonly bytes: Uint8Array;
-}
-const records = new WeakMap<readonly Expr[], RecordCache>();
-
 function writeRule(w: Writer, op: RuleDesc, index: number): void {
-  // A prepared rule queued again as it was (no handle, position, chain id or echo): its record
-  // is the same bytes as last time.
-  const exprs = op.exprs;
-  const plain = op.handle == null && op.position == null && op.chainId == null && !op.echo;
-  const known = plain && exprs != null ? records.get(exprs) : undefined;
-  if (known !== undefined && known.verb === op.verb && known.family === op.family && known.table === op.table && known.chain === op.chain && known.userdata === op.userdata) {
-    w.bytes(known.bytes);
-    return;
-  }
-  const start = w.len;
-  writeRuleFields(w, op, index);
-  if (plain && exprs != null && wire.has(exprs)) {
-    records.set(exprs, { verb: op.verb, family: op.family, table: op.table, chain: op.chain, userdata: op.userdata, bytes: w.buf.slice(start, w.len) });
-  }
-}
-
-function writeRuleFields(w: Writer, op: RuleDesc, index: number): void {
   const where = (): string => opWords(index);
   const verb = VERB_ID[op.verb as string];
   if (verb === undefined) throw new TypeError(`Expected one of add, insert, replace, delete, destroy for ${where()}.verb but received ${describe(op.verb)}`);
