@@ -8,6 +8,7 @@
         "native/convert.cc",
         "native/counters.cc",
         "native/expr-table.cc",
+        "native/io-thread.cc",
         "native/monitor.cc",
         "native/encode.cc",
         "native/netlink.cc",

@@ -6,6 +6,7 @@
  * peak RSS, and the ratio of each peer's median to ours, all measured in this run.
  *
  * BENCH_QUICK=1 runs smaller sizes and fewer repetitions (about a minute).
+ * BENCH_BASE=DIR adds W2's async rows run by another build (see W2), alternating with ours.
  * BENCH_WORKLOADS=W6,W7 runs only those workloads (W1 loads, W2 churn, W3 group commit, W4 mixed,
  * W5 atomic replace of a big list, W6 rule commits, W7 ruleset replacement, W8 event loop
  * during a 1M-element load, W9 the JSON model's compile and listing costs).
@@ -159,7 +160,30 @@ function main(): void {
   const w2 = `W2 churn ${updates.toLocaleString('en')} updates`;
   const reps2 = QUICK ? 2 : 5;
   measure(rows, w2, 'nftables addSync/deleteSync', true, reps2, `${node} churn sync ${updates}`);
-  measure(rows, w2, 'nftables await add/delete', true, reps2, `${node} churn async ${updates}`);
+  // BENCH_BASE=DIR: the async rows also run on another build of the package (a tree at an
+  // earlier commit, built, with this bench/contenders compiled into its .bench-tmp/js),
+  // alternating with ours repetition by repetition so that both see the same load.
+  const base = process.env['BENCH_BASE'];
+  const asyncRows: Array<[string, string]> = [
+    ['nftables await add/delete', 'async'],
+    ['nftables await add/delete, another connection committing 20,000-element batches', 'loaded'],
+  ];
+  for (const [contender, variant] of asyncRows) {
+    if (base === undefined) {
+      measure(rows, w2, contender, true, reps2, `${node} churn ${variant} ${updates}`);
+      continue;
+    }
+    const baseNode = `cd ${JSON.stringify(base)} && ${JSON.stringify(process.execPath)} .bench-tmp/js/bench/contenders/ours.js`;
+    const ours: Sample[] = [];
+    const before: Sample[] = [];
+    for (let r = 0; r < reps2; r++) {
+      ours.push(inNetns(`${node} churn ${variant} ${updates}`));
+      before.push(inNetns(`${baseNode} churn ${variant} ${updates}`));
+    }
+    rows.push({ workload: w2, contender, ours: true, samples: ours });
+    rows.push({ workload: w2, contender: `${contender} (BENCH_BASE)`, ours: true, samples: before });
+    process.stderr.write(`  ${w2} ${contender}: p50 ${median(ours.map((x) => x.p50us!)).toFixed(1)} µs, base ${median(before.map((x) => x.p50us!)).toFixed(1)} µs\n`);
+  }
   measure(rows, w2, 'nftables coalesced, 1 caller', true, reps2, `${node} churn coalesced ${updates}`);
   measure(rows, w2, 'C libnftnl (one socket)', false, reps2, `${PEER} churn ${updates}`);
   measure(rows, w2, 'nft add/delete element (subprocess)', false, QUICK ? 1 : 3, `nft add table ip t; nft add set ip t s '{ type ipv4_addr; }'; ${PEER} spawn-churn nft ${updates}`);

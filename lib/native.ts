@@ -430,6 +430,8 @@ export interface NativeBinding {
    * updates. Returns null on success (out = [batchBytes, messages]), else the failed commit's AckData.
    */
   commitPreparedSync(socket: NativeSocket, prepared: NativePrepared, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs: Float64Array | undefined, out: Float64Array): AckData | null;
+  /** commitPreparedSync on the connection's I/O thread; `out` is written when the promise settles with null. */
+  commitPrepared(socket: NativeSocket, prepared: NativePrepared, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs: Float64Array | undefined, out: Float64Array): Promise<AckData | null>;
   dump(socket: NativeSocket, request: DumpRequest): Promise<DumpReply | DumpErrorData>;
   dumpSync(socket: NativeSocket, request: DumpRequest): DumpReply | DumpErrorData;
   /** Rule counters only, packed (see CountersData). */

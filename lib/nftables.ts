@@ -268,6 +268,30 @@ export class Nftables {
     return r;
   }
 
+  /**
+   * The asynchronous form of {@link Nftables.commitElementsSync}: the same arguments, guarantees
+   * and errors, queued like {@link Nftables.commit} (the event loop does not wait for the
+   * kernel). The keys and timeouts are copied at the call: the buffers may be reused at once.
+   * @example await nft.commitElements(prepared, 'add', Uint8Array.of(192, 0, 2, 1));
+   * @throws NftError when the kernel refuses the operation (nothing was applied).
+   */
+  commitElements(prepared: PreparedElements, verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): Promise<CommitResult> {
+    this.#checkOpen();
+    const stack = new Error();
+    // Copied now: the caller may refill its buffers before the queue reaches this call.
+    const k = keys.slice();
+    const t = timeoutsMs?.slice();
+    return this.#serial(async () => {
+      const out = new Float64Array(2);
+      const ack = await binding().commitPrepared(this.#socket, prepared.handle, verb, k, t, out);
+      if (ack === null) return { batchBytes: out[0]!, messages: out[1]!, handles: NO_HANDLES };
+      // Failed: describe it exactly as a transaction holding the same operation would be.
+      const count = k.length / prepared.desc.keyLen;
+      const tx = this.transaction().push({ ...prepared.desc, object: 'elements', verb, count, keys: k, ...(t ? { timeoutsMs: t } : {}) });
+      return this.#result(tx, ack, stack);
+    });
+  }
+
   async #result(tx: Transaction, ack: AckData, stack: Error): Promise<CommitResult> {
     const r = this.#resultSync(tx, ack);
     if (!(r instanceof NftError)) return r;

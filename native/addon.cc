@@ -35,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<CommitSyncJs>(env, exports, "commitSync");
   Export<PrepareElementsJs>(env, exports, "prepareElements");
   Export<CommitPreparedSyncJs>(env, exports, "commitPreparedSync");
+  Export<CommitPreparedJs>(env, exports, "commitPrepared");
   Export<DumpJs>(env, exports, "dump");
   Export<DumpSyncJs>(env, exports, "dumpSync");
   Export<CountersJs>(env, exports, "counters");

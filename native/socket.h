@@ -6,6 +6,7 @@
 
 #include <napi.h>
 
+#include "io-thread.h"
 #include "netlink.h"
 
 namespace nftjs {
@@ -14,7 +15,15 @@ struct Socket {
   NlSocket nl;
   bool busy = false;           // one operation in flight at a time; TS queues, native refuses
   bool close_pending = false;  // close() while busy: closed when the operation ends
-  void Close() { CloseSocket(&nl); }
+  IoThread* io = nullptr;      // async commits' thread, from the first one until Close()
+  void Close() {
+    if (io != nullptr) {
+      IoThread* t = io;
+      io = nullptr;
+      t->Detach();  // joins the thread before the socket it uses goes
+    }
+    CloseSocket(&nl);
+  }
   bool open() const { return nl.fd >= 0; }
 };
 

@@ -8,6 +8,7 @@
 
 #include "convert.h"
 #include "encode.h"
+#include "io-thread.h"
 #include "packed.h"
 #include "socket.h"
 
@@ -143,31 +144,35 @@ void Settle(Napi::Env env, Napi::Promise::Deferred& deferred, Napi::Value value)
   }
 }
 
-class CommitWorker final : public Napi::AsyncWorker {
+// An async commit on the connection's own I/O thread (io-thread.h).
+class CommitJob final : public IoJob {
  public:
-  CommitWorker(Napi::Env env, Napi::Value socket_value, Socket* socket, PendingBatch spec)
-      : Napi::AsyncWorker(env, "nftables:commit"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+  // With `out` (a prepared commit): success settles with null and writes [batchBytes, messages]
+  // there, as commitPreparedSync does.
+  CommitJob(Napi::Env env, Napi::Value socket_value, Socket* socket, PendingBatch spec, Napi::Float64Array out)
+      : deferred_(Napi::Promise::Deferred::New(env)),
         socket_ref_(Napi::Persistent(socket_value)),
         socket_(socket),
-        spec_(std::move(spec)) {}
+        spec_(std::move(spec)) {
+    if (!out.IsEmpty()) out_ = Napi::Persistent(out);
+  }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
- protected:
-  // Syscalls and encoding only: failures are data in result_, so OnOK is the single exit.
-  void Execute() override { failed_ = !RunPendingCommit(socket_, std::move(spec_), &result_); }
-  void OnOK() override {
+  // Syscalls and encoding only: failures are data in result_, so Complete is the single exit.
+  void Execute() noexcept override { failed_ = !RunPendingCommit(socket_, std::move(spec_), &result_); }
+
+  void Complete(Napi::Env env) override {
     Release(socket_);
     socket_ref_.Reset();
-    Napi::Env env = Env();
-    // worker.terminate() or process teardown: the environment completes outstanding work while
-    // it can no longer run JS. Nobody can observe the promise; any N-API call that could run JS
-    // would fail, and node-addon-api turns such a failure into a fatal error. Touch nothing.
-    if (!CanRunJs(env)) return;
     if (failed_) {
       deferred_.Reject(OutOfMemoryError(env));
     } else if (!result_.error.empty()) {
       deferred_.Reject(Napi::TypeError::New(env, result_.error).Value());
+    } else if (!out_.IsEmpty() && result_.transport_errno == 0 && result_.failures.empty()) {
+      Napi::Float64Array out = out_.Value();
+      out[0] = static_cast<double>(result_.batch_bytes);
+      out[1] = static_cast<double>(result_.messages);
+      deferred_.Resolve(env.Null());
     } else {
       Napi::Value v;
       try {
@@ -179,11 +184,19 @@ class CommitWorker final : public Napi::AsyncWorker {
     }
   }
 
+  // worker.terminate() or process teardown: nobody can observe the promise, and the
+  // environment may be finalising its references: leave this one to it.
+  void Abandon() override {
+    socket_ref_.SuppressDestruct();
+    out_.SuppressDestruct();
+  }
+
  private:
   Napi::Promise::Deferred deferred_;
   Napi::Reference<Napi::Value> socket_ref_;  // keeps the socket alive while the work runs
   Socket* socket_;
   PendingBatch spec_;  // owned copy: JS may reuse its buffers at once
+  Napi::Reference<Napi::Float64Array> out_;
   CommitResult result_;
   bool failed_ = false;
 };
@@ -204,7 +217,10 @@ class DumpWorker final : public Napi::AsyncWorker {
     Release(socket_);
     socket_ref_.Reset();
     Napi::Env env = Env();
-    if (!CanRunJs(env)) return;  // environment teardown: see CommitWorker::OnOK
+    // worker.terminate() or process teardown: the environment completes outstanding work while
+    // it can no longer run JS. Nobody can observe the promise; any N-API call that could run JS
+    // would fail, and node-addon-api turns such a failure into a fatal error. Touch nothing.
+    if (!CanRunJs(env)) return;
     if (failed_) {
       deferred_.Reject(OutOfMemoryError(env));
       return;
@@ -227,6 +243,33 @@ class DumpWorker final : public Napi::AsyncWorker {
   bool failed_ = false;
 };
 
+// Queues a commit on the connection's I/O thread; the promise it returns settles with the
+// AckData, or, given `out`, with null after writing [batchBytes, messages] there on success.
+Napi::Value SubmitCommit(const Napi::CallbackInfo& info, PendingBatch&& batch, Napi::Float64Array out) {
+  Napi::Env env = info.Env();
+  Socket* s = Acquire(env, info[0]);
+  if (s == nullptr) return env.Null();
+  std::unique_ptr<CommitJob> job;
+  try {
+    if (s->io == nullptr) s->io = IoThread::Create(env);
+    if (s->io != nullptr) job.reset(new CommitJob(env, info[0], s, std::move(batch), out));
+  } catch (...) {
+    Release(s);
+    throw;  // Guarded() turns it into a JS error
+  }
+  if (job == nullptr) {  // IoThread::Create threw a JS error
+    Release(s);
+    return env.Null();
+  }
+  Napi::Promise p = job->Promise();
+  std::unique_ptr<IoJob> queued(std::move(job));
+  if (!s->io->Submit(env, &queued)) {  // threw a JS error; the job was not taken
+    Release(s);
+    return env.Null();
+  }
+  return p;
+}
+
 }  // namespace
 
 Socket* AcquireSocket(Napi::Env env, Napi::Value value) { return Acquire(env, value); }
@@ -236,18 +279,7 @@ Napi::Value CommitJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PendingBatch spec;
   if (!ToPendingBatch(env, info[1], &spec)) return env.Null();
-  Socket* s = Acquire(env, info[0]);
-  if (s == nullptr) return env.Null();
-  CommitWorker* w = nullptr;
-  try {
-    w = new CommitWorker(env, info[0], s, std::move(spec));
-  } catch (...) {
-    Release(s);
-    throw;  // Guarded() turns it into a JS error
-  }
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return SubmitCommit(info, std::move(spec), Napi::Float64Array());
 }
 
 Napi::Value CommitSyncJs(const Napi::CallbackInfo& info) {
@@ -342,64 +374,89 @@ Napi::Value PrepareElementsJs(const Napi::CallbackInfo& info) {
   return ext;
 }
 
-Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Prepared* p = UnwrapPrepared(env, info[1]);
-  if (p == nullptr) return env.Null();
-  OpSpec& op = p->batch.ops[0];
+namespace {
+
+// The arguments of a prepared commit (socket, prepared, verb, keys, timeoutsMs | undefined,
+// out), checked; the keys and timeouts still point into the caller's typed arrays.
+struct PreparedCall {
+  Prepared* prepared = nullptr;
   Verb verb = Verb::kAdd;
-  if (!ToElementVerb(env, info[2], &verb)) return env.Null();
+  const uint8_t* keys = nullptr;
+  size_t key_bytes = 0;
+  uint32_t count = 0;
+  const double* timeouts = nullptr;  // count values, or none
+  Napi::Float64Array out;
+};
+
+// False with a TypeError thrown on a malformed call.
+bool ReadPreparedCall(const Napi::CallbackInfo& info, PreparedCall* c) {
+  Napi::Env env = info.Env();
+  c->prepared = UnwrapPrepared(env, info[1]);
+  if (c->prepared == nullptr) return false;
+  const OpSpec& op = c->prepared->batch.ops[0];
+  if (!ToElementVerb(env, info[2], &c->verb)) return false;
   if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    Napi::TypeError::New(env, "Expected a Uint8Array of packed keys").ThrowAsJavaScriptException();
-    return env.Null();
+    return ThrowTypeError(env, "Expected a Uint8Array of packed keys");
   }
   Napi::Uint8Array keys = info[3].As<Napi::Uint8Array>();
   const size_t n = keys.ElementLength();
   if (n == 0 || n % op.elem_key_len != 0 || n / op.elem_key_len > 0xffffffffu) {
-    Napi::TypeError::New(env, "Expected keys of a positive multiple of " + std::to_string(op.elem_key_len) + " bytes")
-        .ThrowAsJavaScriptException();
-    return env.Null();
+    return ThrowTypeError(env, "Expected keys of a positive multiple of " + std::to_string(op.elem_key_len) + " bytes");
   }
-  const uint32_t count = static_cast<uint32_t>(n / op.elem_key_len);
+  c->keys = keys.Data();
+  c->key_bytes = n;
+  c->count = static_cast<uint32_t>(n / op.elem_key_len);
   const Napi::Value t = info[4];
   const bool timed = !t.IsUndefined() && !t.IsNull();
   if (timed && (!t.IsTypedArray() || t.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-                t.As<Napi::Float64Array>().ElementLength() != count)) {
-    Napi::TypeError::New(env, "Expected a Float64Array with one timeout per key").ThrowAsJavaScriptException();
-    return env.Null();
+                t.As<Napi::Float64Array>().ElementLength() != c->count)) {
+    return ThrowTypeError(env, "Expected a Float64Array with one timeout per key");
   }
   if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[5].As<Napi::Float64Array>().ElementLength() < 2) {
-    Napi::TypeError::New(env, "Expected a Float64Array(2) for the result").ThrowAsJavaScriptException();
-    return env.Null();
+    return ThrowTypeError(env, "Expected a Float64Array(2) for the result");
   }
-  Napi::Float64Array out = info[5].As<Napi::Float64Array>();
+  c->out = info[5].As<Napi::Float64Array>();
   if (timed) {
     Napi::Float64Array ms = t.As<Napi::Float64Array>();
-    for (size_t i = 0; i < count; i++) {
-      if (!(ms[i] >= 0 && ms[i] < 1.8e19)) {
-        Napi::TypeError::New(env, "Expected non-negative millisecond values for timeouts").ThrowAsJavaScriptException();
-        return env.Null();
-      }
+    for (size_t i = 0; i < c->count; i++) {
+      if (!(ms[i] >= 0 && ms[i] < 1.8e19)) return ThrowTypeError(env, "Expected non-negative millisecond values for timeouts");
     }
-    op.timeouts.assign(ms.Data(), ms.Data() + count);
+    c->timeouts = ms.Data();
+  }
+  return true;
+}
+
+// Writes the call's verb, keys and timeouts into an elements op (a copy of the prepared one).
+void ApplyPreparedCall(const PreparedCall& c, OpSpec* op) {
+  op->verb = c.verb;
+  op->count = c.count;
+  op->keys.assign(c.keys, c.keys + c.key_bytes);
+  if (c.timeouts != nullptr) {
+    op->timeouts.assign(c.timeouts, c.timeouts + c.count);
     // Each timed key also carries its expiration (= its timeout): the kernel refreshes an
     // existing element's expiry only when an add carries one (or a different timeout).
-    op.expirations = op.timeouts;
+    op->expirations = op->timeouts;
   } else {
-    op.timeouts.clear();
-    op.expirations.clear();
+    op->timeouts.clear();
+    op->expirations.clear();
   }
+}
+
+}  // namespace
+
+Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PreparedCall call;
+  if (!ReadPreparedCall(info, &call)) return env.Null();
   Socket* s = Acquire(env, info[0]);
   if (s == nullptr) return env.Null();
-  op.verb = verb;
-  op.count = count;
   CommitResult result;
   bool ok = false;
   {
     Lease lease(s);
-    op.keys.assign(keys.Data(), keys.Data() + n);
-    ok = RunCommit(s, p->batch, &result);
+    ApplyPreparedCall(call, &call.prepared->batch.ops[0]);
+    ok = RunCommit(s, call.prepared->batch, &result);
   }
   if (!ok) {
     Napi::Error(env, OutOfMemoryError(env)).ThrowAsJavaScriptException();
@@ -410,11 +467,21 @@ Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info) {
     return env.Null();
   }
   if (result.transport_errno == 0 && result.failures.empty()) {
-    out[0] = static_cast<double>(result.batch_bytes);
-    out[1] = static_cast<double>(result.messages);
+    call.out[0] = static_cast<double>(result.batch_bytes);
+    call.out[1] = static_cast<double>(result.messages);
     return env.Null();
   }
   return CommitResultToJs(env, result);
+}
+
+Napi::Value CommitPreparedJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PreparedCall call;
+  if (!ReadPreparedCall(info, &call)) return env.Null();
+  PendingBatch batch;
+  batch.descs = call.prepared->batch;  // the job's own copy: the prepared op serves other calls meanwhile
+  ApplyPreparedCall(call, &batch.descs.ops[0]);
+  return SubmitCommit(info, std::move(batch), call.out);
 }
 
 Napi::Value EncodeJs(const Napi::CallbackInfo& info) {

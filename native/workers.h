@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Commit and dump entry points: async (AsyncWorker + Promise, netlink I/O and encoding off the
-// event loop) and sync (blocking, for small latency-critical batches).
+// Commit and dump entry points: async (Promise; netlink I/O and encoding off the event loop:
+// commits on the connection's own I/O thread, dumps as AsyncWorkers on the libuv pool) and sync
+// (blocking, for small latency-critical batches).
 #ifndef NATIVE_WORKERS_H_
 #define NATIVE_WORKERS_H_
 
@@ -14,9 +15,11 @@ Napi::Value DumpJs(const Napi::CallbackInfo& info);
 Napi::Value DumpSyncJs(const Napi::CallbackInfo& info);
 // Prepared elements operations: prepareElements(op with count 0) -> handle;
 // commitPreparedSync(socket, handle, verb, keys, timeoutsMs | undefined, out Float64Array(2))
-// -> null on success (out = [batchBytes, messages]) or the AckData of a failed commit.
+// -> null on success (out = [batchBytes, messages]) or the AckData of a failed commit;
+// commitPrepared(same arguments) -> a Promise of the same.
 Napi::Value PrepareElementsJs(const Napi::CallbackInfo& info);
 Napi::Value CommitPreparedSyncJs(const Napi::CallbackInfo& info);
+Napi::Value CommitPreparedJs(const Napi::CallbackInfo& info);
 Napi::Value EncodeJs(const Napi::CallbackInfo& info);
 
 // For entry points in other files (counters.cc): takes the socket for one operation (throws and

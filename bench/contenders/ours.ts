@@ -4,8 +4,9 @@
  * private network namespace; prints one JSON line. Refuses to run anywhere else.
  *
  *   ours.ts load hash|interval N FILE       Blocklist.add of FILE (one entry per line, streamed) into a new set
- *   ours.ts churn sync|async|coalesced N    N single-entry updates (add, delete, add, ...), after
- *                                          2,000 unmeasured ones (JIT warm-up)
+ *   ours.ts churn sync|async|coalesced|loaded N  N single-entry updates (add, delete, add, ...), after
+ *                                          2,000 unmeasured ones (JIT warm-up); loaded = async while
+ *                                          another connection commits 20,000-element batches
  *   ours.ts coalesced-throughput CALLERS N  CALLERS concurrent callers, N updates in all
  *                                          (W3_SIZE=N: the set gets a size hint)
  *   ours.ts mixed CALLERS N                 mixed ban/unban/refresh/CIDR stream (issue 11 item 8)
@@ -238,6 +239,27 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ms: total, bytes: r.batchBytes, rssKiB: vmHwmKiB() }));
   } else if (mode === 'churn') {
     const bl = await Blocklist.open(conn, { table, name: 's', coalesce: variant === 'coalesced', initial: 'flush' });
+    // loaded: the async churn while a second connection of the same process commits 20,000
+    // elements into another set and deletes them again, back to back (the kernel runs one
+    // transaction at a time per namespace, so an update may wait for a big commit).
+    const loaded = variant === 'loaded';
+    let loading = true;
+    let bigCommits = 0;
+    const load = loaded
+      ? (async () => {
+          const other = await Nftables.open();
+          const big = { table: { family: 'ip' as const, name: 'big' }, name: 'b', key: 'ipv4_addr' as const, size: 65536 };
+          await other.transaction().addTable(big.table).addSet(big).commit();
+          const addrs = Array.from({ length: 20_000 }, (_, i) => addr(0x100000 + i));
+          while (loading) {
+            await other.transaction().addElements(big, addrs).commit();
+            await other.transaction().deleteElements(big, addrs).commit();
+            bigCommits += 2;
+          }
+          await other.close();
+        })()
+      : Promise.resolve();
+    const eld = monitorEventLoopDelay({ resolution: 1 });
     const lat = new Float64Array(n);
     const entries = Array.from({ length: n >> 1 }, (_, i) => addr(i));
     // Update i: add, then (odd i) delete. The sync variant makes no promise per update.
@@ -251,6 +273,8 @@ async function main(): Promise<void> {
       if (sync) updateSync(i, e);
       else await updateAsync(i, e);
     }
+    if (loaded) while (bigCommits < 2) await new Promise((r) => setTimeout(r, 1));
+    eld.enable();
     const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       const e = entries[i >> 1]!;
@@ -260,7 +284,11 @@ async function main(): Promise<void> {
       lat[i] = ms(t0);
     }
     const total = ms(start);
-    console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round(n / (total / 1e3)), rssKiB: vmHwmKiB() }));
+    eld.disable();
+    loading = false;
+    await load;
+    const extra = loaded ? { eldP99ms: eld.percentile(99) / 1e6, bigCommits } : {};
+    console.log(JSON.stringify({ ms: total, ...percentiles(lat), opsPerSec: Math.round(n / (total / 1e3)), ...extra, rssKiB: vmHwmKiB() }));
   } else if (mode === 'coalesced-throughput') {
     const callers = Number(variant);
     const bl = await Blocklist.open(conn, { table, name: 's', coalesce: true, initial: 'flush', ...(process.env['W3_SIZE'] ? { size: Number(process.env['W3_SIZE']) } : {}) });

@@ -55,6 +55,7 @@ export interface BlocklistConnection {
   /** Optional fast path for single updates (Nftables has it); without it, transactions are used. */
   prepareElements?(desc: PreparedElementsDesc): PreparedElements;
   commitElementsSync?(prepared: PreparedElements, verb: 'add' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): CommitInfo;
+  commitElements?(prepared: PreparedElements, verb: 'add' | 'delete' | 'destroy', keys: Uint8Array, timeoutsMs?: Float64Array): Promise<CommitInfo>;
   /** Work the connection's close() finishes first (Nftables has it): queued group commits register here. */
   beforeClose?(fn: () => Promise<unknown>): () => void;
   /** Commit refused unless the ruleset generation is still `ifGeneration` (Nftables has it; used by swap replaces). */
@@ -965,9 +966,23 @@ export class Blocklist {
       const words = scratch.slice(0, s.lane.W);
       let bytes = 0;
       if (s.verb !== null) {
-        const tx = this.nft.transaction();
-        tx.push(this.singleOp(s, words));
-        bytes = (await tx.commit()).batchBytes;
+        const nft = this.nft;
+        if (nft.commitElements && nft.prepareElements) {
+          // The prepared path, as in singleSync: no operation object for native code to read.
+          const l = s.lane;
+          const fast = (l.fast ??= { prepared: nft.prepareElements({ ...l.target, keyLen: l.W * 4 }), key: new Uint8Array(l.W * 4), timeout: new Float64Array(1) });
+          putWords(fast.key, 0, words, 0, l.W);
+          let timeouts: Float64Array | undefined;
+          if (s.timeoutMs >= 0) {
+            fast.timeout[0] = s.timeoutMs;
+            timeouts = fast.timeout;
+          }
+          bytes = (await nft.commitElements(fast.prepared, s.verb, fast.key, timeouts)).batchBytes; // copies the buffers
+        } else {
+          const tx = nft.transaction();
+          tx.push(this.singleOp(s, words));
+          bytes = (await tx.commit()).batchBytes;
+        }
       }
       return this.singleDone(kind, s, words, bytes);
     });
