@@ -383,6 +383,36 @@ bool EncodeChain(Ctx& c, const OpSpec& op) {
   return c.End(nlh);
 }
 
+// The libnftnl expressions of a rule's specs. False with a message (what was built is freed).
+bool BuildExprs(const std::vector<ExprSpec>& specs, std::vector<ExprPtr>* out, std::string* error) {
+  out->reserve(specs.size());
+  for (const ExprSpec& spec : specs) {
+    nftnl_expr* e = BuildExpr(spec, error);
+    if (e == nullptr) return false;
+    out->emplace_back(e);
+  }
+  return true;
+}
+
+// Writes the NFTA_RULE_EXPRESSIONS list of these expressions at the end of nlh (room for it
+// reserved by the caller, from ExprsBound). Written here, not by libnftnl, so that its real
+// length is checked against the 16-bit nla_len before the nest is closed.
+bool PutExprList(struct nlmsghdr* nlh, const std::vector<ExprPtr>& exprs, std::string* error) {
+  struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+  for (const ExprPtr& e : exprs) {
+    struct nlattr* one = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+    nftnl_expr_build_payload(nlh, e.get());
+    mnl_attr_nest_end(nlh, one);
+  }
+  const size_t len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) - reinterpret_cast<char*>(list));
+  if (len > kMaxNest) {
+    *error = "the rule's expressions take " + std::to_string(len) + " bytes; one netlink attribute holds at most " + std::to_string(kMaxNest);
+    return false;
+  }
+  mnl_attr_nest_end(nlh, list);
+  return true;
+}
+
 bool EncodeRule(Ctx& c, const OpSpec& op) {
   size_t room = 0;
   if (!CommonBound(op, &room, c.error)) return false;
@@ -446,32 +476,13 @@ bool EncodeRule(Ctx& c, const OpSpec& op) {
   if (msg == NFT_MSG_NEWRULE) {
     if (op.userdata) nftnl_rule_set_data(r.get(), NFTNL_RULE_USERDATA, op.userdata->data(), op.userdata->size());
     if (op.echo) flags |= NLM_F_ECHO;
-    exprs.reserve(op.exprs.size());
-    for (const ExprSpec& spec : op.exprs) {
-      nftnl_expr* e = BuildExpr(spec, c.error);
-      if (e == nullptr) return false;
-      exprs.emplace_back(e);
-    }
+    if (!BuildExprs(op.exprs, &exprs, c.error)) return false;
   }
-  // The expression list is written here, not by libnftnl, so that its real length is checked
-  // against the 16-bit nla_len before the nest is closed (attribute order is free in netlink).
+  // Attribute order is free in netlink: libnftnl writes the others, PutExprList the list.
   struct nlmsghdr* nlh = c.Begin(MsgType(msg), op.family, flags, room + Attr(0) + Attr(4) + exprs_bound);
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
   if (by_id) mnl_attr_put_u32(nlh, NFTA_RULE_CHAIN_ID, htonl(*op.id));
-  if (with_exprs) {
-    struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-    const size_t list_start = reinterpret_cast<char*>(list) - reinterpret_cast<char*>(nlh);
-    for (const ExprPtr& e : exprs) {
-      struct nlattr* one = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-      nftnl_expr_build_payload(nlh, e.get());
-      mnl_attr_nest_end(nlh, one);
-    }
-    if (nlh->nlmsg_len - list_start > kMaxNest) {
-      return c.Fail("the rule's expressions take " + std::to_string(nlh->nlmsg_len - list_start) +
-                    " bytes; one netlink attribute holds at most " + std::to_string(kMaxNest));
-    }
-    mnl_attr_nest_end(nlh, list);
-  }
+  if (with_exprs && !PutExprList(nlh, exprs, c.error)) return false;
   return c.End(nlh);
 }
 
@@ -845,31 +856,16 @@ bool EncodeRuleExprs(const std::vector<ExprSpec>& exprs, Bytes* out, std::string
   size_t bound = 0;
   if (!ExprsBound(exprs, &bound, error)) return false;
   std::vector<ExprPtr> built;
-  built.reserve(exprs.size());
-  for (const ExprSpec& spec : exprs) {
-    nftnl_expr* e = BuildExpr(spec, error);
-    if (e == nullptr) return false;
-    built.emplace_back(e);
-  }
-  // A scratch message holds the nest while libnftnl writes it (its writers take a nlmsghdr),
+  if (!BuildExprs(exprs, &built, error)) return false;
+  // A scratch message holds the list while libnftnl writes it (its writers take a nlmsghdr),
   // sized by ExprsBound, the upper bound EncodeRule reserves by as well.
   const size_t room = MNL_ALIGN(sizeof(struct nlmsghdr)) + Attr(0) + bound;
   std::vector<uint64_t> scratch((room + sizeof(uint64_t) - 1) / sizeof(uint64_t) + 1, 0);
   struct nlmsghdr* nlh = mnl_nlmsg_put_header(scratch.data());
-  struct nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-  for (const ExprPtr& e : built) {
-    struct nlattr* one = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-    nftnl_expr_build_payload(nlh, e.get());
-    mnl_attr_nest_end(nlh, one);
-  }
-  const size_t len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) - reinterpret_cast<char*>(list));
-  if (len > kMaxNest) {
-    *error = "the rule's expressions take " + std::to_string(len) + " bytes; one netlink attribute holds at most " + std::to_string(kMaxNest);
-    return false;
-  }
-  mnl_attr_nest_end(nlh, list);
-  const uint8_t* at = reinterpret_cast<const uint8_t*>(list);
-  out->assign(at, at + len);
+  const size_t start = nlh->nlmsg_len;
+  if (!PutExprList(nlh, built, error)) return false;
+  const uint8_t* at = reinterpret_cast<const uint8_t*>(nlh) + start;
+  out->assign(at, at + (nlh->nlmsg_len - start));
   return true;
 }
 

@@ -925,6 +925,25 @@ export class Blocklist {
     };
   }
 
+  /**
+   * The prepared path's arguments for a single change: the lane's prepared set, and its key (the
+   * words given) and timeout in buffers reused across calls. No operation object for native code
+   * to read, no typed array to allocate.
+   */
+  private fastArgs(s: Single, words: Uint32Array): { prepared: PreparedElements; key: Uint8Array; timeouts: Float64Array | undefined } {
+    const l = s.lane;
+    if (l.fast === null) {
+      // Callers take this path only on connections that have prepareElements.
+      const prepared = this.nft.prepareElements!({ ...l.target, keyLen: l.W * 4 });
+      l.fast = { prepared, key: new Uint8Array(l.W * 4), timeout: new Float64Array(1) };
+    }
+    const fast = l.fast;
+    putWords(fast.key, 0, words, 0, l.W);
+    if (s.timeoutMs < 0) return { prepared: fast.prepared, key: fast.key, timeouts: undefined };
+    fast.timeout[0] = s.timeoutMs;
+    return { prepared: fast.prepared, key: fast.key, timeouts: fast.timeout };
+  }
+
   private singleSync(kind: 'add' | 'delete', entry: string, o: ChangeOptions): ChangeResult | null {
     const s = this.single(kind, entry, o);
     if (!s) return null;
@@ -932,17 +951,8 @@ export class Blocklist {
     if (s.verb !== null) {
       const nft = this.nft;
       if (nft.commitElementsSync && nft.prepareElements) {
-        // One native call with the key (and timeout) in buffers reused across calls: no
-        // operation object to read, no typed array to allocate.
-        const l = s.lane;
-        const fast = (l.fast ??= { prepared: nft.prepareElements({ ...l.target, keyLen: l.W * 4 }), key: new Uint8Array(l.W * 4), timeout: new Float64Array(1) });
-        putWords(fast.key, 0, scratch, 0, l.W);
-        let timeouts: Float64Array | undefined;
-        if (s.timeoutMs >= 0) {
-          fast.timeout[0] = s.timeoutMs;
-          timeouts = fast.timeout;
-        }
-        bytes = nft.commitElementsSync(fast.prepared, s.verb, fast.key, timeouts).batchBytes;
+        const f = this.fastArgs(s, scratch);
+        bytes = nft.commitElementsSync(f.prepared, s.verb, f.key, f.timeouts).batchBytes;
       } else {
         const tx = nft.transaction();
         tx.push(this.singleOp(s, scratch));
@@ -968,16 +978,8 @@ export class Blocklist {
       if (s.verb !== null) {
         const nft = this.nft;
         if (nft.commitElements && nft.prepareElements) {
-          // The prepared path, as in singleSync: no operation object for native code to read.
-          const l = s.lane;
-          const fast = (l.fast ??= { prepared: nft.prepareElements({ ...l.target, keyLen: l.W * 4 }), key: new Uint8Array(l.W * 4), timeout: new Float64Array(1) });
-          putWords(fast.key, 0, words, 0, l.W);
-          let timeouts: Float64Array | undefined;
-          if (s.timeoutMs >= 0) {
-            fast.timeout[0] = s.timeoutMs;
-            timeouts = fast.timeout;
-          }
-          bytes = (await nft.commitElements(fast.prepared, s.verb, fast.key, timeouts)).batchBytes; // copies the buffers
+          const f = this.fastArgs(s, words);
+          bytes = (await nft.commitElements(f.prepared, s.verb, f.key, f.timeouts)).batchBytes; // copies the buffers
         } else {
           const tx = nft.transaction();
           tx.push(this.singleOp(s, words));

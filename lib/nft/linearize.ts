@@ -286,11 +286,8 @@ class Linearizer {
     // expr_evaluate_set: an anonymous set of one value, prefix or range is that element
     const single = singleElement(right);
     if (single !== undefined && oneKey(m.left) !== 'concat') right = single;
+    if ((op === '==' || op === 'in') && isTransportKey(m.left as JExpr)) this.transportMatched = true;
     let left = this.evalValue(m.left as JExpr, `${path}.left`);
-    if (op === '==' || op === 'in') {
-      const name = left.k === 'load' ? (left.payload?.name ?? loadKeyName(left)) : undefined;
-      if (name === 'meta l4proto' || name === 'ip protocol' || name === 'ip6 nexthdr') this.transportMatched = true;
-    }
     const out: Expr[] = [];
     // binop_transfer: a sub-byte field compared with constants is not shifted back
     let elemShift = 0;
@@ -1116,21 +1113,24 @@ function isProtocolKey(name: string | undefined): boolean {
   return name === 'ether type' || name === 'ip protocol' || name === 'ip6 nexthdr' || name === 'vlan type';
 }
 
+/** The key that names the transport protocol: `meta l4proto`, `ip protocol`, `ip6 nexthdr`. */
+function isTransportKey(e: JExpr): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const pl = (e as { payload?: { protocol?: unknown; field?: unknown } }).payload;
+  if (pl !== undefined) return (pl.protocol === 'ip' && pl.field === 'protocol') || (pl.protocol === 'ip6' && pl.field === 'nexthdr');
+  return (e as { meta?: { key?: unknown } }).meta?.key === 'l4proto';
+}
+
 /**
  * nat_evaluate_addr_has_th_expr: a NAT map key (a concatenation) with a transport header field
- * other than `th`, or with a network protocol key (`meta l4proto`, `ip protocol`, `ip6 nexthdr`).
+ * other than `th`, or with the transport protocol's key.
  */
 function keyHasTransport(key: JExpr): boolean {
   const parts = typeof key === 'object' && key !== null && 'concat' in key ? (key as { concat: readonly JExpr[] }).concat : [];
   return parts.some((e) => {
-    if (typeof e !== 'object' || e === null) return false;
-    const pl = (e as { payload?: { protocol?: unknown; field?: unknown } }).payload;
-    if (pl !== undefined) {
-      if (pl.protocol === 'ip' && pl.field === 'protocol') return true;
-      if (pl.protocol === 'ip6' && pl.field === 'nexthdr') return true;
-      return typeof pl.protocol === 'string' && pl.protocol !== 'th' && PROTO_BASE[pl.protocol] === 'th';
-    }
-    return (e as { meta?: { key?: unknown } }).meta?.key === 'l4proto';
+    if (isTransportKey(e)) return true;
+    const protocol = typeof e === 'object' && e !== null ? (e as { payload?: { protocol?: unknown } }).payload?.protocol : undefined;
+    return typeof protocol === 'string' && protocol !== 'th' && PROTO_BASE[protocol] === 'th';
   });
 }
 
