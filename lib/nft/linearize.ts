@@ -92,6 +92,14 @@ export interface LinearizeContext {
    * the kernel's name in a listing and is not sent (the kernel names a new bound chain itself).
    */
   bindChain(rules: readonly JBoundRule[]): { id: number };
+  /**
+   * A lookup (`ip saddr @s`) or set statement (`add @s { ip saddr }`) of a set that `set()`
+   * does not know is compiled as for a plain (non-interval) set keyed by the left expression,
+   * and the kernel checks at commit that the set exists (the rule operations of a transaction:
+   * the set usually lives in the kernel already). Otherwise such a reference is an error, as in
+   * nft. Maps always need their declaration (the data type).
+   */
+  readonly assumeSets?: boolean;
 }
 
 /** A set/map type's datatype names (a concatenation: several); a typeof type: from its expression. */
@@ -170,9 +178,9 @@ class Linearizer {
     this.stmts.push(merge ? { exprs, merge } : { exprs });
   }
 
-  /** A named set reference "@name". */
-  namedSet(ref: string, path: string): JSet {
-    const s = this.ctx.set(ref.slice(1));
+  /** A named set reference "@name" (`assume`: a set the context may assume, see LinearizeContext.assumeSets). */
+  namedSet(ref: string, path: string, assume = false): JSet {
+    const s = this.ctx.set(ref.slice(1)) ?? (assume && this.ctx.assumeSets === true ? ({ family: this.ctx.family, table: this.ctx.table, name: ref.slice(1) } as unknown as JSet) : undefined);
     if (s === undefined) throw new RangeError(`${path}: set ${JSON.stringify(ref.slice(1))} not found in table ${this.ctx.table}`);
     return s;
   }
@@ -299,7 +307,7 @@ class Linearizer {
     const rk = oneKey(right);
     // set reference
     if (typeof right === 'string' && right.startsWith('@')) {
-      const named = this.namedSet(right, `${path}.right`);
+      const named = this.namedSet(right, `${path}.right`, true);
       if (named.flags?.includes('interval')) left = toBigEndian(left);
       this.lookup(out, left, right.slice(1), undefined, inv);
       return this.push(out);
@@ -791,7 +799,8 @@ class Linearizer {
         gen(out, this.regs, ev, amin);
         x.regAddrMin = nlreg(amin);
       }
-      flags |= 0x1; // NF_NAT_RANGE_MAP_IPS
+      // nft never sends NF_NAT_RANGE_MAP_IPS (the kernel sets it for an address register and
+      // dumps it); sending it would not be the bytes nft sends.
     }
     if (a.port !== undefined) {
       const port = a.port as JExpr;
@@ -833,6 +842,8 @@ class Linearizer {
     if (type === 'tcp reset') {
       ensureProtocol(this.env, 'tcp', `${path}.type`);
       rtype = 1;
+      // json_parse_reject_stmt (and the text parser) give tcp reset the code 0, which is sent
+      code = 0;
     } else if (type === 'icmpx' || (type === undefined && (fam === 'inet' || fam === 'bridge' || fam === 'netdev') && this.proto.nh !== 'ip' && this.proto.nh !== 'ip6')) {
       // stmt_evaluate_reject_default: icmpx unless the rule already fixed the network protocol
       rtype = 2;
@@ -852,7 +863,7 @@ class Linearizer {
     if (op < 0) throw typeErr(`${path}.op`, '"add", "update" or "delete"', opName);
     const ref = kind === 'set' ? o.set : o.map;
     if (typeof ref !== 'string' || !ref.startsWith('@')) throw typeErr(`${path}.${kind}`, 'a set reference "@name"', ref);
-    const set = this.namedSet(ref, `${path}.${kind}`);
+    const set = this.namedSet(ref, `${path}.${kind}`, kind === 'set');
     let elem = o.elem as JExpr;
     let timeout: bigint | undefined;
     if (oneKey(elem) === 'elem') {

@@ -86,14 +86,15 @@ function isIp6Literal(v: unknown): boolean {
   return typeof v === 'string' && v.includes(':');
 }
 
-function renderNat(kind: string, b: unknown): string {
+function renderNat(kind: string, b: unknown, tableFamily: string | undefined): string {
   let s = kind;
   if (!isObject(b)) return s;
   const addr = b.addr;
   const port = b.port;
   const typeFlags = list(b.type_flags);
   if (addr !== undefined || port !== undefined) {
-    if (b.family === 'ip' || b.family === 'ip6') s += ` ${b.family}`;
+    // nft names the family only where the table does not fix it (an inet table)
+    if ((b.family === 'ip' || b.family === 'ip6') && tableFamily !== 'ip' && tableFamily !== 'ip6') s += ` ${b.family}`;
     if (typeFlags.includes('prefix')) s += ' prefix';
     s += ' to';
   }
@@ -193,7 +194,9 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
       return matchText(str(b.op ?? '=='), b.left, b.right);
     case 'counter':
       if (typeof b === 'string' || (isObject(b) && b.packets === undefined && b.bytes === undefined)) return objref('counter', b);
-      if (ctx.stateless || !isObject(b)) return 'counter';
+      if (ctx.stateless) return 'counter';
+      // `{ counter: null }` (a new counter, nft's input form) lists as a counter at zero
+      if (!isObject(b)) return 'counter packets 0 bytes 0';
       return `counter packets ${str(b.packets ?? 0)} bytes ${str(b.bytes ?? 0)}`;
     case 'quota': {
       if (typeof b === 'string' || (isObject(b) && b.val === undefined)) return objref('quota', b);
@@ -222,7 +225,7 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
     case 'dnat':
     case 'masquerade':
     case 'redirect':
-      return renderNat(k, b);
+      return renderNat(k, b, ctx.family);
     case 'mangle':
       if (!isObject(b)) break;
       return renderMangle(b);

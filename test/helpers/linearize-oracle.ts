@@ -11,7 +11,8 @@
  *   `flags` of 0;
  * - attributes the kernel always dumps get their kernel default when nft leaves them unset:
  *   counter packets/bytes 0, lookup flags 0, exthdr offset/len/flags 0, dynset timeout 0 and flags 0 (the kernel never dumps
- *   NFT_DYNSET_F_EXPR), nat/masq/redir max registers equal to the min ones, limit burst 0, log
+ *   NFT_DYNSET_F_EXPR), nat/masq/redir max registers equal to the min ones, the nat flag
+ *   NF_NAT_RANGE_MAP_IPS with an address register (the kernel sets it), limit burst 0, log
  *   level 4 (warning)
  *   without a group, payload-write csumType/csumOffset/flags 0, exthdr flags 0;
  * - anonymous set names: the kernel's `__set%d` names and the names ctx.anonSet returned are both
@@ -86,6 +87,8 @@ export function kernelView(e: Expr): Rec {
     case 'redir':
       // the kernel dumps the max register equal to the min one when only min was sent
       if (x.regAddrMin !== undefined) x.regAddrMax ??= x.regAddrMin;
+      // nft_nat_init sets NF_NAT_RANGE_MAP_IPS itself when an address register is given (nft never sends it)
+      if (x.type === 'nat' && x.regAddrMin !== undefined) x.flags = ((x.flags as number | undefined) ?? 0) | 0x1;
       if (x.regProtoMin !== undefined) x.regProtoMax ??= x.regProtoMin;
       break;
     case 'exthdr':
