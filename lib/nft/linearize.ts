@@ -1312,6 +1312,8 @@ function quotaExpr(v: Record<string, unknown>, path: string): Expr {
 
 function limitExpr(v: Record<string, unknown>, path: string): Expr {
   const rate = u64(v.rate, `${path}.rate`);
+  // nft_limit_init refuses a rate of 0 (EINVAL): refused here, before the batch is sent
+  if (rate === 0n) throw new RangeError(`${path}.rate: expected a rate of at least 1 but received 0`);
   const unit = unitOf(TIME_UNIT, v.per, 'second', `${path}.per`);
   const bytesMode = v.rate_unit !== undefined && v.rate_unit !== 'packets';
   const x: Record<string, unknown> = { type: 'limit' };
@@ -1353,25 +1355,27 @@ function logExpr(v: Record<string, unknown> | null, path: string): Expr {
     if (typeof v.prefix !== 'string') throw typeErr(`${path}.prefix`, 'a string', v.prefix);
     x.prefix = v.prefix;
   }
-  if (v?.group !== undefined) {
-    x.group = v.group;
-    if (v.snaplen !== undefined) x.snaplen = v.snaplen;
-    if (v['queue-threshold'] !== undefined) x.qthreshold = v['queue-threshold'];
-  } else {
-    if (v?.level !== undefined) {
-      const l = typeof v.level === 'string' ? LOG_LEVEL[v.level] : undefined;
-      if (l === undefined) throw typeErr(`${path}.level`, `a log level (${Object.keys(LOG_LEVEL).join(', ')})`, v.level);
-      x.level = l;
-    }
-    const flagList = v?.flags === undefined ? [] : Array.isArray(v.flags) ? v.flags : [v.flags];
-    let flags = 0;
-    for (const f of flagList) {
-      const n = typeof f === 'string' ? LOG_FLAGS[f] : undefined;
-      if (n === undefined) throw typeErr(`${path}.flags`, `log flags (${Object.keys(LOG_FLAGS).join(', ')})`, f);
-      flags |= n;
-    }
-    if (flags) x.flags = flags;
+  // stmt_evaluate_log: an nflog group (group, snaplen, queue-threshold) takes no level or flags,
+  // which the kernel log alone has (the kernel refuses a level with a group).
+  const nflog = ['group', 'snaplen', 'queue-threshold'].filter((k) => v?.[k] !== undefined);
+  if (v?.group !== undefined) x.group = v.group;
+  if (v?.snaplen !== undefined) x.snaplen = v.snaplen;
+  if (v?.['queue-threshold'] !== undefined) x.qthreshold = v['queue-threshold'];
+  if (v?.level !== undefined) {
+    if (nflog.length > 0) throw new TypeError(`${path}: level and ${nflog.join(', ')} are mutually exclusive (a log to an nflog group has no level)`);
+    const l = typeof v.level === 'string' ? LOG_LEVEL[v.level] : undefined;
+    if (l === undefined) throw typeErr(`${path}.level`, `a log level (${Object.keys(LOG_LEVEL).join(', ')})`, v.level);
+    x.level = l;
   }
+  const flagList = v?.flags === undefined ? [] : Array.isArray(v.flags) ? v.flags : [v.flags];
+  if (flagList.length > 0 && nflog.length > 0) throw new TypeError(`${path}: flags and ${nflog.join(', ')} are mutually exclusive (a log to an nflog group has no flags)`);
+  let flags = 0;
+  for (const f of flagList) {
+    const n = typeof f === 'string' ? LOG_FLAGS[f] : undefined;
+    if (n === undefined) throw typeErr(`${path}.flags`, `log flags (${Object.keys(LOG_FLAGS).join(', ')})`, f);
+    flags |= n;
+  }
+  if (flags) x.flags = flags;
   return x as Expr;
 }
 

@@ -14,7 +14,7 @@ import type { JRule } from '../../lib/nft/schema';
 import { CASES, CHAIN_SPECS, TABLE_PREAMBLE, type RuleCase } from '../fixtures/rules/cases';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nftFlush, nftList, nftLoad } from '../helpers/nft';
-import { jsonRuleOf } from '../unit/rule-compile.test';
+import { jsonRuleOf } from '../helpers/rule-cases';
 
 assertPrivateNetns();
 

@@ -12,44 +12,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Expr } from '../../lib/expr/registry';
-import type { ElementsDesc, OpDesc, RuleDesc, SetDesc } from '../../lib/native';
 import { compileRule, decodeRule, exprsText, type DecodeContext } from '../../lib/rule';
 import { dataWords } from '../../lib/rule/expr-text';
 import { renderRule as renderJsonRule } from '../../lib/nft/render';
 import type { JRule } from '../../lib/nft/schema';
-import { Transaction, type JsonRule } from '../../lib/transaction';
-import { CASES, preambleSets, type RuleCase } from '../fixtures/rules/cases';
+import { CASES, type RuleCase } from '../fixtures/rules/cases';
+import { compileCase, jsonRuleOf, type Compiled } from '../helpers/rule-cases';
 import { normaliseOurs } from '../helpers/linearize-oracle';
 
 const NETLINK = JSON.parse(readFileSync(join(__dirname, '../fixtures/rules/netlink.json'), 'utf8')) as Record<string, string[]>;
-
-export const jsonRuleOf = (c: RuleCase): JsonRule => ({ family: c.family, table: 't', chain: c.chain, expr: c.expr, ...(c.comment ? { comment: c.comment } : {}) });
-
-const dryRun = (): Transaction =>
-  new Transaction(
-    () => Promise.reject(new Error('dry run')),
-    () => {
-      throw new Error('dry run');
-    },
-  );
-
-interface Compiled {
-  readonly exprs: Expr[];
-  readonly sets: { set: SetDesc; elements: ElementsDesc | undefined }[];
-}
-
-/** Compiles a case as a transaction queues it: the rule's expressions, its anonymous sets and their elements. */
-export function compileCase(c: RuleCase): Compiled {
-  const tx = dryRun().addRule(jsonRuleOf(c), { sets: preambleSets(c.family) });
-  const ops: OpDesc[] = tx.pending().map((p) => p.op);
-  const rule = ops.find((o): o is RuleDesc => o.object === 'rule');
-  assert.ok(rule, 'the transaction holds the rule');
-  const sets = ops.filter((o): o is SetDesc => o.object === 'set').map((set) => ({
-    set,
-    elements: ops.find((o): o is ElementsDesc => o.object === 'elements' && o.setId === set.id),
-  }));
-  return { exprs: [...(rule.exprs ?? [])] as Expr[], sets };
-}
 
 function setLines({ set, elements }: Compiled['sets'][number]): string[] {
   const els: string[] = [];
