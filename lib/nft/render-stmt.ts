@@ -86,15 +86,14 @@ function isIp6Literal(v: unknown): boolean {
   return typeof v === 'string' && v.includes(':');
 }
 
-function renderNat(kind: string, b: unknown, tableFamily: string | undefined): string {
+function renderNat(kind: string, b: unknown): string {
   let s = kind;
   if (!isObject(b)) return s;
   const addr = b.addr;
   const port = b.port;
   const typeFlags = list(b.type_flags);
   if (addr !== undefined || port !== undefined) {
-    // nft names the family only where the table does not fix it (an inet table)
-    if ((b.family === 'ip' || b.family === 'ip6') && tableFamily !== 'ip' && tableFamily !== 'ip6') s += ` ${b.family}`;
+    if (b.family === 'ip' || b.family === 'ip6') s += ` ${b.family}`;
     if (typeFlags.includes('prefix')) s += ' prefix';
     s += ' to';
   }
@@ -225,7 +224,7 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
     case 'dnat':
     case 'masquerade':
     case 'redirect':
-      return renderNat(k, b, ctx.family);
+      return renderNat(k, b);
     case 'mangle':
       if (!isObject(b)) break;
       return renderMangle(b);

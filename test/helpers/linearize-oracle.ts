@@ -14,7 +14,7 @@
  *   NFT_DYNSET_F_EXPR), nat/masq/redir max registers equal to the min ones, the nat flag
  *   NF_NAT_RANGE_MAP_IPS with an address register (the kernel sets it), limit burst 0, log
  *   level 4 (warning)
- *   without a group, payload-write csumType/csumOffset/flags 0, exthdr flags 0;
+ *   without a group, no reject code with a tcp reset, payload-write csumType/csumOffset/flags 0, exthdr flags 0;
  * - anonymous set names: the kernel's `__set%d` names and the names ctx.anonSet returned are both
  *   replaced by their order of first appearance (`#anon0`, `#anon1`…); bound chains' names
  *   (`__chain%d`, the test context's `__lin_chain%d`) by `#bound-chain`.
@@ -111,6 +111,10 @@ export function kernelView(e: Expr): Rec {
       break;
     case 'limit':
       x.burst ??= 0;
+      break;
+    case 'reject':
+      // nft_reject_dump dumps the code of ICMP rejects only (nft sends 0 with a tcp reset)
+      if (x.rejectType === 1) delete x.code;
       break;
   }
   return x;
