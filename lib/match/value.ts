@@ -101,7 +101,13 @@ export function fieldExpr(field: Field, where = 'field'): JExpr {
   const e = Object.prototype.hasOwnProperty.call(FIELD_EXPR, field) ? FIELD_EXPR[field] : undefined;
   if (e === undefined) throw typeError(`a field (${Object.keys(FIELD_EXPR).join(', ')})`, where, field);
   // A fresh object per use: statements are plain data a caller may change.
-  return JSON.parse(JSON.stringify(e)) as JExpr;
+  return copyExpr(e);
+}
+
+/** A copy of a field expression (one or two levels of plain objects). */
+function copyExpr(e: JExpr): JExpr {
+  const [k, v] = Object.entries(e as Record<string, Record<string, unknown>>)[0] as [string, Record<string, unknown>];
+  return { [k]: { ...v } } as JExpr;
 }
 
 /** One canonical scalar as JSON: `"10.0.0.0/8"` of an address field is a prefix. */
