@@ -36,7 +36,7 @@ import type { ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { Nftables } from './nftables';
 import type { RawStatement, Statement } from './rule/statement';
-import { isChain, isObject, isRule, isSet, isTable, type ModelObject } from './transaction';
+import { inTable, isChain, isObject, isRule, isSet, isTable, tableOf, type ModelObject } from './transaction';
 import { LOOKUP_F_INV, REG } from './kernel';
 
 /** Comment marking the gate rules this module inserts into the live table. */
@@ -87,7 +87,7 @@ function gateMatch(inverted: boolean): RawStatement {
 }
 const ACCEPT: Statement = { kind: 'verdict', verdict: 'accept' };
 
-const retarget = <T extends { readonly table: TableRef }>(o: T, table: TableRef): T => ({ ...o, table });
+const retarget = <T extends ModelObject>(o: T, table: TableRef): T => inTable(o, table);
 
 /** A ruleset on trial; see the module comment and docs/safe-apply.md. */
 export class SafeApply {
@@ -219,7 +219,7 @@ export class SafeApply {
     const leaseOpt = options.leaseMs ?? 5000;
     if (!Number.isSafeInteger(leaseOpt) || leaseOpt < MIN_LEASE_MS) throw new RangeError(`Expected an integer of at least ${MIN_LEASE_MS} milliseconds for leaseMs but received ${describe(leaseOpt)}`);
     const leaseMs = Math.min(leaseOpt, deadlineMs);
-    const refs = objects.map((o) => (isTable(o) ? (o as Table) : (o as { table: TableRef }).table));
+    const refs = objects.map(tableOf);
     const first = refs[0];
     if (!first) throw new TypeError('Expected at least one model object to apply but received none');
     if (refs.some((r) => r.family !== first.family || r.name !== first.name)) {
@@ -263,7 +263,7 @@ export class SafeApply {
       for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(retarget(c, trialTable));
       for (const c of chains.filter((c) => c.base)) tx.addRule({ table: trialTable, chain: c.name, statements: [gateMatch(true), ACCEPT], comment: GATE_COMMENT });
       for (const e of options.elements ?? []) tx.addElements(retarget(e.set, trialTable), e.elements);
-      for (const r of objects.filter(isRule) as Rule[]) tx.addRule(retarget(r, trialTable));
+      for (const r of objects.filter(isRule)) tx.addRule(retarget(r, trialTable));
       const started = Date.now();
       const result = await nft.commit(tx);
       const handles = gateIdx.map((g) => ({ chain: g.chain, handle: result.handles.get(g.index) ?? -1n }));

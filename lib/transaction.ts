@@ -30,8 +30,8 @@ export interface CommitResult {
   readonly handles: ReadonlyMap<number, bigint>;
 }
 
-/** Anything the transaction can add: the model objects. */
-export type ModelObject = Table | Chain | SetSpec | ObjectSpec | Rule;
+/** Anything the transaction can add: the model objects (rules of the JSON model or typed). */
+export type ModelObject = Table | Chain | SetSpec | ObjectSpec | Rule | JsonRule;
 
 export interface RuleOptions {
   /** Learn the rule's kernel handle (echoed back; see CommitResult.handles). */
@@ -137,11 +137,21 @@ export function nativeBatchAsync(pending: readonly { readonly op: OpDesc }[], ge
 }
 
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
-export const isRule = (o: ModelObject): o is Rule => 'statements' in o;
+export const isRule = (o: ModelObject): o is Rule | JsonRule => 'statements' in o || 'expr' in o;
 export const isSet = (o: ModelObject): o is SetSpec => 'key' in o;
-export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !('statements' in o);
+export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !isRule(o);
 export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o);
 export const isTable = (o: ModelObject): o is Table => !('table' in o);
+/** The table an object belongs to (a rule of the JSON model names it by family and name). */
+export function tableOf(o: ModelObject): TableRef {
+  if (isTable(o)) return { family: o.family, name: o.name };
+  if (isJsonRule(o)) return { family: o.family as Family, name: o.table };
+  return (o as { readonly table: TableRef }).table;
+}
+/** The object moved to another table of the same family (a rule of the JSON model too). */
+export function inTable<T extends ModelObject>(o: T, table: TableRef): T {
+  return (isJsonRule(o) ? { ...o, family: table.family, table: table.name } : { ...o, table }) as T;
+}
 
 /** Collects references made by rule expressions (sets looked up, chains jumped to). */
 function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
@@ -238,6 +248,7 @@ function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string
         family: rule.family as Family,
         table: rule.table,
         set: (name) => sets(rule.family, rule.table, name),
+        assumeSets: true,
         anonSet: () => {
           throw NEEDS_BATCH;
         },
@@ -248,7 +259,7 @@ function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string
       built = [];
     } catch (e) {
       if (e !== NEEDS_BATCH) throw e;
-      const all = buildDocument(doc, { set: sets }, { nextSetId: () => next++ }).ops;
+      const all = buildDocument(doc, { set: sets, assumeSets: true }, { nextSetId: () => next++ }).ops;
       const last = all[all.length - 1];
       if (last === undefined || last.op.object !== 'rule') throw new Error('internal: a rule compiled to no rule operation');
       op = last.op as RuleDesc;
@@ -590,6 +601,10 @@ export class Transaction {
 
   #remove(obj: ModelObject, verb: 'delete' | 'destroy'): this {
     checkModelObject(obj, 'object');
+    if (isJsonRule(obj)) {
+      const handle = typeof obj.handle === 'number' && Number.isSafeInteger(obj.handle) ? BigInt(obj.handle) : obj.handle;
+      return this.deleteRule({ table: tableOf(obj), chain: obj.chain, ...(typeof handle === 'bigint' ? { handle } : {}) }, verb);
+    }
     if (isRule(obj)) return this.deleteRule(obj, verb);
     if (isSet(obj)) return this.#push(setDesc(obj, verb), `${verb} set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isObject(obj)) return this.#push(objectDesc(obj, verb), `${verb} ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });

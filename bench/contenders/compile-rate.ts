@@ -14,6 +14,7 @@
 import { binding, type OpDesc } from '../../lib/native';
 import { accept, counter, ipSaddr } from '../../lib/match';
 import type { Rule } from '../../lib/model/types';
+import type { JsonRule } from '../../lib/transaction';
 import { nativeBatch, prepareRule, Transaction } from '../../lib/transaction';
 import type { NftDocument } from '../../lib/nft/schema';
 
@@ -24,7 +25,13 @@ const addr = (i: number): string => {
   const a = (0x0a000000 + i) >>> 0;
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 };
-const rule = (i: number): Rule => ({ table, chain: 'c', statements: [ipSaddr(addr(i)), counter(), accept()] });
+/** The rule built with the helpers (JSON model), and the same rule in the typed model (kept for comparison). */
+const rule = (i: number): JsonRule => ({ family: table.family, table: table.name, chain: 'c', expr: [ipSaddr(addr(i)), counter(), accept()] });
+const typedRule = (i: number): Rule => ({
+  table,
+  chain: 'c',
+  statements: [{ kind: 'match', field: 'ip saddr', value: addr(i) }, { kind: 'counter' }, { kind: 'verdict', verdict: 'accept' }],
+});
 const newTx = (): Transaction => new Transaction(() => Promise.reject(new Error('dry run')), () => {
   throw new Error('dry run');
 });
@@ -56,7 +63,7 @@ const prepared = Array.from({ length: n }, (_, i) => prepareRule(rule(i)));
 for (let k = 0; k < reps; k++) {
   const fresh = newTx();
   r['compile']!.push(time(() => {
-    for (let i = 0; i < n; i++) fresh.addRule(rule(i));
+    for (let i = 0; i < n; i++) fresh.addRule(typedRule(i));
   }));
   const doc = jsonDoc();
   const viaJson = newTx();

@@ -26,7 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Blocklist } from '../../lib/blocklist';
 import { Nftables } from '../../lib/nftables';
 import { prepareRule, type PreparedRule } from '../../lib/transaction';
-import type { Rule } from '../../lib/model/types';
+import type { JsonRule } from '../../lib/transaction';
 import { accept, counter, drop, ipSaddr, lookup } from '../../lib/match';
 import { CHAINS, FW, hardeningRules } from './ruleset64';
 import { openConnection } from './connection';
@@ -134,14 +134,14 @@ async function rulesMode(variant: string, n: number): Promise<void> {
   const nft = await Nftables.open();
   const table = { family: 'ip' as const, name: 't' };
   await nft.transaction().addTable(table).addChain({ table, name: 'c' }).commit();
-  const rule = (i: number): Rule => ({ table, chain: 'c', statements: [ipSaddr(addr(i)), counter(), accept()] });
+  const rule = (i: number): JsonRule => ({ family: table.family, table: table.name, chain: 'c', expr: [ipSaddr(addr(i)), counter(), accept()] });
   // Unmeasured warm-up (JIT), as in the churn workloads: one transaction of the same rules into
   // a table of its own, kept (deleting it would leave the kernel destroying its rules during the
   // measured commit). The C peer has nothing to warm up.
   {
     const wt = { family: 'ip' as const, name: 'warm' };
     const w = nft.transaction().addTable(wt).addChain({ table: wt, name: 'c' });
-    for (let i = 0; i < Math.min(n, 2000); i++) w.addRule(variant === 'prepared' ? prepareRule({ ...rule(i), table: wt }) : { ...rule(i), table: wt });
+    for (let i = 0; i < Math.min(n, 2000); i++) w.addRule(variant === 'prepared' ? prepareRule({ ...rule(i), table: wt.name }) : { ...rule(i), table: wt.name });
     await w.commit();
   }
   const prepared: PreparedRule[] | null = variant === 'prepared' ? Array.from({ length: n }, (_, i) => prepareRule(rule(i))) : null;
@@ -171,7 +171,7 @@ async function rulesMode(variant: string, n: number): Promise<void> {
 async function rulesetMode(variant: string, reps: number): Promise<void> {
   const nft = await Nftables.open();
   const rules = hardeningRules();
-  const prepared = variant === 'prepared' ? rules.map(prepareRule) : null;
+  const prepared = variant === 'prepared' ? rules.map((r) => prepareRule(r)) : null;
   const replace = (first: boolean): Promise<unknown> => {
     const tx = nft.transaction();
     if (!first) tx.delete(FW);
@@ -361,7 +361,7 @@ async function main(): Promise<void> {
     await conn
       .transaction()
       .add({ table, name: 'input', base: { type: 'filter', hook: 'input', priority: 0 } })
-      .add({ table, chain: 'input', statements: [lookup('ip saddr', bl.sets.ipv4!.name), drop()] })
+      .add({ family: table.family, table: table.name, chain: 'input', expr: [lookup('ip saddr', bl.sets.ipv4!.name), drop()] })
       .commit();
     const text = readFileSync(file!);
     const t0 = process.hrtime.bigint();

@@ -6,8 +6,9 @@
  * Replacing it = one transaction: delete table inet fw, then the table, its chains and rules.
  */
 import * as m from '../../lib/match';
-import type { Rule } from '../../lib/model/types';
-import { renderRule } from '../../lib/rule/render';
+import type { JRule, JStatement } from '../../lib/nft/schema';
+import { renderRule } from '../../lib/nft/render';
+import type { JsonRule } from '../../lib/transaction';
 
 export const FW = { family: 'inet' as const, name: 'fw' };
 
@@ -18,9 +19,9 @@ export const CHAINS = [
 ];
 
 /** 64 rules: loopback, conntrack, ICMP, SSH from management nets, services, drops of known-bad sources. */
-export function hardeningRules(): Rule[] {
-  const r = (chain: string, ...statements: Rule['statements'][number][]): Rule => ({ table: FW, chain, statements });
-  const rules: Rule[] = [
+export function hardeningRules(): JsonRule[] {
+  const r = (chain: string, ...expr: JStatement[]): JsonRule => ({ family: FW.family, table: FW.name, chain, expr });
+  const rules: JsonRule[] = [
     r('input', m.iifname('lo'), m.accept()),
     r('input', m.ctState('established', 'related'), m.counter(), m.accept()),
     r('input', m.ctState('invalid'), m.counter(), m.drop()),
@@ -54,7 +55,7 @@ export function hardeningText(replace: boolean): string {
   const out = [replace ? 'delete table inet fw' : '', 'table inet fw {'];
   for (const c of CHAINS) {
     out.push(`  chain ${c.name} {`, `    type filter hook ${c.hook} priority 0; policy ${c.policy};`);
-    for (const rule of rules) if (rule.chain === c.name) out.push(`    ${renderRule(rule)}`);
+    for (const rule of rules) if (rule.chain === c.name) out.push(`    ${renderRule(rule as JRule)}`);
     out.push('  }');
   }
   out.push('}', '');

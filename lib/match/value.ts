@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * Normalises what a helper receives into the canonical statement value decodeRule() returns:
+ * Normalises what a helper receives into the canonical value `nft -j list ruleset` prints:
  * arrays become `{ set }` (one element: the element itself), `"lo-hi"` strings become ranges,
- * names and addresses take their canonical spelling (`"FE80::1"` -> `"fe80::1"`, `6` -> `"tcp"`).
+ * CIDRs prefixes, names and addresses take their canonical spelling (`"FE80::1"` -> `"fe80::1"`,
+ * `6` -> `"tcp"`), and each field becomes the JSON expression that loads it.
  */
 import { FIELDS } from '../rule/fields';
-import type { Field, MatchOp, MatchStatement, MatchValue, Range, Scalar } from '../rule/statement';
+import type { Field, MatchOp, MatchValue, Range, Scalar } from '../rule/statement';
 import { parsePrefix } from '../rule/compile-match';
 import { typeError } from '../rule/errors';
+import type { JExpr, JMatchStmt, JRelOp } from '../nft/schema';
 
 /** What helpers accept: a value, `"lo-hi"`, `{ range }`, `{ set }` or an array (a set). */
 export type ValueInput = Scalar | Range | { readonly set: readonly (Scalar | Range)[] } | readonly (Scalar | Range)[];
@@ -55,8 +57,92 @@ export function toValue(field: Field, v: ValueInput): MatchValue {
   return canon.length === 1 ? (canon[0] as Scalar | Range) : { set: canon };
 }
 
-/** Builds a match statement; op `==` is left out, as nft prints it. */
-export function match(field: Field, v: ValueInput, op: MatchOp = '=='): MatchStatement {
+const payload = (protocol: string, field: string): JExpr => ({ payload: { protocol, field } });
+const meta = (key: string): JExpr => ({ meta: { key } });
+const ct = (key: string): JExpr => ({ ct: { key } });
+
+/** The JSON expression that loads each field, as `nft -j` prints it. */
+const FIELD_EXPR: Readonly<Record<Field, JExpr>> = {
+  'ip saddr': payload('ip', 'saddr'),
+  'ip daddr': payload('ip', 'daddr'),
+  'ip protocol': payload('ip', 'protocol'),
+  'ip ttl': payload('ip', 'ttl'),
+  'ip6 saddr': payload('ip6', 'saddr'),
+  'ip6 daddr': payload('ip6', 'daddr'),
+  'ip6 nexthdr': payload('ip6', 'nexthdr'),
+  'ip6 hoplimit': payload('ip6', 'hoplimit'),
+  'tcp sport': payload('tcp', 'sport'),
+  'tcp dport': payload('tcp', 'dport'),
+  'udp sport': payload('udp', 'sport'),
+  'udp dport': payload('udp', 'dport'),
+  'th sport': payload('th', 'sport'),
+  'th dport': payload('th', 'dport'),
+  'icmp type': payload('icmp', 'type'),
+  'icmpv6 type': payload('icmpv6', 'type'),
+  'tcp option maxseg size': { 'tcp option': { name: 'maxseg', field: 'size' } },
+  'meta l4proto': meta('l4proto'),
+  'meta nfproto': meta('nfproto'),
+  'meta protocol': meta('protocol'),
+  'meta pkttype': meta('pkttype'),
+  'meta mark': meta('mark'),
+  iif: meta('iif'),
+  oif: meta('oif'),
+  iifname: meta('iifname'),
+  oifname: meta('oifname'),
+  'ct direction': ct('direction'),
+  'ct mark': ct('mark'),
+};
+
+/**
+ * The JSON expression of a field (`'tcp dport'` -> `{ payload: { protocol: 'tcp', field: 'dport' } }`).
+ * @throws TypeError for a name that is not a field.
+ */
+export function fieldExpr(field: Field, where = 'field'): JExpr {
+  const e = Object.prototype.hasOwnProperty.call(FIELD_EXPR, field) ? FIELD_EXPR[field] : undefined;
+  if (e === undefined) throw typeError(`a field (${Object.keys(FIELD_EXPR).join(', ')})`, where, field);
+  // A fresh object per use: statements are plain data a caller may change.
+  return copyExpr(e);
+}
+
+/** A copy of a field expression (one or two levels of plain objects). */
+function copyExpr(e: JExpr): JExpr {
+  const [k, v] = Object.entries(e as Record<string, Record<string, unknown>>)[0] as [string, Record<string, unknown>];
+  return { [k]: { ...v } } as JExpr;
+}
+
+/** One canonical scalar as JSON: `"10.0.0.0/8"` of an address field is a prefix. */
+function scalarJson(field: Field, v: Scalar): JExpr {
+  if (typeof v === 'string' && FIELDS[field].codec.bits !== undefined) {
+    const slash = v.indexOf('/');
+    const len = slash > 0 ? Number(v.slice(slash + 1)) : NaN;
+    // A full-length prefix is the address itself (nft lists `ip saddr 10.0.0.1/32` as 10.0.0.1).
+    if (slash > 0) return len === FIELDS[field].codec.bits ? v.slice(0, slash) : { prefix: { addr: v.slice(0, slash), len } };
+  }
+  return v;
+}
+
+function itemJson(field: Field, v: Scalar | Range): JExpr {
+  return typeof v === 'object' ? { range: [scalarJson(field, v.range[0]), scalarJson(field, v.range[1])] } : scalarJson(field, v);
+}
+
+/** A canonical value as the right-hand side of a JSON match: `{ set }`, `{ range }`, `{ prefix }` or a scalar. */
+export function valueJson(field: Field, v: MatchValue): JExpr {
+  if (typeof v === 'object' && 'set' in v) return { set: v.set.map((i) => itemJson(field, i)) };
+  return itemJson(field, v);
+}
+
+const OPS: readonly MatchOp[] = ['==', '!=', '<', '>', '<=', '>='];
+
+/**
+ * Builds a match statement of the JSON model: `match('tcp dport', [22, 80])` is
+ * `{ match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: { set: [22, 80] } } }`.
+ */
+export function match(field: Field, v: ValueInput, op: MatchOp = '=='): JMatchStmt {
+  const left = fieldExpr(field);
+  if (!OPS.includes(op)) throw typeError(`an operator (${OPS.join(', ')})`, `${field} operator`, op);
   const value = toValue(field, v);
-  return op === '==' ? { kind: 'match', field, value } : { kind: 'match', field, op, value };
+  if (op !== '==' && op !== '!=' && typeof value === 'object') {
+    throw typeError('a single value (sets, ranges and prefixes take == or != only)', `${field} ${op}`, v);
+  }
+  return { match: { op: op as JRelOp, left, right: valueJson(field, value) } };
 }

@@ -40,6 +40,8 @@ export interface KernelView {
   ruleAt?(family: NftFamily, table: string, chain: string, index: number): bigint | undefined;
   /** The namespace path the transaction is for (resolves interface names there). @default this process's */
   readonly netns?: string;
+  /** Compile lookups of sets nothing declares as lookups of plain sets (LinearizeContext.assumeSets). */
+  readonly assumeSets?: boolean;
 }
 
 /** What the document asks beyond the batch: reset commands (nft runs them as reset dumps). */
@@ -180,6 +182,7 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
   /** LinearizeContext for rules of one table: anonymous sets/maps and bound chains go into this batch. */
   const linearizeContext = (family: NftFamily, table: string, path: string, label: string): LinearizeContext => {
     const ctx: LinearizeContext = {
+      ...(kernel.assumeSets === true ? { assumeSets: true } : {}),
       family: family as Family,
       table,
       set: (name: string) => findSet(family, table, name)?.set,

@@ -506,7 +506,9 @@ function parseOne(st: ParseState, e: DecodedExpr): void {
       for (let i = 0; i < names.length; i++) if (rest & (1 << i)) { flags.push(names[i] as string); rest &= ~(1 << i); }
       if (rest) flags.push(rest);
       const json = { fib: { result: r.name, ...(flags.length ? { flags } : {}) } } as JExpr;
-      setReg(st, e.dreg, { k: 'sym', json, dt: r.type, bits: r.bits ?? r.len * 8, order: r.byteorder ?? 'host' }, 'fib');
+      // NFTA_FIB_F_PRESENT: the result is whether the lookup found one (fib_expr_alloc: boolean, in the result's register width)
+      if ((e.flags ?? 0) & 0x20) setReg(st, e.dreg, { k: 'sym', json, dt: 'boolean', bits: r.bits ?? r.len * 8, order: r.byteorder ?? 'host' }, 'fib');
+      else setReg(st, e.dreg, { k: 'sym', json, dt: r.type, bits: r.bits ?? r.len * 8, order: r.byteorder ?? 'host' }, 'fib');
       return;
     }
     case 'rt': {

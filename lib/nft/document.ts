@@ -76,6 +76,18 @@ function int(o: Record<string, unknown>, k: string, path: string, min: number, m
   if (!ok) fail(`an integer ${min}-${max}`, `${path}.${k}`, v);
 }
 
+/**
+ * A duration in seconds: an integer as nft prints it, or (package extension, for the
+ * millisecond timeouts nft's text form has, `timeout 1s500ms`) a number of seconds with at
+ * most millisecond precision. Listings give whole seconds, as nft does.
+ */
+function seconds(o: Record<string, unknown>, k: string, path: string): void {
+  const v = o[k];
+  if (v === undefined) return;
+  const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER / 1000 && Number.isInteger(Math.round(v * 1000)) && Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6;
+  if (!ok) fail('a number of seconds 0 or more (whole milliseconds at most)', `${path}.${k}`, v);
+}
+
 function family(o: Record<string, unknown>, path: string): void {
   const v = o.family;
   if (typeof v !== 'string' || !(NFT_FAMILIES as readonly string[]).includes(v)) fail(`a family (${NFT_FAMILIES.join(', ')})`, `${path}.family`, v);
@@ -128,8 +140,8 @@ export function validateExpr(v: unknown, path: string, depth = 0): void {
     case 'elem':
       if (!isObj(body)) fail('{ val, timeout?, expires?, comment?, <statements>? }', p, body);
       validateExpr(body.val, `${p}.val`, depth + 1);
-      int(body, 'timeout', p, 0, Number.MAX_SAFE_INTEGER);
-      int(body, 'expires', p, 0, Number.MAX_SAFE_INTEGER);
+      seconds(body, 'timeout', p);
+      seconds(body, 'expires', p);
       str(body, 'comment', p, true);
       // The element's statements, merged in as keys (all of them, in order).
       for (const k of Object.keys(body)) {

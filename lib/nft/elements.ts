@@ -327,8 +327,9 @@ function elemUdata(comment: string | undefined, open: boolean): Uint8Array | und
 
 function secondsMs(v: unknown, where: string): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`Expected seconds (a non-negative integer) for ${where} but received ${JSON.stringify(v)}`);
-  return v * 1000;
+  // whole seconds as nft prints them, or seconds with millisecond precision (`timeout 1s500ms`)
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`Expected seconds (a non-negative number) for ${where} but received ${JSON.stringify(v)}`);
+  return Math.round(v * 1000);
 }
 
 /**
@@ -432,6 +433,21 @@ export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], ve
     const len = shape.keyLen;
     const max = (1n << BigInt(len * 8)) - 1n;
     intervals.sort((x, y) => (x.iv.lo < y.iv.lo ? -1 : x.iv.lo > y.iv.lo ? 1 : 0));
+    // auto-merge (anonymous interval sets have it): nft merges overlapping and adjacent intervals
+    // of a set without data into one (`{ 224.0.0.0/4, 240.0.0.0/5 }` is 224.0.0.0-247.255.255.255),
+    // as long as neither carries anything of its own (a comment, timeout or statement).
+    if (set['auto-merge'] === true && shape.data === undefined && !deleting) {
+      const plain = (b: Omit<Built, 'key' | 'flags'>): boolean => b.userdata === undefined && b.exprs === undefined && b.timeoutMs === 0 && b.expirationMs === 0;
+      const merged: typeof intervals = [];
+      for (const cur of intervals) {
+        const prev = merged[merged.length - 1];
+        if (prev !== undefined && cur.iv.lo <= prev.iv.hi + 1n && plain(prev.base) && plain(cur.base)) {
+          if (cur.iv.hi > prev.iv.hi) prev.iv = { ...prev.iv, hi: cur.iv.hi };
+        } else merged.push({ iv: { ...cur.iv }, base: cur.base });
+      }
+      intervals.length = 0;
+      intervals.push(...merged);
+    }
     for (let k = 1; k < intervals.length; k++) {
       const prev = (intervals[k - 1] as (typeof intervals)[number]).iv;
       const cur = (intervals[k] as (typeof intervals)[number]).iv;

@@ -519,11 +519,17 @@ export function valueBytes(left: Ev, value: JExpr, path: string, allowList = fal
     const w = ifnameWildcard(value);
     if (w) return w.prefix;
   }
-  if (left.sub !== undefined) {
-    const raw = encodeValue(left.dtype, value, left.sub.bits, 'big');
-    return beBytes(bytesToBig(raw, 'big') << BigInt(left.sub.shift), bytesOf(left.len));
+  try {
+    if (left.sub !== undefined) {
+      const raw = encodeValue(left.dtype, value, left.sub.bits, 'big');
+      return beBytes(bytesToBig(raw, 'big') << BigInt(left.sub.shift), bytesOf(left.len));
+    }
+    return encodeValue(left.dtype, value, left.len, left.order);
+  } catch (e) {
+    // The datatype's message, with the JSON path of the value it refused
+    if (e instanceof Error && !e.message.startsWith(`${path}: `)) e.message = `${path}: ${e.message}`;
+    throw e;
   }
-  return encodeValue(left.dtype, value, left.len, left.order);
 }
 
 /** Generates an evaluated expression into register `dreg` (internal numbering). */

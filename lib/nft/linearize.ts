@@ -92,6 +92,14 @@ export interface LinearizeContext {
    * the kernel's name in a listing and is not sent (the kernel names a new bound chain itself).
    */
   bindChain(rules: readonly JBoundRule[]): { id: number };
+  /**
+   * A lookup (`ip saddr @s`) or set statement (`add @s { ip saddr }`) of a set that `set()`
+   * does not know is compiled as for a plain (non-interval) set keyed by the left expression,
+   * and the kernel checks at commit that the set exists (the rule operations of a transaction:
+   * the set usually lives in the kernel already). Otherwise such a reference is an error, as in
+   * nft. Maps always need their declaration (the data type).
+   */
+  readonly assumeSets?: boolean;
 }
 
 /** A set/map type's datatype names (a concatenation: several); a typeof type: from its expression. */
@@ -170,9 +178,9 @@ class Linearizer {
     this.stmts.push(merge ? { exprs, merge } : { exprs });
   }
 
-  /** A named set reference "@name". */
-  namedSet(ref: string, path: string): JSet {
-    const s = this.ctx.set(ref.slice(1));
+  /** A named set reference "@name" (`assume`: a set the context may assume, see LinearizeContext.assumeSets). */
+  namedSet(ref: string, path: string, assume = false): JSet {
+    const s = this.ctx.set(ref.slice(1)) ?? (assume && this.ctx.assumeSets === true ? ({ family: this.ctx.family, table: this.ctx.table, name: ref.slice(1) } as unknown as JSet) : undefined);
     if (s === undefined) throw new RangeError(`${path}: set ${JSON.stringify(ref.slice(1))} not found in table ${this.ctx.table}`);
     return s;
   }
@@ -299,7 +307,7 @@ class Linearizer {
     const rk = oneKey(right);
     // set reference
     if (typeof right === 'string' && right.startsWith('@')) {
-      const named = this.namedSet(right, `${path}.right`);
+      const named = this.namedSet(right, `${path}.right`, true);
       if (named.flags?.includes('interval')) left = toBigEndian(left);
       this.lookup(out, left, right.slice(1), undefined, inv);
       return this.push(out);
@@ -791,7 +799,8 @@ class Linearizer {
         gen(out, this.regs, ev, amin);
         x.regAddrMin = nlreg(amin);
       }
-      flags |= 0x1; // NF_NAT_RANGE_MAP_IPS
+      // nft never sends NF_NAT_RANGE_MAP_IPS (the kernel sets it for an address register and
+      // dumps it); sending it would not be the bytes nft sends.
     }
     if (a.port !== undefined) {
       const port = a.port as JExpr;
@@ -833,6 +842,8 @@ class Linearizer {
     if (type === 'tcp reset') {
       ensureProtocol(this.env, 'tcp', `${path}.type`);
       rtype = 1;
+      // json_parse_reject_stmt (and the text parser) give tcp reset the code 0, which is sent
+      code = 0;
     } else if (type === 'icmpx' || (type === undefined && (fam === 'inet' || fam === 'bridge' || fam === 'netdev') && this.proto.nh !== 'ip' && this.proto.nh !== 'ip6')) {
       // stmt_evaluate_reject_default: icmpx unless the rule already fixed the network protocol
       rtype = 2;
@@ -852,7 +863,7 @@ class Linearizer {
     if (op < 0) throw typeErr(`${path}.op`, '"add", "update" or "delete"', opName);
     const ref = kind === 'set' ? o.set : o.map;
     if (typeof ref !== 'string' || !ref.startsWith('@')) throw typeErr(`${path}.${kind}`, 'a set reference "@name"', ref);
-    const set = this.namedSet(ref, `${path}.${kind}`);
+    const set = this.namedSet(ref, `${path}.${kind}`, kind === 'set');
     let elem = o.elem as JExpr;
     let timeout: bigint | undefined;
     if (oneKey(elem) === 'elem') {
@@ -1301,6 +1312,8 @@ function quotaExpr(v: Record<string, unknown>, path: string): Expr {
 
 function limitExpr(v: Record<string, unknown>, path: string): Expr {
   const rate = u64(v.rate, `${path}.rate`);
+  // nft_limit_init refuses a rate of 0 (EINVAL): refused here, before the batch is sent
+  if (rate === 0n) throw new RangeError(`${path}.rate: expected a rate of at least 1 but received 0`);
   const unit = unitOf(TIME_UNIT, v.per, 'second', `${path}.per`);
   const bytesMode = v.rate_unit !== undefined && v.rate_unit !== 'packets';
   const x: Record<string, unknown> = { type: 'limit' };
@@ -1342,25 +1355,27 @@ function logExpr(v: Record<string, unknown> | null, path: string): Expr {
     if (typeof v.prefix !== 'string') throw typeErr(`${path}.prefix`, 'a string', v.prefix);
     x.prefix = v.prefix;
   }
-  if (v?.group !== undefined) {
-    x.group = v.group;
-    if (v.snaplen !== undefined) x.snaplen = v.snaplen;
-    if (v['queue-threshold'] !== undefined) x.qthreshold = v['queue-threshold'];
-  } else {
-    if (v?.level !== undefined) {
-      const l = typeof v.level === 'string' ? LOG_LEVEL[v.level] : undefined;
-      if (l === undefined) throw typeErr(`${path}.level`, `a log level (${Object.keys(LOG_LEVEL).join(', ')})`, v.level);
-      x.level = l;
-    }
-    const flagList = v?.flags === undefined ? [] : Array.isArray(v.flags) ? v.flags : [v.flags];
-    let flags = 0;
-    for (const f of flagList) {
-      const n = typeof f === 'string' ? LOG_FLAGS[f] : undefined;
-      if (n === undefined) throw typeErr(`${path}.flags`, `log flags (${Object.keys(LOG_FLAGS).join(', ')})`, f);
-      flags |= n;
-    }
-    if (flags) x.flags = flags;
+  // stmt_evaluate_log: an nflog group (group, snaplen, queue-threshold) takes no level or flags,
+  // which the kernel log alone has (the kernel refuses a level with a group).
+  const nflog = ['group', 'snaplen', 'queue-threshold'].filter((k) => v?.[k] !== undefined);
+  if (v?.group !== undefined) x.group = v.group;
+  if (v?.snaplen !== undefined) x.snaplen = v.snaplen;
+  if (v?.['queue-threshold'] !== undefined) x.qthreshold = v['queue-threshold'];
+  if (v?.level !== undefined) {
+    if (nflog.length > 0) throw new TypeError(`${path}: level and ${nflog.join(', ')} are mutually exclusive (a log to an nflog group has no level)`);
+    const l = typeof v.level === 'string' ? LOG_LEVEL[v.level] : undefined;
+    if (l === undefined) throw typeErr(`${path}.level`, `a log level (${Object.keys(LOG_LEVEL).join(', ')})`, v.level);
+    x.level = l;
   }
+  const flagList = v?.flags === undefined ? [] : Array.isArray(v.flags) ? v.flags : [v.flags];
+  if (flagList.length > 0 && nflog.length > 0) throw new TypeError(`${path}: flags and ${nflog.join(', ')} are mutually exclusive (a log to an nflog group has no flags)`);
+  let flags = 0;
+  for (const f of flagList) {
+    const n = typeof f === 'string' ? LOG_FLAGS[f] : undefined;
+    if (n === undefined) throw typeErr(`${path}.flags`, `log flags (${Object.keys(LOG_FLAGS).join(', ')})`, f);
+    flags |= n;
+  }
+  if (flags) x.flags = flags;
   return x as Expr;
 }
 

@@ -193,7 +193,9 @@ export function stmtText(s: unknown, ctx: StatementContext = {}): string {
       return matchText(str(b.op ?? '=='), b.left, b.right);
     case 'counter':
       if (typeof b === 'string' || (isObject(b) && b.packets === undefined && b.bytes === undefined)) return objref('counter', b);
-      if (ctx.stateless || !isObject(b)) return 'counter';
+      if (ctx.stateless) return 'counter';
+      // `{ counter: null }` (a new counter, nft's input form) lists as a counter at zero
+      if (!isObject(b)) return 'counter packets 0 bytes 0';
       return `counter packets ${str(b.packets ?? 0)} bytes ${str(b.bytes ?? 0)}`;
     case 'quota': {
       if (typeof b === 'string' || (isObject(b) && b.val === undefined)) return objref('quota', b);

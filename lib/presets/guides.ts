@@ -6,7 +6,7 @@
  */
 import { accept, counter, ctState, ctStatus, daddr, dnat, drop, icmpType, iifname, jump, l4proto, limit, log, oifname, saddr, tcpDport, tcpFlags, tcpSport, udpDport, udpSport } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
-import type { Statement } from '../rule/statement';
+import type { JStatement as Statement } from '../nft/schema';
 import { objectList, optBool, optionsOf, port, portList, str, stringList } from './check';
 import { hostFirewall } from './host';
 import { loggingChains } from './logging';

@@ -32,7 +32,8 @@ import {
   TCP_FLAGS_ALL,
 } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
-import type { Field, LogLevel, Statement } from '../rule/statement';
+import type { Field, LogLevel } from '../rule/statement';
+import type { JStatement as Statement } from '../nft/schema';
 import { flagOrObject, optionsOf, optOneOf, optStr, portList, stringList, objectList } from './check';
 import { DEFAULT_TABLE, PresetBuilder, windowRate, type Preset, type RateOption } from './preset';
 

@@ -6,7 +6,8 @@
  */
 import { accept, counter, ctState, drop, iifname, jump, limit, log, oifname, reject, l4proto } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
-import type { LogLevel, Statement } from '../rule/statement';
+import type { LogLevel } from '../rule/statement';
+import type { JStatement as Statement } from '../nft/schema';
 import { flagOrObject, optBool, optionsOf, optOneOf, optStr, stringList } from './check';
 import { typeError } from '../rule/errors';
 import { DEFAULT_TABLE, PresetBuilder, type Preset, type RateOption } from './preset';

@@ -5,7 +5,7 @@
  */
 import { accept, counter, ctState, daddr, drop, icmpv6Type, ip6Hoplimit, limit, log, l4proto, oifname, tcpDport, udpDport } from '../match';
 import { PRIORITY, type TableRef } from '../model/types';
-import type { Statement } from '../rule/statement';
+import type { JStatement as Statement } from '../nft/schema';
 import { flagOrObject, objectList, optBool, optionsOf, portList, stringList } from './check';
 import { DEFAULT_TABLE, PresetBuilder, type Preset, type RateOption } from './preset';
 

@@ -4,9 +4,10 @@
  * inspected, extended, rendered as nft text and committed in one transaction. Presets compose by
  * concatenation: {@link composePresets} merges tables and chains by name and keeps rule order.
  */
-import type { Chain, Rule, SetSpec, Table, TableRef } from '../model/types';
-import type { ModelObject } from '../transaction';
-import type { RateUnit, Statement } from '../rule/statement';
+import type { Chain, SetSpec, Table, TableRef } from '../model/types';
+import type { JsonRule, ModelObject } from '../transaction';
+import type { RateUnit } from '../rule/statement';
+import type { JStatement } from '../nft/schema';
 import { typeError } from '../rule/errors';
 
 /**
@@ -17,7 +18,8 @@ export interface Preset {
   readonly tables: readonly Table[];
   readonly sets: readonly SetSpec[];
   readonly chains: readonly Chain[];
-  readonly rules: readonly Rule[];
+  /** Rules of the JSON model (`{ family, table, chain, expr, comment }`), in order. */
+  readonly rules: readonly JsonRule[];
   /**
    * Insertion points: for each chain (`"<family> <table> <chain>"`), the comment of its first
    * final rule (the catch-all verdicts and logs at its end). {@link addRules} puts user rules
@@ -31,6 +33,7 @@ export const DEFAULT_TABLE: TableRef = { family: 'inet', name: 'fw' };
 
 const tableKey = (t: TableRef): string => `${t.family} ${t.name}`;
 const chainKey = (c: { table: TableRef; name: string }): string => `${tableKey(c.table)} ${c.name}`;
+const ruleChainKey = (r: JsonRule): string => `${r.family} ${r.table} ${r.chain}`;
 
 /**
  * Merges presets into one: tables, sets and chains with the same name are kept once (the first
@@ -42,7 +45,7 @@ export function composePresets(...presets: readonly Preset[]): Preset {
   const tables = new Map<string, Table>();
   const sets = new Map<string, SetSpec>();
   const chains = new Map<string, Chain>();
-  const rules: Rule[] = [];
+  const rules: JsonRule[] = [];
   const seen = new Set<string>();
   const points: Record<string, string> = {};
   presets.forEach((p, i) => {
@@ -73,11 +76,11 @@ export function composePresets(...presets: readonly Preset[]): Preset {
   return { tables: [...tables.values()], sets: [...sets.values()], chains: chainOrder([...chains.values()]), rules, points };
 }
 
-const ruleKey = (r: Rule): string => `${chainKey({ table: r.table, name: r.chain })} ${JSON.stringify(r.statements, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))}`;
+const ruleKey = (r: JsonRule): string => `${ruleChainKey(r)} ${JSON.stringify(r.expr, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))}`;
 
-/** A rule to add to a preset's chain: its statements and an optional comment. */
+/** A rule to add to a preset's chain: its statements (JSON model) and an optional comment. */
 export interface ExtraRule {
-  readonly statements: readonly Statement[];
+  readonly expr: readonly JStatement[];
   readonly comment?: string;
 }
 
@@ -85,8 +88,8 @@ export interface ExtraRule {
  * Adds rules to a chain of a preset at its insertion point: before the chain's final verdicts
  * (the catch-all rejects, logs and drops), or at the end of a chain that has none. Returns a new
  * preset; the chain must exist in it.
- * @example addRules(hostFirewall(), 'input', { statements: [saddr('192.0.2.7'), tcpDport(8443), counter(), accept()], comment: 'webui' })
- * @throws TypeError when the chain is not in the preset or a rule is not `{ statements, comment? }`.
+ * @example addRules(hostFirewall(), 'input', { expr: [saddr('192.0.2.7'), tcpDport(8443), counter(), accept()], comment: 'webui' })
+ * @throws TypeError when the chain is not in the preset or a rule is not `{ expr, comment? }`.
  */
 export function addRules(preset: Preset, chain: string, ...rules: readonly ExtraRule[]): Preset;
 export function addRules(preset: Preset, chain: { readonly table: TableRef; readonly name: string }, ...rules: readonly ExtraRule[]): Preset;
@@ -94,12 +97,12 @@ export function addRules(preset: Preset, chain: string | { readonly table: Table
   if (typeof preset !== 'object' || preset === null || !Array.isArray(preset.rules) || !Array.isArray(preset.chains)) throw typeError('a preset', 'addRules() preset', preset);
   const target = typeof chain === 'string' ? preset.chains.find((c) => c.name === chain) : preset.chains.find((c) => chainKey(c) === chainKey(chain));
   if (!target) throw typeError(`the name of a chain of the preset (${preset.chains.map((c) => c.name).join(', ')})`, 'addRules() chain', chain);
-  const added: Rule[] = rules.map((r, i) => {
-    if (typeof r !== 'object' || r === null || !Array.isArray(r.statements)) throw typeError('a rule { statements, comment? }', `addRules() rules[${i}]`, r);
-    return { table: target.table, chain: target.name, statements: [...r.statements], ...(r.comment !== undefined ? { comment: r.comment } : {}) };
+  const added: JsonRule[] = rules.map((r, i) => {
+    if (typeof r !== 'object' || r === null || !Array.isArray(r.expr)) throw typeError('a rule { expr: [statements], comment? }', `addRules() rules[${i}]`, r);
+    return { family: target.table.family, table: target.table.name, chain: target.name, expr: [...r.expr], ...(r.comment !== undefined ? { comment: r.comment } : {}) };
   });
   const point = preset.points?.[chainKey(target)];
-  const at = point === undefined ? -1 : preset.rules.findIndex((r) => chainKey({ table: r.table, name: r.chain }) === chainKey(target) && r.comment === point);
+  const at = point === undefined ? -1 : preset.rules.findIndex((r) => ruleChainKey(r) === chainKey(target) && r.comment === point);
   const out = [...preset.rules];
   if (at < 0) out.push(...added);
   else out.splice(at, 0, ...added);
@@ -125,19 +128,25 @@ export function logToGroup(preset: Preset, group: number, options: { readonly qu
   if (options.snaplen !== undefined && (!Number.isInteger(options.snaplen) || options.snaplen < 0 || options.snaplen > 0xffffffff)) {
     throw new RangeError(`Expected an integer 0..4294967295 for logToGroup() snaplen but received ${String(options.snaplen)}`);
   }
-  const rules = preset.rules.map((r: Rule): Rule => {
-    if (!r.statements.some((s: Statement) => s.kind === 'log')) return r;
-    const statements = r.statements.map((s: Statement): Statement => {
-      if (s.kind !== 'log') return s;
-      return {
-        kind: 'log',
-        ...(s.prefix !== undefined ? { prefix: s.prefix } : {}),
-        group,
-        ...(options.snaplen !== undefined ? { snaplen: options.snaplen } : {}),
-        ...(options.queueThreshold !== undefined ? { queueThreshold: options.queueThreshold } : {}),
-      };
-    });
-    return { ...r, statements };
+  const isLog = (s: JStatement): s is { log: { prefix?: string } | null } => typeof s === 'object' && s !== null && 'log' in s;
+  const rules = preset.rules.map((r: JsonRule): JsonRule => {
+    const expr = r.expr ?? [];
+    if (!expr.some(isLog)) return r;
+    return {
+      ...r,
+      expr: expr.map((s: JStatement): JStatement => {
+        if (!isLog(s)) return s;
+        const prefix = s.log?.prefix;
+        return {
+          log: {
+            ...(prefix !== undefined ? { prefix } : {}),
+            group,
+            ...(options.snaplen !== undefined ? { snaplen: options.snaplen } : {}),
+            ...(options.queueThreshold !== undefined ? { 'queue-threshold': options.queueThreshold } : {}),
+          },
+        };
+      }),
+    };
   });
   return { ...preset, rules };
 }
@@ -159,7 +168,7 @@ export class PresetBuilder {
   readonly tables: Table[] = [];
   readonly sets: SetSpec[] = [];
   readonly chains: Chain[] = [];
-  readonly rules: Rule[] = [];
+  readonly rules: JsonRule[] = [];
   readonly points: Record<string, string> = {};
   constructor(readonly table: TableRef) {
     this.tables.push({ family: table.family, name: table.name });
@@ -172,14 +181,14 @@ export class PresetBuilder {
     this.sets.push({ table: this.table, ...spec });
     return spec.name;
   }
-  rule(chain: string, comment: string, ...statements: Statement[]): void {
-    this.rules.push({ table: this.table, chain, statements, comment });
+  rule(chain: string, comment: string, ...expr: JStatement[]): void {
+    this.rules.push({ family: this.table.family, table: this.table.name, chain, expr, comment });
   }
   /** A final rule of its chain: the first one marks the chain's insertion point. */
-  final(chain: string, comment: string, ...statements: Statement[]): void {
+  final(chain: string, comment: string, ...expr: JStatement[]): void {
     const k = chainKey({ table: this.table, name: chain });
     if (!(k in this.points)) this.points[k] = comment;
-    this.rule(chain, comment, ...statements);
+    this.rule(chain, comment, ...expr);
   }
   build(): Preset {
     return { tables: this.tables, sets: this.sets, chains: chainOrder(this.chains), rules: this.rules, points: this.points };

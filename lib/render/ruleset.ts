@@ -7,13 +7,22 @@ import type { Family, Hook } from '../kernel';
 import type { ElementInfo, KeyValue } from '../model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from '../model/types';
 import { renderRule } from '../rule/render';
+import { renderRule as renderJsonRule } from '../nft/render';
+import type { JRule } from '../nft/schema';
+
+/** A rule of either model: typed (`statements`) or JSON (`expr`). */
+type AnyModelRule = Rule | (Omit<JRule, 'handle'> & { readonly handle?: number | bigint });
+const isJson = (r: AnyModelRule): r is Omit<JRule, 'handle'> => 'expr' in r && !('statements' in r);
+const ruleTable = (r: AnyModelRule): TableRef => (isJson(r) ? { family: r.family as Family, name: r.table } : r.table);
+const ruleLine = (r: AnyModelRule): string => (isJson(r) ? renderJsonRule(r as JRule) : renderRule(r));
 
 export interface RenderInput {
   readonly tables: readonly Table[];
   readonly chains?: readonly Chain[];
   readonly sets?: readonly SetSpec[];
   readonly objects?: readonly ObjectSpec[];
-  readonly rules?: readonly Rule[];
+  /** Rules of the JSON model (`expr`) or typed (`statements`). */
+  readonly rules?: readonly AnyModelRule[];
   /** Elements to show inside set blocks, keyed `family table set`. */
   readonly elements?: ReadonlyMap<string, readonly ElementInfo[]>;
 }
@@ -152,7 +161,7 @@ export function renderObject(o: ObjectSpec, indent = '\t'): string {
   return lines.join('\n');
 }
 
-export function renderChain(c: Chain, rules: readonly Rule[] = [], indent = '\t'): string {
+export function renderChain(c: Chain, rules: readonly AnyModelRule[] = [], indent = '\t'): string {
   const i2 = indent + '\t';
   const lines = [`${indent}chain ${c.name} {`];
   if (c.comment !== undefined) lines.push(`${i2}comment ${q(c.comment)}`);
@@ -162,7 +171,7 @@ export function renderChain(c: Chain, rules: readonly Rule[] = [], indent = '\t'
     const dev = devs.length === 1 ? ` device ${q(devs[0] as string)}` : devs.length > 1 ? ` devices = { ${devs.join(', ')} }` : '';
     lines.push(`${i2}type ${b.type} hook ${b.hook}${dev} priority ${renderPriority(c.table.family, b.hook, b.priority)}; policy ${b.policy ?? 'accept'};`);
   }
-  for (const r of rules) lines.push(`${i2}${renderRule(r)}`);
+  for (const r of rules) lines.push(`${i2}${ruleLine(r)}`);
   lines.push(`${indent}}`);
   return lines.join('\n');
 }
@@ -180,7 +189,7 @@ export function renderRuleset(input: RenderInput): string {
     for (const s of input.sets ?? []) if (sameTable(s.table, t)) blocks.push(renderSet(s, input.elements?.get(`${t.family} ${t.name} ${s.name}`)));
     for (const c of input.chains ?? []) {
       if (!sameTable(c.table, t)) continue;
-      blocks.push(renderChain(c, (input.rules ?? []).filter((r) => sameTable(r.table, t) && r.chain === c.name)));
+      blocks.push(renderChain(c, (input.rules ?? []).filter((r) => sameTable(ruleTable(r), t) && r.chain === c.name)));
     }
     const body = [head.join('\n'), blocks.join('\n\n')].filter((x) => x !== '').join('\n');
     out.push(`table ${t.family} ${t.name} {${body ? `\n${body}` : ''}\n}`);

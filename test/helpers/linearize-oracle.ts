@@ -11,9 +11,10 @@
  *   `flags` of 0;
  * - attributes the kernel always dumps get their kernel default when nft leaves them unset:
  *   counter packets/bytes 0, lookup flags 0, exthdr offset/len/flags 0, dynset timeout 0 and flags 0 (the kernel never dumps
- *   NFT_DYNSET_F_EXPR), nat/masq/redir max registers equal to the min ones, limit burst 0, log
+ *   NFT_DYNSET_F_EXPR), nat/masq/redir max registers equal to the min ones, the nat flag
+ *   NF_NAT_RANGE_MAP_IPS with an address register (the kernel sets it), limit burst 0, log
  *   level 4 (warning)
- *   without a group, payload-write csumType/csumOffset/flags 0, exthdr flags 0;
+ *   without a group, no reject code with a tcp reset, payload-write csumType/csumOffset/flags 0, exthdr flags 0;
  * - anonymous set names: the kernel's `__set%d` names and the names ctx.anonSet returned are both
  *   replaced by their order of first appearance (`#anon0`, `#anon1`…); bound chains' names
  *   (`__chain%d`, the test context's `__lin_chain%d`) by `#bound-chain`.
@@ -86,6 +87,8 @@ export function kernelView(e: Expr): Rec {
     case 'redir':
       // the kernel dumps the max register equal to the min one when only min was sent
       if (x.regAddrMin !== undefined) x.regAddrMax ??= x.regAddrMin;
+      // nft_nat_init sets NF_NAT_RANGE_MAP_IPS itself when an address register is given (nft never sends it)
+      if (x.type === 'nat' && x.regAddrMin !== undefined) x.flags = ((x.flags as number | undefined) ?? 0) | 0x1;
       if (x.regProtoMin !== undefined) x.regProtoMax ??= x.regProtoMin;
       break;
     case 'exthdr':
@@ -108,6 +111,10 @@ export function kernelView(e: Expr): Rec {
       break;
     case 'limit':
       x.burst ??= 0;
+      break;
+    case 'reject':
+      // nft_reject_dump dumps the code of ICMP rejects only (nft sends 0 with a tcp reset)
+      if (x.rejectType === 1) delete x.code;
       break;
   }
   return x;

@@ -13,8 +13,9 @@ import {
   ratesBetween,
   udpDport,
   type Chain,
+  type JStatement,
+  type JsonRule,
   type ObjectSpec,
-  type Rule,
   type SetSpec,
   type Table,
 } from '../../lib';
@@ -29,7 +30,7 @@ const other: Chain = { table: t, name: 'other' };
 const ports: SetSpec = { table: t, name: 'ports', key: 'inet_service', counter: true };
 const objc: ObjectSpec = { table: t, name: 'objc', type: 'counter' };
 const q: ObjectSpec = { table: t, name: 'q', type: 'quota', bytes: 1000000n };
-const rule = (chain: string, statements: Rule['statements'], comment?: string): Rule => ({ table: t, chain, statements, ...(comment !== undefined ? { comment } : {}) });
+const rule = (chain: string, expr: JStatement[], comment?: string): JsonRule => ({ family: t.family, table: t.name, chain, expr, ...(comment !== undefined ? { comment } : {}) });
 
 /** Sends `count` UDP datagrams of `payload` bytes to 127.0.0.1:port and waits until each left. */
 async function send(port: number, count: number, payload: number): Promise<void> {

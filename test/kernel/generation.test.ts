@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import assert from 'node:assert/strict';
-import { GenerationConflictError, Nftables, accept, counter, isGenerationConflict, isNftError, type Chain, type Rule, type Table } from '../../lib';
+import { GenerationConflictError, Nftables, accept, counter, isGenerationConflict, isNftError, type Chain, type JsonRule, type Table } from '../../lib';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nftFlush, nftList } from '../helpers/nft';
 
@@ -8,7 +8,7 @@ assertPrivateNetns();
 
 const t: Table = { family: 'inet', name: 'gen' };
 const c: Chain = { table: t, name: 'c' };
-const valueRule = (v: number): Rule => ({ table: t, chain: c.name, statements: [counter(), accept()], comment: `v=${v}` });
+const valueRule = (v: number): JsonRule => ({ family: t.family, table: t.name, chain: c.name, expr: [counter(), accept()], comment: `v=${v}` });
 
 describe('commit({ ifGeneration }): optimistic concurrency between connections', () => {
   let a: Nftables;

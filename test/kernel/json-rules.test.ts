@@ -68,7 +68,7 @@ describe('JSON-model rules in Transaction rule operations', () => {
     assert.equal(listed.split('tcp dport { 22, 80, 443 } counter packets 0 bytes 0 accept comment "web"').length, 4, listed);
   });
 
-  it('looks up a named set added in the same transaction (typed addSet) or given in options.sets', async () => {
+  it('looks up a named set added in the same transaction (typed addSet), given in options.sets, or (checked by the kernel) in the kernel', async () => {
     const s: SetSpec = { table: t, name: 'blk', key: 'ipv4_addr' };
     const rule: JsonRule = {
       family: 'inet',
@@ -77,7 +77,12 @@ describe('JSON-model rules in Transaction rule operations', () => {
       expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@blk' } }, { drop: null }],
     };
     await nft.transaction().addTable(t).addChain({ table: t, name: 'c' }).addSet(s).addRule(rule).commit();
-    assert.throws(() => prepareRule(rule), /set "blk" not found/);
+    // Without a declaration the lookup compiles as one of a plain set; the kernel checks the set.
+    assert.doesNotThrow(() => prepareRule(rule));
+    const before = nftList();
+    const ghost: JsonRule = { ...rule, expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@ghost' } }, { drop: null }] };
+    await assert.rejects(nft.transaction().addRule(ghost).commit(), /ghost/);
+    assert.equal(nftList(), before);
     const p = prepareRule(rule, { sets: [{ family: 'inet', table: 'jr', name: 'blk', type: 'ipv4_addr' }] });
     await nft.transaction().addRule(p).commit();
     assert.equal(nftList().split('ip saddr @blk drop').length, 3);

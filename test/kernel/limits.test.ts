@@ -6,11 +6,11 @@
  * reaches the kernel, leaving the ruleset exactly as it was.
  */
 import assert from 'node:assert/strict';
-import { Nftables, type Chain, type Rule, type SetSpec, type Table } from '../../lib';
+import { Nftables, type Chain, type JsonRule, type Rule, type SetSpec, type Table } from '../../lib';
 import { LIMITS, NFPROTO } from '../../lib/kernel';
 import * as m from '../../lib/match';
 import { binding, type ElementsDesc, type NativeSocket } from '../../lib/native';
-import type { Statement } from '../../lib/rule/statement';
+import type { JStatement } from '../../lib/nft/schema';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nft, nftFlush, nftList } from '../helpers/nft';
 
@@ -71,19 +71,19 @@ describe('limits: oversized input is committed whole or refused, never overflows
     assert.equal(nftList(), before);
   }
 
-  const rule = (statements: readonly Statement[]): Rule => ({ table: lim, chain: 'input', statements });
+  const rule = (expr: readonly JStatement[]): JsonRule => ({ family: lim.family, table: lim.name, chain: 'input', expr });
 
   it('a rule of 5,000 counter() statements is refused (at most 128 expressions per rule)', () => {
     refused(
       () => conn.transaction().add(rule(Array.from({ length: 5000 }, () => m.counter()))),
-      'Expected at most 128 expressions in a rule (each statement compiles to one or more) for rule.statements but received 5000 expressions',
+      'Expected at most 128 expressions in a rule (each statement compiles to one or more) for rule.expr but received 5000 expressions',
     );
   });
 
   it('a rule of 1,200 tcpDport matches is refused; one of 128 counters commits', async () => {
     assert.throws(() => conn.transaction().add(rule(Array.from({ length: 1200 }, (_, i) => m.tcpDport(i + 1)))), {
       name: 'RangeError',
-      message: /^Expected at most 128 expressions in a rule \(each statement compiles to one or more\) for rule.statements but received \d+ expressions$/,
+      message: /^Expected at most 128 expressions in a rule \(each statement compiles to one or more\) for rule.expr but received \d+ expressions$/,
     });
     assert.equal(nftList(), before);
     await conn.transaction().add(rule(Array.from({ length: 128 }, () => m.counter()))).commit();
@@ -93,7 +93,7 @@ describe('limits: oversized input is committed whole or refused, never overflows
 
   it('a raw statement with a long string is refused', () => {
     refused(
-      () => conn.transaction().add(rule([{ kind: 'raw', exprs: [{ type: 'log', prefix: 'x'.repeat(100_000) }] }])),
+      () => conn.transaction().add({ table: lim, chain: 'input', statements: [{ kind: 'raw', exprs: [{ type: 'log', prefix: 'x'.repeat(100_000) }] }] } satisfies Rule),
       'Expected a string of at most 255 bytes for rule.statements[0].prefix but received a string of 100000 bytes',
     );
   });

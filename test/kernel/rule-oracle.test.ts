@@ -1,33 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * The oracle for the rule builder: for every case, (A) nft -f loads renderRule()'s text and
- * `nft list ruleset` is captured; (B) the same table objects are loaded by nft, the rule is
- * committed through the library, and the listing must equal A. Then the library lists the
- * rule back and decodeRule() must return the case's statements.
+ * The oracle for the rule helpers: for every case, (A) nft -f loads the text the JSON renderer
+ * prints for the helpers' statements and `nft list ruleset` is captured; (B) the same table
+ * objects are loaded by nft, the rule is committed through the library, and the listing must
+ * equal A. Then the library lists the rule back as the JSON model (listJson) and must give the
+ * helpers' statements (or the case's `listedJson`, where nft lists a rule otherwise), and the
+ * typed listing (listRuleset) must hold the rule without raw statements.
  */
 import assert from 'node:assert/strict';
 import { Nftables } from '../../lib';
-import { renderRule } from '../../lib/rule';
-import type { Rule } from '../../lib/model/types';
+import { renderRule as renderJsonRule } from '../../lib/nft/render';
+import type { JRule } from '../../lib/nft/schema';
 import { CASES, CHAIN_SPECS, TABLE_PREAMBLE, type RuleCase } from '../fixtures/rules/cases';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nftFlush, nftList, nftLoad } from '../helpers/nft';
+import { jsonRuleOf } from '../helpers/rule-cases';
 
 assertPrivateNetns();
-
-const ruleOf = (c: RuleCase): Rule => ({
-  table: { family: c.family, name: 't' },
-  chain: c.chain,
-  statements: c.statements,
-  ...(c.comment ? { comment: c.comment } : {}),
-});
 
 function tableText(c: RuleCase, rule?: string): string {
   const chains = (['c', 'n', 'p'] as const).map((k) => `  chain ${k} {\n    ${CHAIN_SPECS[k]}\n${k === c.chain && rule ? `    ${rule}\n` : ''}  }`).join('\n');
   return `table ${c.family} t {\n${TABLE_PREAMBLE}\n${chains}\n}\n`;
 }
 
-describe('rule builder oracle: nft -f of renderRule() lists exactly as the library commit', () => {
+describe('rule helper oracle: nft -f of the rendered statements lists exactly as the library commit', () => {
   let nft: Nftables;
   before(async () => {
     nft = await Nftables.open();
@@ -38,9 +34,9 @@ describe('rule builder oracle: nft -f of renderRule() lists exactly as the libra
 
   for (const c of CASES) {
     it(`${c.family}: ${c.text}`, async () => {
-      const rule = ruleOf(c);
+      const rule = jsonRuleOf(c);
       nftFlush();
-      nftLoad(tableText(c, renderRule(rule)));
+      nftLoad(tableText(c, renderJsonRule(rule as JRule)));
       const a = nftList();
       if (c.listed) assert.ok(a.includes(`\t\t${c.listed}`), `nft lists ${c.listed}`);
       else assert.ok(a.includes(`\t\t${c.rendered ?? c.text}`), `nft lists the rendered text:\n${a}`);
@@ -52,11 +48,16 @@ describe('rule builder oracle: nft -f of renderRule() lists exactly as the libra
       await tx.commit();
       assert.equal(nftList(), a);
 
+      const doc = await nft.listJson({ family: c.family, table: 't' });
+      const listed = doc.nftables.flatMap((i) => ('rule' in i && i.rule.chain === c.chain ? [i.rule] : []));
+      assert.equal(listed.length, 1);
+      assert.deepEqual(listed[0]?.expr, c.listedJson ?? c.expr);
+      assert.equal(listed[0]?.comment, c.comment);
+
       const rs = await nft.listRuleset({ family: c.family, table: 't' });
       const got = rs.rules.filter((r) => r.chain === c.chain);
       assert.equal(got.length, 1);
-      assert.deepEqual(got[0]?.statements, c.statements);
-      assert.equal(got[0]?.comment, c.comment);
+      assert.ok(!got[0]!.statements.some((s) => s.kind === 'raw'), 'the typed listing decodes the rule');
     });
   }
 });

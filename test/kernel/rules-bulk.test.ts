@@ -5,7 +5,7 @@
  * in a big batch (nothing applied), typed element loads in slices (addElementsAsync).
  */
 import assert from 'node:assert/strict';
-import { Nftables, accept, counter, drop, ipSaddr, prepareRule, tcpDport, type Chain, type Rule, type SetSpec, type Table } from '../../lib';
+import { Nftables, accept, counter, drop, ipSaddr, prepareRule, tcpDport, type Chain, type JsonRule, type SetSpec, type Table } from '../../lib';
 import { elementsDesc, elementsDescAsync } from '../../lib/model/elements';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nftFlush, nftList } from '../helpers/nft';
@@ -15,7 +15,7 @@ assertPrivateNetns();
 const t: Table = { family: 'ip', name: 'bulk' };
 const c: Chain = { table: t, name: 'c' };
 const addr = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-const saddrRule = (i: number): Rule => ({ table: t, chain: 'c', statements: [ipSaddr(addr(i)), counter(), accept()] });
+const saddrRule = (i: number): JsonRule => ({ family: t.family, table: t.name, chain: 'c', expr: [ipSaddr(addr(i)), counter(), accept()] });
 
 describe('bulk rule commits (packed transport)', () => {
   let nft: Nftables;
@@ -42,7 +42,7 @@ describe('bulk rule commits (packed transport)', () => {
   });
 
   it('a prepared rule commits in several transactions, its anonymous set fresh each time, as the same rule compiled afresh', async () => {
-    const web: Rule = { table: t, chain: 'c', statements: [tcpDport([22, 80, 443]), counter(), accept()], comment: 'web' };
+    const web: JsonRule = { family: t.family, table: t.name, chain: 'c', expr: [tcpDport([22, 80, 443]), counter(), accept()], comment: 'web' };
     await nft.transaction().addTable(t).addChain(c).addRule(web).addRule(saddrRule(7)).commit();
     const expected = nftList();
     nftFlush();
@@ -69,7 +69,7 @@ describe('bulk rule commits (packed transport)', () => {
   });
 
   it('commitSync and the dry run take the packed path too', () => {
-    const tx = nft.transaction().addTable(t).addChain(c).addRule({ table: t, chain: 'c', statements: [tcpDport(22), drop()] });
+    const tx = nft.transaction().addTable(t).addChain(c).addRule({ family: t.family, table: t.name, chain: 'c', expr: [tcpDport(22), drop()] });
     const bytes = tx.encode();
     assert.equal(bytes[4], 0x10); // NFNL_MSG_BATCH_BEGIN
     const r = tx.commitSync();

@@ -28,7 +28,7 @@ describe('packets: guide 003, guides.logChains()', function () {
     procs.push(await listen(topo.server, { name: 'srv', tcp: [22, 81] }));
     procs.push(await listen(topo.client, { name: 'peer', tcp: [80] }));
     // "Converting existing rules": a rule whose target was REJECT now jumps to LOG_AND_REJECT.
-    preset = addRules(guides.logChains({ interfaces: [topo.serverIf] }), 'input', { statements: [tcpDport(81), counter(), jump('LOG_AND_REJECT')], comment: 'user: port 81' });
+    preset = addRules(guides.logChains({ interfaces: [topo.serverIf] }), 'input', { expr: [tcpDport(81), counter(), jump('LOG_AND_REJECT')], comment: 'user: port 81' });
     await apply(nft, presetObjects(preset));
   });
   after(async () => {

@@ -78,9 +78,9 @@ describe('packets: outboundPolicy() and loggingChains()', function () {
       sets: [],
       chains: [],
       rules: [
-        { table: t, chain: 'tcp_in', statements: [tcpDport(81), jump('log_accept')] },
-        { table: t, chain: 'tcp_in', statements: [tcpDport(82), jump('log_drop')] },
-        { table: t, chain: 'tcp_in', statements: [tcpDport(83), jump('log_reject')] },
+        { family: t.family, table: t.name, chain: 'tcp_in', expr: [tcpDport(81), jump('log_accept')] },
+        { family: t.family, table: t.name, chain: 'tcp_in', expr: [tcpDport(82), jump('log_drop')] },
+        { family: t.family, table: t.name, chain: 'tcp_in', expr: [tcpDport(83), jump('log_reject')] },
       ],
     };
     await apply(nft, presetObjects(composePresets(hostFirewall(), loggingChains({ rate: { rate: 1, per: 'minute', burst: 2 } }), mine)));

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { EXPR_ATTRS, type Expr } from '../../lib/expr/registry';
 import { binding, type OpDesc, type RuleDesc } from '../../lib/native';
 import { PACKED_MAGIC, packBatch, packedTable } from '../../lib/packed';
-import { prepareRule, Transaction } from '../../lib/transaction';
+import { prepareRule, Transaction, type JsonRule } from '../../lib/transaction';
 import { accept, counter, ipSaddr, tcpDport } from '../../lib/match';
-import { CASES } from '../fixtures/rules/cases';
-import { compileRule } from '../../lib/rule';
+import { CASES, preambleSets } from '../fixtures/rules/cases';
+import { compileCase, jsonRuleOf } from '../helpers/rule-cases';
 
 const NFPROTO_INET = 1;
 
@@ -83,11 +83,7 @@ describe('packed rule transport', () => {
   it('every compiled fixture rule encodes byte for byte as its descriptor', () => {
     let n = 0;
     for (const c of CASES) {
-      let sets = 0;
-      const exprs = compileRule(
-        { table: { family: c.family, name: 't' }, chain: c.chain, statements: c.statements, ...(c.comment ? { comment: c.comment } : {}) },
-        { family: c.family, anonSet: () => ({ name: `__set${sets}`, id: ++sets }) },
-      );
+      const { exprs } = compileCase(c);
       const ops: OpDesc[] = [ruleOp(exprs, c.comment ? { userdata: new Uint8Array([1, 3, 0x61, 0x62, 0]) } : {})];
       assert.deepEqual(binding().encode(packBatch(ops)), binding().encode({ ops }), c.text);
       n++;
@@ -133,11 +129,11 @@ describe('packed rule transport', () => {
 
   it('a prepared rule encodes as the same rule compiled afresh, anonymous sets renamed per transaction', () => {
     const table = { family: 'inet' as const, name: 't' };
-    const rules = [
-      { table, chain: 'c', statements: [ipSaddr('10.0.0.1'), counter(), accept()] },
-      { table, chain: 'c', statements: [tcpDport([22, 80, 443]), accept()], comment: 'web' },
+    const rules: JsonRule[] = [
+      { family: 'inet', table: 't', chain: 'c', expr: [ipSaddr('10.0.0.1'), counter(), accept()] },
+      { family: 'inet', table: 't', chain: 'c', expr: [tcpDport([22, 80, 443]), accept()], comment: 'web' },
     ];
-    const prepared = rules.map(prepareRule);
+    const prepared = rules.map((r) => prepareRule(r));
     const tx = (): Transaction => new Transaction(() => Promise.reject(new Error('no commit')), () => {
       throw new Error('no commit');
     });
@@ -156,6 +152,7 @@ describe('packed rule transport', () => {
     const lookups = twice.pending().flatMap((p) => (p.op.object === 'rule' ? (p.op.exprs ?? []).filter((e) => e.type === 'lookup') : []));
     assert.deepEqual(lookups.map((e) => [e.type === 'lookup' ? e.set : '', e.type === 'lookup' ? e.setId : 0]), [['__set%d', 1], ['__set%d', 2]]);
     assert.throws(() => prepareRule({ table, chain: '1bad', statements: [] }), /rule\.chain/);
+    assert.throws(() => prepareRule({ family: 'inet', table: 't', chain: '1bad', expr: [] }), /rule\.chain/);
   });
 
   it('prepared rules carry the expressions the addon encoded once, and encode byte for byte as compiled afresh', () => {
@@ -164,11 +161,11 @@ describe('packed rule transport', () => {
     });
     let wired = 0;
     for (const c of CASES) {
-      const rule = { table: { family: c.family, name: 't' }, chain: c.chain, statements: c.statements, ...(c.comment ? { comment: c.comment } : {}) };
-      const p = prepareRule(rule);
-      const fresh = tx().addRule(rule);
+      const rule = jsonRuleOf(c);
+      const p = prepareRule(rule, { sets: preambleSets(c.family) });
+      const fresh = tx().addRule(rule, { sets: preambleSets(c.family) });
       const reused = tx().addRule(p).addRule(p, { after: 7n });
-      fresh.addRule(rule, { after: 7n });
+      fresh.addRule(rule, { after: 7n, sets: preambleSets(c.family) });
       assert.deepEqual(reused.encode(), fresh.encode(), c.text);
       const op = reused.pending().find((x) => x.op.object === 'rule')!.op;
       const seen = binding().unpack(packBatch([op]))[0] as { exprs?: unknown; wireExprs?: Uint8Array };
@@ -185,7 +182,7 @@ describe('packed rule transport', () => {
 
   it('damaged encoded expressions are refused by the addon, never sent as they are', () => {
     const table = { family: 'inet' as const, name: 't' };
-    const p = prepareRule({ table, chain: 'c', statements: [ipSaddr('10.0.0.1'), counter(), accept()] });
+    const p = prepareRule({ family: table.family, table: table.name, chain: 'c', expr: [ipSaddr('10.0.0.1'), counter(), accept()] });
     const t = new Transaction(() => Promise.reject(new Error('no commit')), () => {
       throw new Error('no commit');
     }).addRule(p);

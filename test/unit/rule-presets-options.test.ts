@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import * as m from '../../lib/match';
-import { compileRule, renderRule } from '../../lib/rule';
+import { renderRule } from '../../lib/nft/render';
+import type { JStatement } from '../../lib/nft/schema';
 import { addRules, composePresets, guides, hostFirewall, loggingChains, natGateway, sanityFilter } from '../../lib/presets';
-import type { Statement } from '../../lib/rule/statement';
 
 const bad = (v: unknown): never => v as never;
 
@@ -35,10 +35,10 @@ const CASES: [string, () => unknown, ErrorConstructor | RangeErrorConstructor, s
   ['guides.serverHardening friendly', () => guides.serverHardening({ friendly: [] }), RangeError, 'Expected a non-empty array of strings for guides.serverHardening() friendly but received []'],
   ['guides.serverHardening honeypot port', () => guides.serverHardening({ friendly: ['10.0.0.0/8'], honeypot: { to: '172.17.0.4', port: bad('8022') } }), TypeError, 'Expected an integer port for guides.serverHardening() honeypot.port but received "8022"'],
   ['composePresets non-preset', () => composePresets(hostFirewall(), bad(null)), TypeError, 'Expected a preset ({ tables, sets, chains, rules }) for composePresets() argument 1 but received null'],
-  ['addRules unknown chain', () => addRules(loggingChains({ chains: ['drop'] }), 'input', { statements: [] }), TypeError, 'Expected the name of a chain of the preset (log_drop) for addRules() chain but received "input"'],
-  ['addRules rule without statements', () => addRules(hostFirewall(), 'input', bad({ comment: 'x' })), TypeError, 'Expected a rule { statements, comment? } for addRules() rules[0] but received {"comment":"x"}'],
-  ['tcpOption unknown option', () => compileRule({ table: { family: 'inet', name: 't' }, chain: 'c', statements: [m.tcpOption(bad('mss'), 'missing')] }, { family: 'inet', anonSet: () => ({ name: 's', id: 1 }) }), TypeError, 'Expected one of "eol", "nop", "maxseg", "window", "sack-perm", "sack", "timestamp" for tcpOption.option but received "mss"'],
-  ['tcpOption bad value', () => compileRule({ table: { family: 'inet', name: 't' }, chain: 'c', statements: [m.tcpOption('maxseg', bad('absent'))] }, { family: 'inet', anonSet: () => ({ name: 's', id: 1 }) }), TypeError, 'Expected one of "missing", "exists" for tcpOption.value but received "absent"'],
+  ['addRules unknown chain', () => addRules(loggingChains({ chains: ['drop'] }), 'input', { expr: [] }), TypeError, 'Expected the name of a chain of the preset (log_drop) for addRules() chain but received "input"'],
+  ['addRules rule without statements', () => addRules(hostFirewall(), 'input', bad({ comment: 'x' })), TypeError, 'Expected a rule { expr: [statements], comment? } for addRules() rules[0] but received {"comment":"x"}'],
+  ['tcpOption unknown option', () => m.tcpOption(bad('mss'), 'missing'), TypeError, 'Expected a TCP option name (eol, nop, maxseg, window, sack-perm, sack, timestamp) for tcpOption() option but received "mss"'],
+  ['tcpOption bad value', () => m.tcpOption('maxseg', bad('absent')), TypeError, 'Expected "missing" or "exists" for tcpOption() value but received "absent"'],
 ];
 
 describe('preset options: house-format errors', () => {
@@ -54,26 +54,26 @@ describe('preset options: house-format errors', () => {
 });
 
 describe('preset composition', () => {
-  const text = (s: readonly Statement[]): string => renderRule({ table: { family: 'inet', name: 'fw' }, chain: 'c', statements: s });
+  const text = (s: readonly JStatement[] | undefined): string => renderRule({ family: 'inet', table: 'fw', chain: 'c', expr: s ?? [] });
 
   it('hostFirewall + natGateway: the shared forward rules (established, invalid) are kept once', () => {
     const p = composePresets(hostFirewall(), natGateway({ lan: ['eth1'], wan: 'eth0', lanSubnets: ['192.168.1.0/24'] }));
-    const fwd = p.rules.filter((r) => r.chain === 'forward').map((r) => text(r.statements));
+    const fwd = p.rules.filter((r) => r.chain === 'forward').map((r) => text(r.expr));
     assert.equal(fwd.filter((t) => t.startsWith('ct state established,related')).length, 1);
     assert.equal(fwd.filter((t) => t.startsWith('ct state invalid')).length, 1);
     assert.equal(fwd.length, 3);
   });
 
   it('addRules(): inserted just before the final verdicts of the chain, also after composing', () => {
-    const p = addRules(composePresets(hostFirewall({ logDropped: { tcp: 'tcp.in.dropped ' } }), loggingChains()), 'input', { statements: [m.tcpDport(8443), m.counter(), m.accept()], comment: 'webui' });
+    const p = addRules(composePresets(hostFirewall({ logDropped: { tcp: 'tcp.in.dropped ' } }), loggingChains()), 'input', { expr: [m.tcpDport(8443), m.counter(), m.accept()], comment: 'webui' });
     const input = p.rules.filter((r) => r.chain === 'input').map((r) => r.comment);
     const at = input.indexOf('webui');
     assert.deepEqual(input.slice(at - 1, at + 3), ['host: new udp', 'webui', 'host: log tcp', 'host: reject udp']);
   });
 
   it('jump rules carry a counter', () => {
-    for (const r of hostFirewall().rules.filter((x) => x.statements.some((s) => s.kind === 'verdict' && s.verdict === 'jump'))) {
-      assert.ok(r.statements.some((s) => s.kind === 'counter'), r.comment);
-    }
+    const jumps = hostFirewall().rules.filter((x) => (x.expr ?? []).some((s) => typeof s === 'object' && 'jump' in s));
+    assert.ok(jumps.length > 0);
+    for (const r of jumps) assert.ok((r.expr ?? []).some((s) => typeof s === 'object' && 'counter' in s), r.comment);
   });
 });
