@@ -602,8 +602,8 @@ export class Transaction {
   #remove(obj: ModelObject, verb: 'delete' | 'destroy'): this {
     checkModelObject(obj, 'object');
     if (isJsonRule(obj)) {
-      const handle = typeof obj.handle === 'number' && Number.isSafeInteger(obj.handle) ? BigInt(obj.handle) : obj.handle;
-      return this.deleteRule({ table: tableOf(obj), chain: obj.chain, ...(typeof handle === 'bigint' ? { handle } : {}) }, verb);
+      const handle = ruleHandle(obj);
+      return this.deleteRule({ table: tableOf(obj), chain: obj.chain, ...(handle !== undefined ? { handle } : {}) }, verb);
     }
     if (isRule(obj)) return this.deleteRule(obj, verb);
     if (isSet(obj)) return this.#push(setDesc(obj, verb), `${verb} set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });

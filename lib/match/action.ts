@@ -106,9 +106,8 @@ export const ctCount = (count: number, o: { over?: boolean } = {}): JCtCountStmt
 export function quota(bytes: bigint | number, o: { over?: boolean; used?: bigint | number } = {}): JQuotaStmt {
   if (typeof o !== 'object' || o === null) throw typeError('options { over?, used? }', 'quota() options', o);
   // 64-bit values: bigint, as listings give them
-  const units = (v: number | bigint): { value: bigint; unit: string } => byteUnit(v);
-  const val = units(wholeBytes(bytes, 'quota() bytes'));
-  const used = o.used !== undefined && BigInt(wholeBytes(o.used, 'quota() used')) !== 0n ? units(o.used) : undefined;
+  const val = byteUnit(wholeBytes(bytes, 'quota() bytes'));
+  const used = o.used !== undefined && BigInt(wholeBytes(o.used, 'quota() used')) !== 0n ? byteUnit(o.used) : undefined;
   return { quota: { val: val.value, val_unit: val.unit, ...(o.over ? { inv: true } : {}), ...(used ? { used: used.value, used_unit: used.unit } : {}) } };
 }
 

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Bitmask values of the flag fields (ct state, ct status, tcp flags, fib lookups), in bit order as nft lists them. */
+import { datatype } from '../nft/datatypes';
 import { typeError } from '../rule/errors';
 
+/** The symbols of a bitmask datatype, in bit order. */
+const bitNames = (type: string): readonly string[] => [...(datatype(type)?.symbols ?? new Map<string, bigint>())].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).map(([n]) => n);
+
 const BITS: Readonly<Record<string, readonly string[]>> = {
-  'ct state': ['invalid', 'established', 'related', 'new', 'untracked'],
-  'ct status': ['expected', 'seen-reply', 'assured', 'confirmed', 'snat', 'dnat', 'dying'],
-  'tcp flags': ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'],
+  'ct state': bitNames('ct_state'),
+  'ct status': bitNames('ct_status'),
+  'tcp flags': bitNames('tcp_flag'),
+  // NFTA_FIB_F_SADDR … NFTA_FIB_F_OIF (a register of the fib expression, not a datatype)
   fib: ['saddr', 'daddr', 'mark', 'iif', 'oif'],
 };
 

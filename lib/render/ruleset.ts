@@ -9,12 +9,11 @@ import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from '../model
 import { renderRule } from '../rule/render';
 import { renderRule as renderJsonRule } from '../nft/render';
 import type { JRule } from '../nft/schema';
+import { isJsonRule, tableOf, type JsonRule } from '../transaction';
 
 /** A rule of either model: typed (`statements`) or JSON (`expr`). */
-type AnyModelRule = Rule | (Omit<JRule, 'handle'> & { readonly handle?: number | bigint });
-const isJson = (r: AnyModelRule): r is Omit<JRule, 'handle'> => 'expr' in r && !('statements' in r);
-const ruleTable = (r: AnyModelRule): TableRef => (isJson(r) ? { family: r.family as Family, name: r.table } : r.table);
-const ruleLine = (r: AnyModelRule): string => (isJson(r) ? renderJsonRule(r as JRule) : renderRule(r));
+type AnyModelRule = Rule | JsonRule;
+const ruleLine = (r: AnyModelRule): string => (isJsonRule(r) ? renderJsonRule(r as JRule) : renderRule(r));
 
 export interface RenderInput {
   readonly tables: readonly Table[];
@@ -189,7 +188,7 @@ export function renderRuleset(input: RenderInput): string {
     for (const s of input.sets ?? []) if (sameTable(s.table, t)) blocks.push(renderSet(s, input.elements?.get(`${t.family} ${t.name} ${s.name}`)));
     for (const c of input.chains ?? []) {
       if (!sameTable(c.table, t)) continue;
-      blocks.push(renderChain(c, (input.rules ?? []).filter((r) => sameTable(ruleTable(r), t) && r.chain === c.name)));
+      blocks.push(renderChain(c, (input.rules ?? []).filter((r) => sameTable(tableOf(r), t) && r.chain === c.name)));
     }
     const body = [head.join('\n'), blocks.join('\n\n')].filter((x) => x !== '').join('\n');
     out.push(`table ${t.family} ${t.name} {${body ? `\n${body}` : ''}\n}`);
