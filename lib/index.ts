@@ -3,7 +3,7 @@
  * nftables: program the Linux nftables firewall in-process over netlink.
  * Public surface: explicit named exports only.
  */
-export { Nftables, type OpenOptions, type CommitOptions, type Ruleset, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
+export { Nftables, type OpenOptions, type CommitOptions, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
 export { Transaction, PreparedRule, prepareRule, isJsonRule, type AnyRule, type CommitResult, type JsonRule, type JsonRuleOptions, type ModelObject, type RuleOptions } from './transaction';
 export { NftError, isNftError, type OpFailure } from './errors';
 export { RuleCounters, ratesBetween, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleRate } from './counters';
@@ -15,8 +15,8 @@ export { NFPROTO, familyName } from './kernel';
 export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, SetSpec, SetFlag, KeyType, ObjectSpec, Rule, Family, Hook } from './model/types';
 export type { ElementInput, ElementSpec, ElementInfo, KeyValue } from './model/elements';
 export { renderRuleset, renderChain, renderSet, renderObject, renderPriority, renderDuration, type RenderInput } from './render/ruleset';
-export { renderRule } from './rule/render';
-export type { TcpOptionName, TcpOptionStatement } from './rule/statement';
+export { renderRule } from './nft/render';
+export type { TcpOptionName } from './rule/statement';
 export type { Expr, ExprType, DecodedExpr } from './expr/registry';
 export * from './match';
 export * from './blocklist';

@@ -10,9 +10,13 @@ import { familyName } from './kernel';
 import { binding, type NativeMonitor, type NativeMonitorEvent, type ChainData, type ElementsData, type ObjectData, type RuleData, type SetData, type TableData } from './native';
 import { chainFromData, objectFromData, setFromData, tableFromData } from './model/objects';
 import { elementsFromData, type ElementInfo } from './model/elements';
-import type { Rule, SetSpec, TableRef } from './model/types';
-import { decodeRule } from './rule/decode';
-import { udataComment } from './udata';
+import type { SetSpec, TableRef } from './model/types';
+import { delinearizeRule, type DelinearizeSet } from './nft/delinearize';
+import { setInterfaceResolver, type InterfaceResolver } from './nft/datatypes';
+import { decodeElements } from './nft/elements';
+import { procInterfaceResolver } from './nft/interfaces';
+import { setFromData as jsonSetFromData } from './nft/objects';
+import type { JRule } from './nft/schema';
 import { checkInt, expected } from './validate';
 
 type Op = 'add' | 'delete';
@@ -26,7 +30,8 @@ export type RulesetChange = Origin &
   (
     | { readonly kind: 'table'; readonly op: Op; readonly table: ReturnType<typeof tableFromData> }
     | { readonly kind: 'chain'; readonly op: Op; readonly chain: ReturnType<typeof chainFromData> }
-    | { readonly kind: 'rule'; readonly op: Op; readonly rule: Rule & { readonly handle: bigint } }
+    /** The rule in nft's JSON model, with its handle (a deleted rule's event carries no statements). */
+    | { readonly kind: 'rule'; readonly op: Op; readonly rule: JRule & { readonly handle: number } }
     | {
         readonly kind: 'set';
         readonly op: Op;
@@ -116,6 +121,11 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   readonly #maxBuffered: number;
   #overflowed = false;
   readonly #sets = new Map<string, SetSpec>();
+  /** Named sets as the kernel gave them (`family-number table name`): the key types rules' lookups decode with. */
+  readonly #setData = new Map<string, SetData>();
+  readonly #netns: string | undefined;
+  /** Interface names of the namespace, read once per batch of events that has rules. */
+  #ifnames: InterfaceResolver | undefined;
   /** Anonymous sets (inline `{ 22, 80 }`) of the transaction being gathered: rules decode them inline. */
   #anon = new Map<string, { set: SetData; elements: ElementsData }>();
 
@@ -125,6 +135,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
       throw expected('a namespace path such as /run/netns/NAME or /proc/PID/ns/net', 'netns', options.netns);
     }
     this.#maxBuffered = options.maxBuffered === undefined ? 100000 : checkInt(options.maxBuffered, 'maxBuffered', 1, 1e9);
+    this.#netns = options.netns;
     for (const s of options.sets ?? []) this.#sets.set(`${s.table.family} ${s.table.name} ${s.name}`, s);
     try {
       this.#handle = binding().monitorOpen(
@@ -152,11 +163,17 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
     for (const s of sets) if (!this.#sets.has(`${s.table.family} ${s.table.name} ${s.name}`)) this.#sets.set(`${s.table.family} ${s.table.name} ${s.name}`, s);
   }
 
+  /** @internal Sets as the kernel lists them: rule events decode their lookups with these (Nftables#monitor). */
+  knowSetData(sets: readonly SetData[]): void {
+    for (const s of sets) this.#setData.set(`${s.family} ${s.table} ${s.name}`, s);
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
 
   #onEvents(events: NativeMonitorEvent[]): void {
+    this.#ifnames = undefined;
     for (const ev of events) {
       if (this.#closed) return;
       switch (ev.kind) {
@@ -216,9 +233,12 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         const d = ev.data as RuleData;
         const family = familyName(d.family);
         if (!family) return undefined;
-        const comment = udataComment(d.userdata);
-        const statements = d.exprs.length > 0 ? decodeRule(d.exprs, { family, anonSet: (name) => this.#anon.get(`${d.family} ${d.table} ${name}`) }) : [];
-        return { kind: 'rule', op, rule: { table: { family, name: d.table }, chain: d.chain, statements, ...(comment !== undefined ? { comment } : {}), handle: d.handle }, portId };
+        if (d.exprs.length === 0) {
+          // a deletion names the rule only
+          const { expr: _none, ...head } = this.#decodeRule(d, family);
+          return { kind: 'rule', op, rule: head, portId };
+        }
+        return { kind: 'rule', op, rule: this.#decodeRule(d, family), portId };
       }
       case 'set': {
         const d = ev.data as SetData;
@@ -230,6 +250,8 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         const known = this.#sets.get(key);
         if (op === 'add' && s) this.#sets.set(key, s);
         if (op === 'delete') this.#sets.delete(key);
+        if (op === 'add' && !s?.anonymous) this.#setData.set(`${d.family} ${d.table} ${d.name}`, d);
+        if (op === 'delete') this.#setData.delete(`${d.family} ${d.table} ${d.name}`);
         const set = s ?? (known ? { ...known, handle: d.handle, anonymous: d.name.startsWith('__') } : { table: { family, name: d.table }, name: d.name, handle: d.handle, anonymous: d.name.startsWith('__') });
         return { kind: 'set', op, set, portId };
       }
@@ -257,6 +279,28 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
       }
       default:
         return { kind: 'other', type: ev.type ?? 0, portId };
+    }
+  }
+
+  /** A rule event's rule in nft's JSON model (never throws: undecodable expressions stay raw). */
+  #decodeRule(d: RuleData, family: NonNullable<ReturnType<typeof familyName>>): JRule & { readonly handle: number } {
+    const set = (name: string): DelinearizeSet | undefined => {
+      const anon = this.#anon.get(`${d.family} ${d.table} ${name}`);
+      const raw = anon?.set ?? this.#setData.get(`${d.family} ${d.table} ${name}`);
+      if (!raw) return undefined;
+      const conv = jsonSetFromData(raw);
+      let js = conv.set;
+      if (anon && anon.elements.count > 0) {
+        const elem = decodeElements(js, anon.elements);
+        if (elem.length > 0) js = { ...js, elem };
+      }
+      return { set: js, anonymous: conv.anonymous, keyLen: raw.keyLen, ...(raw.dataLen !== undefined ? { dataLen: raw.dataLen } : {}) };
+    };
+    setInterfaceResolver((this.#ifnames ??= procInterfaceResolver(this.#netns)));
+    try {
+      return delinearizeRule(d, { family, table: d.table, set }).rule as JRule & { readonly handle: number };
+    } finally {
+      setInterfaceResolver(undefined);
     }
   }
 

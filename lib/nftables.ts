@@ -10,8 +10,6 @@ import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpReq
 import { chainFromData, familyNumber, objectFromData, setFromData, tableFromData } from './model/objects';
 import { elementsFromData, type ElementInfo } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
-import { decodeRule } from './rule/decode';
-import { udataComment } from './udata';
 import { checkNoNul, nativeBatch, nativeBatchAsync, Transaction, type CommitResult, type OpRefs } from './transaction';
 import { checkDumpRequest, checkFamily, checkName, checkOpDesc, expected } from './validate';
 import { RuleCounters, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleCounter } from './counters';
@@ -21,6 +19,7 @@ import { GenerationConflictError, checkGeneration, commitWithRetry, type RetryOp
 import * as nftJson from './nft/api';
 import type { JsonListing } from './nft/listing';
 import type { NftDocument } from './nft/schema';
+import type { ListedRule } from './nft/api';
 
 export interface OpenOptions {
   /**
@@ -36,17 +35,6 @@ export type ListedTable = ReturnType<typeof tableFromData>;
 export type ListedChain = ReturnType<typeof chainFromData>;
 export type ListedSet = NonNullable<ReturnType<typeof setFromData>>;
 export type ListedObject = NonNullable<ReturnType<typeof objectFromData>>;
-
-/** A whole ruleset (or a table's part of it) as model objects, in kernel order. */
-export interface Ruleset {
-  readonly tables: ListedTable[];
-  readonly chains: ListedChain[];
-  readonly sets: ListedSet[];
-  readonly objects: ListedObject[];
-  readonly rules: Rule[];
-  /** Elements of every named set, keyed `family table set` (only with { elements: true }). */
-  readonly elements?: Map<string, ElementInfo[]>;
-}
 
 export interface CommitOptions {
   /**
@@ -514,42 +502,15 @@ export class Nftables {
     return elementsFromData(set, await this.dumpElements(set));
   }
 
-  /** Rules, decoded into the model (with handles and counter values). */
-  async listRules(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean } = {}): Promise<Rule[]> {
-    if (filter.chain !== undefined && filter.table === undefined) throw expected('a table together with chain', 'table', filter.table);
-    const r = await this.dump(rulesRequest(filter));
-    if (r.what !== 'rules' || r.items.length === 0) return [];
-    // Anonymous sets (inline `{ 22, 80 }`) live beside the rules: fetch those the rules use.
-    const anon = new Map<string, { set: SetData; elements: ElementsData }>();
-    const needed = new Set<string>();
-    for (const rule of r.items) {
-      for (const e of rule.exprs) {
-        if ((e.type === 'lookup' || e.type === 'dynset') && 'set' in e && typeof e.set === 'string' && e.set.startsWith('__')) needed.add(`${rule.family} ${rule.table} ${e.set}`);
-      }
-    }
-    if (needed.size > 0) {
-      const tables = new Set([...needed].map((k) => k.split(' ').slice(0, 2).join(' ')));
-      for (const t of tables) {
-        const [fam, table] = t.split(' ') as [string, string];
-        const sets = await this.dump({ what: 'sets', family: Number(fam), table });
-        if (sets.what !== 'sets') continue;
-        for (const s of sets.items) {
-          const key = `${fam} ${table} ${s.name}`;
-          if (!needed.has(key)) continue;
-          const el = await this.dump({ what: 'elements', family: Number(fam), table, set: s.name });
-          if (el.what === 'elements') anon.set(key, { set: s, elements: el.items });
-        }
-      }
-    }
-    const rules: Rule[] = [];
-    for (const d of r.items) {
-      const family = familyName(d.family);
-      if (!family) continue;
-      const statements = decodeRule(d.exprs, { family, anonSet: (name) => anon.get(`${d.family} ${d.table} ${name}`) });
-      const comment = udataComment(d.userdata);
-      rules.push({ table: { family, name: d.table }, chain: d.chain, statements, ...(comment !== undefined ? { comment } : {}), handle: d.handle });
-    }
-    return rules;
+  /**
+   * Rules in nft's JSON model (`{ family, table, chain, handle, expr, comment? }`, as
+   * `nft -j -a list ruleset` prints them), with their counter values. `reset: true` reads and
+   * zeroes their counters and quotas atomically (Linux 6.6+). Never throws on what the kernel
+   * holds: an undecodable rule keeps a `raw` statement (listJsonReport says which).
+   * @example for (const r of await nft.listRules({ family: 'inet', table: 'fw', chain: 'input' })) console.log(r.handle, renderRule(r));
+   */
+  listRules(filter: nftJson.JsonRuleFilter = {}): Promise<ListedRule[]> {
+    return nftJson.listRules(this, filter);
   }
 
   /**
@@ -632,7 +593,9 @@ export class Nftables {
     // Subscribe first, then list: a set created in between is seen in the events.
     const m = Monitor.open({ ...options, ...(this.netns !== undefined ? { netns: this.netns } : {}) });
     try {
-      m.knowSets(await this.listSets());
+      const raw = await this.#setsRaw({});
+      m.knowSetData(raw);
+      m.knowSets(raw.map(setFromData).filter((s): s is ListedSet => s !== undefined && !s.anonymous));
     } catch (e) {
       m.close();
       throw e;
@@ -640,24 +603,14 @@ export class Nftables {
     return m;
   }
 
-  /** The whole ruleset (or one family / table) as model objects. */
-  async listRuleset(filter: { readonly family?: Family; readonly table?: string; readonly elements?: boolean } = {}): Promise<Ruleset> {
-    const tables = (await this.listTables(filter.family ? { family: filter.family } : {})).filter((t) => filter.table === undefined || t.name === filter.table);
-    const chains: ListedChain[] = [];
-    const sets: ListedSet[] = [];
-    const objects: ListedObject[] = [];
-    const rules: Rule[] = [];
-    const elements = filter.elements ? new Map<string, ElementInfo[]>() : undefined;
-    for (const t of tables) {
-      const f = { family: t.family, table: t.name };
-      chains.push(...(await this.listChains(f)));
-      const ss = await this.listSets(f);
-      sets.push(...ss);
-      objects.push(...(await this.listObjects(f)));
-      rules.push(...(await this.listRules(f)));
-      if (elements) for (const s of ss) elements.set(`${t.family} ${t.name} ${s.name}`, await this.listElements(s));
-    }
-    return { tables, chains, sets, objects, rules, ...(elements ? { elements } : {}) };
+  /**
+   * The whole ruleset (or one family's, or one table's) as the document `nft -j list ruleset`
+   * prints: nft's JSON model, the one model of this package (docs/json.md). Sets list their
+   * elements; rules their counter values (bigint). Same as listJson().
+   * @example renderRuleset(await nft.listRuleset({ family: 'inet', table: 'fw' })) // the text nft list table prints
+   */
+  listRuleset(filter: nftJson.JsonListFilter = {}): Promise<NftDocument> {
+    return nftJson.listJson(this, filter);
   }
 
   /**

@@ -35,7 +35,7 @@
 import type { ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { Nftables } from './nftables';
-import type { RawStatement, Statement } from './rule/statement';
+import type { JStatement } from './nft/schema';
 import { inTable, isChain, isObject, isRule, isSet, isTable, tableOf, type ModelObject } from './transaction';
 import { LOOKUP_F_INV, REG } from './kernel';
 
@@ -76,16 +76,19 @@ const gateSet = (t: TableRef): SetSpec => ({ table: t, name: GATE_SET, key: 'mar
 const GATE_KEY = new Uint8Array(new Uint32Array([1]).buffer); // mark 1 in host byte order, as the set stores it
 
 /** "The gate element is (not) present": immediate 1 -> reg 1, lookup reg 1 in the gate set. */
-function gateMatch(inverted: boolean): RawStatement {
+function gateMatch(inverted: boolean): JStatement {
   return {
-    kind: 'raw',
-    exprs: [
-      { type: 'immediate', dreg: REG.r1, data: GATE_KEY },
-      { type: 'lookup', sreg: REG.r1, set: GATE_SET, flags: inverted ? LOOKUP_F_INV : 0 },
-    ],
+    raw: {
+      exprs: [
+        { type: 'immediate', dreg: REG.r1, data: GATE_KEY },
+        { type: 'lookup', sreg: REG.r1, set: GATE_SET, flags: inverted ? LOOKUP_F_INV : 0 },
+      ],
+    },
   };
 }
-const ACCEPT: Statement = { kind: 'verdict', verdict: 'accept' };
+const ACCEPT: JStatement = { accept: null };
+/** A gate rule of a chain: accept while the gate element is (not) present. */
+const gateRule = (t: TableRef, chain: string, inverted: boolean): Rule => ({ family: t.family, table: t.name, chain, expr: [gateMatch(inverted), ACCEPT], comment: GATE_COMMENT });
 
 const retarget = <T extends ModelObject>(o: T, table: TableRef): T => inTable(o, table);
 
@@ -250,7 +253,7 @@ export class SafeApply {
         const chains = (await nft.listChains({ family: table.family, table: table.name })).filter((c) => c.base !== undefined);
         for (const c of chains) {
           gateIdx.push({ chain: c.name, index: tx.size });
-          tx.insertRule({ table, chain: c.name, statements: [gateMatch(false), ACCEPT], comment: GATE_COMMENT }, { handle: true });
+          tx.insertRule(gateRule(table, c.name, false), { handle: true });
         }
       }
       const trial: Table = { family: trialTable.family, name: trialTable.name, owner: true };
@@ -261,7 +264,7 @@ export class SafeApply {
       for (const s of sets) tx.add(retarget(s as SetSpec, trialTable));
       for (const o of objects.filter(isObject) as ObjectSpec[]) tx.add(retarget(o, trialTable));
       for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(retarget(c, trialTable));
-      for (const c of chains.filter((c) => c.base)) tx.addRule({ table: trialTable, chain: c.name, statements: [gateMatch(true), ACCEPT], comment: GATE_COMMENT });
+      for (const c of chains.filter((c) => c.base)) tx.addRule(gateRule(trialTable, c.name, true));
       for (const e of options.elements ?? []) tx.addElements(retarget(e.set, trialTable), e.elements);
       for (const r of objects.filter(isRule)) tx.addRule(retarget(r, trialTable));
       const started = Date.now();
@@ -331,7 +334,7 @@ export class SafeApply {
     const tx = this.#nft.transaction();
     tx.delete({ family: this.trialTable.family, name: this.trialTable.name });
     if (this.#liveExisted) {
-      for (const g of this.#gateHandles) if (g.handle >= 0n) tx.deleteRule({ table: this.table, chain: g.chain, handle: g.handle });
+      for (const g of this.#gateHandles) if (g.handle >= 0n) tx.deleteRule({ family: this.table.family, table: this.table.name, chain: g.chain, handle: g.handle });
       tx.delete({ table: this.table, name: GATE_SET, key: 'mark' } as SetSpec);
     }
     try {

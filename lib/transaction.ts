@@ -3,16 +3,13 @@
  * A transaction: an ordered list of operations committed as one atomic netlink batch. The
  * kernel applies all of it or none of it. Nothing is sent until commit().
  */
-import { LIMITS, SET_F, familyName, type Family } from './kernel';
+import { LIMITS, familyName, type Family } from './kernel';
 import type { Expr } from './expr/registry';
 import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
 import { packBatch, packBatchAsync, packExprs } from './packed';
 import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
 import { elementsDesc, elementsDescAsync, type ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
-import { compileRule } from './rule/compile';
-import type { AnonSetRequest } from './rule/context';
-import { commentUdata } from './udata';
 import { checkExprLimits } from './expr/validate';
 import { checkName, checkOpDesc, expected } from './validate';
 import { addJson as addJsonOps } from './nft/api';
@@ -30,8 +27,8 @@ export interface CommitResult {
   readonly handles: ReadonlyMap<number, bigint>;
 }
 
-/** Anything the transaction can add: the model objects (rules of the JSON model or typed). */
-export type ModelObject = Table | Chain | SetSpec | ObjectSpec | Rule | JsonRule;
+/** Anything the transaction can add: tables, chains, sets, named objects, and rules (nft's JSON model). */
+export type ModelObject = Table | Chain | SetSpec | ObjectSpec | JsonRule;
 
 export interface RuleOptions {
   /** Learn the rule's kernel handle (echoed back; see CommitResult.handles). */
@@ -43,7 +40,7 @@ export interface RuleOptions {
  * comment? }`, the object `nft -j` prints in `{ "rule": … }` and what the builders in
  * lib/match return statements for. `handle` (replaceRule) may be a bigint or a number.
  */
-export type JsonRule = Omit<JRule, 'handle'> & { readonly handle?: number | bigint };
+export type JsonRule = Rule;
 
 /** Options of rules in the JSON model that refer to named sets. */
 export interface JsonRuleOptions {
@@ -54,8 +51,8 @@ export interface JsonRuleOptions {
   readonly sets?: readonly JSet[];
 }
 
-/** Whether a rule is in the JSON model (`expr`) rather than the typed statement model (`statements`). */
-export const isJsonRule = (r: unknown): r is JsonRule => typeof r === 'object' && r !== null && 'expr' in r && !('statements' in r);
+/** Whether an object is a rule of nft's JSON model (`{ family, table, chain, expr }`). */
+export const isJsonRule = (r: unknown): r is JsonRule => typeof r === 'object' && r !== null && 'expr' in r;
 
 interface Pending {
   readonly op: OpDesc;
@@ -137,7 +134,7 @@ export function nativeBatchAsync(pending: readonly { readonly op: OpDesc }[], ge
 }
 
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
-export const isRule = (o: ModelObject): o is Rule | JsonRule => 'statements' in o || 'expr' in o;
+export const isRule = (o: ModelObject): o is JsonRule => 'expr' in o || 'statements' in o;
 export const isSet = (o: ModelObject): o is SetSpec => 'key' in o;
 export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !isRule(o);
 export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o);
@@ -153,8 +150,15 @@ export function inTable<T extends ModelObject>(o: T, table: TableRef): T {
   return (isJsonRule(o) ? { ...o, family: table.family, table: table.name } : { ...o, table }) as T;
 }
 
+/** Where a compiled rule goes: its table, chain and (replace) handle. */
+interface RulePlace {
+  readonly table: TableRef;
+  readonly chain: string;
+  readonly handle?: bigint;
+}
+
 /** Collects references made by rule expressions (sets looked up, chains jumped to). */
-function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
+function ruleRefs(rule: RulePlace, exprs: readonly Expr[]): OpRefs {
   const sets = new Set<string>();
   const chains = new Set<string>();
   for (const e of exprs) {
@@ -167,38 +171,13 @@ function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
 }
 
 interface CompiledRule {
-  readonly rule: Rule;
+  readonly rule: RulePlace;
   /** JSON-model rules: the operations before the rule (anonymous sets and their elements, bound chains and their rules), with placeholder batch ids. */
   readonly pre?: readonly BuiltOp[];
   /** Frozen (lib/packed.ts caches the packed bytes of frozen lists). */
   readonly exprs: readonly Expr[];
-  /** Anonymous sets, referred to in exprs by anonPlaceholder(k). */
-  readonly anon: readonly AnonSetRequest[];
   readonly userdata: Uint8Array | undefined;
   readonly refs: OpRefs;
-}
-
-/** The set name and batch id a prepared rule's k-th anonymous set has until a transaction gives it its own. */
-const anonPlaceholder = (k: number): { name: string; id: number } => ({ name: `__set_prepared${k}`, id: 0xfff00000 + k });
-
-function compileOnce(rule: Rule): CompiledRule {
-  if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, statements }', 'rule', rule);
-  checkTableRef(rule.table, 'rule.table');
-  checkList(rule.statements, 'statements', 'rule.statements', MAX_STATEMENTS);
-  checkName(rule.chain, 'rule.chain');
-  const anon: AnonSetRequest[] = [];
-  const exprs = compileRule(rule, {
-    family: rule.table.family,
-    anonSet: (req: AnonSetRequest) => {
-      anon.push(req);
-      return anonPlaceholder(anon.length - 1);
-    },
-  });
-  checkExprLimits(exprs, 'rule.statements', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
-  for (const e of exprs) Object.freeze(e);
-  Object.freeze(exprs);
-  const userdata = commentUdata(rule.comment);
-  return { rule: { table: { ...rule.table }, chain: rule.chain, statements: [], ...(rule.handle !== undefined ? { handle: rule.handle } : {}) }, exprs, anon, userdata, refs: ruleRefs(rule, exprs) };
 }
 
 /** Thrown by compileJsonOnce's fast-path context when the rule needs batch operations of its own. */
@@ -228,6 +207,9 @@ function jsonSetOf(s: SetSpec): JSet {
  */
 function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string, name: string) => JSet | undefined): CompiledRule {
   if (typeof rule !== 'object' || rule === null) throw expected('a rule { family, table, chain, expr }', 'rule', rule);
+  if ('statements' in rule && !('expr' in rule)) {
+    throw new TypeError('Expected a rule of nft\'s JSON model { family, table, chain, expr: [statements] } for rule but received a rule with `statements`: the typed statement model was replaced by nft\'s JSON model (docs/json.md; the helpers of lib/match build its statements)');
+  }
   checkTableRef({ family: rule.family, name: rule.table }, 'rule');
   checkName(rule.chain, 'rule.chain');
   checkList(rule.expr, 'statements', 'rule.expr', MAX_STATEMENTS);
@@ -279,12 +261,11 @@ function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string
   const pre = built;
   for (const b of pre) if (b.op.object !== 'rule') checkNoNul(b.op, 'rule');
   return {
-    rule: { table, chain: rule.chain, statements: [], ...(handle !== undefined ? { handle } : {}) },
+    rule: { table, chain: rule.chain, ...(handle !== undefined ? { handle } : {}) },
     ...(pre.length > 0 ? { pre } : {}),
     exprs,
-    anon: [],
     userdata: op.userdata,
-    refs: ruleRefs({ table, chain: rule.chain, statements: [] }, exprs),
+    refs: ruleRefs({ table, chain: rule.chain }, exprs),
   };
 }
 
@@ -320,57 +301,6 @@ function remapOp(op: OpDesc, ids: ReadonlyMap<number, number>): OpDesc {
   return o as unknown as OpDesc;
 }
 
-function anonOps(req: AnonSetRequest, family: number, table: string, name: string, id: number): OpDesc[] {
-  return [
-    {
-      object: 'set',
-      verb: 'add',
-      family,
-      table,
-      name,
-      id,
-      flags: req.flags | SET_F.anonymous | SET_F.constant,
-      keyType: req.keyType,
-      keyLen: req.keyLen,
-      ...(req.dataType !== undefined ? { dataType: req.dataType } : {}),
-      ...(req.dataLen !== undefined ? { dataLen: req.dataLen } : {}),
-      ...(req.concat !== undefined ? { concat: req.concat } : {}),
-      ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
-      size: req.elements.count,
-    },
-    {
-      object: 'elements',
-      verb: 'add',
-      family,
-      table,
-      set: name,
-      setId: id,
-      count: req.elements.count,
-      keyLen: req.keyLen,
-      keys: req.elements.keys,
-      ...(req.elements.flags ? { flags: req.elements.flags } : {}),
-      ...(req.elements.data ? { data: req.elements.data, dataLen: req.elements.dataLen ?? req.dataLen ?? 0 } : {}),
-      ...(req.elements.verdicts ? { verdicts: req.elements.verdicts } : {}),
-      ...(req.elements.chains ? { chains: req.elements.chains } : {}),
-    },
-  ];
-}
-
-/** The expressions with placeholder set names/ids replaced (lookup, dynset, objref; nested ones too). */
-function remapAnon(exprs: readonly Expr[], names: ReadonlyMap<string, string>, ids: ReadonlyMap<number, number>): readonly Expr[] {
-  const out = exprs.map((e) => {
-    const o = { ...e } as Record<string, unknown>;
-    for (const k of ['set', 'setName'] as const) {
-      const v = o[k];
-      if (typeof v === 'string' && names.has(v)) o[k] = names.get(v);
-    }
-    if (typeof o['setId'] === 'number' && ids.has(o['setId'])) o['setId'] = ids.get(o['setId']);
-    if (Array.isArray(o['exprs'])) o['exprs'] = remapAnon(o['exprs'] as readonly Expr[], names, ids);
-    return Object.freeze(o) as unknown as Expr;
-  });
-  return Object.freeze(out);
-}
-
 /**
  * A rule compiled once, to queue in any number of transactions without compiling it again
  * (presets, rules re-applied on every reload): `tx.addRule(prepared)`. Its anonymous sets get
@@ -400,14 +330,12 @@ export class PreparedRule {
  * Compiles a rule once (validation included: throws as addRule would) for reuse across
  * transactions. The result does not follow later changes to the rule object.
  */
-export function prepareRule(rule: JsonRule, options?: JsonRuleOptions): PreparedRule;
-export function prepareRule(rule: Rule): PreparedRule;
-export function prepareRule(rule: Rule | JsonRule, options?: JsonRuleOptions): PreparedRule {
+export function prepareRule(rule: JsonRule, options?: JsonRuleOptions): PreparedRule {
   // (options is not an object when prepareRule is a map() callback.)
-  const c = isJsonRule(rule) ? compileJsonOnce(rule, setsLookup(undefined, typeof options === 'object' && options !== null ? options : {})) : compileOnce(rule);
+  const c = compileJsonOnce(rule, setsLookup(undefined, typeof options === 'object' && options !== null ? options : {}));
   // Packed now, once: each commit of it copies these bytes (a rule with anonymous sets or bound
   // chains gets new ids per transaction, so its list is rewritten and packed then).
-  if (c.anon.length === 0 && c.pre === undefined) packExprs(c.exprs);
+  if (c.pre === undefined) packExprs(c.exprs);
   return new PreparedRule(c);
 }
 
@@ -421,8 +349,15 @@ function setsLookup(own: ReadonlyMap<string, JSet> | undefined, options: JsonRul
   };
 }
 
-/** What the rule operations take: a typed-model rule, a JSON-model rule, or either prepared. */
-export type AnyRule = Rule | JsonRule | PreparedRule;
+/** What the rule operations take: a rule of nft's JSON model, or one prepared. */
+export type AnyRule = JsonRule | PreparedRule;
+
+/** A rule handle given as a bigint or a safe non-negative integer, as a bigint. */
+function handleOf(h: unknown, field: string): bigint {
+  if (typeof h === 'bigint' && h >= 0n && h < 2n ** 64n) return h;
+  if (typeof h === 'number' && Number.isSafeInteger(h) && h >= 0) return BigInt(h);
+  throw expected('a rule handle (a bigint or a non-negative integer)', field, h);
+}
 
 function ruleHandle(rule: AnyRule): bigint | undefined {
   if (rule instanceof PreparedRule) return rule.compiled.rule.handle;
@@ -519,7 +454,7 @@ export class Transaction {
   }
 
   #rule(rule: AnyRule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>, options: JsonRuleOptions): this {
-    const c = rule instanceof PreparedRule ? rule.compiled : isJsonRule(rule) ? compileJsonOnce(rule, setsLookup(this.#jsonSets, options)) : compileOnce(rule);
+    const c = rule instanceof PreparedRule ? rule.compiled : compileJsonOnce(rule as JsonRule, setsLookup(this.#jsonSets, options));
     const r = c.rule;
     const family = familyNumber(r.table.family);
     let exprs = c.exprs;
@@ -538,54 +473,41 @@ export class Transaction {
       for (const { op, label } of c.pre) this.#push(remapOp(op, ids), label, { table: r.table }, true);
       exprs = remapIds(exprs, ids);
     }
-    if (c.anon.length > 0) {
-      // This transaction's names and batch ids for the rule's anonymous sets, in its lookups.
-      const names = new Map<string, string>();
-      const ids = new Map<number, number>();
-      const label = `${verb} rule ${tableLabel(r.table)} ${r.chain}`;
-      c.anon.forEach((req, k) => {
-        // The kernel picks a free __setN for the %d template (as for nft): a counter of our own
-        // would collide with the anonymous sets earlier transactions left in the table. The
-        // rule's lookup and the elements find the set by its batch id.
-        const name = '__set%d';
-        const id = this.#nextId++;
-        names.set(anonPlaceholder(k).name, name);
-        ids.set(anonPlaceholder(k).id, id);
-        for (const op of anonOps(req, family, r.table.name, name, id)) this.#push(op, `${label} (anonymous set)`, { table: r.table }, true);
-      });
-      exprs = remapAnon(c.exprs, names, ids);
-    }
     const label = `${verb} rule ${tableLabel(r.table)} ${r.chain}`;
     const op: RuleDesc = { object: 'rule', verb, family, table: r.table.name, chain: r.chain, exprs, ...(c.userdata ? { userdata: c.userdata } : {}), ...extra };
     return this.#push(op, label, c.refs, true);
   }
 
   /** Appends a rule to its chain (after the rule with handle `after`, if given). */
-  addRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly after?: bigint } = {}): this {
-    return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: options.after } : {}), ...(options.handle ? { echo: true } : {}) }, options);
+  addRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly after?: bigint | number } = {}): this {
+    return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: handleOf(options.after, 'options.after') } : {}), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
   /** Inserts a rule at the top of its chain (before the rule with handle `before`, if given). */
-  insertRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly before?: bigint } = {}): this {
-    return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: options.before } : {}), ...(options.handle ? { echo: true } : {}) }, options);
+  insertRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly before?: bigint | number } = {}): this {
+    return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: handleOf(options.before, 'options.before') } : {}), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
   /** Replaces the rule with `rule.handle` (or `handle`) by this one. */
-  replaceRule(rule: AnyRule, handle: bigint | undefined = ruleHandle(rule), options: RuleOptions & JsonRuleOptions = {}): this {
-    if (typeof handle !== 'bigint') throw expected('the bigint handle of the rule to replace', 'replaceRule handle', handle);
-    return this.#rule(rule, 'replace', { handle, ...(options.handle ? { echo: true } : {}) }, options);
+  replaceRule(rule: AnyRule, handle: bigint | number | undefined = ruleHandle(rule), options: RuleOptions & JsonRuleOptions = {}): this {
+    if (handle === undefined) throw expected('the handle of the rule to replace', 'replaceRule handle', handle);
+    return this.#rule(rule, 'replace', { handle: handleOf(handle, 'replaceRule handle'), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
-  /** Deletes the rule with this handle. */
-  deleteRule(rule: { readonly table: TableRef; readonly chain: string; readonly handle?: bigint }, verb: 'delete' | 'destroy' = 'delete'): this {
-    if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, handle }', 'rule', rule);
-    checkTableRef(rule.table, 'rule.table');
-    checkName(rule.chain, 'rule.chain');
-    if (typeof rule.handle !== 'bigint') throw expected('the bigint handle of the rule to delete', 'rule.handle', rule.handle);
+  /** Deletes the rule with this handle (a listed rule, or `{ family, table, chain, handle }`). */
+  deleteRule(rule: { readonly family: Family | NftFamily; readonly table: string; readonly chain: string; readonly handle?: bigint | number } | PreparedRule, verb: 'delete' | 'destroy' = 'delete'): this {
+    if (typeof rule !== 'object' || rule === null) throw expected('a rule { family, table, chain, handle }', 'rule', rule);
+    const place = rule instanceof PreparedRule ? { table: rule.table, chain: rule.chain } : { table: { family: rule.family as Family, name: rule.table }, chain: rule.chain };
+    if (!(rule instanceof PreparedRule) && typeof rule.table !== 'string') throw expected('a table name (rules are nft\'s JSON model: { family, table, chain, handle })', 'rule.table', rule.table);
+    checkTableRef(place.table, 'rule');
+    checkName(place.chain, 'rule.chain');
+    const h = ruleHandle(rule);
+    if (h === undefined) throw expected('the handle of the rule to delete', 'rule.handle', (rule as { handle?: unknown }).handle);
+    const handle = handleOf(h, 'rule.handle');
     return this.#push(
-      { object: 'rule', verb, family: familyNumber(rule.table.family), table: rule.table.name, chain: rule.chain, handle: rule.handle },
-      `${verb} rule ${tableLabel(rule.table)} ${rule.chain} handle ${rule.handle}`,
-      { table: rule.table, chain: rule.chain },
+      { object: 'rule', verb, family: familyNumber(place.table.family), table: place.table.name, chain: place.chain, handle },
+      `${verb} rule ${tableLabel(place.table)} ${place.chain} handle ${handle}`,
+      { table: place.table, chain: place.chain },
     );
   }
 
@@ -601,10 +523,6 @@ export class Transaction {
 
   #remove(obj: ModelObject, verb: 'delete' | 'destroy'): this {
     checkModelObject(obj, 'object');
-    if (isJsonRule(obj)) {
-      const handle = ruleHandle(obj);
-      return this.deleteRule({ table: tableOf(obj), chain: obj.chain, ...(handle !== undefined ? { handle } : {}) }, verb);
-    }
     if (isRule(obj)) return this.deleteRule(obj, verb);
     if (isSet(obj)) return this.#push(setDesc(obj, verb), `${verb} set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isObject(obj)) return this.#push(objectDesc(obj, verb), `${verb} ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });

@@ -140,7 +140,7 @@ function changeText(c: RulesetChange): string {
     case 'chain':
       return `${verb} chain ${c.chain.table.family} ${c.chain.table.name} ${c.chain.name}`;
     case 'rule':
-      return `${verb} rule ${c.rule.table.family} ${c.rule.table.name} ${c.rule.chain} handle ${c.rule.handle}${c.op === 'add' ? ` ${renderRule(c.rule)}` : ''}`;
+      return `${verb} rule ${c.rule.family} ${c.rule.table} ${c.rule.chain} handle ${c.rule.handle}${c.op === 'add' ? ` ${renderRule(c.rule)}` : ''}`;
     case 'set':
       return `${verb} set ${c.set.table.family} ${c.set.table.name} ${c.set.name}`;
     case 'elements': {

@@ -305,8 +305,13 @@ class Linearizer {
     }
     const inv = op === '!=';
     const rk = oneKey(right);
+    const setOp = (): void => {
+      // expr_evaluate_relational: a set is matched with == / != (or in) only
+      if (op !== '==' && op !== '!=' && op !== 'in') throw new TypeError(`${path}.op: relational expression (${op}) is undefined for set expressions`);
+    };
     // set reference
     if (typeof right === 'string' && right.startsWith('@')) {
+      setOp();
       const named = this.namedSet(right, `${path}.right`, true);
       if (named.flags?.includes('interval')) left = toBigEndian(left);
       this.lookup(out, left, right.slice(1), undefined, inv);
@@ -321,6 +326,7 @@ class Linearizer {
       if (BITMASK_TYPES.has(left.dtype) && elems.every((x) => typeof x === 'string' || typeof x === 'number') && rk !== 'set') {
         return this.flagcmp(out, left, valueBytes(left, elems as JExpr, `${path}.right`, true), op);
       }
+      setOp();
       // the set's key is the left expression after evaluation: it has a typeof only when it is
       // still a plain load (not masked, shifted or byte-order converted)
       // the set's key is the left expression as evaluated before any byte-order conversion: it
@@ -337,6 +343,7 @@ class Linearizer {
       gen(out, this.regs, left, sreg);
       const a = valueBytes(left, lo, `${path}.right.range[0]`);
       const b = valueBytes(left, hi, `${path}.right.range[1]`);
+      if (Buffer.compare(a, b) > 0) throw new RangeError(`${path}.right.range: range has zero or negative size (${JSON.stringify(lo)} is above ${JSON.stringify(hi)})`);
       if (inv) out.push({ type: 'range', sreg: nlreg(sreg), op: 1, fromData: a, toData: b });
       else if (op === '==' || op === 'in') {
         out.push({ type: 'cmp', sreg: nlreg(sreg), op: 5, data: a });

@@ -6,22 +6,19 @@
 import type { Family, Hook } from '../kernel';
 import type { ElementInfo, KeyValue } from '../model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from '../model/types';
-import { renderRule } from '../rule/render';
-import { renderRule as renderJsonRule } from '../nft/render';
-import type { JRule } from '../nft/schema';
-import { isJsonRule, tableOf, type JsonRule } from '../transaction';
+import { renderDocument, renderRule } from '../nft/render';
+import type { JRule, NftDocument } from '../nft/schema';
+import { tableOf } from '../transaction';
 
-/** A rule of either model: typed (`statements`) or JSON (`expr`). */
-type AnyModelRule = Rule | JsonRule;
-const ruleLine = (r: AnyModelRule): string => (isJsonRule(r) ? renderJsonRule(r as JRule) : renderRule(r));
+const ruleLine = (r: Rule): string => renderRule(r as JRule);
 
 export interface RenderInput {
   readonly tables: readonly Table[];
   readonly chains?: readonly Chain[];
   readonly sets?: readonly SetSpec[];
   readonly objects?: readonly ObjectSpec[];
-  /** Rules of the JSON model (`expr`) or typed (`statements`). */
-  readonly rules?: readonly AnyModelRule[];
+  /** Rules (nft's JSON model). */
+  readonly rules?: readonly Rule[];
   /** Elements to show inside set blocks, keyed `family table set`. */
   readonly elements?: ReadonlyMap<string, readonly ElementInfo[]>;
 }
@@ -160,7 +157,7 @@ export function renderObject(o: ObjectSpec, indent = '\t'): string {
   return lines.join('\n');
 }
 
-export function renderChain(c: Chain, rules: readonly AnyModelRule[] = [], indent = '\t'): string {
+export function renderChain(c: Chain, rules: readonly Rule[] = [], indent = '\t'): string {
   const i2 = indent + '\t';
   const lines = [`${indent}chain ${c.name} {`];
   if (c.comment !== undefined) lines.push(`${i2}comment ${q(c.comment)}`);
@@ -175,8 +172,12 @@ export function renderChain(c: Chain, rules: readonly AnyModelRule[] = [], inden
   return lines.join('\n');
 }
 
-/** Renders tables with their objects, sets, chains and rules as one `nft -f` file. */
-export function renderRuleset(input: RenderInput): string {
+/**
+ * Renders a listing (the document listRuleset() returns: exactly as `nft list ruleset` prints
+ * it), or tables with their objects, sets, chains and rules (a preset's), as one `nft -f` file.
+ */
+export function renderRuleset(input: RenderInput | NftDocument): string {
+  if ('nftables' in input) return renderDocument(input);
   const out: string[] = [];
   for (const t of input.tables) {
     const blocks: string[] = [];

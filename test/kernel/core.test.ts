@@ -96,11 +96,13 @@ describe('Nftables connection: tables, chains, sets, objects against nft', () =>
     ];
     const counter: ObjectSpec = { table: fw, name: 'c1', type: 'counter', packets: 0n, bytes: 0n };
     await nft.transaction().add(fw).add(input).add(counter).addAll(sets).commit();
-    const rs = await nft.listRuleset();
-    assert.deepEqual(rs.tables.map(({ handle: _h, ...t }) => t), [fw]);
-    assert.deepEqual(rs.chains.map(({ handle: _h, ...c }) => c), [input]);
-    assert.deepEqual(rs.sets.map(({ handle: _h, anonymous: _a, ...s }) => s), sets);
-    assert.deepEqual(rs.objects.map(({ handle: _h, ...o }) => o), [counter]);
+    assert.deepEqual((await nft.listTables()).map(({ handle: _h, ...t }) => t), [fw]);
+    assert.deepEqual((await nft.listChains()).map(({ handle: _h, ...c }) => c), [input]);
+    assert.deepEqual((await nft.listSets()).map(({ handle: _h, anonymous: _a, ...s }) => s), sets);
+    assert.deepEqual((await nft.listObjects()).map(({ handle: _h, ...o }) => o), [counter]);
+    // listRuleset: the same objects in nft's JSON model
+    const kinds = (await nft.listRuleset()).nftables.map((i) => Object.keys(i)[0]);
+    assert.deepEqual(kinds, ['metainfo', 'table', 'counter', 'set', 'set', 'set', 'chain']);
   });
 
   it('adds, lists and deletes typed elements, including intervals and maps', async () => {
