@@ -6,7 +6,8 @@
  * expression part; this file holds the statements, relational matches, anonymous sets and maps.
  */
 import type { Expr } from '../expr/registry';
-import type { Family } from '../kernel';
+import { LIMITS, type Family } from '../kernel';
+import { checkExprLimits } from '../expr/validate';
 import { commentUdata, encodeUdata, u32Value } from '../udata';
 import { datatype } from './datatypes';
 import { BYTEORDER, SET_UDATA, buildSetUdata, declaredNames } from './set-udata';
@@ -593,6 +594,7 @@ class Linearizer {
         const ex = (v as { exprs?: unknown }).exprs;
         if (!Array.isArray(ex)) throw typeErr(`${p}.exprs`, 'an array of kernel expressions', ex);
         for (const [i, x] of ex.entries()) if (typeof x !== 'object' || x === null || 'unknown' in x) throw new TypeError(`${p}.exprs[${i}]: an undecoded kernel expression cannot be sent`);
+        checkExprLimits(ex, `${p}.exprs`, LIMITS.ruleExprs, 'a raw statement');
         return this.push([...(ex as Expr[])]);
       }
       default:
