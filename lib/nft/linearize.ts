@@ -70,6 +70,8 @@ export interface AnonSetRequest {
   readonly keyFields: readonly number[];
   /** Byte order of each key field as the rule loads it (host-order integers: `ipsec in reqid { 1, 7 }`). */
   readonly keyOrders?: readonly ('big' | 'host')[];
+  /** The JSON path of the elements (`rule.expr[0].match.right.set`), for error messages. */
+  readonly path?: string;
   /** Meters: the set's own name (nft names meter sets by the meter, not `__set%d`). */
   readonly name?: string;
   /** Meters: NFTA_SET_DESC_SIZE. */
@@ -198,7 +200,7 @@ class Linearizer {
     path: string,
     data?: string | readonly string[] | 'verdict',
     extraFlags = 0,
-    opts: { keyTypeof?: JExpr; dataOrder?: 'big' | 'host'; dataInterval?: boolean } = {},
+    opts: { keyTypeof?: JExpr; dataOrder?: 'big' | 'host'; dataInterval?: boolean; elemsPath?: string } = {},
   ): { name: string; id: number; interval: boolean } {
     if (!Array.isArray(elems) || elems.length === 0) throw typeErr(path, 'a non-empty set of elements', elems);
     const key = left.k === 'concat' ? left.parts.map((p) => p.dtype) : left.dtype;
@@ -228,7 +230,7 @@ class Linearizer {
       userdata = encodeUdata(entries);
     }
     const keyOrders = left.k === 'concat' ? left.parts.map((p) => p.order) : [left.order];
-    const req: AnonSetRequest = { key, flags, elems, keyFields, keyOrders, userdata, ...(data !== undefined ? { data } : {}) };
+    const req: AnonSetRequest = { key, flags, elems, keyFields, keyOrders, userdata, path: opts.elemsPath ?? path, ...(data !== undefined ? { data } : {}) };
     return { ...this.ctx.anonSet(req), interval };
   }
 
@@ -253,6 +255,7 @@ class Linearizer {
     const dataOrder = types.length === 1 && types[0] !== 'verdict' ? (this.dataHint?.order ?? datatype(types[0]!)?.byteorder) : undefined;
     const r = this.anonSet(key, elems as readonly JSetElem[], `${path}.data`, types.length === 1 ? types[0] : types, 0, {
       dataInterval: interval,
+      elemsPath: (data as { set?: unknown }).set !== undefined ? `${path}.data.set` : `${path}.data`,
       ...(dataOrder !== undefined ? { dataOrder } : {}),
       ...(keyJson !== undefined ? { keyTypeof: keyJson } : {}),
     });
@@ -333,7 +336,8 @@ class Linearizer {
       // the set's key is the left expression as evaluated before any byte-order conversion: it
       // has a typeof when it is a plain load (not masked or shifted)
       const typeofOk = left.sub === undefined && (left.k === 'load' || (left.k === 'concat' && left.parts.every((p) => p.k === 'load' && p.sub === undefined)));
-      const r = this.anonSet(left, elems, `${path}.right`, undefined, 0, typeofOk ? { keyTypeof: m.left as JExpr } : {});
+      const elemsPath = rk === 'set' ? `${path}.right.set` : `${path}.right`;
+      const r = this.anonSet(left, elems, `${path}.right`, undefined, 0, typeofOk ? { keyTypeof: m.left as JExpr, elemsPath } : { elemsPath });
       this.lookup(out, r.interval ? toBigEndian(left) : left, r.name, r.id, inv);
       return this.push(out);
     }

@@ -8,6 +8,8 @@ import type { Family } from '../../lib/kernel';
 import * as m from '../../lib/match';
 import type { JStatement } from '../../lib/nft/schema';
 import { Transaction } from '../../lib/transaction';
+import { buildDocument } from '../../lib/nft/build';
+import type { NftDocument } from '../../lib/nft/schema';
 
 /** A JSON rule of the helpers' statements, queued in a transaction (which compiles it). */
 const json = (family: Family, expr: readonly JStatement[], comment?: string): unknown =>
@@ -22,6 +24,9 @@ const tcpDport = { payload: { protocol: 'tcp', field: 'dport' } } as const;
 /** A JSON rule of one `match` statement. */
 const matching = (left: unknown, right: unknown, op = '=='): unknown => json('inet', [{ match: { op, left, right } } as unknown as JStatement]);
 const stmt = (st: unknown): unknown => json('inet', [st as JStatement]);
+/** The same statements in a document (commitJson's path): errors name the document's path. */
+const inDocument = (st: unknown): unknown =>
+  buildDocument({ nftables: [{ add: { table: { family: 'inet', name: 't' } } }, { add: { rule: { family: 'inet', table: 't', chain: 'c', expr: [st as JStatement] } } }] } as NftDocument, {}, { nextSetId: () => 1 });
 
 const CASES: [string, () => unknown, ErrorConstructor | RangeErrorConstructor, string][] = [
   ['iifname too long', () => m.iifname('a-very-long-interface'), RangeError, 'Expected an interface name of 1-15 bytes for iifname but received "a-very-long-interface"'],
@@ -31,7 +36,7 @@ const CASES: [string, () => unknown, ErrorConstructor | RangeErrorConstructor, s
   ['prefix length', () => matching({ payload: { protocol: 'ip', field: 'saddr' } }, { prefix: { addr: '10.0.0.0', len: 33 } }), TypeError, 'rule.expr[0].match.right.prefix.len: expected a prefix length 0-32 but received 33'],
   ['port range', () => m.tcpDport(70000), RangeError, 'Expected a port 0-65535 for tcp dport but received 70000'],
   ['reversed range', () => matching(tcpDport, { range: [2000, 1000] }), RangeError, 'rule.expr[0].match.right.range: range has zero or negative size (2000 is above 1000)'],
-  ['reversed range in a set', () => matching(tcpDport, { set: [1, { range: [30, 22] }] }), RangeError, 'rule.expr: Expected a range whose start is not above its end for set __set%d elem[1] but received {"range":[30,22]}'],
+  ['reversed range in a set', () => matching(tcpDport, { set: [1, { range: [30, 22] }] }), RangeError, 'Expected a range whose start is not above its end for rule.expr[0].match.right.set[1] but received {"range":[30,22]}'],
   ['unknown icmp type', () => m.icmpType('echo'), TypeError, 'Expected an ICMP type name or number 0-255 for icmp type but received "echo"'],
   ['ip6 field in ip table', () => json('ip', [m.saddr('::1')]), TypeError, "rule.expr[0].match.left.payload: conflicting protocols specified: ip vs. ip6"],
   ['ip then ip6 in inet', () => json('inet', [m.saddr('10.0.0.1'), m.daddr('::1')]), TypeError, "rule.expr[1].match.left.payload: conflicting protocols specified: ip vs. ip6"],
@@ -47,6 +52,8 @@ const CASES: [string, () => unknown, ErrorConstructor | RangeErrorConstructor, s
   ['limit per', () => stmt({ limit: { rate: 1, per: 'fortnight' } }), TypeError, 'rule.expr[0].limit.per: expected one of second, minute, hour, day, week but received "fortnight"'],
   ['log group with level', () => json('inet', [m.log({ group: 1, level: 'info' })]), TypeError, "rule.expr[0].log: level and group are mutually exclusive (a log to an nflog group has no level)"],
   ['jump without chain', () => stmt({ jump: { target: '' } }), TypeError, 'Expected a name of 1-255 bytes without NUL for rule.expr[0].jump.target but received ""'],
+  ['reversed range, in a document', () => inDocument({ match: { op: '==', left: tcpDport, right: { range: [2000, 1000] } } }), RangeError, 'nftables[1].add.rule.expr[0].match.right.range: range has zero or negative size (2000 is above 1000)'],
+  ['reversed range in a set, in a document', () => inDocument({ match: { op: '==', left: tcpDport, right: { set: [1, { range: [30, 22] }] } } }), RangeError, 'Expected a range whose start is not above its end for nftables[1].add.rule.expr[0].match.right.set[1] but received {"range":[30,22]}'],
   ['unknown statement kind', () => stmt({ teleport: null }), TypeError, 'Expected a statement kind (accept, drop, continue, return, jump, goto, match, counter, mangle, quota, limit, last, flow, fwd, notrack, dup, snat, dnat, masquerade, redirect, reject, set, map, log, ct helper, ct timeout, ct expectation, secmark, meter, queue, vmap, ct count, tproxy, synproxy, reset, xt, raw) for rule.expr[0] key but received "teleport"'],
   ['unknown field', () => matching({ payload: { protocol: 'ip', field: 'tos' } }, 1), TypeError, 'rule.expr[0].match.left.payload: unknown payload field ip tos'],
   ['lt on a set', () => matching(tcpDport, { set: [1, 2] }, '<'), TypeError, 'rule.expr[0].match.op: relational expression (<) is undefined for set expressions'],
