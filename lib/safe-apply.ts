@@ -37,7 +37,8 @@ import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/
 import { Nftables } from './nftables';
 import type { JStatement } from './nft/schema';
 import { inTable, isChain, isObject, isRule, isSet, isTable, tableOf, type ModelObject } from './transaction';
-import { LOOKUP_F_INV, REG } from './kernel';
+import { LOOKUP_F_INV, REG, TABLE_F } from './kernel';
+import { familyNumber } from './model/objects';
 
 /** Comment marking the gate rules this module inserts into the live table. */
 export const GATE_COMMENT = 'safe-apply gate';
@@ -234,12 +235,14 @@ export class SafeApply {
 
     const nft = await Nftables.open(options.netns !== undefined ? { netns: options.netns } : {});
     try {
-      const live = (await nft.listTables({ family: table.family })).find((t) => t.name === table.name);
-      const trialExists = (await nft.listTables({ family: table.family })).find((t) => t.name === trialTable.name);
+      const dumped = await nft.dump({ what: 'tables', family: familyNumber(table.family) });
+      const tables = dumped.what === 'tables' ? dumped.items : [];
+      const live = tables.find((t) => t.name === table.name);
+      const trialExists = tables.find((t) => t.name === trialTable.name);
       const tx = nft.transaction();
       if (trialExists) {
-        if (trialExists.owner) throw new Error(`Another safe apply of ${table.family} ${table.name} is in progress (trial table owned by netlink port ${String(trialExists.ownerPortId)})`);
-        tx.delete(trialExists);
+        if (trialExists.flags & TABLE_F.owner) throw new Error(`Another safe apply of ${table.family} ${table.name} is in progress (trial table owned by netlink port ${String(trialExists.owner)})`);
+        tx.delete(trialTable);
       }
       const gateIdx: { chain: string; index: number }[] = [];
       const gate = gateSet;
@@ -250,7 +253,7 @@ export class SafeApply {
         const sets = await nft.listSets({ family: table.family, table: table.name });
         if (sets.some((s) => s.name === GATE_SET)) tx.delete(gate(table));
         tx.addSet(gate(table)).addElements(gate(table), [{ key: 1, timeoutMs: leaseMs }]);
-        const chains = (await nft.listChains({ family: table.family, table: table.name })).filter((c) => c.base !== undefined);
+        const chains = (await nft.listChains({ family: table.family, table: table.name })).filter((c) => c.hook !== undefined);
         for (const c of chains) {
           gateIdx.push({ chain: c.name, index: tx.size });
           tx.insertRule(gateRule(table, c.name, false), { handle: true });

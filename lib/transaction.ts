@@ -16,7 +16,7 @@ import { addJson as addJsonOps } from './nft/api';
 import { buildDocument, type BuiltOp, type KernelView } from './nft/build';
 import { validateDocument } from './nft/document';
 import { linearizeRule } from './nft/linearize';
-import type { JRule, JSet, NftDocument, NftFamily } from './nft/schema';
+import { NFT_OBJECT_KINDS, type JChain, type JRule, type JSet, type JSetElem, type JTable, type NftDocument, type NftFamily, type NftObject, type NftObjectKind } from './nft/schema';
 
 /** What a committed transaction reports. */
 export interface CommitResult {
@@ -27,8 +27,40 @@ export interface CommitResult {
   readonly handles: ReadonlyMap<number, bigint>;
 }
 
-/** Anything the transaction can add: tables, chains, sets, named objects, and rules (nft's JSON model). */
-export type ModelObject = Table | Chain | SetSpec | ObjectSpec | JsonRule;
+/**
+ * Anything the transaction can add: rules, and tables, chains, sets, maps and named objects in
+ * nft's JSON model (what listTables/listChains/listSets/listObjects return: bare JTable, JChain,
+ * JSet, or any object in its one-key wrapper `{ counter: { … } }`), or in the typed shorthand
+ * (Table, Chain, SetSpec, ObjectSpec: what the presets and the Blocklist use).
+ */
+export type ModelObject = Table | Chain | SetSpec | ObjectSpec | JsonRule | JsonObject;
+
+/** A table, chain, set or map of nft's JSON model, or any object in its one-key wrapper. */
+export type JsonObject = JTable | JChain | JSet | NftObject;
+
+/**
+ * The JSON model's object kind and body of a model object that is not typed shorthand: a chain,
+ * set or map (`table` is a name), a table with JSON `flags`, or a one-key wrapper. Rules are told
+ * apart before (isRule).
+ */
+export function jsonObjectOf(o: unknown): { kind: NftObjectKind; body: Record<string, unknown> } | undefined {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
+  const r = o as Record<string, unknown>;
+  const keys = Object.keys(r);
+  if (keys.length === 1 && (NFT_OBJECT_KINDS as readonly string[]).includes(keys[0]!)) {
+    const body = r[keys[0]!];
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return { kind: keys[0] as NftObjectKind, body: body as Record<string, unknown> };
+  }
+  if ('expr' in r || 'statements' in r) return undefined;
+  if (typeof r['table'] === 'string') {
+    if ('map' in r) return { kind: 'map', body: r };
+    // a set's type is a datatype (or typeof); a chain's type (filter, nat, route) comes with its hook
+    if ('type' in r && !('hook' in r)) return { kind: 'set', body: r };
+    return { kind: 'chain', body: r };
+  }
+  if (!('table' in r) && 'flags' in r) return { kind: 'table', body: r };
+  return undefined;
+}
 
 export interface RuleOptions {
   /** Learn the rule's kernel handle (echoed back; see CommitResult.handles). */
@@ -135,19 +167,31 @@ export function nativeBatchAsync(pending: readonly { readonly op: OpDesc }[], ge
 
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
 export const isRule = (o: ModelObject): o is JsonRule => 'expr' in o || 'statements' in o;
-export const isSet = (o: ModelObject): o is SetSpec => 'key' in o;
-export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !isRule(o);
-export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o);
-export const isTable = (o: ModelObject): o is Table => !('table' in o);
-/** The table an object belongs to (a rule of the JSON model names it by family and name). */
+/** Typed shorthand objects (SetSpec, ObjectSpec, Chain, Table); isJson tells JSON-model objects. */
+export const isSet = (o: ModelObject): o is SetSpec => 'key' in o && jsonObjectOf(o) === undefined;
+export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !isRule(o) && jsonObjectOf(o) === undefined;
+export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o) && jsonObjectOf(o) === undefined;
+export const isTable = (o: ModelObject): o is Table => !('table' in o) && jsonObjectOf(o) === undefined;
+export const isJson = (o: ModelObject): o is JsonObject => jsonObjectOf(o) !== undefined;
+/** A set named in nft's JSON model (`table` is a name) rather than a typed SetSpec. */
+const isJsonSet = (s: SetSpec | JSet): s is JSet => typeof s === 'object' && s !== null && typeof (s as { table?: unknown }).table === 'string';
+/** The table an object belongs to (objects of the JSON model name it by family and name). */
 export function tableOf(o: ModelObject): TableRef {
-  if (isTable(o)) return { family: o.family, name: o.name };
   if (isJsonRule(o)) return { family: o.family as Family, name: o.table };
+  const j = jsonObjectOf(o);
+  if (j) return { family: j.body['family'] as Family, name: (j.kind === 'table' ? j.body['name'] : j.body['table']) as string };
+  if (isTable(o)) return { family: o.family, name: o.name };
   return (o as { readonly table: TableRef }).table;
 }
-/** The object moved to another table of the same family (a rule of the JSON model too). */
+/** The object moved to another table of the same family (a rule or object of the JSON model too). */
 export function inTable<T extends ModelObject>(o: T, table: TableRef): T {
-  return (isJsonRule(o) ? { ...o, family: table.family, table: table.name } : { ...o, table }) as T;
+  if (isJsonRule(o)) return { ...o, family: table.family, table: table.name } as T;
+  const j = jsonObjectOf(o);
+  if (j) {
+    const body = j.kind === 'table' ? { ...j.body, family: table.family, name: table.name } : { ...j.body, family: table.family, table: table.name };
+    return (j.body === (o as unknown) ? body : { [j.kind]: body }) as unknown as T;
+  }
+  return { ...o, table } as T;
 }
 
 /** Where a compiled rule goes: its table, chain and (replace) handle. */
@@ -403,6 +447,8 @@ export class Transaction {
   add(obj: ModelObject, options: RuleOptions = {}): this {
     checkModelObject(obj, 'object');
     if (isRule(obj)) return this.addRule(obj, options);
+    const j = jsonObjectOf(obj);
+    if (j) return this.#json('add', j);
     if (isSet(obj)) return this.addSet(obj);
     if (isObject(obj)) return this.addObject(obj);
     if (isChain(obj)) return this.addChain(obj);
@@ -420,8 +466,10 @@ export class Transaction {
   }
 
   /** Like add(), but fails with EEXIST if the object already exists (tables, chains, sets, objects). */
-  create(obj: Table | Chain | SetSpec | ObjectSpec): this {
+  create(obj: Table | Chain | SetSpec | ObjectSpec | JsonObject): this {
     checkModelObject(obj, 'object');
+    const j = jsonObjectOf(obj);
+    if (j) return this.#json('create', j);
     if (isSet(obj)) {
       const id = this.#nextId++;
       this.#setIds.set(`${obj.table.family} ${obj.table.name} ${obj.name}`, id);
@@ -524,6 +572,12 @@ export class Transaction {
   #remove(obj: ModelObject, verb: 'delete' | 'destroy'): this {
     checkModelObject(obj, 'object');
     if (isRule(obj)) return this.deleteRule(obj, verb);
+    const j = jsonObjectOf(obj);
+    if (j) {
+      // delete by name (or handle); a listed set's elements are not part of the command
+      const { elem: _elem, ...body } = j.body;
+      return this.#json(verb, { kind: j.kind, body });
+    }
     if (isSet(obj)) return this.#push(setDesc(obj, verb), `${verb} set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isObject(obj)) return this.#push(objectDesc(obj, verb), `${verb} ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isChain(obj)) return this.#push(chainDesc(obj, verb), `${verb} chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
@@ -532,20 +586,56 @@ export class Transaction {
   }
 
   /** Flushes a table (all its rules), a chain (its rules) or a set (its elements). */
-  flush(obj: Table | Chain | SetSpec): this {
+  flush(obj: Table | Chain | SetSpec | JTable | JChain | JSet): this {
     checkModelObject(obj, 'object');
+    const j = jsonObjectOf(obj);
+    if (j) {
+      const { elem: _elem, ...body } = j.body;
+      return this.#json('flush', { kind: j.kind, body });
+    }
     if (isSet(obj)) return this.#push(setDesc(obj, 'flush'), `flush set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isChain(obj)) return this.#push(chainDesc(obj, 'flush'), `flush chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table, chain: obj.name });
     const t = obj as Table;
     return this.#push(tableDesc(t, 'flush'), `flush table ${tableLabel(t)}`, { table: t });
   }
 
+  /** One command of nft's JSON model on an object (through addJson: the same code as commitJson). */
+  #json(verb: 'add' | 'create' | 'delete' | 'destroy' | 'flush', j: { kind: NftObjectKind; body: Record<string, unknown> }): this {
+    const doc = { nftables: [{ [verb]: { [j.kind]: j.body } }] } as unknown as NftDocument;
+    try {
+      return this.addJson(doc, { set: (family, table, name) => this.#jsonSets.get(setKeyOf(family, table, name)) });
+    } catch (e) {
+      // The document's path; the caller passed an object.
+      if (e instanceof Error) {
+        e.message = e.message.replace(/nftables\[0\]\.(add|create|delete|destroy|flush)\./g, '');
+        // "chain: Expected … for chain.hook …": the path is in the message already
+        if (e.message.startsWith(`${j.kind}: `) && e.message.includes(`${j.kind}.`)) e.message = e.message.slice(j.kind.length + 2);
+      }
+      throw e;
+    }
+  }
+
+  /** Element command of nft's JSON model; the set's declaration is the one given (or the transaction's own). */
+  #jsonElements(verb: 'add' | 'create' | 'delete' | 'destroy', set: JSet, elem: readonly JSetElem[]): this {
+    const doc = { nftables: [{ [verb]: { element: { family: set.family, table: set.table, name: set.name, elem } } }] } as unknown as NftDocument;
+    try {
+      return this.addJson(doc, { set: (family, table, name) => (family === set.family && table === set.table && name === set.name ? set : this.#jsonSets.get(setKeyOf(family, table, name))) });
+    } catch (e) {
+      if (e instanceof Error) e.message = e.message.replace(/nftables\[0\]\.(add|create|delete|destroy)\.element\.elem/g, 'elements');
+      throw e;
+    }
+  }
+
   /** Adds elements to a set or map (typed values; see ElementInput). */
-  addElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): this {
+  addElements(set: SetSpec, elements: readonly ElementInput[], options?: { readonly exclusive?: boolean }): this;
+  /** Of a set in nft's JSON model (`{ family, table, name, type, … }`, e.g. from listSets): elements as nft's JSON writes them. */
+  addElements(set: JSet, elements: readonly JSetElem[], options?: { readonly exclusive?: boolean }): this;
+  addElements(set: SetSpec | JSet, elements: readonly (ElementInput | JSetElem)[], options: { readonly exclusive?: boolean } = {}): this {
     // Holes are refused by elementsDesc, in its slices (a 1M-element scan is not one block).
     checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL, false);
     if (elements.length === 0) return this;
-    return this.#elements(elementsDesc(set, elements, options.exclusive ? 'create' : 'add'), set);
+    if (isJsonSet(set)) return this.#jsonElements(options.exclusive ? 'create' : 'add', set, elements as readonly JSetElem[]);
+    return this.#elements(elementsDesc(set, elements as readonly ElementInput[], options.exclusive ? 'create' : 'add'), set);
   }
 
   /**
@@ -561,11 +651,15 @@ export class Transaction {
   }
 
   /** Removes elements from a set or map (ENOENT if one is absent). */
-  deleteElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly ifExists?: boolean } = {}): this {
+  deleteElements(set: SetSpec, elements: readonly ElementInput[], options?: { readonly ifExists?: boolean }): this;
+  /** Of a set in nft's JSON model: elements as nft's JSON writes them. */
+  deleteElements(set: JSet, elements: readonly JSetElem[], options?: { readonly ifExists?: boolean }): this;
+  deleteElements(set: SetSpec | JSet, elements: readonly (ElementInput | JSetElem)[], options: { readonly ifExists?: boolean } = {}): this {
     // Holes are refused by elementsDesc, in its slices (a 1M-element scan is not one block).
     checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL, false);
     if (elements.length === 0) return this;
-    return this.#elements(elementsDesc(set, elements, options.ifExists ? 'destroy' : 'delete'), set);
+    if (isJsonSet(set)) return this.#jsonElements(options.ifExists ? 'destroy' : 'delete', set, elements as readonly JSetElem[]);
+    return this.#elements(elementsDesc(set, elements as readonly ElementInput[], options.ifExists ? 'destroy' : 'delete'), set);
   }
 
   #elements(desc: ElementsDesc, set: SetSpec): this {

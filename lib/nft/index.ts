@@ -11,4 +11,4 @@ export { parseJsonDocument, validateDocument, toJsonText, NFT_METAINFO, JSON_SCH
 export { buildDocument, type BuiltDocument, type BuiltOp, type KernelView, type ResetRequest, type IdSource } from './build';
 export { assembleListing, type JsonListing, type RulesetDumps, type UndecodedRule } from './listing';
 export { listJson, listJsonReport, commitJson, addJson, type JsonListFilter, type JsonRuleFilter, type ListedRule } from './api';
-export { renderDocument, renderRule as renderJsonRule, renderStatement, renderExpr } from './render';
+export { renderDocument, renderRule as renderJsonRule, renderStatement, renderExpr, renderElement } from './render';
