@@ -7,7 +7,7 @@
 import { errnoName, familyName, type Family } from './kernel';
 import { explainErrno, NftError, type OpFailure } from './errors';
 import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpRequest, type ElementsData, type ElementsDesc, type NativePrepared, type NativeSocket, type PreparedElementsDesc, type SetData } from './native';
-import { familyNumber, objectFromData, setFromData } from './model/objects';
+import { familyNumber, objectFromData } from './model/objects';
 import { chainFromData as jsonChain, chainIsBinding, objectFromData as jsonObject, setFromData as jsonSet, tableFromData as jsonTable } from './nft/objects';
 import { decodeElements } from './nft/elements';
 import { elementsFromData, type ElementInfo } from './model/elements';
