@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { Nftables, toJsonText, type JSet, type NftItem } from '../../lib';
+import { Nftables, guides, hostFirewall, modelDocument, presetDocument, presetObjects, renderRuleset, toJsonText, type JSet, type NftItem, type Preset } from '../../lib';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nftFlush, nftList, nftLoad } from '../helpers/nft';
 
@@ -169,6 +169,29 @@ describe("tables, chains, sets and objects in nft's JSON model", () => {
     await tx.commit();
     assert.equal(nftList(), want);
   });
+
+  const presets: [string, () => Preset][] = [
+    ['hostFirewall', () => hostFirewall({ tcpPorts: [22, 443], udpPorts: [53], bruteForce: true, trusted: [{ protocol: 'tcp', ports: [5432], sources: ['192.168.1.0/24', 'fd00::/8'] }] })],
+    ['guides.serverHardening', () => guides.serverHardening({ friendly: ['10.137.0.0/24', 'fd00::/8'], publicTcp: [8443], honeypot: { to: '172.17.0.4', port: 8022 } })],
+    ['guides.tightServer', () => guides.tightServer({ ourIp: '203.0.113.10', sshSources: ['198.51.100.7'], dnsServers: ['192.0.2.53'] })],
+  ];
+  for (const [name, make] of presets) {
+    it(`${name}: presetDocument commits through commitJson as presetObjects through a transaction, and renders as nft lists it`, async () => {
+      const p = make();
+      await nft.transaction().addAll(presetObjects(p)).commit();
+      const viaTx = nftList();
+      nftFlush();
+      await nft.commitJson(presetDocument(p));
+      assert.equal(nftList(), viaTx);
+      nftFlush();
+      nftLoad(renderRuleset(p));
+      assert.equal(nftList(), viaTx);
+      // the shorthand's JSON is what the listing gives back (handles and counters aside)
+      const listed = asNft((await nft.listRuleset()).nftables.filter((i) => !('metainfo' in i) && !('rule' in i)));
+      const unhandled = (items: Record<string, unknown>[]): unknown[] => items.map((i) => Object.fromEntries(Object.entries(i).map(([k, v]) => [k, Object.fromEntries(Object.entries(v as object).filter(([f]) => f !== 'handle'))])));
+      assert.deepEqual(unhandled(asNft(modelDocument([...p.tables, ...p.sets, ...p.chains]).nftables)), unhandled(listed));
+    });
+  }
 
   it('a bad JSON object is refused with its path, and nothing is sent', async () => {
     nftLoad('table inet j {\n\tset s {\n\t\ttype ipv4_addr\n\t}\n}\n');
