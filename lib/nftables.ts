@@ -10,6 +10,7 @@ import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpReq
 import { familyNumber, objectFromData } from './model/objects';
 import { chainFromData as jsonChain, chainIsBinding, objectFromData as jsonObject, setFromData as jsonSet, tableFromData as jsonTable } from './nft/objects';
 import { decodeElements } from './nft/elements';
+import { arrayWithToJSON } from './nft/document';
 import { elementsFromData, type ElementInfo } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
 import { checkNoNul, nativeBatch, nativeBatchAsync, Transaction, type CommitResult, type OpRefs } from './transaction';
@@ -507,7 +508,7 @@ export class Nftables {
         // left out, as in listJson (which reports it)
       }
     }
-    return out;
+    return arrayWithToJSON(out);
   }
 
   /** Raw packed elements of a set (see ElementsData); `keys` fetches only those keys. */
@@ -540,7 +541,7 @@ export class Nftables {
       const decl = (await this.#setsRaw({ family: t.family, table: t.name })).find((d) => d.name === set.name);
       if (!decl) throw new NftError(`list set ${t.family} ${t.name} ${set.name}: set ${set.name} does not exist in table ${t.family} ${t.name}`, 'ENOENT', 2, -1);
       const data = await this.dumpElements(set);
-      return data.count === 0 ? [] : decodeElements(jsonSet(decl).set, data);
+      return arrayWithToJSON(data.count === 0 ? [] : decodeElements(jsonSet(decl).set, data));
     }
     return elementsFromData(set as SetSpec, await this.dumpElements(set as SetSpec));
   }

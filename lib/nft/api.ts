@@ -8,7 +8,7 @@ import type { DumpRequest, ElementsData, ObjectData, RuleData, SetData } from '.
 import type { Nftables } from '../nftables';
 import type { CommitResult, Transaction } from '../transaction';
 import { buildDocument, type IdSource, type KernelView, type ResetRequest } from './build';
-import { validateDocument } from './document';
+import { arrayWithToJSON, validateDocument } from './document';
 import { assembleListing, elementsKey, type JsonListing } from './listing';
 import { setFromData } from './objects';
 import { setInterfaceResolver } from './datatypes';
@@ -164,7 +164,7 @@ export async function listRules(nft: Nftables, filter: JsonRuleFilter = {}): Pro
     if (filter.chain !== undefined && r.chain !== filter.chain) continue;
     out.push(r as ListedRule);
   }
-  return out;
+  return arrayWithToJSON(out);
 }
 
 /** The listing document alone (see listJsonReport). */

@@ -55,6 +55,7 @@ const RULESET = `table inet j {
 		type filter hook input priority filter; policy accept;
 		tcp dport vmap @v
 		meta mark @marks counter name "hits"
+		tcp dport 80 counter accept
 		jump {
 			ip saddr 10.0.0.1 accept
 		}
@@ -140,6 +141,17 @@ describe("tables, chains, sets and objects in nft's JSON model", () => {
     // and the table itself
     await nft.transaction().delete(tables[0]!).commit();
     assert.equal(nftList(), '');
+  });
+
+  it('JSON.stringify writes every listing (bigint counters as numbers)', async () => {
+    nftLoad(RULESET);
+    const rules = await nft.listRules();
+    assert.ok(rules.some((r) => JSON.stringify(r.expr, (_k, v: unknown) => (typeof v === 'bigint' ? 'BIG' : v)).includes('BIG')), 'the listing holds bigint counters');
+    const text = JSON.stringify(rules);
+    assert.doesNotMatch(text, /BIG/);
+    assert.deepEqual(JSON.parse(text), JSON.parse(toJsonText({ nftables: rules.map((rule) => ({ rule })) })).nftables.map((i: { rule: unknown }) => i.rule));
+    assert.match(JSON.stringify(await nft.listObjects()), /"counter":\{"family":"inet","name":"hits","table":"j","handle":\d+,"comment":"c","packets":0,"bytes":0\}/);
+    assert.match(JSON.stringify(await nft.listRuleset()), /"packets":0/);
   });
 
   it('flush takes a listed chain and a listed set', async () => {
