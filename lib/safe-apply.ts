@@ -33,10 +33,10 @@
  *    removes them.
  */
 import type { ElementInput } from './model/elements';
-import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
+import type { Rule, SetSpec, Table, TableRef } from './model/types';
 import { Nftables } from './nftables';
 import type { JStatement } from './nft/schema';
-import { inTable, isChain, isObject, isRule, isSet, isTable, tableOf, type ModelObject } from './transaction';
+import { chainName, inTable, isBaseChain, isRule, isTable, jsonObjectOf, modelKind, tableOf, type ModelObject } from './transaction';
 import { LOOKUP_F_INV, REG, TABLE_F } from './kernel';
 import { familyNumber } from './model/objects';
 
@@ -92,6 +92,20 @@ const ACCEPT: JStatement = { accept: null };
 const gateRule = (t: TableRef, chain: string, inverted: boolean): Rule => ({ family: t.family, table: t.name, chain, expr: [gateMatch(inverted), ACCEPT], comment: GATE_COMMENT });
 
 const retarget = <T extends ModelObject>(o: T, table: TableRef): T => inTable(o, table);
+
+/** A table of nft's JSON model as the shorthand (its flags and comment). */
+function shorthandTable(o: ModelObject): Table {
+  const b = (jsonObjectOf(o)?.body ?? {}) as { family: Table['family']; name: string; flags?: string | readonly string[]; comment?: string };
+  const flags = b.flags === undefined ? [] : typeof b.flags === 'string' ? [b.flags] : b.flags;
+  return {
+    family: b.family,
+    name: b.name,
+    ...(flags.includes('dormant') ? { dormant: true } : {}),
+    ...(flags.includes('owner') ? { owner: true } : {}),
+    ...(flags.includes('persist') ? { persist: true } : {}),
+    ...(b.comment !== undefined ? { comment: b.comment } : {}),
+  };
+}
 
 /** A ruleset on trial; see the module comment and docs/safe-apply.md. */
 export class SafeApply {
@@ -229,7 +243,8 @@ export class SafeApply {
     if (refs.some((r) => r.family !== first.family || r.name !== first.name)) {
       throw new TypeError(`Expected every object to belong to table ${first.family} ${first.name}; safeApply replaces one table`);
     }
-    const table: Table = (objects.find(isTable) as Table | undefined) ?? { family: first.family, name: first.name };
+    const given = objects.find((o) => modelKind(o) === 'table');
+    const table: Table = given === undefined ? { family: first.family, name: first.name } : isTable(given) ? given : shorthandTable(given);
     if (table.owner) throw new TypeError('Expected a table without owner: the confirmed table must outlive this process');
     const trialTable: TableRef = { family: table.family, name: `${table.name}${options.trialSuffix ?? '__trial'}` };
 
@@ -261,13 +276,12 @@ export class SafeApply {
       }
       const trial: Table = { family: trialTable.family, name: trialTable.name, owner: true };
       tx.addTable(trial).addSet(gate(trialTable)).addElements(gate(trialTable), [{ key: 1, timeoutMs: leaseMs }]);
-      const rest = objects.filter((o) => !isTable(o) && !isRule(o) && !isObject(o)) as (SetSpec | Chain)[];
-      const sets = rest.filter((o) => isSet(o));
-      const chains = rest.filter((o) => !isSet(o) && isChain(o)) as Chain[];
-      for (const s of sets) tx.add(retarget(s as SetSpec, trialTable));
-      for (const o of objects.filter(isObject) as ObjectSpec[]) tx.add(retarget(o, trialTable));
-      for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(retarget(c, trialTable));
-      for (const c of chains.filter((c) => c.base)) tx.addRule(gateRule(trialTable, c.name, true));
+      const kind = (k: ReturnType<typeof modelKind>) => (o: ModelObject) => modelKind(o) === k;
+      const chains = objects.filter(kind('chain'));
+      for (const s of objects.filter(kind('set'))) tx.add(retarget(s, trialTable));
+      for (const o of objects.filter(kind('object'))) tx.add(retarget(o, trialTable));
+      for (const c of [...chains.filter((c) => !isBaseChain(c)), ...chains.filter(isBaseChain)]) tx.add(retarget(c, trialTable));
+      for (const c of chains.filter(isBaseChain)) tx.addRule(gateRule(trialTable, chainName(c), true));
       for (const e of options.elements ?? []) tx.addElements(retarget(e.set, trialTable), e.elements);
       for (const r of objects.filter(isRule)) tx.addRule(retarget(r, trialTable));
       const started = Date.now();
@@ -316,10 +330,11 @@ export class SafeApply {
       if (this.#liveExisted) tx.delete(this.table);
       const objs = this.#candidate;
       tx.addTable({ ...this.table });
-      for (const o of objs.filter(isSet)) tx.add(o);
-      for (const o of objs.filter(isObject)) tx.add(o);
-      const chains = objs.filter((o) => !isTable(o) && !isRule(o) && !isSet(o) && !isObject(o) && isChain(o)) as Chain[];
-      for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(c);
+      const kind = (k: ReturnType<typeof modelKind>) => (o: ModelObject) => modelKind(o) === k;
+      for (const o of objs.filter(kind('set'))) tx.add(o);
+      for (const o of objs.filter(kind('object'))) tx.add(o);
+      const chains = objs.filter(kind('chain'));
+      for (const c of [...chains.filter((c) => !isBaseChain(c)), ...chains.filter(isBaseChain)]) tx.add(c);
       for (const e of this.#elements ?? []) tx.addElements(e.set, e.elements);
       for (const r of objs.filter(isRule)) tx.add(r);
       tx.delete({ family: this.trialTable.family, name: this.trialTable.name });

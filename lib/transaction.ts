@@ -173,6 +173,25 @@ export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'tab
 export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o) && jsonObjectOf(o) === undefined;
 export const isTable = (o: ModelObject): o is Table => !('table' in o) && jsonObjectOf(o) === undefined;
 export const isJson = (o: ModelObject): o is JsonObject => jsonObjectOf(o) !== undefined;
+/** What a model object is, shorthand or JSON model alike (`set` includes maps; `object` the named objects). */
+export function modelKind(o: ModelObject): 'table' | 'chain' | 'set' | 'object' | 'rule' {
+  if (isRule(o)) return 'rule';
+  const j = jsonObjectOf(o);
+  if (j) return j.kind === 'table' || j.kind === 'chain' || j.kind === 'rule' ? j.kind : j.kind === 'set' || j.kind === 'map' ? 'set' : 'object';
+  if (isSet(o)) return 'set';
+  if (isObject(o)) return 'object';
+  if (isChain(o)) return 'chain';
+  return 'table';
+}
+/** A base chain (attached to a hook), shorthand or JSON model. */
+export function isBaseChain(o: ModelObject): boolean {
+  const j = jsonObjectOf(o);
+  if (j) return j.kind === 'chain' && j.body['hook'] !== undefined;
+  return isChain(o) && o.base !== undefined;
+}
+/** A chain's name, shorthand or JSON model. */
+export const chainName = (o: ModelObject): string => (jsonObjectOf(o)?.body['name'] ?? (o as Chain).name) as string;
+
 /** A set named in nft's JSON model (`table` is a name) rather than a typed SetSpec. */
 const isJsonSet = (s: SetSpec | JSet): s is JSet => typeof s === 'object' && s !== null && typeof (s as { table?: unknown }).table === 'string';
 /** The table an object belongs to (objects of the JSON model name it by family and name). */

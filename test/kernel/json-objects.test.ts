@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { Nftables, guides, hostFirewall, modelDocument, presetDocument, presetObjects, renderRuleset, toJsonText, type JSet, type NftItem, type Preset } from '../../lib';
+import { Nftables, safeApply, guides, hostFirewall, modelDocument, presetDocument, presetObjects, renderRuleset, toJsonText, type JSet, type NftItem, type Preset } from '../../lib';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nftFlush, nftList, nftLoad } from '../helpers/nft';
 
@@ -204,6 +204,20 @@ describe("tables, chains, sets and objects in nft's JSON model", () => {
       assert.deepEqual(unhandled(asNft(modelDocument([...p.tables, ...p.sets, ...p.chains]).nftables)), unhandled(listed));
     });
   }
+
+  it('safeApply takes a candidate in nft\'s JSON model (a listing of the same objects)', async () => {
+    const p = hostFirewall({ tcpPorts: [22], bruteForce: true });
+    await nft.transaction().addAll(presetObjects(p)).commit();
+    const want = nftList();
+    // the candidate as listed: bare tables, chains, sets and rules of nft's JSON model
+    const objects = (await nft.listRuleset()).nftables.flatMap((i) => ('metainfo' in i ? [] : [Object.values(i)[0] as never]));
+    nftFlush();
+    const trial = await safeApply(objects, { deadlineMs: 30000 });
+    assert.equal(trial.state, 'trial');
+    assert.match(nftList(), /table inet fw__trial/);
+    await trial.confirm();
+    assert.equal(nftList().replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0'), want);
+  });
 
   it('a bad JSON object is refused with its path, and nothing is sent', async () => {
     nftLoad('table inet j {\n\tset s {\n\t\ttype ipv4_addr\n\t}\n}\n');
