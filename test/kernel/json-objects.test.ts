@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Nftables, safeApply, guides, hostFirewall, modelDocument, presetDocument, presetObjects, renderRuleset, toJsonText, type JSet, type NftItem, type Preset } from '../../lib';
 import { assertPrivateNetns } from '../helpers/netns';
-import { nftFlush, nftList, nftLoad } from '../helpers/nft';
+import { connectionPerTest, nftFlush, nftList, nftLoad } from '../helpers/nft';
 
 assertPrivateNetns();
 
@@ -75,13 +75,10 @@ function oracle(): Oracle {
 const asNft = (items: readonly NftItem[]): Record<string, unknown>[] => (JSON.parse(toJsonText({ nftables: items }, { nft106: true })) as { nftables: Record<string, unknown>[] }).nftables;
 
 describe("tables, chains, sets and objects in nft's JSON model", () => {
+  const conn = connectionPerTest();
   let nft: Nftables;
-  beforeEach(async () => {
-    nftFlush();
-    nft = await Nftables.open();
-  });
-  afterEach(async () => {
-    await nft.close();
+  beforeEach(() => {
+    nft = conn();
   });
 
   it('the listings equal nft -j list ruleset for objects of every kind nft -f loaded', async () => {
