@@ -293,40 +293,56 @@ function main(): void {
     measure(rows, w, 'nftables await tx.addElementsAsync + commit', true, QUICK ? 2 : 3, `${node} elements async ${n}`);
     measure(rows, w, 'C libnftnl (one socket)', false, QUICK ? 2 : 3, `${PEER} load hash ${n}`);
   }
-  // W9: the JSON model (issue 7) against the typed one, in the same process: rule compile µs per
-  // rule (bench/contenders/compile-rate.ts, CPU time, no kernel), and listing 10,000 rules as
-  // the JSON model (listJson) against the old listRuleset (test/corpus/list-cost.ts, in a netns).
+  // W9: what the JSON model costs (issue 7): rule compile µs per rule (bench/contenders/
+  // compile-rate.ts, CPU time, no kernel) and listing 10,000 rules (test/corpus/list-cost.ts, in a
+  // netns) against `nft -j list ruleset`. BENCH_W9_BASE=DIR adds the same two programs of another
+  // built tree (the commit before the typed model was removed: typed compile, typed listRuleset),
+  // alternating with ours so that both see the same load.
   if (want('W9')) {
     const nRules = QUICK ? 2_000 : 10_000;
     const w = `W9 the JSON model: ${nRules.toLocaleString('en')} rules compiled (µs per rule, CPU) and listed (ms)`;
-    const compile = spawnSync(process.execPath, ['.bench-tmp/js/bench/contenders/compile-rate.js', String(nRules), QUICK ? '3' : '9'], {
-      cwd: ROOT,
-      env: { ...process.env, COMPILE_RATE_JSON: '1' },
-      encoding: 'utf8',
-    });
-    if (compile.status !== 0) throw new Error(`compile-rate failed: ${compile.stderr}`);
-    const us = JSON.parse(compile.stdout.split('\n').find((l) => l.startsWith('{'))!) as Record<string, number>;
-    const rowOf = (contender: string, ours: boolean, v: number): void => {
-      rows.push({ workload: `${w} — compile + queue + pack`, contender, ours, samples: [{ ms: v, rssKiB: 0 }] });
+    const base = process.env['BENCH_W9_BASE'];
+    const compileIn = (dir: string): Record<string, number> => {
+      const out = spawnSync(process.execPath, ['.bench-tmp/js/bench/contenders/compile-rate.js', String(nRules), QUICK ? '3' : '9'], { cwd: dir, env: { ...process.env, COMPILE_RATE_JSON: '1' }, encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`compile-rate in ${dir} failed: ${out.stderr}`);
+      return JSON.parse(out.stdout.split('\n').find((l) => l.startsWith('{'))!) as Record<string, number>;
     };
-    rowOf('JSON rule: tx.addJson + pack', true, us['json']! + us['packJson']!);
-    rowOf('typed rule: addRule + pack', false, us['compile']! + us['pack']!);
-    rowOf('prepared rule: addRule + pack (cached)', false, us['prepared']! + us['packPrepared']!);
+    const listIn = (dir: string): string => {
+      const out = spawnSync('unshare', ['-n', 'sh', '-ec', `ip link set lo up; NFTJS_PRIVATE_NETNS=1 ${JSON.stringify(process.execPath)} --require tsx/cjs test/corpus/list-cost.ts ${nRules} 5`], { cwd: dir, encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`list-cost in ${dir} failed: ${out.stderr}`);
+      return out.stdout;
+    };
+    const num = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
+    const cw = `${w} — compile + queue + pack`;
+    const c: Record<string, Sample[]> = { helpers: [], json: [], prepared: [], base: [] };
     const lw = `${w} — list`;
-    const ls: { json: Sample[]; old: Sample[] } = { json: [], old: [] };
-    for (let r = 0; r < (QUICK ? 1 : 3); r++) {
-      const out = spawnSync('unshare', ['-n', 'sh', '-ec', `ip link set lo up; NFTJS_PRIVATE_NETNS=1 ${JSON.stringify(process.execPath)} --require tsx/cjs test/corpus/list-cost.ts ${nRules} 5`], {
-        cwd: ROOT,
-        encoding: 'utf8',
-      });
-      if (out.status !== 0) throw new Error(`list-cost failed: ${out.stderr}`);
-      const num = (re: RegExp): number => Number(re.exec(out.stdout)?.[1] ?? NaN);
-      ls.json.push({ ms: num(/listJson\(\):\s+([\d.]+) ms/), rssKiB: 0 });
-      ls.old.push({ ms: num(/listRuleset\(\):\s+([\d.]+) ms/), rssKiB: 0 });
+    const l: Record<string, Sample[]> = { ruleset: [], rules: [], nft: [], base: [] };
+    const reps = QUICK ? 1 : 3;
+    for (let r = 0; r < reps; r++) {
+      const us = compileIn(ROOT);
+      c['helpers']!.push({ ms: us['compile']! + us['pack']!, rssKiB: 0 });
+      c['json']!.push({ ms: us['json']! + us['packJson']!, rssKiB: 0 });
+      c['prepared']!.push({ ms: us['prepared']! + us['packPrepared']!, rssKiB: 0 });
+      if (base !== undefined) {
+        const b = compileIn(base);
+        c['base']!.push({ ms: b['compile']! + b['pack']!, rssKiB: 0 });
+      }
+      const out = listIn(ROOT);
+      l['ruleset']!.push({ ms: num(out, /listRuleset\(\):\s+([\d.]+) ms/), rssKiB: 0 });
+      l['rules']!.push({ ms: num(out, /listRules\(\):\s+([\d.]+) ms/), rssKiB: 0 });
+      l['nft']!.push({ ms: num(out, /nft -j list ruleset:\s+([\d.]+) ms/), rssKiB: 0 });
+      if (base !== undefined) l['base']!.push({ ms: num(listIn(base), /listRuleset\(\):\s+([\d.]+) ms/), rssKiB: 0 });
     }
-    rows.push({ workload: lw, contender: 'listJson() (JSON model)', ours: true, samples: ls.json });
-    rows.push({ workload: lw, contender: 'listRuleset() (old model)', ours: false, samples: ls.old });
-    process.stderr.write(`  ${w}: JSON ${(us['json']! + us['packJson']!).toFixed(2)} µs/rule, typed ${(us['compile']! + us['pack']!).toFixed(2)}; listJson ${median(ls.json.map((x) => x.ms)).toFixed(0)} ms, listRuleset ${median(ls.old.map((x) => x.ms)).toFixed(0)} ms\n`);
+    rows.push({ workload: cw, contender: "helpers' rule (JSON model): addRule + pack", ours: true, samples: c['helpers']! });
+    rows.push({ workload: cw, contender: 'JSON document: tx.addJson + pack', ours: false, samples: c['json']! });
+    rows.push({ workload: cw, contender: 'prepared rule: addRule + pack (cached)', ours: false, samples: c['prepared']! });
+    if (base !== undefined) rows.push({ workload: cw, contender: 'typed rule: addRule + pack, at the base commit (BENCH_W9_BASE)', ours: false, samples: c['base']! });
+    rows.push({ workload: lw, contender: 'listRuleset() (JSON model)', ours: true, samples: l['ruleset']! });
+    rows.push({ workload: lw, contender: 'listRules() (JSON rules)', ours: false, samples: l['rules']! });
+    rows.push({ workload: lw, contender: 'nft -j list ruleset (subprocess)', ours: false, samples: l['nft']! });
+    if (base !== undefined) rows.push({ workload: lw, contender: 'listRuleset() typed model, at the base commit (BENCH_W9_BASE)', ours: false, samples: l['base']! });
+    const med = (xs: Sample[]): string => median(xs.map((x) => x.ms)).toFixed(2);
+    process.stderr.write(`  ${w}: compile ${med(c['helpers']!)} µs/rule${base !== undefined ? ` (base typed ${med(c['base']!)})` : ''}; listRuleset ${med(l['ruleset']!)} ms, nft -j ${med(l['nft']!)} ms${base !== undefined ? `, base typed ${med(l['base']!)} ms` : ''}\n`);
   }
   const env = versions();
   const md = render(rows, env);

@@ -92,7 +92,8 @@ export class RuleCounters implements Iterable<RuleCounter> {
    * Index of the rule with this handle, or -1. Handles are unique within a table: give the
    * table when the dump covered more than one.
    */
-  indexOfHandle(handle: bigint, table?: TableRef): number {
+  indexOfHandle(handle: bigint | number, table?: TableRef): number {
+    if (typeof handle === 'number') handle = BigInt(handle);
     if (!this.#byHandle) {
       const m = new Map<string, number>();
       for (let i = 0; i < this.size; i++) m.set(this.#key(i), i);
@@ -110,7 +111,7 @@ export class RuleCounters implements Iterable<RuleCounter> {
   }
 
   /** The rule with this handle (in this table), if any. */
-  byHandle(handle: bigint, table?: TableRef): RuleCounter | undefined {
+  byHandle(handle: bigint | number, table?: TableRef): RuleCounter | undefined {
     const i = this.indexOfHandle(handle, table);
     return i < 0 ? undefined : this.at(i);
   }

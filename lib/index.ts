@@ -3,8 +3,8 @@
  * nftables: program the Linux nftables firewall in-process over netlink.
  * Public surface: explicit named exports only.
  */
-export { Nftables, type OpenOptions, type CommitOptions, type Ruleset, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject } from './nftables';
-export { Transaction, PreparedRule, prepareRule, isJsonRule, type AnyRule, type CommitResult, type JsonRule, type JsonRuleOptions, type ModelObject, type RuleOptions } from './transaction';
+export { Nftables, type OpenOptions, type CommitOptions, type RuleCounter, type ListedTable, type ListedChain, type ListedSet, type ListedObject, type SetRef } from './nftables';
+export { Transaction, PreparedRule, prepareRule, isJsonRule, modelKind, type JsonObject, type AnyRule, type CommitResult, type JsonRule, type JsonRuleOptions, type ModelObject, type RuleOptions } from './transaction';
 export { NftError, isNftError, type OpFailure } from './errors';
 export { RuleCounters, ratesBetween, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleRate } from './counters';
 export { Monitor, type MonitorEvent, type MonitorOptions, type MonitorTransaction, type RulesetChange, type TraceEvent, type LostEvent } from './monitor';
@@ -14,9 +14,10 @@ export { PRIORITY } from './model/types';
 export { NFPROTO, familyName } from './kernel';
 export type { Table, TableRef, Chain, BaseChainSpec, ChainType, ChainPolicy, SetSpec, SetFlag, KeyType, ObjectSpec, Rule, Family, Hook } from './model/types';
 export type { ElementInput, ElementSpec, ElementInfo, KeyValue } from './model/elements';
-export { renderRuleset, renderChain, renderSet, renderObject, renderPriority, renderDuration, type RenderInput } from './render/ruleset';
-export { renderRule } from './rule/render';
-export type { TcpOptionName, TcpOptionStatement } from './rule/statement';
+export { renderRuleset, type RenderInput } from './render/ruleset';
+export { modelDocument, jsonItem } from './model/json';
+export { renderRule } from './nft/render';
+export type { TcpOptionName } from './rule/statement';
 export type { Expr, ExprType, DecodedExpr } from './expr/registry';
 export * from './match';
 export * from './blocklist';

@@ -8,11 +8,12 @@
 import { EventEmitter } from 'node:events';
 import { familyName } from './kernel';
 import { binding, type NativeMonitor, type NativeMonitorEvent, type ChainData, type ElementsData, type ObjectData, type RuleData, type SetData, type TableData } from './native';
-import { chainFromData, objectFromData, setFromData, tableFromData } from './model/objects';
-import { elementsFromData, type ElementInfo } from './model/elements';
-import type { Rule, SetSpec, TableRef } from './model/types';
-import { decodeRule } from './rule/decode';
-import { udataComment } from './udata';
+import { delinearizeRule, type DelinearizeSet } from './nft/delinearize';
+import { setInterfaceResolver, type InterfaceResolver } from './nft/datatypes';
+import { decodeElements } from './nft/elements';
+import { procInterfaceResolver } from './nft/interfaces';
+import { chainFromData, chainIsBinding, objectFromData, setFromData as jsonSetFromData, tableFromData } from './nft/objects';
+import type { JChain, JRule, JSet, JSetElem, JTable, NftFamily, NftObject } from './nft/schema';
 import { checkInt, expected } from './validate';
 
 type Op = 'add' | 'delete';
@@ -21,27 +22,29 @@ interface Origin {
   readonly portId: number;
 }
 
-/** One change of a transaction, decoded into the model. */
+/** One change of a transaction, decoded into nft's JSON model (as listTables/listChains/listSets/listObjects/listRules give them). */
 export type RulesetChange = Origin &
   (
-    | { readonly kind: 'table'; readonly op: Op; readonly table: ReturnType<typeof tableFromData> }
-    | { readonly kind: 'chain'; readonly op: Op; readonly chain: ReturnType<typeof chainFromData> }
-    | { readonly kind: 'rule'; readonly op: Op; readonly rule: Rule & { readonly handle: bigint } }
+    | { readonly kind: 'table'; readonly op: Op; readonly table: JTable & { readonly handle: number } }
+    | { readonly kind: 'chain'; readonly op: Op; readonly chain: JChain & { readonly handle: number } }
+    /** The rule with its handle (a deleted rule's event carries no statements). */
+    | { readonly kind: 'rule'; readonly op: Op; readonly rule: JRule & { readonly handle: number } }
     | {
         readonly kind: 'set';
         readonly op: Op;
-        /** The set as the model has it; a deleted set's event carries only its name (and what was known of it). */
-        readonly set: NonNullable<ReturnType<typeof setFromData>> | { readonly table: TableRef; readonly name: string; readonly handle: bigint; readonly anonymous: boolean };
+        /** The named set or map; anonymous sets of rules (`__set%d`) have `anonymous: true` (their rules show them inline). */
+        readonly set: JSet & { readonly handle: number };
+        readonly anonymous: boolean;
       }
     | {
         readonly kind: 'elements';
         readonly op: Op;
-        readonly set: { readonly table: TableRef; readonly name: string };
-        /** Decoded when the set's key type is known (seen at open or in an earlier event). */
-        readonly elements?: ElementInfo[];
+        readonly set: { readonly family: NftFamily; readonly table: string; readonly name: string };
+        /** As `nft -j list set` writes them; decoded when the set's declaration is known (listed at open, or seen in an earlier event). */
+        readonly elem?: JSetElem[];
         readonly data: ElementsData;
       }
-    | { readonly kind: 'object'; readonly op: Op; readonly object: NonNullable<ReturnType<typeof objectFromData>> }
+    | { readonly kind: 'object'; readonly op: Op; readonly object: NftObject }
     /** A message this package does not model (flowtables...): reported, not dropped. */
     | { readonly kind: 'other'; readonly type: number }
   );
@@ -95,8 +98,6 @@ export interface MonitorOptions {
   readonly rcvbufBytes?: number;
   /** Events kept for the async iterator while nobody reads it; beyond, a lost event. @default 100000 */
   readonly maxBuffered?: number;
-  /** Sets known at open, to decode element events (Nftables#monitor() lists them for you). */
-  readonly sets?: readonly SetSpec[];
 }
 
 const TRACE_TYPES = ['unspec', 'policy', 'return', 'rule'] as const;
@@ -115,7 +116,11 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   #waiter: ((r: IteratorResult<MonitorEvent>) => void) | undefined;
   readonly #maxBuffered: number;
   #overflowed = false;
-  readonly #sets = new Map<string, SetSpec>();
+  /** Sets as the kernel gave them (`family-number table name`): the key types rules' lookups decode with. */
+  readonly #setData = new Map<string, SetData>();
+  readonly #netns: string | undefined;
+  /** Interface names of the namespace, read once per batch of events that has rules. */
+  #ifnames: InterfaceResolver | undefined;
   /** Anonymous sets (inline `{ 22, 80 }`) of the transaction being gathered: rules decode them inline. */
   #anon = new Map<string, { set: SetData; elements: ElementsData }>();
 
@@ -125,7 +130,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
       throw expected('a namespace path such as /run/netns/NAME or /proc/PID/ns/net', 'netns', options.netns);
     }
     this.#maxBuffered = options.maxBuffered === undefined ? 100000 : checkInt(options.maxBuffered, 'maxBuffered', 1, 1e9);
-    for (const s of options.sets ?? []) this.#sets.set(`${s.table.family} ${s.table.name} ${s.name}`, s);
+    this.#netns = options.netns;
     try {
       this.#handle = binding().monitorOpen(
         {
@@ -142,14 +147,17 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
     }
   }
 
-  /** Subscribes (a socket of its own). Use Nftables#monitor() to also decode element events. */
+  /**
+   * Subscribes (a socket of its own). Nftables#monitor() also lists the sets that exist now, so
+   * that element events and rules' lookups of them decode; here only sets created after open do.
+   */
   static open(options: MonitorOptions = {}): Monitor {
     return new Monitor(options);
   }
 
-  /** Sets whose element events should decode into typed elements. */
-  knowSets(sets: readonly SetSpec[]): void {
-    for (const s of sets) if (!this.#sets.has(`${s.table.family} ${s.table.name} ${s.name}`)) this.#sets.set(`${s.table.family} ${s.table.name} ${s.name}`, s);
+  /** @internal Sets as the kernel lists them: element events and rules' lookups decode with these (Nftables#monitor). */
+  knowSetData(sets: readonly SetData[]): void {
+    for (const s of sets) if (!this.#setData.has(`${s.family} ${s.table} ${s.name}`)) this.#setData.set(`${s.family} ${s.table} ${s.name}`, s);
   }
 
   get closed(): boolean {
@@ -157,6 +165,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   }
 
   #onEvents(events: NativeMonitorEvent[]): void {
+    this.#ifnames = undefined;
     for (const ev of events) {
       if (this.#closed) return;
       switch (ev.kind) {
@@ -208,55 +217,90 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
     const op: Op = ev.op ?? 'add';
     if (ev.error !== undefined || ev.data === undefined) return ev.kind === 'other' ? { kind: 'other', type: ev.type ?? 0, portId } : undefined;
     switch (ev.kind) {
-      case 'table':
-        return { kind: 'table', op, table: tableFromData(ev.data as TableData), portId };
-      case 'chain':
-        return { kind: 'chain', op, chain: chainFromData(ev.data as ChainData), portId };
+      case 'table': {
+        const d = ev.data as TableData;
+        if (!familyName(d.family)) return undefined;
+        return { kind: 'table', op, table: tableFromData(d) as JTable & { readonly handle: number }, portId };
+      }
+      case 'chain': {
+        const d = ev.data as ChainData;
+        if (!familyName(d.family)) return undefined;
+        if (chainIsBinding(d)) return undefined; // a bound chain: its rule shows it
+        return { kind: 'chain', op, chain: chainFromData(d) as JChain & { readonly handle: number }, portId };
+      }
       case 'rule': {
         const d = ev.data as RuleData;
         const family = familyName(d.family);
         if (!family) return undefined;
-        const comment = udataComment(d.userdata);
-        const statements = d.exprs.length > 0 ? decodeRule(d.exprs, { family, anonSet: (name) => this.#anon.get(`${d.family} ${d.table} ${name}`) }) : [];
-        return { kind: 'rule', op, rule: { table: { family, name: d.table }, chain: d.chain, statements, ...(comment !== undefined ? { comment } : {}), handle: d.handle }, portId };
+        if (d.exprs.length === 0) {
+          // a deletion names the rule only
+          const { expr: _none, ...head } = this.#decodeRule(d, family);
+          return { kind: 'rule', op, rule: head, portId };
+        }
+        return { kind: 'rule', op, rule: this.#decodeRule(d, family), portId };
       }
       case 'set': {
         const d = ev.data as SetData;
-        const family = familyName(d.family);
-        if (!family) return undefined;
-        const key = `${family} ${d.table} ${d.name}`;
-        const s = setFromData(d);
-        if (op === 'add' && s?.anonymous) this.#anon.set(`${d.family} ${d.table} ${d.name}`, { set: d, elements: { count: 0, keyLen: d.keyLen, keys: new Uint8Array(0), flags: new Uint32Array(0) } });
-        const known = this.#sets.get(key);
-        if (op === 'add' && s) this.#sets.set(key, s);
-        if (op === 'delete') this.#sets.delete(key);
-        const set = s ?? (known ? { ...known, handle: d.handle, anonymous: d.name.startsWith('__') } : { table: { family, name: d.table }, name: d.name, handle: d.handle, anonymous: d.name.startsWith('__') });
-        return { kind: 'set', op, set, portId };
+        if (!familyName(d.family)) return undefined;
+        const key = `${d.family} ${d.table} ${d.name}`;
+        const known = this.#setData.get(key);
+        // a deletion names the set only: convert what was known of it
+        const conv = jsonSetFromData(op === 'delete' && known ? known : d);
+        if (op === 'add' && conv.anonymous) this.#anon.set(key, { set: d, elements: { count: 0, keyLen: d.keyLen, keys: new Uint8Array(0), flags: new Uint32Array(0) } });
+        if (op === 'add' && !conv.anonymous) this.#setData.set(key, d);
+        if (op === 'delete') this.#setData.delete(key);
+        const { elem: _elem, ...set } = conv.set;
+        return { kind: 'set', op, set: { ...set, handle: Number(d.handle) } as JSet & { readonly handle: number }, anonymous: conv.anonymous, portId };
       }
       case 'elements': {
-        const family = familyName(ev.family ?? 0);
-        if (!family) return undefined;
-        const set = { table: { family, name: ev.table ?? '' }, name: ev.set ?? '' };
-        const spec = this.#sets.get(`${family} ${set.table.name} ${set.name}`);
+        const fam = familyName(ev.family ?? 0);
+        if (!fam) return undefined;
+        const set = { family: fam as NftFamily, table: ev.table ?? '', name: ev.set ?? '' };
+        const key = `${ev.family ?? 0} ${set.table} ${set.name}`;
         const data = ev.data as ElementsData;
-        const anon = op === 'add' ? this.#anon.get(`${ev.family ?? 0} ${set.table.name} ${set.name}`) : undefined;
+        const anon = op === 'add' ? this.#anon.get(key) : undefined;
         if (anon) anon.elements = concatElements(anon.elements, data);
-        let elements: ElementInfo[] | undefined;
-        if (spec) {
+        const decl = this.#setData.get(key) ?? anon?.set;
+        let elem: JSetElem[] | undefined;
+        if (decl && data.count > 0) {
           try {
-            elements = elementsFromData(spec, data);
+            elem = decodeElements(jsonSetFromData(decl).set, data);
           } catch {
-            elements = undefined; // raw data stays available
+            elem = undefined; // raw data stays available
           }
         }
-        return { kind: 'elements', op, set, ...(elements ? { elements } : {}), data, portId };
+        return { kind: 'elements', op, set, ...(elem ? { elem } : {}), data, portId };
       }
       case 'object': {
-        const o = objectFromData(ev.data as ObjectData);
-        return o ? { kind: 'object', op, object: o, portId } : undefined;
+        const d = ev.data as ObjectData;
+        if (!familyName(d.family)) return undefined;
+        const o = objectFromData(d);
+        return o ? { kind: 'object', op, object: o, portId } : { kind: 'other', type: ev.type ?? 0, portId };
       }
       default:
         return { kind: 'other', type: ev.type ?? 0, portId };
+    }
+  }
+
+  /** A rule event's rule in nft's JSON model (never throws: undecodable expressions stay raw). */
+  #decodeRule(d: RuleData, family: NonNullable<ReturnType<typeof familyName>>): JRule & { readonly handle: number } {
+    const set = (name: string): DelinearizeSet | undefined => {
+      const anon = this.#anon.get(`${d.family} ${d.table} ${name}`);
+      const raw = anon?.set ?? this.#setData.get(`${d.family} ${d.table} ${name}`);
+      if (!raw) return undefined;
+      const conv = jsonSetFromData(raw);
+      let js = conv.set;
+      if (anon && anon.elements.count > 0) {
+        const elem = decodeElements(js, anon.elements);
+        if (elem.length > 0) js = { ...js, elem };
+      }
+      return { set: js, anonymous: conv.anonymous, keyLen: raw.keyLen, ...(raw.dataLen !== undefined ? { dataLen: raw.dataLen } : {}) };
+    };
+    setInterfaceResolver((this.#ifnames ??= procInterfaceResolver(this.#netns)));
+    try {
+      return delinearizeRule(d, { family, table: d.table, set }).rule as JRule & { readonly handle: number };
+    } finally {
+      setInterfaceResolver(undefined);
     }
   }
 

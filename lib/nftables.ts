@@ -7,11 +7,12 @@
 import { errnoName, familyName, type Family } from './kernel';
 import { explainErrno, NftError, type OpFailure } from './errors';
 import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpRequest, type ElementsData, type ElementsDesc, type NativePrepared, type NativeSocket, type PreparedElementsDesc, type SetData } from './native';
-import { chainFromData, familyNumber, objectFromData, setFromData, tableFromData } from './model/objects';
+import { familyNumber, objectFromData } from './model/objects';
+import { chainFromData as jsonChain, chainIsBinding, objectFromData as jsonObject, setFromData as jsonSet, tableFromData as jsonTable } from './nft/objects';
+import { decodeElements } from './nft/elements';
+import { arrayWithToJSON } from './nft/document';
 import { elementsFromData, type ElementInfo } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
-import { decodeRule } from './rule/decode';
-import { udataComment } from './udata';
 import { checkNoNul, nativeBatch, nativeBatchAsync, Transaction, type CommitResult, type OpRefs } from './transaction';
 import { checkDumpRequest, checkFamily, checkName, checkOpDesc, expected } from './validate';
 import { RuleCounters, sampleRates, type CounterFilter, type ObjectCounter, type RateOptions, type RateSample, type RuleCounter } from './counters';
@@ -20,7 +21,8 @@ import { Monitor, type MonitorOptions } from './monitor';
 import { GenerationConflictError, checkGeneration, commitWithRetry, type RetryOptions } from './generation';
 import * as nftJson from './nft/api';
 import type { JsonListing } from './nft/listing';
-import type { NftDocument } from './nft/schema';
+import type { JChain, JSet, JSetElem, JTable, NftDocument, NftObject } from './nft/schema';
+import type { ListedRule } from './nft/api';
 
 export interface OpenOptions {
   /**
@@ -32,21 +34,14 @@ export interface OpenOptions {
   readonly rcvbufBytes?: number;
 }
 
-export type ListedTable = ReturnType<typeof tableFromData>;
-export type ListedChain = ReturnType<typeof chainFromData>;
-export type ListedSet = NonNullable<ReturnType<typeof setFromData>>;
-export type ListedObject = NonNullable<ReturnType<typeof objectFromData>>;
-
-/** A whole ruleset (or a table's part of it) as model objects, in kernel order. */
-export interface Ruleset {
-  readonly tables: ListedTable[];
-  readonly chains: ListedChain[];
-  readonly sets: ListedSet[];
-  readonly objects: ListedObject[];
-  readonly rules: Rule[];
-  /** Elements of every named set, keyed `family table set` (only with { elements: true }). */
-  readonly elements?: Map<string, ElementInfo[]>;
-}
+/** A listed table: nft's JSON table (`nft -j -a list tables`), with its handle. */
+export type ListedTable = JTable & { readonly handle: number };
+/** A listed chain: nft's JSON chain, with its handle (bound chains are listed inside their rule). */
+export type ListedChain = JChain & { readonly handle: number };
+/** A listed named set or map (`map` set): nft's JSON set without its elements (see listElements). */
+export type ListedSet = JSet & { readonly handle: number };
+/** A listed named object: nft's JSON object in its one-key wrapper (`{ counter: { … } }`, `{ "ct helper": { … } }`, …). */
+export type ListedObject = NftObject;
 
 export interface CommitOptions {
   /**
@@ -459,22 +454,35 @@ export class Nftables {
     return r.what === 'gen' ? r.items.id : 0;
   }
 
+  /** Tables, in nft's JSON model (as `nft -j -a list tables` gives them). */
   async listTables(filter: { readonly family?: Family } = {}): Promise<ListedTable[]> {
     const r = await this.dump({ what: 'tables', ...famFilter(filter.family) });
-    return r.what === 'tables' ? r.items.map(tableFromData) : [];
+    return r.what === 'tables' ? r.items.filter((t) => familyName(t.family) !== undefined).map((t) => jsonTable(t) as ListedTable) : [];
   }
 
+  /** Chains, in nft's JSON model; the anonymous chains of `jump { … }` are left out (listRules shows them in their rule). */
   async listChains(filter: { readonly family?: Family; readonly table?: string } = {}): Promise<ListedChain[]> {
     const r = await this.dump({ what: 'chains', ...famFilter(filter.family), ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}) });
-    return r.what === 'chains' ? r.items.map(chainFromData) : [];
+    return r.what === 'chains' ? r.items.filter((c) => familyName(c.family) !== undefined && !chainIsBinding(c)).map((c) => jsonChain(c) as ListedChain) : [];
   }
 
-  /** Named sets and maps (anonymous sets of rules are left out). */
+  /**
+   * Named sets and maps, in nft's JSON model (every key and data type, typeof declarations,
+   * flags and statements), without their elements; anonymous sets of rules are left out.
+   * Never throws on what the kernel holds: a set that cannot be converted is left out (listJsonReport names it).
+   */
   async listSets(filter: { readonly family?: Family; readonly table?: string } = {}): Promise<ListedSet[]> {
-    const r = await this.#setsRaw(filter);
-    return r
-      .map(setFromData)
-      .filter((s): s is ListedSet => s !== undefined && !s.anonymous);
+    const out: ListedSet[] = [];
+    for (const d of await this.#setsRaw(filter)) {
+      if (familyName(d.family) === undefined) continue;
+      try {
+        const c = jsonSet(d);
+        if (!c.anonymous) out.push(c.set as ListedSet);
+      } catch {
+        // left out, as in listJson (which reports it)
+      }
+    }
+    return out;
   }
 
   async #setsRaw(filter: { readonly family?: Family; readonly table?: string }): Promise<SetData[]> {
@@ -482,6 +490,7 @@ export class Nftables {
     return r.what === 'sets' ? r.items : [];
   }
 
+  /** Named objects of every kind (counter, quota, limit, ct helper/timeout/expectation, synproxy, secmark), in nft's JSON model. */
   async listObjects(filter: { readonly family?: Family; readonly table?: string; readonly reset?: boolean } = {}): Promise<ListedObject[]> {
     const r = await this.dump({
       what: 'objects',
@@ -489,15 +498,26 @@ export class Nftables {
       ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}),
       ...(filter.reset ? { reset: true } : {}),
     });
-    return r.what === 'objects' ? r.items.map(objectFromData).filter((o): o is ListedObject => o !== undefined) : [];
+    if (r.what !== 'objects') return [];
+    const out: ListedObject[] = [];
+    for (const d of r.items) {
+      try {
+        const o = jsonObject(d);
+        if (o) out.push(o);
+      } catch {
+        // left out, as in listJson (which reports it)
+      }
+    }
+    return arrayWithToJSON(out);
   }
 
   /** Raw packed elements of a set (see ElementsData); `keys` fetches only those keys. */
-  async dumpElements(set: { readonly table: TableRef; readonly name: string }, options: { readonly keys?: Uint8Array; readonly keyLen?: number; readonly reset?: boolean } = {}): Promise<ElementsData> {
+  async dumpElements(set: SetRef, options: { readonly keys?: Uint8Array; readonly keyLen?: number; readonly reset?: boolean } = {}): Promise<ElementsData> {
+    const t = setTable(set);
     const r = await this.dump({
       what: 'elements',
-      family: familyNumber(checkFamily(set.table.family, 'set.table.family')),
-      table: checkName(set.table.name, 'set.table.name'),
+      family: familyNumber(checkFamily(t.family, 'set.table.family')),
+      table: checkName(t.name, 'set.table.name'),
       set: checkName(set.name, 'set.name'),
       ...(options.keys ? { keys: options.keys, keyLen: options.keyLen ?? 0 } : {}),
       ...(options.reset ? { reset: true } : {}),
@@ -507,49 +527,34 @@ export class Nftables {
   }
 
   /**
-   * Elements of a set, typed (intervals as CIDRs or ranges). Dumping big sets is slow in the
-   * kernel (quadratic): keep your own copy of what you wrote instead of reading it back.
+   * Elements of a set. Of a set given in nft's JSON model (`{ family, table, name }`, e.g. from
+   * listSets): its `elem` list as `nft -j list set` prints it (values, prefixes, ranges, map
+   * data, timeouts, element statements), decoded with the kernel's own declaration of the set.
+   * Of a typed SetSpec: typed elements (intervals as CIDRs or ranges). Dumping big sets is slow
+   * in the kernel (quadratic): keep your own copy of what you wrote instead of reading it back.
    */
-  async listElements(set: SetSpec): Promise<ElementInfo[]> {
-    return elementsFromData(set, await this.dumpElements(set));
+  async listElements(set: SetSpec): Promise<ElementInfo[]>;
+  async listElements(set: { readonly family: Family; readonly table: string; readonly name: string }): Promise<JSetElem[]>;
+  async listElements(set: SetSpec | { readonly family: Family; readonly table: string; readonly name: string }): Promise<ElementInfo[] | JSetElem[]> {
+    if (typeof set === 'object' && set !== null && typeof set.table === 'string') {
+      const t = setTable(set);
+      const decl = (await this.#setsRaw({ family: t.family, table: t.name })).find((d) => d.name === set.name);
+      if (!decl) throw new NftError(`list set ${t.family} ${t.name} ${set.name}: set ${set.name} does not exist in table ${t.family} ${t.name}`, 'ENOENT', 2, -1);
+      const data = await this.dumpElements(set);
+      return arrayWithToJSON(data.count === 0 ? [] : decodeElements(jsonSet(decl).set, data));
+    }
+    return elementsFromData(set as SetSpec, await this.dumpElements(set as SetSpec));
   }
 
-  /** Rules, decoded into the model (with handles and counter values). */
-  async listRules(filter: { readonly family?: Family; readonly table?: string; readonly chain?: string; readonly reset?: boolean } = {}): Promise<Rule[]> {
-    if (filter.chain !== undefined && filter.table === undefined) throw expected('a table together with chain', 'table', filter.table);
-    const r = await this.dump(rulesRequest(filter));
-    if (r.what !== 'rules' || r.items.length === 0) return [];
-    // Anonymous sets (inline `{ 22, 80 }`) live beside the rules: fetch those the rules use.
-    const anon = new Map<string, { set: SetData; elements: ElementsData }>();
-    const needed = new Set<string>();
-    for (const rule of r.items) {
-      for (const e of rule.exprs) {
-        if ((e.type === 'lookup' || e.type === 'dynset') && 'set' in e && typeof e.set === 'string' && e.set.startsWith('__')) needed.add(`${rule.family} ${rule.table} ${e.set}`);
-      }
-    }
-    if (needed.size > 0) {
-      const tables = new Set([...needed].map((k) => k.split(' ').slice(0, 2).join(' ')));
-      for (const t of tables) {
-        const [fam, table] = t.split(' ') as [string, string];
-        const sets = await this.dump({ what: 'sets', family: Number(fam), table });
-        if (sets.what !== 'sets') continue;
-        for (const s of sets.items) {
-          const key = `${fam} ${table} ${s.name}`;
-          if (!needed.has(key)) continue;
-          const el = await this.dump({ what: 'elements', family: Number(fam), table, set: s.name });
-          if (el.what === 'elements') anon.set(key, { set: s, elements: el.items });
-        }
-      }
-    }
-    const rules: Rule[] = [];
-    for (const d of r.items) {
-      const family = familyName(d.family);
-      if (!family) continue;
-      const statements = decodeRule(d.exprs, { family, anonSet: (name) => anon.get(`${d.family} ${d.table} ${name}`) });
-      const comment = udataComment(d.userdata);
-      rules.push({ table: { family, name: d.table }, chain: d.chain, statements, ...(comment !== undefined ? { comment } : {}), handle: d.handle });
-    }
-    return rules;
+  /**
+   * Rules in nft's JSON model (`{ family, table, chain, handle, expr, comment? }`, as
+   * `nft -j -a list ruleset` prints them), with their counter values. `reset: true` reads and
+   * zeroes their counters and quotas atomically (Linux 6.6+). Never throws on what the kernel
+   * holds: an undecodable rule keeps a `raw` statement (listJsonReport says which).
+   * @example for (const r of await nft.listRules({ family: 'inet', table: 'fw', chain: 'input' })) console.log(r.handle, renderRule(r));
+   */
+  listRules(filter: nftJson.JsonRuleFilter = {}): Promise<ListedRule[]> {
+    return nftJson.listRules(this, filter);
   }
 
   /**
@@ -627,12 +632,12 @@ export class Nftables {
    * events decode into typed elements.
    * @example const m = await nft.monitor(); for await (const ev of m) console.log(ev); // m.close() ends it
    */
-  async monitor(options: Omit<MonitorOptions, 'netns' | 'sets'> = {}): Promise<Monitor> {
+  async monitor(options: Omit<MonitorOptions, 'netns'> = {}): Promise<Monitor> {
     this.#checkOpen();
     // Subscribe first, then list: a set created in between is seen in the events.
     const m = Monitor.open({ ...options, ...(this.netns !== undefined ? { netns: this.netns } : {}) });
     try {
-      m.knowSets(await this.listSets());
+      m.knowSetData(await this.#setsRaw({}));
     } catch (e) {
       m.close();
       throw e;
@@ -640,24 +645,14 @@ export class Nftables {
     return m;
   }
 
-  /** The whole ruleset (or one family / table) as model objects. */
-  async listRuleset(filter: { readonly family?: Family; readonly table?: string; readonly elements?: boolean } = {}): Promise<Ruleset> {
-    const tables = (await this.listTables(filter.family ? { family: filter.family } : {})).filter((t) => filter.table === undefined || t.name === filter.table);
-    const chains: ListedChain[] = [];
-    const sets: ListedSet[] = [];
-    const objects: ListedObject[] = [];
-    const rules: Rule[] = [];
-    const elements = filter.elements ? new Map<string, ElementInfo[]>() : undefined;
-    for (const t of tables) {
-      const f = { family: t.family, table: t.name };
-      chains.push(...(await this.listChains(f)));
-      const ss = await this.listSets(f);
-      sets.push(...ss);
-      objects.push(...(await this.listObjects(f)));
-      rules.push(...(await this.listRules(f)));
-      if (elements) for (const s of ss) elements.set(`${t.family} ${t.name} ${s.name}`, await this.listElements(s));
-    }
-    return { tables, chains, sets, objects, rules, ...(elements ? { elements } : {}) };
+  /**
+   * The whole ruleset (or one family's, or one table's) as the document `nft -j list ruleset`
+   * prints: nft's JSON model, the one model of this package (docs/json.md). Sets list their
+   * elements; rules their counter values (bigint). Same as listJson().
+   * @example renderRuleset(await nft.listRuleset({ family: 'inet', table: 'fw' })) // the text nft list table prints
+   */
+  listRuleset(filter: nftJson.JsonListFilter = {}): Promise<NftDocument> {
+    return nftJson.listJson(this, filter);
   }
 
   /**
@@ -712,6 +707,14 @@ export class Nftables {
     this.#closed = true;
     binding().closeSocket(this.#socket);
   }
+}
+
+/** A set named by a typed SetSpec (`{ table: { family, name }, name }`) or by nft's JSON model (`{ family, table, name }`). */
+export type SetRef = { readonly table: TableRef; readonly name: string } | { readonly family: Family; readonly table: string; readonly name: string };
+
+function setTable(set: SetRef): TableRef {
+  if (typeof set !== 'object' || set === null) throw expected('a set { family, table, name }', 'set', set);
+  return typeof set.table === 'string' ? { family: (set as { family: Family }).family, name: set.table } : set.table;
 }
 
 /** The GETRULE dump request shared by listRules() and counters(). */

@@ -33,11 +33,12 @@
  *    removes them.
  */
 import type { ElementInput } from './model/elements';
-import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
+import type { Rule, SetSpec, Table, TableRef } from './model/types';
 import { Nftables } from './nftables';
-import type { RawStatement, Statement } from './rule/statement';
-import { inTable, isChain, isObject, isRule, isSet, isTable, tableOf, type ModelObject } from './transaction';
-import { LOOKUP_F_INV, REG } from './kernel';
+import type { JStatement } from './nft/schema';
+import { chainName, inTable, isBaseChain, isRule, isTable, jsonObjectOf, modelKind, tableOf, type ModelObject } from './transaction';
+import { LOOKUP_F_INV, REG, TABLE_F } from './kernel';
+import { familyNumber } from './model/objects';
 
 /** Comment marking the gate rules this module inserts into the live table. */
 export const GATE_COMMENT = 'safe-apply gate';
@@ -76,18 +77,35 @@ const gateSet = (t: TableRef): SetSpec => ({ table: t, name: GATE_SET, key: 'mar
 const GATE_KEY = new Uint8Array(new Uint32Array([1]).buffer); // mark 1 in host byte order, as the set stores it
 
 /** "The gate element is (not) present": immediate 1 -> reg 1, lookup reg 1 in the gate set. */
-function gateMatch(inverted: boolean): RawStatement {
+function gateMatch(inverted: boolean): JStatement {
   return {
-    kind: 'raw',
-    exprs: [
-      { type: 'immediate', dreg: REG.r1, data: GATE_KEY },
-      { type: 'lookup', sreg: REG.r1, set: GATE_SET, flags: inverted ? LOOKUP_F_INV : 0 },
-    ],
+    raw: {
+      exprs: [
+        { type: 'immediate', dreg: REG.r1, data: GATE_KEY },
+        { type: 'lookup', sreg: REG.r1, set: GATE_SET, flags: inverted ? LOOKUP_F_INV : 0 },
+      ],
+    },
   };
 }
-const ACCEPT: Statement = { kind: 'verdict', verdict: 'accept' };
+const ACCEPT: JStatement = { accept: null };
+/** A gate rule of a chain: accept while the gate element is (not) present. */
+const gateRule = (t: TableRef, chain: string, inverted: boolean): Rule => ({ family: t.family, table: t.name, chain, expr: [gateMatch(inverted), ACCEPT], comment: GATE_COMMENT });
 
 const retarget = <T extends ModelObject>(o: T, table: TableRef): T => inTable(o, table);
+
+/** A table of nft's JSON model as the shorthand (its flags and comment). */
+function shorthandTable(o: ModelObject): Table {
+  const b = (jsonObjectOf(o)?.body ?? {}) as { family: Table['family']; name: string; flags?: string | readonly string[]; comment?: string };
+  const flags = b.flags === undefined ? [] : typeof b.flags === 'string' ? [b.flags] : b.flags;
+  return {
+    family: b.family,
+    name: b.name,
+    ...(flags.includes('dormant') ? { dormant: true } : {}),
+    ...(flags.includes('owner') ? { owner: true } : {}),
+    ...(flags.includes('persist') ? { persist: true } : {}),
+    ...(b.comment !== undefined ? { comment: b.comment } : {}),
+  };
+}
 
 /** A ruleset on trial; see the module comment and docs/safe-apply.md. */
 export class SafeApply {
@@ -225,18 +243,21 @@ export class SafeApply {
     if (refs.some((r) => r.family !== first.family || r.name !== first.name)) {
       throw new TypeError(`Expected every object to belong to table ${first.family} ${first.name}; safeApply replaces one table`);
     }
-    const table: Table = (objects.find(isTable) as Table | undefined) ?? { family: first.family, name: first.name };
+    const given = objects.find((o) => modelKind(o) === 'table');
+    const table: Table = given === undefined ? { family: first.family, name: first.name } : isTable(given) ? given : shorthandTable(given);
     if (table.owner) throw new TypeError('Expected a table without owner: the confirmed table must outlive this process');
     const trialTable: TableRef = { family: table.family, name: `${table.name}${options.trialSuffix ?? '__trial'}` };
 
     const nft = await Nftables.open(options.netns !== undefined ? { netns: options.netns } : {});
     try {
-      const live = (await nft.listTables({ family: table.family })).find((t) => t.name === table.name);
-      const trialExists = (await nft.listTables({ family: table.family })).find((t) => t.name === trialTable.name);
+      const dumped = await nft.dump({ what: 'tables', family: familyNumber(table.family) });
+      const tables = dumped.what === 'tables' ? dumped.items : [];
+      const live = tables.find((t) => t.name === table.name);
+      const trialExists = tables.find((t) => t.name === trialTable.name);
       const tx = nft.transaction();
       if (trialExists) {
-        if (trialExists.owner) throw new Error(`Another safe apply of ${table.family} ${table.name} is in progress (trial table owned by netlink port ${String(trialExists.ownerPortId)})`);
-        tx.delete(trialExists);
+        if (trialExists.flags & TABLE_F.owner) throw new Error(`Another safe apply of ${table.family} ${table.name} is in progress (trial table owned by netlink port ${String(trialExists.owner)})`);
+        tx.delete(trialTable);
       }
       const gateIdx: { chain: string; index: number }[] = [];
       const gate = gateSet;
@@ -247,21 +268,20 @@ export class SafeApply {
         const sets = await nft.listSets({ family: table.family, table: table.name });
         if (sets.some((s) => s.name === GATE_SET)) tx.delete(gate(table));
         tx.addSet(gate(table)).addElements(gate(table), [{ key: 1, timeoutMs: leaseMs }]);
-        const chains = (await nft.listChains({ family: table.family, table: table.name })).filter((c) => c.base !== undefined);
+        const chains = (await nft.listChains({ family: table.family, table: table.name })).filter((c) => c.hook !== undefined);
         for (const c of chains) {
           gateIdx.push({ chain: c.name, index: tx.size });
-          tx.insertRule({ table, chain: c.name, statements: [gateMatch(false), ACCEPT], comment: GATE_COMMENT }, { handle: true });
+          tx.insertRule(gateRule(table, c.name, false), { handle: true });
         }
       }
       const trial: Table = { family: trialTable.family, name: trialTable.name, owner: true };
       tx.addTable(trial).addSet(gate(trialTable)).addElements(gate(trialTable), [{ key: 1, timeoutMs: leaseMs }]);
-      const rest = objects.filter((o) => !isTable(o) && !isRule(o) && !isObject(o)) as (SetSpec | Chain)[];
-      const sets = rest.filter((o) => isSet(o));
-      const chains = rest.filter((o) => !isSet(o) && isChain(o)) as Chain[];
-      for (const s of sets) tx.add(retarget(s as SetSpec, trialTable));
-      for (const o of objects.filter(isObject) as ObjectSpec[]) tx.add(retarget(o, trialTable));
-      for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(retarget(c, trialTable));
-      for (const c of chains.filter((c) => c.base)) tx.addRule({ table: trialTable, chain: c.name, statements: [gateMatch(true), ACCEPT], comment: GATE_COMMENT });
+      const kind = (k: ReturnType<typeof modelKind>) => (o: ModelObject) => modelKind(o) === k;
+      const chains = objects.filter(kind('chain'));
+      for (const s of objects.filter(kind('set'))) tx.add(retarget(s, trialTable));
+      for (const o of objects.filter(kind('object'))) tx.add(retarget(o, trialTable));
+      for (const c of [...chains.filter((c) => !isBaseChain(c)), ...chains.filter(isBaseChain)]) tx.add(retarget(c, trialTable));
+      for (const c of chains.filter(isBaseChain)) tx.addRule(gateRule(trialTable, chainName(c), true));
       for (const e of options.elements ?? []) tx.addElements(retarget(e.set, trialTable), e.elements);
       for (const r of objects.filter(isRule)) tx.addRule(retarget(r, trialTable));
       const started = Date.now();
@@ -310,10 +330,11 @@ export class SafeApply {
       if (this.#liveExisted) tx.delete(this.table);
       const objs = this.#candidate;
       tx.addTable({ ...this.table });
-      for (const o of objs.filter(isSet)) tx.add(o);
-      for (const o of objs.filter(isObject)) tx.add(o);
-      const chains = objs.filter((o) => !isTable(o) && !isRule(o) && !isSet(o) && !isObject(o) && isChain(o)) as Chain[];
-      for (const c of [...chains.filter((c) => !c.base), ...chains.filter((c) => c.base)]) tx.add(c);
+      const kind = (k: ReturnType<typeof modelKind>) => (o: ModelObject) => modelKind(o) === k;
+      for (const o of objs.filter(kind('set'))) tx.add(o);
+      for (const o of objs.filter(kind('object'))) tx.add(o);
+      const chains = objs.filter(kind('chain'));
+      for (const c of [...chains.filter((c) => !isBaseChain(c)), ...chains.filter(isBaseChain)]) tx.add(c);
       for (const e of this.#elements ?? []) tx.addElements(e.set, e.elements);
       for (const r of objs.filter(isRule)) tx.add(r);
       tx.delete({ family: this.trialTable.family, name: this.trialTable.name });
@@ -331,7 +352,7 @@ export class SafeApply {
     const tx = this.#nft.transaction();
     tx.delete({ family: this.trialTable.family, name: this.trialTable.name });
     if (this.#liveExisted) {
-      for (const g of this.#gateHandles) if (g.handle >= 0n) tx.deleteRule({ table: this.table, chain: g.chain, handle: g.handle });
+      for (const g of this.#gateHandles) if (g.handle >= 0n) tx.deleteRule({ family: this.table.family, table: this.table.name, chain: g.chain, handle: g.handle });
       tx.delete({ table: this.table, name: GATE_SET, key: 'mark' } as SetSpec);
     }
     try {

@@ -3,23 +3,20 @@
  * A transaction: an ordered list of operations committed as one atomic netlink batch. The
  * kernel applies all of it or none of it. Nothing is sent until commit().
  */
-import { LIMITS, SET_F, familyName, type Family } from './kernel';
+import { LIMITS, familyName, type Family } from './kernel';
 import type { Expr } from './expr/registry';
 import { binding, type BatchDesc, type ElementsDesc, type OpDesc, type RuleDesc } from './native';
 import { packBatch, packBatchAsync, packExprs } from './packed';
 import { chainDesc, checkTableRef, familyNumber, objectDesc, setDesc, tableDesc } from './model/objects';
 import { elementsDesc, elementsDescAsync, type ElementInput } from './model/elements';
 import type { Chain, ObjectSpec, Rule, SetSpec, Table, TableRef } from './model/types';
-import { compileRule } from './rule/compile';
-import type { AnonSetRequest } from './rule/context';
-import { commentUdata } from './udata';
 import { checkExprLimits } from './expr/validate';
 import { checkName, checkOpDesc, expected } from './validate';
 import { addJson as addJsonOps } from './nft/api';
 import { buildDocument, type BuiltOp, type KernelView } from './nft/build';
 import { validateDocument } from './nft/document';
 import { linearizeRule } from './nft/linearize';
-import type { JRule, JSet, NftDocument, NftFamily } from './nft/schema';
+import { NFT_OBJECT_KINDS, type JChain, type JRule, type JSet, type JSetElem, type JTable, type NftDocument, type NftFamily, type NftObject, type NftObjectKind } from './nft/schema';
 
 /** What a committed transaction reports. */
 export interface CommitResult {
@@ -30,8 +27,40 @@ export interface CommitResult {
   readonly handles: ReadonlyMap<number, bigint>;
 }
 
-/** Anything the transaction can add: the model objects (rules of the JSON model or typed). */
-export type ModelObject = Table | Chain | SetSpec | ObjectSpec | Rule | JsonRule;
+/**
+ * Anything the transaction can add: rules, and tables, chains, sets, maps and named objects in
+ * nft's JSON model (what listTables/listChains/listSets/listObjects return: bare JTable, JChain,
+ * JSet, or any object in its one-key wrapper `{ counter: { … } }`), or in the typed shorthand
+ * (Table, Chain, SetSpec, ObjectSpec: what the presets and the Blocklist use).
+ */
+export type ModelObject = Table | Chain | SetSpec | ObjectSpec | JsonRule | JsonObject;
+
+/** A table, chain, set or map of nft's JSON model, or any object in its one-key wrapper. */
+export type JsonObject = JTable | JChain | JSet | NftObject;
+
+/**
+ * The JSON model's object kind and body of a model object that is not typed shorthand: a chain,
+ * set or map (`table` is a name), a table with JSON `flags`, or a one-key wrapper. Rules are told
+ * apart before (isRule).
+ */
+export function jsonObjectOf(o: unknown): { kind: NftObjectKind; body: Record<string, unknown> } | undefined {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
+  const r = o as Record<string, unknown>;
+  const keys = Object.keys(r);
+  if (keys.length === 1 && (NFT_OBJECT_KINDS as readonly string[]).includes(keys[0]!)) {
+    const body = r[keys[0]!];
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return { kind: keys[0] as NftObjectKind, body: body as Record<string, unknown> };
+  }
+  if ('expr' in r || 'statements' in r) return undefined;
+  if (typeof r['table'] === 'string') {
+    if ('map' in r) return { kind: 'map', body: r };
+    // a set's type is a datatype (or typeof); a chain's type (filter, nat, route) comes with its hook
+    if ('type' in r && !('hook' in r)) return { kind: 'set', body: r };
+    return { kind: 'chain', body: r };
+  }
+  if (!('table' in r) && 'flags' in r) return { kind: 'table', body: r };
+  return undefined;
+}
 
 export interface RuleOptions {
   /** Learn the rule's kernel handle (echoed back; see CommitResult.handles). */
@@ -43,7 +72,7 @@ export interface RuleOptions {
  * comment? }`, the object `nft -j` prints in `{ "rule": … }` and what the builders in
  * lib/match return statements for. `handle` (replaceRule) may be a bigint or a number.
  */
-export type JsonRule = Omit<JRule, 'handle'> & { readonly handle?: number | bigint };
+export type JsonRule = Rule;
 
 /** Options of rules in the JSON model that refer to named sets. */
 export interface JsonRuleOptions {
@@ -54,8 +83,8 @@ export interface JsonRuleOptions {
   readonly sets?: readonly JSet[];
 }
 
-/** Whether a rule is in the JSON model (`expr`) rather than the typed statement model (`statements`). */
-export const isJsonRule = (r: unknown): r is JsonRule => typeof r === 'object' && r !== null && 'expr' in r && !('statements' in r);
+/** Whether an object is a rule of nft's JSON model (`{ family, table, chain, expr }`). */
+export const isJsonRule = (r: unknown): r is JsonRule => typeof r === 'object' && r !== null && 'expr' in r;
 
 interface Pending {
   readonly op: OpDesc;
@@ -137,24 +166,62 @@ export function nativeBatchAsync(pending: readonly { readonly op: OpDesc }[], ge
 }
 
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
-export const isRule = (o: ModelObject): o is Rule | JsonRule => 'statements' in o || 'expr' in o;
-export const isSet = (o: ModelObject): o is SetSpec => 'key' in o;
-export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !isRule(o);
-export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o);
-export const isTable = (o: ModelObject): o is Table => !('table' in o);
-/** The table an object belongs to (a rule of the JSON model names it by family and name). */
+export const isRule = (o: ModelObject): o is JsonRule => 'expr' in o || 'statements' in o;
+/** Typed shorthand objects (SetSpec, ObjectSpec, Chain, Table); isJson tells JSON-model objects. */
+export const isSet = (o: ModelObject): o is SetSpec => 'key' in o && jsonObjectOf(o) === undefined;
+export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !isRule(o) && jsonObjectOf(o) === undefined;
+export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o) && jsonObjectOf(o) === undefined;
+export const isTable = (o: ModelObject): o is Table => !('table' in o) && jsonObjectOf(o) === undefined;
+export const isJson = (o: ModelObject): o is JsonObject => jsonObjectOf(o) !== undefined;
+/** What a model object is, shorthand or JSON model alike (`set` includes maps; `object` the named objects). */
+export function modelKind(o: ModelObject): 'table' | 'chain' | 'set' | 'object' | 'rule' {
+  if (isRule(o)) return 'rule';
+  const j = jsonObjectOf(o);
+  if (j) return j.kind === 'table' || j.kind === 'chain' || j.kind === 'rule' ? j.kind : j.kind === 'set' || j.kind === 'map' ? 'set' : 'object';
+  if (isSet(o)) return 'set';
+  if (isObject(o)) return 'object';
+  if (isChain(o)) return 'chain';
+  return 'table';
+}
+/** A base chain (attached to a hook), shorthand or JSON model. */
+export function isBaseChain(o: ModelObject): boolean {
+  const j = jsonObjectOf(o);
+  if (j) return j.kind === 'chain' && j.body['hook'] !== undefined;
+  return isChain(o) && o.base !== undefined;
+}
+/** A chain's name, shorthand or JSON model. */
+export const chainName = (o: ModelObject): string => (jsonObjectOf(o)?.body['name'] ?? (o as Chain).name) as string;
+
+/** A set named in nft's JSON model (`table` is a name) rather than a typed SetSpec. */
+const isJsonSet = (s: SetSpec | JSet): s is JSet => typeof s === 'object' && s !== null && typeof (s as { table?: unknown }).table === 'string';
+/** The table an object belongs to (objects of the JSON model name it by family and name). */
 export function tableOf(o: ModelObject): TableRef {
-  if (isTable(o)) return { family: o.family, name: o.name };
   if (isJsonRule(o)) return { family: o.family as Family, name: o.table };
+  const j = jsonObjectOf(o);
+  if (j) return { family: j.body['family'] as Family, name: (j.kind === 'table' ? j.body['name'] : j.body['table']) as string };
+  if (isTable(o)) return { family: o.family, name: o.name };
   return (o as { readonly table: TableRef }).table;
 }
-/** The object moved to another table of the same family (a rule of the JSON model too). */
+/** The object moved to another table of the same family (a rule or object of the JSON model too). */
 export function inTable<T extends ModelObject>(o: T, table: TableRef): T {
-  return (isJsonRule(o) ? { ...o, family: table.family, table: table.name } : { ...o, table }) as T;
+  if (isJsonRule(o)) return { ...o, family: table.family, table: table.name } as T;
+  const j = jsonObjectOf(o);
+  if (j) {
+    const body = j.kind === 'table' ? { ...j.body, family: table.family, name: table.name } : { ...j.body, family: table.family, table: table.name };
+    return (j.body === (o as unknown) ? body : { [j.kind]: body }) as unknown as T;
+  }
+  return { ...o, table } as T;
+}
+
+/** Where a compiled rule goes: its table, chain and (replace) handle. */
+interface RulePlace {
+  readonly table: TableRef;
+  readonly chain: string;
+  readonly handle?: bigint;
 }
 
 /** Collects references made by rule expressions (sets looked up, chains jumped to). */
-function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
+function ruleRefs(rule: RulePlace, exprs: readonly Expr[]): OpRefs {
   const sets = new Set<string>();
   const chains = new Set<string>();
   for (const e of exprs) {
@@ -167,38 +234,13 @@ function ruleRefs(rule: Rule, exprs: readonly Expr[]): OpRefs {
 }
 
 interface CompiledRule {
-  readonly rule: Rule;
+  readonly rule: RulePlace;
   /** JSON-model rules: the operations before the rule (anonymous sets and their elements, bound chains and their rules), with placeholder batch ids. */
   readonly pre?: readonly BuiltOp[];
   /** Frozen (lib/packed.ts caches the packed bytes of frozen lists). */
   readonly exprs: readonly Expr[];
-  /** Anonymous sets, referred to in exprs by anonPlaceholder(k). */
-  readonly anon: readonly AnonSetRequest[];
   readonly userdata: Uint8Array | undefined;
   readonly refs: OpRefs;
-}
-
-/** The set name and batch id a prepared rule's k-th anonymous set has until a transaction gives it its own. */
-const anonPlaceholder = (k: number): { name: string; id: number } => ({ name: `__set_prepared${k}`, id: 0xfff00000 + k });
-
-function compileOnce(rule: Rule): CompiledRule {
-  if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, statements }', 'rule', rule);
-  checkTableRef(rule.table, 'rule.table');
-  checkList(rule.statements, 'statements', 'rule.statements', MAX_STATEMENTS);
-  checkName(rule.chain, 'rule.chain');
-  const anon: AnonSetRequest[] = [];
-  const exprs = compileRule(rule, {
-    family: rule.table.family,
-    anonSet: (req: AnonSetRequest) => {
-      anon.push(req);
-      return anonPlaceholder(anon.length - 1);
-    },
-  });
-  checkExprLimits(exprs, 'rule.statements', LIMITS.ruleExprs, 'a rule (each statement compiles to one or more)');
-  for (const e of exprs) Object.freeze(e);
-  Object.freeze(exprs);
-  const userdata = commentUdata(rule.comment);
-  return { rule: { table: { ...rule.table }, chain: rule.chain, statements: [], ...(rule.handle !== undefined ? { handle: rule.handle } : {}) }, exprs, anon, userdata, refs: ruleRefs(rule, exprs) };
 }
 
 /** Thrown by compileJsonOnce's fast-path context when the rule needs batch operations of its own. */
@@ -228,6 +270,9 @@ function jsonSetOf(s: SetSpec): JSet {
  */
 function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string, name: string) => JSet | undefined): CompiledRule {
   if (typeof rule !== 'object' || rule === null) throw expected('a rule { family, table, chain, expr }', 'rule', rule);
+  if ('statements' in rule && !('expr' in rule)) {
+    throw new TypeError('Expected a rule of nft\'s JSON model { family, table, chain, expr: [statements] } for rule but received a rule with `statements`: the typed statement model was replaced by nft\'s JSON model (docs/json.md; the helpers of lib/match build its statements)');
+  }
   checkTableRef({ family: rule.family, name: rule.table }, 'rule');
   checkName(rule.chain, 'rule.chain');
   checkList(rule.expr, 'statements', 'rule.expr', MAX_STATEMENTS);
@@ -279,12 +324,11 @@ function compileJsonOnce(rule: JsonRule, sets: (family: NftFamily, table: string
   const pre = built;
   for (const b of pre) if (b.op.object !== 'rule') checkNoNul(b.op, 'rule');
   return {
-    rule: { table, chain: rule.chain, statements: [], ...(handle !== undefined ? { handle } : {}) },
+    rule: { table, chain: rule.chain, ...(handle !== undefined ? { handle } : {}) },
     ...(pre.length > 0 ? { pre } : {}),
     exprs,
-    anon: [],
     userdata: op.userdata,
-    refs: ruleRefs({ table, chain: rule.chain, statements: [] }, exprs),
+    refs: ruleRefs({ table, chain: rule.chain }, exprs),
   };
 }
 
@@ -320,57 +364,6 @@ function remapOp(op: OpDesc, ids: ReadonlyMap<number, number>): OpDesc {
   return o as unknown as OpDesc;
 }
 
-function anonOps(req: AnonSetRequest, family: number, table: string, name: string, id: number): OpDesc[] {
-  return [
-    {
-      object: 'set',
-      verb: 'add',
-      family,
-      table,
-      name,
-      id,
-      flags: req.flags | SET_F.anonymous | SET_F.constant,
-      keyType: req.keyType,
-      keyLen: req.keyLen,
-      ...(req.dataType !== undefined ? { dataType: req.dataType } : {}),
-      ...(req.dataLen !== undefined ? { dataLen: req.dataLen } : {}),
-      ...(req.concat !== undefined ? { concat: req.concat } : {}),
-      ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
-      size: req.elements.count,
-    },
-    {
-      object: 'elements',
-      verb: 'add',
-      family,
-      table,
-      set: name,
-      setId: id,
-      count: req.elements.count,
-      keyLen: req.keyLen,
-      keys: req.elements.keys,
-      ...(req.elements.flags ? { flags: req.elements.flags } : {}),
-      ...(req.elements.data ? { data: req.elements.data, dataLen: req.elements.dataLen ?? req.dataLen ?? 0 } : {}),
-      ...(req.elements.verdicts ? { verdicts: req.elements.verdicts } : {}),
-      ...(req.elements.chains ? { chains: req.elements.chains } : {}),
-    },
-  ];
-}
-
-/** The expressions with placeholder set names/ids replaced (lookup, dynset, objref; nested ones too). */
-function remapAnon(exprs: readonly Expr[], names: ReadonlyMap<string, string>, ids: ReadonlyMap<number, number>): readonly Expr[] {
-  const out = exprs.map((e) => {
-    const o = { ...e } as Record<string, unknown>;
-    for (const k of ['set', 'setName'] as const) {
-      const v = o[k];
-      if (typeof v === 'string' && names.has(v)) o[k] = names.get(v);
-    }
-    if (typeof o['setId'] === 'number' && ids.has(o['setId'])) o['setId'] = ids.get(o['setId']);
-    if (Array.isArray(o['exprs'])) o['exprs'] = remapAnon(o['exprs'] as readonly Expr[], names, ids);
-    return Object.freeze(o) as unknown as Expr;
-  });
-  return Object.freeze(out);
-}
-
 /**
  * A rule compiled once, to queue in any number of transactions without compiling it again
  * (presets, rules re-applied on every reload): `tx.addRule(prepared)`. Its anonymous sets get
@@ -400,14 +393,12 @@ export class PreparedRule {
  * Compiles a rule once (validation included: throws as addRule would) for reuse across
  * transactions. The result does not follow later changes to the rule object.
  */
-export function prepareRule(rule: JsonRule, options?: JsonRuleOptions): PreparedRule;
-export function prepareRule(rule: Rule): PreparedRule;
-export function prepareRule(rule: Rule | JsonRule, options?: JsonRuleOptions): PreparedRule {
+export function prepareRule(rule: JsonRule, options?: JsonRuleOptions): PreparedRule {
   // (options is not an object when prepareRule is a map() callback.)
-  const c = isJsonRule(rule) ? compileJsonOnce(rule, setsLookup(undefined, typeof options === 'object' && options !== null ? options : {})) : compileOnce(rule);
+  const c = compileJsonOnce(rule, setsLookup(undefined, typeof options === 'object' && options !== null ? options : {}));
   // Packed now, once: each commit of it copies these bytes (a rule with anonymous sets or bound
   // chains gets new ids per transaction, so its list is rewritten and packed then).
-  if (c.anon.length === 0 && c.pre === undefined) packExprs(c.exprs);
+  if (c.pre === undefined) packExprs(c.exprs);
   return new PreparedRule(c);
 }
 
@@ -421,8 +412,15 @@ function setsLookup(own: ReadonlyMap<string, JSet> | undefined, options: JsonRul
   };
 }
 
-/** What the rule operations take: a typed-model rule, a JSON-model rule, or either prepared. */
-export type AnyRule = Rule | JsonRule | PreparedRule;
+/** What the rule operations take: a rule of nft's JSON model, or one prepared. */
+export type AnyRule = JsonRule | PreparedRule;
+
+/** A rule handle given as a bigint or a safe non-negative integer, as a bigint. */
+function handleOf(h: unknown, field: string): bigint {
+  if (typeof h === 'bigint' && h >= 0n && h < 2n ** 64n) return h;
+  if (typeof h === 'number' && Number.isSafeInteger(h) && h >= 0) return BigInt(h);
+  throw expected('a rule handle (a bigint or a non-negative integer)', field, h);
+}
 
 function ruleHandle(rule: AnyRule): bigint | undefined {
   if (rule instanceof PreparedRule) return rule.compiled.rule.handle;
@@ -468,6 +466,8 @@ export class Transaction {
   add(obj: ModelObject, options: RuleOptions = {}): this {
     checkModelObject(obj, 'object');
     if (isRule(obj)) return this.addRule(obj, options);
+    const j = jsonObjectOf(obj);
+    if (j) return this.#json('add', j);
     if (isSet(obj)) return this.addSet(obj);
     if (isObject(obj)) return this.addObject(obj);
     if (isChain(obj)) return this.addChain(obj);
@@ -485,8 +485,10 @@ export class Transaction {
   }
 
   /** Like add(), but fails with EEXIST if the object already exists (tables, chains, sets, objects). */
-  create(obj: Table | Chain | SetSpec | ObjectSpec): this {
+  create(obj: Table | Chain | SetSpec | ObjectSpec | JsonObject): this {
     checkModelObject(obj, 'object');
+    const j = jsonObjectOf(obj);
+    if (j) return this.#json('create', j);
     if (isSet(obj)) {
       const id = this.#nextId++;
       this.#setIds.set(`${obj.table.family} ${obj.table.name} ${obj.name}`, id);
@@ -519,7 +521,7 @@ export class Transaction {
   }
 
   #rule(rule: AnyRule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>, options: JsonRuleOptions): this {
-    const c = rule instanceof PreparedRule ? rule.compiled : isJsonRule(rule) ? compileJsonOnce(rule, setsLookup(this.#jsonSets, options)) : compileOnce(rule);
+    const c = rule instanceof PreparedRule ? rule.compiled : compileJsonOnce(rule as JsonRule, setsLookup(this.#jsonSets, options));
     const r = c.rule;
     const family = familyNumber(r.table.family);
     let exprs = c.exprs;
@@ -538,54 +540,41 @@ export class Transaction {
       for (const { op, label } of c.pre) this.#push(remapOp(op, ids), label, { table: r.table }, true);
       exprs = remapIds(exprs, ids);
     }
-    if (c.anon.length > 0) {
-      // This transaction's names and batch ids for the rule's anonymous sets, in its lookups.
-      const names = new Map<string, string>();
-      const ids = new Map<number, number>();
-      const label = `${verb} rule ${tableLabel(r.table)} ${r.chain}`;
-      c.anon.forEach((req, k) => {
-        // The kernel picks a free __setN for the %d template (as for nft): a counter of our own
-        // would collide with the anonymous sets earlier transactions left in the table. The
-        // rule's lookup and the elements find the set by its batch id.
-        const name = '__set%d';
-        const id = this.#nextId++;
-        names.set(anonPlaceholder(k).name, name);
-        ids.set(anonPlaceholder(k).id, id);
-        for (const op of anonOps(req, family, r.table.name, name, id)) this.#push(op, `${label} (anonymous set)`, { table: r.table }, true);
-      });
-      exprs = remapAnon(c.exprs, names, ids);
-    }
     const label = `${verb} rule ${tableLabel(r.table)} ${r.chain}`;
     const op: RuleDesc = { object: 'rule', verb, family, table: r.table.name, chain: r.chain, exprs, ...(c.userdata ? { userdata: c.userdata } : {}), ...extra };
     return this.#push(op, label, c.refs, true);
   }
 
   /** Appends a rule to its chain (after the rule with handle `after`, if given). */
-  addRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly after?: bigint } = {}): this {
-    return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: options.after } : {}), ...(options.handle ? { echo: true } : {}) }, options);
+  addRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly after?: bigint | number } = {}): this {
+    return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: handleOf(options.after, 'options.after') } : {}), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
   /** Inserts a rule at the top of its chain (before the rule with handle `before`, if given). */
-  insertRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly before?: bigint } = {}): this {
-    return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: options.before } : {}), ...(options.handle ? { echo: true } : {}) }, options);
+  insertRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly before?: bigint | number } = {}): this {
+    return this.#rule(rule, 'insert', { ...(options.before !== undefined ? { position: handleOf(options.before, 'options.before') } : {}), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
   /** Replaces the rule with `rule.handle` (or `handle`) by this one. */
-  replaceRule(rule: AnyRule, handle: bigint | undefined = ruleHandle(rule), options: RuleOptions & JsonRuleOptions = {}): this {
-    if (typeof handle !== 'bigint') throw expected('the bigint handle of the rule to replace', 'replaceRule handle', handle);
-    return this.#rule(rule, 'replace', { handle, ...(options.handle ? { echo: true } : {}) }, options);
+  replaceRule(rule: AnyRule, handle: bigint | number | undefined = ruleHandle(rule), options: RuleOptions & JsonRuleOptions = {}): this {
+    if (handle === undefined) throw expected('the handle of the rule to replace', 'replaceRule handle', handle);
+    return this.#rule(rule, 'replace', { handle: handleOf(handle, 'replaceRule handle'), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
-  /** Deletes the rule with this handle. */
-  deleteRule(rule: { readonly table: TableRef; readonly chain: string; readonly handle?: bigint }, verb: 'delete' | 'destroy' = 'delete'): this {
-    if (typeof rule !== 'object' || rule === null) throw expected('a rule { table, chain, handle }', 'rule', rule);
-    checkTableRef(rule.table, 'rule.table');
-    checkName(rule.chain, 'rule.chain');
-    if (typeof rule.handle !== 'bigint') throw expected('the bigint handle of the rule to delete', 'rule.handle', rule.handle);
+  /** Deletes the rule with this handle (a listed rule, or `{ family, table, chain, handle }`). */
+  deleteRule(rule: { readonly family: Family | NftFamily; readonly table: string; readonly chain: string; readonly handle?: bigint | number } | PreparedRule, verb: 'delete' | 'destroy' = 'delete'): this {
+    if (typeof rule !== 'object' || rule === null) throw expected('a rule { family, table, chain, handle }', 'rule', rule);
+    const place = rule instanceof PreparedRule ? { table: rule.table, chain: rule.chain } : { table: { family: rule.family as Family, name: rule.table }, chain: rule.chain };
+    if (!(rule instanceof PreparedRule) && typeof rule.table !== 'string') throw expected('a table name (rules are nft\'s JSON model: { family, table, chain, handle })', 'rule.table', rule.table);
+    checkTableRef(place.table, 'rule');
+    checkName(place.chain, 'rule.chain');
+    const h = ruleHandle(rule);
+    if (h === undefined) throw expected('the handle of the rule to delete', 'rule.handle', (rule as { handle?: unknown }).handle);
+    const handle = handleOf(h, 'rule.handle');
     return this.#push(
-      { object: 'rule', verb, family: familyNumber(rule.table.family), table: rule.table.name, chain: rule.chain, handle: rule.handle },
-      `${verb} rule ${tableLabel(rule.table)} ${rule.chain} handle ${rule.handle}`,
-      { table: rule.table, chain: rule.chain },
+      { object: 'rule', verb, family: familyNumber(place.table.family), table: place.table.name, chain: place.chain, handle },
+      `${verb} rule ${tableLabel(place.table)} ${place.chain} handle ${handle}`,
+      { table: place.table, chain: place.chain },
     );
   }
 
@@ -601,11 +590,13 @@ export class Transaction {
 
   #remove(obj: ModelObject, verb: 'delete' | 'destroy'): this {
     checkModelObject(obj, 'object');
-    if (isJsonRule(obj)) {
-      const handle = ruleHandle(obj);
-      return this.deleteRule({ table: tableOf(obj), chain: obj.chain, ...(handle !== undefined ? { handle } : {}) }, verb);
-    }
     if (isRule(obj)) return this.deleteRule(obj, verb);
+    const j = jsonObjectOf(obj);
+    if (j) {
+      // delete by name (or handle); a listed set's elements are not part of the command
+      const { elem: _elem, ...body } = j.body;
+      return this.#json(verb, { kind: j.kind, body });
+    }
     if (isSet(obj)) return this.#push(setDesc(obj, verb), `${verb} set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isObject(obj)) return this.#push(objectDesc(obj, verb), `${verb} ${obj.type} ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isChain(obj)) return this.#push(chainDesc(obj, verb), `${verb} chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
@@ -614,20 +605,56 @@ export class Transaction {
   }
 
   /** Flushes a table (all its rules), a chain (its rules) or a set (its elements). */
-  flush(obj: Table | Chain | SetSpec): this {
+  flush(obj: Table | Chain | SetSpec | JTable | JChain | JSet): this {
     checkModelObject(obj, 'object');
+    const j = jsonObjectOf(obj);
+    if (j) {
+      const { elem: _elem, ...body } = j.body;
+      return this.#json('flush', { kind: j.kind, body });
+    }
     if (isSet(obj)) return this.#push(setDesc(obj, 'flush'), `flush set ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table });
     if (isChain(obj)) return this.#push(chainDesc(obj, 'flush'), `flush chain ${tableLabel(obj.table)} ${obj.name}`, { table: obj.table, chain: obj.name });
     const t = obj as Table;
     return this.#push(tableDesc(t, 'flush'), `flush table ${tableLabel(t)}`, { table: t });
   }
 
+  /** One command of nft's JSON model on an object (through addJson: the same code as commitJson). */
+  #json(verb: 'add' | 'create' | 'delete' | 'destroy' | 'flush', j: { kind: NftObjectKind; body: Record<string, unknown> }): this {
+    const doc = { nftables: [{ [verb]: { [j.kind]: j.body } }] } as unknown as NftDocument;
+    try {
+      return this.addJson(doc, { set: (family, table, name) => this.#jsonSets.get(setKeyOf(family, table, name)) });
+    } catch (e) {
+      // The document's path; the caller passed an object.
+      if (e instanceof Error) {
+        e.message = e.message.replace(/nftables\[0\]\.(add|create|delete|destroy|flush)\./g, '');
+        // "chain: Expected … for chain.hook …": the path is in the message already
+        if (e.message.startsWith(`${j.kind}: `) && e.message.includes(`${j.kind}.`)) e.message = e.message.slice(j.kind.length + 2);
+      }
+      throw e;
+    }
+  }
+
+  /** Element command of nft's JSON model; the set's declaration is the one given (or the transaction's own). */
+  #jsonElements(verb: 'add' | 'create' | 'delete' | 'destroy', set: JSet, elem: readonly JSetElem[]): this {
+    const doc = { nftables: [{ [verb]: { element: { family: set.family, table: set.table, name: set.name, elem } } }] } as unknown as NftDocument;
+    try {
+      return this.addJson(doc, { set: (family, table, name) => (family === set.family && table === set.table && name === set.name ? set : this.#jsonSets.get(setKeyOf(family, table, name))) });
+    } catch (e) {
+      if (e instanceof Error) e.message = e.message.replace(/nftables\[0\]\.(add|create|delete|destroy)\.element\.elem/g, 'elements');
+      throw e;
+    }
+  }
+
   /** Adds elements to a set or map (typed values; see ElementInput). */
-  addElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly exclusive?: boolean } = {}): this {
+  addElements(set: SetSpec, elements: readonly ElementInput[], options?: { readonly exclusive?: boolean }): this;
+  /** Of a set in nft's JSON model (`{ family, table, name, type, … }`, e.g. from listSets): elements as nft's JSON writes them. */
+  addElements(set: JSet, elements: readonly JSetElem[], options?: { readonly exclusive?: boolean }): this;
+  addElements(set: SetSpec | JSet, elements: readonly (ElementInput | JSetElem)[], options: { readonly exclusive?: boolean } = {}): this {
     // Holes are refused by elementsDesc, in its slices (a 1M-element scan is not one block).
     checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL, false);
     if (elements.length === 0) return this;
-    return this.#elements(elementsDesc(set, elements, options.exclusive ? 'create' : 'add'), set);
+    if (isJsonSet(set)) return this.#jsonElements(options.exclusive ? 'create' : 'add', set, elements as readonly JSetElem[]);
+    return this.#elements(elementsDesc(set, elements as readonly ElementInput[], options.exclusive ? 'create' : 'add'), set);
   }
 
   /**
@@ -643,11 +670,15 @@ export class Transaction {
   }
 
   /** Removes elements from a set or map (ENOENT if one is absent). */
-  deleteElements(set: SetSpec, elements: readonly ElementInput[], options: { readonly ifExists?: boolean } = {}): this {
+  deleteElements(set: SetSpec, elements: readonly ElementInput[], options?: { readonly ifExists?: boolean }): this;
+  /** Of a set in nft's JSON model: elements as nft's JSON writes them. */
+  deleteElements(set: JSet, elements: readonly JSetElem[], options?: { readonly ifExists?: boolean }): this;
+  deleteElements(set: SetSpec | JSet, elements: readonly (ElementInput | JSetElem)[], options: { readonly ifExists?: boolean } = {}): this {
     // Holes are refused by elementsDesc, in its slices (a 1M-element scan is not one block).
     checkList(elements, 'elements', 'elements', MAX_ELEMENTS_PER_CALL, false);
     if (elements.length === 0) return this;
-    return this.#elements(elementsDesc(set, elements, options.ifExists ? 'destroy' : 'delete'), set);
+    if (isJsonSet(set)) return this.#jsonElements(options.ifExists ? 'destroy' : 'delete', set, elements as readonly JSetElem[]);
+    return this.#elements(elementsDesc(set, elements as readonly ElementInput[], options.ifExists ? 'destroy' : 'delete'), set);
   }
 
   #elements(desc: ElementsDesc, set: SetSpec): this {

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
 
     for (const port of [22, 23, 443]) await knock(port);
 
-    const live = await nft.listRuleset({ table: 'fw', elements: true });
+    const live = await nft.listRuleset({ family: 'inet', table: 'fw' });
     console.log(renderRuleset(live));
     const hits = (await nft.counters({ table: 'fw' })).filter((c) => c.packets > 0n);
     console.log('Rules that saw packets (loopback connections to ports 22, 23, 443):');

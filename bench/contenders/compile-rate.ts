@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
  * Where a rule commit's JavaScript time goes, without a kernel (no privileges, no netns):
- * N typed rules `ip saddr X counter accept` compiled into a Transaction, the same rules
- * prepared once and queued, packing (lib/packed.ts), and the addon's dry-run encode of the
- * batch as packed buffer against the old descriptor objects; the same rules as a JSON document
- * through tx.addJson (the JSON model, issue 7). Warm: REPS rounds, the median.
+ * N rules `ip saddr X counter accept` built with the helpers (nft's JSON model) compiled into a
+ * Transaction, the same rules prepared once and queued, packing (lib/packed.ts), and the addon's
+ * dry-run encode of the batch as packed buffer against the old descriptor objects; the same
+ * rules as a JSON document through tx.addJson. Warm: REPS rounds, the median.
  * COMPILE_RATE_JSON=1 adds one JSON line of µs per rule (bench/run.ts W9 reads it).
  * Times are CPU time of this process (user + system), not wall time: on a shared machine a
  * process waits for a CPU, which wall time would count.
@@ -13,7 +13,6 @@
  */
 import { binding, type OpDesc } from '../../lib/native';
 import { accept, counter, ipSaddr } from '../../lib/match';
-import type { Rule } from '../../lib/model/types';
 import type { JsonRule } from '../../lib/transaction';
 import { nativeBatch, prepareRule, Transaction } from '../../lib/transaction';
 import type { NftDocument } from '../../lib/nft/schema';
@@ -25,13 +24,8 @@ const addr = (i: number): string => {
   const a = (0x0a000000 + i) >>> 0;
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 };
-/** The rule built with the helpers (JSON model), and the same rule in the typed model (kept for comparison). */
+/** The rule built with the helpers (nft's JSON model). */
 const rule = (i: number): JsonRule => ({ family: table.family, table: table.name, chain: 'c', expr: [ipSaddr(addr(i)), counter(), accept()] });
-const typedRule = (i: number): Rule => ({
-  table,
-  chain: 'c',
-  statements: [{ kind: 'match', field: 'ip saddr', value: addr(i) }, { kind: 'counter' }, { kind: 'verdict', verdict: 'accept' }],
-});
 const newTx = (): Transaction => new Transaction(() => Promise.reject(new Error('dry run')), () => {
   throw new Error('dry run');
 });
@@ -63,7 +57,7 @@ const prepared = Array.from({ length: n }, (_, i) => prepareRule(rule(i)));
 for (let k = 0; k < reps; k++) {
   const fresh = newTx();
   r['compile']!.push(time(() => {
-    for (let i = 0; i < n; i++) fresh.addRule(typedRule(i));
+    for (let i = 0; i < n; i++) fresh.addRule(rule(i));
   }));
   const doc = jsonDoc();
   const viaJson = newTx();
@@ -82,7 +76,7 @@ for (let k = 0; k < reps; k++) {
 }
 const us = (ms: number): string => ((ms * 1e3) / n).toFixed(2);
 console.log(`${n} rules, median of ${reps} warm rounds (µs per rule):`);
-console.log(`  compile typed rule + queue (addRule)      ${us(med(r['compile']!))}`);
+console.log(`  compile a helpers' rule + queue (addRule) ${us(med(r['compile']!))}`);
 console.log(`  compile JSON rule + queue (tx.addJson)    ${us(med(r['json']!))}`);
 console.log(`  queue a prepared rule (addRule)           ${us(med(r['prepared']!))}`);
 console.log(`  pack (lib/packed.ts)                      ${us(med(r['pack']!))}`);

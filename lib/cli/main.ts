@@ -20,6 +20,7 @@ import {
   outboundPolicy,
   presetObjects,
   renderRule,
+  renderElement,
   renderDocument,
   toJsonText,
   safeApply,
@@ -138,17 +139,19 @@ function changeText(c: RulesetChange): string {
     case 'table':
       return `${verb} table ${c.table.family} ${c.table.name}`;
     case 'chain':
-      return `${verb} chain ${c.chain.table.family} ${c.chain.table.name} ${c.chain.name}`;
+      return `${verb} chain ${c.chain.family} ${c.chain.table} ${c.chain.name}`;
     case 'rule':
-      return `${verb} rule ${c.rule.table.family} ${c.rule.table.name} ${c.rule.chain} handle ${c.rule.handle}${c.op === 'add' ? ` ${renderRule(c.rule)}` : ''}`;
+      return `${verb} rule ${c.rule.family} ${c.rule.table} ${c.rule.chain} handle ${c.rule.handle}${c.op === 'add' ? ` ${renderRule(c.rule)}` : ''}`;
     case 'set':
-      return `${verb} set ${c.set.table.family} ${c.set.table.name} ${c.set.name}`;
+      return `${verb} ${c.set.map !== undefined ? 'map' : 'set'} ${c.set.family} ${c.set.table} ${c.set.name}`;
     case 'elements': {
-      const keys = c.elements ? c.elements.map((e) => (Array.isArray(e.key) ? e.key.join(' . ') : String(e.key))).join(', ') : `${c.data.count} element(s)`;
-      return `${verb} element ${c.set.table.family} ${c.set.table.name} ${c.set.name} { ${keys} }`;
+      const keys = c.elem ? c.elem.map((e) => renderElement(e)).join(', ') : `${c.data.count} element(s)`;
+      return `${verb} element ${c.set.family} ${c.set.table} ${c.set.name} { ${keys} }`;
     }
-    case 'object':
-      return `${verb} ${c.object.type} ${c.object.table.family} ${c.object.table.name} ${c.object.name}`;
+    case 'object': {
+      const [kind, body] = Object.entries(c.object)[0] as [string, { family: string; table: string; name: string }];
+      return `${verb} ${kind} ${body.family} ${body.table} ${body.name}`;
+    }
     default:
       return `message type ${c.type}`;
   }

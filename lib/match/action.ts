@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Actions and stateful statements: verdicts, counter, limit, log, reject, quota, NAT, notrack… */
 import { typeError } from '../rule/errors';
-import type { LogStatement, NatFlag, PortSpec, RateUnit } from '../rule/statement';
+import type { LogOptions, NatFlag, PortSpec, RateUnit } from '../rule/statement';
 import { byteUnit } from '../nft/render-values';
 import type {
   JCounterStmt,
@@ -115,7 +115,7 @@ export function quota(bytes: bigint | number, o: { over?: boolean; used?: bigint
  * Options of {@link log}: the kernel log (prefix, level, flags) or an nflog group (group,
  * snaplen, queueThreshold); a level of 'warn' (the kernel's default) is not written, as nft lists it.
  */
-export type LogOptions = Omit<LogStatement, 'kind'>;
+export type { LogOptions };
 /** `log [prefix "…"] [level …] [flags …]` or `log group N …` */
 export function log(o: LogOptions = {}): JLogStmt {
   if (typeof o !== 'object' || o === null) throw typeError('options { prefix?, level?, flags?, group?, snaplen?, queueThreshold? }', 'log() options', o);

@@ -7,9 +7,24 @@
  */
 import { FIELDS } from '../rule/fields';
 import type { Field, MatchOp, MatchValue, Range, Scalar } from '../rule/statement';
-import { parsePrefix } from '../rule/compile-match';
-import { typeError } from '../rule/errors';
+import { prefixMask } from '../rule/bytes';
+import type { Codec } from '../rule/datatypes';
+import { rangeError, typeError } from '../rule/errors';
 import type { JExpr, JMatchStmt, JRelOp } from '../nft/schema';
+
+/** An address or CIDR of a prefix-capable type: its bytes and prefix length (host bits refused). */
+function parsePrefix(codec: Codec, v: string, where: string): { addr: Uint8Array; bits: number } {
+  const bitsMax = codec.bits ?? 0;
+  const slash = v.indexOf('/');
+  const addr = codec.encode(slash < 0 ? v : v.slice(0, slash), where);
+  if (slash < 0) return { addr, bits: bitsMax };
+  const lenText = v.slice(slash + 1);
+  const bits = /^\d{1,3}$/.test(lenText) ? Number(lenText) : NaN;
+  if (!(bits >= 1 && bits <= bitsMax)) throw rangeError(`a prefix length of 1-${bitsMax}`, where, v);
+  const mask = prefixMask(bits, addr.length);
+  if (addr.some((b, i) => (b & ~(mask[i] ?? 0) & 0xff) !== 0)) throw rangeError('a CIDR without host bits set', where, v);
+  return { addr, bits };
+}
 
 /** What helpers accept: a value, `"lo-hi"`, `{ range }`, `{ set }` or an array (a set). */
 export type ValueInput = Scalar | Range | { readonly set: readonly (Scalar | Range)[] } | readonly (Scalar | Range)[];

@@ -20,8 +20,8 @@ import {
   type Family,
   type Hook,
 } from '../kernel';
-import type { ChainData, ChainDesc, ObjectData, ObjectDesc, SetData, SetDesc, TableData, TableDesc } from '../native';
-import { commentUdata, decodeUdata, encodeUdata, udataComment, u32Value, commentValue, UDATA_SET, type UdataEntry } from '../udata';
+import type { ChainDesc, ObjectData, ObjectDesc, SetDesc, TableDesc } from '../native';
+import { commentUdata, encodeUdata, udataComment, u32Value, commentValue, UDATA_SET, type UdataEntry } from '../udata';
 import { checkComment, checkFamily, checkHook, checkIfname, checkInt, checkName, checkOneOf, expected, tooLarge } from '../validate';
 import type { Chain, KeyType, ObjectSpec, SetFlag, SetSpec, Table, TableRef } from './types';
 
@@ -72,21 +72,6 @@ export function tableDesc(t: Table, verb: TableDesc['verb']): TableDesc {
   };
 }
 
-export function tableFromData(d: TableData): Table & { readonly handle: bigint; readonly ownerPortId?: number } {
-  const family = familyName(d.family);
-  if (!family) throw new Error(`Unknown family ${d.family} in a table dump`);
-  const comment = udataComment(d.userdata);
-  return {
-    family,
-    name: d.name,
-    ...(d.flags & TABLE_F.dormant ? { dormant: true } : {}),
-    ...(d.flags & TABLE_F.owner ? { owner: true } : {}),
-    ...(d.flags & TABLE_F.persist ? { persist: true } : {}),
-    ...(comment !== undefined ? { comment } : {}),
-    handle: d.handle,
-    ...(d.owner !== undefined ? { ownerPortId: d.owner } : {}),
-  };
-}
 
 function hookNumber(family: Family, hook: Hook): number {
   if (family === 'netdev') return NETDEV_HOOKS[hook as keyof typeof NETDEV_HOOKS];
@@ -94,10 +79,6 @@ function hookNumber(family: Family, hook: Hook): number {
   return INET_HOOKS[hook as keyof typeof INET_HOOKS];
 }
 
-function hookName(family: Family, n: number): Hook | undefined {
-  const table: Record<string, number> = family === 'netdev' ? NETDEV_HOOKS : family === 'arp' ? ARP_HOOKS : INET_HOOKS;
-  return Object.keys(table).find((k) => table[k] === n) as Hook | undefined;
-}
 
 export function checkChain(c: Chain): void {
   if (typeof c !== 'object' || c === null) throw expected('a chain { table, name }', 'chain', c);
@@ -151,31 +132,6 @@ export function chainDesc(c: Chain, verb: ChainDesc['verb']): ChainDesc {
   };
 }
 
-export function chainFromData(d: ChainData): Chain & { readonly handle: bigint; readonly packets?: bigint; readonly bytes?: bigint } {
-  const family = familyName(d.family);
-  if (!family) throw new Error(`Unknown family ${d.family} in a chain dump`);
-  const comment = udataComment(d.userdata);
-  const hook = d.hooknum !== undefined ? hookName(family, d.hooknum) : undefined;
-  return {
-    table: { family, name: d.table },
-    name: d.name,
-    ...(hook !== undefined
-      ? {
-          base: {
-            type: (d.type ?? 'filter') as 'filter' | 'nat' | 'route',
-            hook,
-            priority: d.priority ?? 0,
-            policy: d.policy === VERDICT.drop ? ('drop' as const) : ('accept' as const),
-            ...(d.devices && d.devices.length > 0 ? { devices: d.devices } : {}),
-          },
-        }
-      : {}),
-    ...(comment !== undefined ? { comment } : {}),
-    handle: d.handle,
-    ...(d.packets !== undefined ? { packets: d.packets } : {}),
-    ...(d.bytes !== undefined ? { bytes: d.bytes } : {}),
-  };
-}
 
 const SET_FLAGS: readonly SetFlag[] = ['constant', 'interval', 'timeout', 'dynamic'];
 
@@ -266,55 +222,7 @@ export function setDesc(s: SetSpec, verb: SetDesc['verb'], id?: number): SetDesc
   };
 }
 
-function keyTypesFromId(id: number, len: number): KeyType | KeyType[] | undefined {
-  const byId = (x: number) => KEY_TYPE_NAMES.find((k) => KEY_TYPES[k].id === x);
-  const single = byId(id);
-  if (single !== undefined && KEY_TYPES[single].len === len) return single;
-  const parts: KeyType[] = [];
-  let rest = id;
-  while (rest > 0) {
-    const t = byId(rest & ((1 << CONCAT_TYPE_BITS) - 1));
-    if (t === undefined) return undefined;
-    parts.unshift(t);
-    rest >>>= CONCAT_TYPE_BITS;
-  }
-  return parts.length > 1 ? parts : undefined;
-}
 
-/** Decodes a set dump. Sets whose key type the model cannot express are returned with `key: undefined`. */
-export function setFromData(d: SetData): (SetSpec & { readonly handle: bigint; readonly anonymous: boolean }) | undefined {
-  const family = familyName(d.family);
-  const key = keyTypesFromId(d.keyType, d.keyLen);
-  if (!family || key === undefined) return undefined;
-  const ud = decodeUdata(d.userdata);
-  const flags: SetFlag[] = [];
-  if (d.flags & SET_F.constant) flags.push('constant');
-  if (d.flags & SET_F.interval) flags.push('interval');
-  if (d.flags & SET_F.timeout && d.timeoutMs === undefined) flags.push('timeout');
-  if (d.flags & SET_F.eval) flags.push('dynamic');
-  let map: SetSpec['map'];
-  if (d.flags & SET_F.map) {
-    if (d.dataType === NFT_DATA_VERDICT) map = 'verdict';
-    else map = KEY_TYPE_NAMES.find((k) => KEY_TYPES[k].id === d.dataType);
-  }
-  const comment = udataComment(d.userdata, UDATA_SET.comment);
-  return {
-    table: { family, name: d.table },
-    name: d.name,
-    key,
-    ...(map !== undefined ? { map } : {}),
-    ...(flags.length > 0 ? { flags } : {}),
-    ...(d.timeoutMs !== undefined ? { timeoutMs: Number(d.timeoutMs) } : {}),
-    ...(d.size !== undefined ? { size: d.size } : {}),
-    ...(d.gcIntervalMs !== undefined ? { gcIntervalMs: d.gcIntervalMs } : {}),
-    ...(d.policy === 1 ? { policy: 'memory' as const } : {}),
-    ...(d.exprs.some((e) => e.type === 'counter') ? { counter: true } : {}),
-    ...(ud.has(UDATA_SET.mergeElements) ? { autoMerge: true } : {}),
-    ...(comment !== undefined ? { comment } : {}),
-    handle: d.handle,
-    anonymous: (d.flags & SET_F.anonymous) !== 0,
-  };
-}
 
 const LIMIT_UNITS = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 } as const;
 

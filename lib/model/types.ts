@@ -4,7 +4,7 @@
  * transaction compiles them to native descriptors; dumps decode back into them.
  */
 import type { Family, Hook } from '../kernel';
-import type { Statement } from '../rule/statement';
+import type { JRule } from '../nft/schema';
 
 export type { Family, Hook };
 
@@ -93,14 +93,12 @@ export type ObjectSpec =
       readonly comment?: string;
     };
 
-export interface Rule {
-  readonly table: TableRef;
-  readonly chain: string;
-  readonly statements: readonly Statement[];
-  readonly comment?: string;
-  /** Kernel handle, known after a commit with handles requested or after a listing. */
-  readonly handle?: bigint;
-}
+/**
+ * A rule: nft's JSON rule `{ family, table, chain, expr: [statements], comment? }` (the object
+ * `nft -j` prints in `{ "rule": … }`; the helpers of lib/match build its statements). `handle`
+ * (a listing's, or the rule to replace) may be a bigint or a number.
+ */
+export type Rule = Omit<JRule, 'handle'> & { readonly handle?: number | bigint };
 
 /** Standard priorities by name (nft's `priority filter` etc.), for ip/ip6/inet. */
 export const PRIORITY = {

@@ -8,12 +8,12 @@ import type { DumpRequest, ElementsData, ObjectData, RuleData, SetData } from '.
 import type { Nftables } from '../nftables';
 import type { CommitResult, Transaction } from '../transaction';
 import { buildDocument, type IdSource, type KernelView, type ResetRequest } from './build';
-import { validateDocument } from './document';
+import { arrayWithToJSON, validateDocument } from './document';
 import { assembleListing, elementsKey, type JsonListing } from './listing';
 import { setFromData } from './objects';
 import { setInterfaceResolver } from './datatypes';
 import { procInterfaceResolver } from './interfaces';
-import type { JSet, NftDocument, NftFamily } from './schema';
+import type { JRule, JSet, NftDocument, NftFamily } from './schema';
 
 export interface JsonListFilter {
   /** Only this family's tables. */
@@ -30,7 +30,7 @@ const famFilter = (f: JsonListFilter): { family?: number; table?: string } => ({
 function checkFilter(f: JsonListFilter): void {
   if (typeof f !== 'object' || f === null) throw new TypeError(`Expected a filter { family?, table? } for filter but received ${String(f)}`);
   if (f.family !== undefined && !(f.family in NFPROTO)) throw new TypeError(`Expected a family (${Object.keys(NFPROTO).join(', ')}) for filter.family but received ${JSON.stringify(f.family)}`);
-  if (f.table !== undefined && (typeof f.table !== 'string' || f.family === undefined)) throw new TypeError(`Expected a table name together with filter.family for filter.table but received ${JSON.stringify(f.table)}`);
+  if (f.table !== undefined && typeof f.table !== 'string') throw new TypeError(`Expected a table name for filter.table but received ${JSON.stringify(f.table)}`);
 }
 
 async function dumpItems<T>(nft: Nftables, req: DumpRequest): Promise<T[]> {
@@ -86,6 +86,85 @@ export async function listJsonReport(nft: Nftables, filter: JsonListFilter = {})
     setInterfaceResolver(undefined);
   }
   return problems.length > 0 ? { ...listing, problems: [...problems, ...listing.problems] } : listing;
+}
+
+/** Filter of listRules: a family, a table (of every family, or of the one given), a chain of it. */
+export interface JsonRuleFilter extends JsonListFilter {
+  /** Only this chain's rules (with table). */
+  readonly chain?: string;
+  /** Read and zero the rules' counters and quotas atomically (Linux 6.6+). */
+  readonly reset?: boolean;
+}
+
+/** A listed rule: nft's JSON rule with its kernel handle (as `nft -j -a list ruleset` prints it). */
+export type ListedRule = JRule & { readonly handle: number };
+
+/** Names of the anonymous sets and bound chains (`__set%d`, `__chain%d`, …) rule expressions use. */
+function internalRefs(rules: readonly RuleData[]): { sets: Set<string>; bound: boolean } {
+  const sets = new Set<string>();
+  let bound = false;
+  for (const r of rules) {
+    for (const e of r.exprs) {
+      const x = e as { set?: unknown; setName?: unknown; chain?: unknown };
+      if (typeof x.set === 'string' && x.set.startsWith('__')) sets.add(`${r.family} ${r.table} ${x.set}`);
+      if (typeof x.setName === 'string' && x.setName.startsWith('__')) sets.add(`${r.family} ${r.table} ${x.setName}`);
+      if (typeof x.chain === 'string' && x.chain.startsWith('__')) bound = true;
+    }
+  }
+  return { sets, bound };
+}
+
+/**
+ * Rules in nft's JSON model, with their handles (Nftables#listRules). Reads the rules, and of
+ * their tables only what decoding needs: the chains (bound chains are listed inside the rule
+ * that binds them), the sets (a lookup's key type), the elements of the anonymous sets the rules
+ * use (listed inline). Never throws on what the kernel holds: an undecodable rule keeps a `raw`
+ * statement.
+ */
+export async function listRules(nft: Nftables, filter: JsonRuleFilter = {}): Promise<ListedRule[]> {
+  checkFilter(filter);
+  if (filter.chain !== undefined && (typeof filter.chain !== 'string' || filter.table === undefined)) throw new TypeError(`Expected a chain name together with filter.table for filter.chain but received ${JSON.stringify(filter.chain)}`);
+  const ff = famFilter(filter);
+  const req = (chain?: string): DumpRequest => ({ what: 'rules', ...ff, ...(chain !== undefined ? { chain } : {}), ...(filter.reset ? { reset: true } : {}) } as DumpRequest);
+  let rules = await dumpItems<RuleData>(nft, req(filter.chain));
+  if (rules.length === 0) return [];
+  let refs = internalRefs(rules);
+  // A bound chain's rules are in chains of their own: with a chain filter, read the table's.
+  if (filter.chain !== undefined && refs.bound) {
+    rules = await dumpItems<RuleData>(nft, req());
+    refs = internalRefs(rules);
+  }
+  const tableKeys = new Set(rules.map((r) => `${r.family} ${r.table}`));
+  const tables = (await dumpItems<import('../native').TableData>(nft, { what: 'tables', ...(ff.family !== undefined ? { family: ff.family } : {}) })).filter((t) => tableKeys.has(`${t.family} ${t.name}`));
+  const chains: import('../native').ChainData[] = [];
+  const sets: SetData[] = [];
+  const elements = new Map<string, ElementsData>();
+  for (const t of tables) {
+    const tf = { family: t.family, table: t.name };
+    chains.push(...(await dumpItems<import('../native').ChainData>(nft, { what: 'chains', ...tf })));
+    const ts = await dumpItems<SetData>(nft, { what: 'sets', ...tf });
+    sets.push(...ts);
+    for (const s of ts) {
+      if (!refs.sets.has(elementsKey(s.family, s.table, s.name))) continue;
+      const r = await nft.dump({ what: 'elements', family: s.family, table: s.table, set: s.name });
+      if (r.what === 'elements') elements.set(elementsKey(s.family, s.table, s.name), r.items);
+    }
+  }
+  setInterfaceResolver(procInterfaceResolver(nft.netns));
+  let listing: JsonListing;
+  try {
+    listing = assembleListing({ tables, chains, sets, elements, objects: [], flowtables: [], rules });
+  } finally {
+    setInterfaceResolver(undefined);
+  }
+  const out: ListedRule[] = [];
+  for (const it of listing.document.nftables) {
+    if (!('rule' in it)) continue;
+    const r = it.rule;
+    if (filter.chain !== undefined && r.chain !== filter.chain) continue;
+    out.push(r as ListedRule);
+  }
+  return arrayWithToJSON(out);
 }
 
 /** The listing document alone (see listJsonReport). */

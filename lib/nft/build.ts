@@ -156,6 +156,8 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
     try {
       out = linearizeRule(rule, ctx);
     } catch (e) {
+      // linearizeRule names statements from `rule.expr[i]`: give them the document's path
+      if (e instanceof Error && e.message.includes('rule.expr[')) e.message = e.message.split('rule.expr[').join(`${path}.expr[`);
       throw prefixed(e, `${path}.expr`);
     }
     const userdata = out.userdata ?? commentUdata(rule.comment);
@@ -211,7 +213,7 @@ export function buildDocument(input: NftDocument, kernel: KernelView = {}, ids?:
         };
         const sized =
           req.elems.length > 0
-            ? encodeElementsSized(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id, anonymous: true, keyFields: req.keyFields, ...(req.keyOrders ? { keyOrders: req.keyOrders } : {}) })
+            ? encodeElementsSized(jset, req.elems, 'add', { family: famNum(family), table, set: name, setId: id, anonymous: true, keyFields: req.keyFields, ...(req.keyOrders ? { keyOrders: req.keyOrders } : {}), ...(req.path !== undefined ? { path: req.path } : {}) })
             : { desc: { object: 'elements', verb: 'add', family: famNum(family), table, set: name, setId: id, count: 0, keyLen: key.len, keys: new Uint8Array(0) } as ElementsDesc, size: 0 };
         const elements = sized.desc;
         const set: SetDesc = {

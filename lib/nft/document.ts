@@ -526,6 +526,26 @@ export function toJsonText(doc: NftDocument, options: JsonTextOptions = {}): str
  * bigint counters: safe ones become numbers, larger ones decimal strings (JSON.stringify cannot
  * write exact big integer literals; use toJsonText for that).
  */
+/** The JSON.stringify replacer of withToJSON: bigint as numbers (or decimal strings beyond 2^53), bytes as arrays. */
+function jsonSafe(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return Array.from(v);
+  return v;
+}
+
+/** A listing's array (listRules, listObjects, listElements) that JSON.stringify can write, as withToJSON does for documents. */
+export function arrayWithToJSON<T extends unknown[]>(items: T): T {
+  Object.defineProperty(items, 'toJSON', {
+    enumerable: false,
+    configurable: true,
+    writable: true,
+    value(this: unknown[]): unknown {
+      return JSON.parse(JSON.stringify([...this], jsonSafe));
+    },
+  });
+  return items;
+}
+
 export function withToJSON<T extends NftDocument>(doc: T): T {
   if (!Object.prototype.hasOwnProperty.call(doc, 'toJSON')) {
     Object.defineProperty(doc, 'toJSON', {
@@ -533,11 +553,7 @@ export function withToJSON<T extends NftDocument>(doc: T): T {
       configurable: true,
       writable: true,
       value(this: NftDocument): unknown {
-        return JSON.parse(JSON.stringify({ nftables: this.nftables }, (_k, v: unknown) => {
-          if (typeof v === 'bigint') return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-          if (v instanceof Uint8Array) return Array.from(v);
-          return v;
-        }));
+        return JSON.parse(JSON.stringify({ nftables: this.nftables }, jsonSafe));
       },
     });
   }

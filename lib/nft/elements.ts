@@ -356,6 +356,8 @@ export interface ElementTarget {
   readonly keyFields?: readonly number[];
   /** Byte order of each key field as the rule loads it, for `integer` fields without a typeof. */
   readonly keyOrders?: readonly ('big' | 'host')[];
+  /** The JSON path of the elements (an anonymous set's, in its rule), for error messages. */
+  readonly path?: string;
 }
 
 /**
@@ -373,7 +375,7 @@ export function encodeElementsSized(set: JSetExt, elems: readonly JSetElem[], ve
   const intervals: { iv: Interval; base: Omit<Built, 'key' | 'flags'> }[] = [];
   let unsentEnds = 0;
   elems.forEach((e, i) => {
-    const where = `set ${set.name} elem[${i}]`;
+    const where = target.path !== undefined ? `${target.path}[${i}]` : `set ${set.name} elem[${i}]`;
     const p = splitElem(e, isMap, where);
     const a = p.attrs;
     const b: Omit<Built, 'key' | 'flags'> = { timeoutMs: secondsMs(a?.timeout, `${where}.timeout`), expirationMs: secondsMs(a?.expires, `${where}.expires`) };

@@ -343,9 +343,11 @@ export function upperProtocol(lower: string, value: number): string | undefined 
 
 /** Transport protocol by IPPROTO number (for `meta l4proto` / `ip protocol` contexts). */
 export function transportByNumber(n: number): string | undefined {
-  for (const [k, v] of Object.entries(IPPROTO)) if (v === n) return k;
-  return undefined;
+  return TRANSPORT_BY_NUMBER.get(n);
 }
+/** IPPROTO by number (the first name of a number wins). */
+const TRANSPORT_BY_NUMBER = new Map<number, string>();
+for (const [k, v] of Object.entries(IPPROTO) as [string, number][]) if (!TRANSPORT_BY_NUMBER.has(v)) TRANSPORT_BY_NUMBER.set(v, k);
 
 // ---------------------------------------------------------------------------------------------
 // Keyed expressions: meta, ct, rt, socket, fib, numgen, hash, xfrm, osf

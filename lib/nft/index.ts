@@ -10,5 +10,5 @@ export { nft106Object, nft106Rule, nft106Statement, nft106SetType } from './nft1
 export { parseJsonDocument, validateDocument, toJsonText, NFT_METAINFO, JSON_SCHEMA_VERSION, type JsonTextOptions } from './document';
 export { buildDocument, type BuiltDocument, type BuiltOp, type KernelView, type ResetRequest, type IdSource } from './build';
 export { assembleListing, type JsonListing, type RulesetDumps, type UndecodedRule } from './listing';
-export { listJson, listJsonReport, commitJson, addJson, type JsonListFilter } from './api';
-export { renderDocument, renderRule as renderJsonRule, renderStatement, renderExpr } from './render';
+export { listJson, listJsonReport, commitJson, addJson, type JsonListFilter, type JsonRuleFilter, type ListedRule } from './api';
+export { renderDocument, renderRule as renderJsonRule, renderStatement, renderExpr, renderElement } from './render';

@@ -361,6 +361,10 @@ export function evalExpr(env: EvalEnv, e: JExpr, path: string, lookupMap?: (key:
         if (n === undefined) throw typeErr(`${p}.flags`, `fib flags (${Object.keys(FIB_FLAGS).join(', ')})`, f);
         flags |= n;
       }
+      // expr_evaluate_fib
+      const addr = (FIB_FLAGS['saddr'] as number) | (FIB_FLAGS['daddr'] as number);
+      if ((flags & addr) === addr) throw new TypeError(`${p}.flags: fib: saddr and daddr are mutually exclusive`);
+      if ((flags & addr) === 0) throw new TypeError(`${p}.flags: fib: need either saddr or daddr`);
       return loadEv(r.type, r.bits, r.order, (dreg) => ({ type: 'fib', dreg: nlreg(dreg), result: r.key, flags }));
     }
     case 'numgen': {

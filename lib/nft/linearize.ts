@@ -6,7 +6,8 @@
  * expression part; this file holds the statements, relational matches, anonymous sets and maps.
  */
 import type { Expr } from '../expr/registry';
-import type { Family } from '../kernel';
+import { LIMITS, type Family } from '../kernel';
+import { checkExprLimits } from '../expr/validate';
 import { commentUdata, encodeUdata, u32Value } from '../udata';
 import { datatype } from './datatypes';
 import { BYTEORDER, SET_UDATA, buildSetUdata, declaredNames } from './set-udata';
@@ -69,6 +70,8 @@ export interface AnonSetRequest {
   readonly keyFields: readonly number[];
   /** Byte order of each key field as the rule loads it (host-order integers: `ipsec in reqid { 1, 7 }`). */
   readonly keyOrders?: readonly ('big' | 'host')[];
+  /** The JSON path of the elements (`rule.expr[0].match.right.set`), for error messages. */
+  readonly path?: string;
   /** Meters: the set's own name (nft names meter sets by the meter, not `__set%d`). */
   readonly name?: string;
   /** Meters: NFTA_SET_DESC_SIZE. */
@@ -197,7 +200,7 @@ class Linearizer {
     path: string,
     data?: string | readonly string[] | 'verdict',
     extraFlags = 0,
-    opts: { keyTypeof?: JExpr; dataOrder?: 'big' | 'host'; dataInterval?: boolean } = {},
+    opts: { keyTypeof?: JExpr; dataOrder?: 'big' | 'host'; dataInterval?: boolean; elemsPath?: string } = {},
   ): { name: string; id: number; interval: boolean } {
     if (!Array.isArray(elems) || elems.length === 0) throw typeErr(path, 'a non-empty set of elements', elems);
     const key = left.k === 'concat' ? left.parts.map((p) => p.dtype) : left.dtype;
@@ -227,7 +230,7 @@ class Linearizer {
       userdata = encodeUdata(entries);
     }
     const keyOrders = left.k === 'concat' ? left.parts.map((p) => p.order) : [left.order];
-    const req: AnonSetRequest = { key, flags, elems, keyFields, keyOrders, userdata, ...(data !== undefined ? { data } : {}) };
+    const req: AnonSetRequest = { key, flags, elems, keyFields, keyOrders, userdata, path: opts.elemsPath ?? path, ...(data !== undefined ? { data } : {}) };
     return { ...this.ctx.anonSet(req), interval };
   }
 
@@ -252,6 +255,7 @@ class Linearizer {
     const dataOrder = types.length === 1 && types[0] !== 'verdict' ? (this.dataHint?.order ?? datatype(types[0]!)?.byteorder) : undefined;
     const r = this.anonSet(key, elems as readonly JSetElem[], `${path}.data`, types.length === 1 ? types[0] : types, 0, {
       dataInterval: interval,
+      elemsPath: (data as { set?: unknown }).set !== undefined ? `${path}.data.set` : `${path}.data`,
       ...(dataOrder !== undefined ? { dataOrder } : {}),
       ...(keyJson !== undefined ? { keyTypeof: keyJson } : {}),
     });
@@ -305,8 +309,13 @@ class Linearizer {
     }
     const inv = op === '!=';
     const rk = oneKey(right);
+    const setOp = (): void => {
+      // expr_evaluate_relational: a set is matched with == / != (or in) only
+      if (op !== '==' && op !== '!=' && op !== 'in') throw new TypeError(`${path}.op: relational expression (${op}) is undefined for set expressions`);
+    };
     // set reference
     if (typeof right === 'string' && right.startsWith('@')) {
+      setOp();
       const named = this.namedSet(right, `${path}.right`, true);
       if (named.flags?.includes('interval')) left = toBigEndian(left);
       this.lookup(out, left, right.slice(1), undefined, inv);
@@ -321,12 +330,14 @@ class Linearizer {
       if (BITMASK_TYPES.has(left.dtype) && elems.every((x) => typeof x === 'string' || typeof x === 'number') && rk !== 'set') {
         return this.flagcmp(out, left, valueBytes(left, elems as JExpr, `${path}.right`, true), op);
       }
+      setOp();
       // the set's key is the left expression after evaluation: it has a typeof only when it is
       // still a plain load (not masked, shifted or byte-order converted)
       // the set's key is the left expression as evaluated before any byte-order conversion: it
       // has a typeof when it is a plain load (not masked or shifted)
       const typeofOk = left.sub === undefined && (left.k === 'load' || (left.k === 'concat' && left.parts.every((p) => p.k === 'load' && p.sub === undefined)));
-      const r = this.anonSet(left, elems, `${path}.right`, undefined, 0, typeofOk ? { keyTypeof: m.left as JExpr } : {});
+      const elemsPath = rk === 'set' ? `${path}.right.set` : `${path}.right`;
+      const r = this.anonSet(left, elems, `${path}.right`, undefined, 0, typeofOk ? { keyTypeof: m.left as JExpr, elemsPath } : { elemsPath });
       this.lookup(out, r.interval ? toBigEndian(left) : left, r.name, r.id, inv);
       return this.push(out);
     }
@@ -337,6 +348,7 @@ class Linearizer {
       gen(out, this.regs, left, sreg);
       const a = valueBytes(left, lo, `${path}.right.range[0]`);
       const b = valueBytes(left, hi, `${path}.right.range[1]`);
+      if (Buffer.compare(a, b) > 0) throw new RangeError(`${path}.right.range: range has zero or negative size (${JSON.stringify(lo)} is above ${JSON.stringify(hi)})`);
       if (inv) out.push({ type: 'range', sreg: nlreg(sreg), op: 1, fromData: a, toData: b });
       else if (op === '==' || op === 'in') {
         out.push({ type: 'cmp', sreg: nlreg(sreg), op: 5, data: a });
@@ -586,6 +598,7 @@ class Linearizer {
         const ex = (v as { exprs?: unknown }).exprs;
         if (!Array.isArray(ex)) throw typeErr(`${p}.exprs`, 'an array of kernel expressions', ex);
         for (const [i, x] of ex.entries()) if (typeof x !== 'object' || x === null || 'unknown' in x) throw new TypeError(`${p}.exprs[${i}]: an undecoded kernel expression cannot be sent`);
+        checkExprLimits(ex, `${p}.exprs`, LIMITS.ruleExprs, 'a raw statement');
         return this.push([...(ex as Expr[])]);
       }
       default:

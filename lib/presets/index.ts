@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Hardening presets from the classic iptables guides, as composable model objects. */
-export { composePresets, presetObjects, windowRate, DEFAULT_TABLE, type Preset, type RateOption } from './preset';
+export { composePresets, presetObjects, presetDocument, windowRate, DEFAULT_TABLE, type Preset, type RateOption } from './preset';
 export { hostFirewall, type HostFirewallOptions, type BruteForceOptions, type TrustedService, type PortValue } from './host';
 export { sanityFilter, BOGON_SOURCES_V4, type SanityOptions } from './sanity';
 export { outboundPolicy, type OutboundOptions } from './outbound';

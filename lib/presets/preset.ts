@@ -7,7 +7,8 @@
 import type { Chain, SetSpec, Table, TableRef } from '../model/types';
 import type { JsonRule, ModelObject } from '../transaction';
 import type { RateUnit } from '../rule/statement';
-import type { JStatement } from '../nft/schema';
+import type { JStatement, NftDocument } from '../nft/schema';
+import { modelDocument } from '../model/json';
 import { typeError } from '../rule/errors';
 
 /**
@@ -161,6 +162,15 @@ const chainOrder = (chains: readonly Chain[]): Chain[] => [...chains.filter((c) 
  */
 export function presetObjects(p: Preset): ModelObject[] {
   return [...p.tables, ...p.sets, ...chainOrder(p.chains), ...p.rules];
+}
+
+/**
+ * A preset as nft's JSON model: the document `nft -j -f` loads (and `nft -j list ruleset` would
+ * print after committing it, handles and counters aside). `commitJson(presetDocument(p))` and
+ * `tx.addAll(presetObjects(p))` commit the same ruleset.
+ */
+export function presetDocument(p: Preset): NftDocument {
+  return modelDocument(presetObjects(p));
 }
 
 /** @internal Small builder shared by the presets. */

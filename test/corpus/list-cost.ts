@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * What listJson() costs against listRuleset() on the same ruleset, in the same run: loads RULES
- * rules (default 10,000; a mix of port, address, set and counter matches) with `nft -f` into a
- * namespace of its own, then times each listing (median of ROUNDS, default 5, after a warm-up).
+ * What listing costs, in the same run: loads RULES rules (default 10,000; a mix of port, address,
+ * set and counter matches) with `nft -f` into a namespace of its own, then times listRuleset()
+ * (nft's JSON document), listRules() and, as the peer, `nft -j list ruleset` run as a subprocess
+ * (median of ROUNDS, default 5, after a warm-up). bench/run.ts W9 parses the lines it prints.
  *   bash scripts/corpus.sh is not needed; run inside a private netns:
  *   unshare -n bash -c 'ip link set lo up; NFTJS_PRIVATE_NETNS=1 node --require tsx/cjs test/corpus/list-cost.ts [RULES] [ROUNDS]'
  */
@@ -57,15 +58,19 @@ async function main(): Promise<void> {
   execFileSync('nft', ['-f', '-'], { input: ruleset(rules) });
   const nft = await Nftables.open();
   try {
-    const doc = await nft.listJson();
+    const doc = await nft.listRuleset();
     const listed = doc.nftables.filter((i) => 'rule' in i).length;
     const report = await nft.listJsonReport();
-    const old = await time(() => nft.listRuleset());
-    const json = await time(() => nft.listJson());
-    console.log(`rules loaded: ${rules}, listed by listJson: ${listed}, undecoded: ${report.undecoded.length}`);
-    console.log(`listRuleset(): ${old.toFixed(1)} ms (median of ${rounds})`);
-    console.log(`listJson():    ${json.toFixed(1)} ms (median of ${rounds})`);
-    console.log(`ratio listJson/listRuleset: ${(json / old).toFixed(2)}`);
+    if (listed !== rules || report.undecoded.length > 0) throw new Error(`listed ${listed} of ${rules} rules, ${report.undecoded.length} undecoded`);
+    if ((await nft.listRules()).length !== rules) throw new Error('listRules() does not list every rule');
+    const ruleset = await time(() => nft.listRuleset());
+    const ruleList = await time(() => nft.listRules());
+    const peer = await time(() => Promise.resolve(execFileSync('nft', ['-j', 'list', 'ruleset'], { maxBuffer: 1 << 30 })));
+    console.log(`rules loaded: ${rules}, listed: ${listed}, undecoded: ${report.undecoded.length}`);
+    console.log(`listRuleset(): ${ruleset.toFixed(1)} ms (median of ${rounds})`);
+    console.log(`listRules():   ${ruleList.toFixed(1)} ms (median of ${rounds})`);
+    console.log(`nft -j list ruleset: ${peer.toFixed(1)} ms (median of ${rounds})`);
+    console.log(`ratio nft -j / listRuleset: ${(peer / ruleset).toFixed(2)}`);
   } finally {
     await nft.close();
     execFileSync('nft', ['flush', 'ruleset']);

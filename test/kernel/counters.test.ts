@@ -100,7 +100,7 @@ describe('counters: rule counters in one dump, named objects, per-element counte
     const a = listed.find((r) => r.comment === 'udp-a');
     assert.ok(a?.handle !== undefined);
     assert.equal(c.byHandle(a.handle, t)?.comment, 'udp-a');
-    assert.equal(c.byHandle(a.handle)?.packets, 5n);
+    assert.equal(c.byHandle(BigInt(a.handle))?.packets, 5n);
     assert.equal(c.byName('udp-b')?.bytes, 114n);
     assert.equal(c.byName('no-counter'), undefined);
     assert.equal(c.indexOfName('nope'), -1);

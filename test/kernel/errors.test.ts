@@ -72,7 +72,11 @@ describe('errors at the boundary', () => {
     bad(() => tx.addAll(7 as never), 'Expected an iterable of model objects for objects but received 7');
     bad(() => tx.addElements(set, 'x' as never), 'Expected an array of elements for elements but received "x"');
     bad(() => tx.addElements(set, { key: 1 } as never), 'Expected an array of elements for elements but received {"key":1}');
-    bad(() => tx.addRule({ table: t, chain: 'c', statements: 5 as never }), 'Expected an array of statements for rule.statements but received 5');
+    bad(() => tx.addRule({ family: t.family, table: t.name, chain: 'c', expr: 5 as never }), 'Expected an array of statements for rule.expr but received 5');
+    bad(
+      () => tx.addRule({ table: t, chain: 'c', statements: [] } as never),
+      "Expected a rule of nft's JSON model { family, table, chain, expr: [statements] } for rule but received a rule with `statements`: the typed statement model was replaced by nft's JSON model (docs/json.md; the helpers of lib/match build its statements)",
+    );
     bad(() => tx.add({ table: t, name: 's2', key: 'ipv4_addr', flags: 'timeout' as never }), 'Expected an array of set flags for set.flags but received "timeout"');
     bad(() => tx.add({ table: t, name: 'c', base: 5 as never }), 'Expected a base chain description { type, hook, priority } for chain.base but received 5');
     bad(() => tx.add({ table: t, name: 'c', base: { type: 'filter', hook: 'ingress', priority: 0, devices: 'eth0' as never } }), 'Expected an array of interface names for chain.base.devices but received "eth0"');
@@ -87,7 +91,7 @@ describe('errors at the boundary', () => {
     const sparse: unknown[] = [];
     sparse[1000] = { key: '192.0.2.1' };
     assert.throws(() => tx.addElements(set, sparse as never), { name: 'TypeError', message: 'Expected an array of elements without holes for elements[0] but received undefined' });
-    assert.throws(() => tx.addRule({ table: t, chain: 'c', statements: new Array(2 ** 31) }), { name: 'RangeError', message: 'Expected at most 65536 statements for rule.statements but received an array of 2147483648' });
+    assert.throws(() => tx.addRule({ family: t.family, table: t.name, chain: 'c', expr: new Array(2 ** 31) }), { name: 'RangeError', message: 'Expected at most 65536 statements for rule.expr but received an array of 2147483648' });
     assert.equal(tx.size, 0);
   });
 

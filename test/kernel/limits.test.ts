@@ -93,8 +93,8 @@ describe('limits: oversized input is committed whole or refused, never overflows
 
   it('a raw statement with a long string is refused', () => {
     refused(
-      () => conn.transaction().add({ table: lim, chain: 'input', statements: [{ kind: 'raw', exprs: [{ type: 'log', prefix: 'x'.repeat(100_000) }] }] } satisfies Rule),
-      'Expected a string of at most 255 bytes for rule.statements[0].prefix but received a string of 100000 bytes',
+      () => conn.transaction().add({ family: lim.family, table: lim.name, chain: 'input', expr: [{ raw: { exprs: [{ type: 'log', prefix: 'x'.repeat(100_000) }] } }] } satisfies Rule),
+      'Expected a string of at most 255 bytes for rule.expr[0].raw.exprs[0].prefix but received a string of 100000 bytes',
     );
   });
 

@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Monitor, Nftables, type MonitorEvent, type MonitorTransaction, type Table } from '../../lib';
+import { Monitor, Nftables, accept, tcpDport, type MonitorEvent, type MonitorTransaction, type Table } from '../../lib';
 import { assertPrivateNetns } from '../helpers/netns';
 import { nft as nftCli, nftFlush, nftLoad } from '../helpers/nft';
 
@@ -39,7 +39,7 @@ describe('monitor(): ruleset events from anyone in the namespace', () => {
 
   it('decodes a transaction made by nft into the model, with the committer pid and name', async () => {
     m = await nft.monitor();
-    nftLoad('table inet t {\n  set s { type ipv4_addr; elements = { 1.2.3.4, 5.6.7.8 }; }\n  chain c {\n    type filter hook input priority 0;\n    tcp dport 22 counter accept comment "ssh"\n  }\n}\n');
+    nftLoad('table inet t {\n  set s { type ipv4_addr; elements = { 1.2.3.4, 5.6.7.8 }; }\n  chain c {\n    type filter hook input priority 0;\n    ip saddr @s tcp dport 22 counter accept comment "ssh"\n  }\n}\n');
     const [ev] = await take(m, 1);
     assert.ok(ev?.type === 'transaction');
     assert.equal(ev.process, 'nft');
@@ -49,12 +49,24 @@ describe('monitor(): ruleset events from anyone in the namespace', () => {
     const [table, chain, set, e1, e2, rule] = ev.changes;
     assert.ok(table?.kind === 'table' && chain?.kind === 'chain' && set?.kind === 'set' && rule?.kind === 'rule');
     assert.deepEqual(table.table, { family: 'inet', name: 't', handle: table.table.handle });
-    assert.deepEqual({ ...chain.chain, handle: 0n }, { table: { family: 'inet', name: 't' }, name: 'c', base: { type: 'filter', hook: 'input', priority: 0, policy: 'accept' }, handle: 0n });
-    assert.equal(set.set.name, 's');
+    assert.deepEqual(chain.chain, { family: 'inet', table: 't', name: 'c', handle: chain.chain.handle, type: 'filter', hook: 'input', prio: 0, policy: 'accept' });
+    assert.deepEqual(set.set, { family: 'inet', table: 't', name: 's', type: 'ipv4_addr', handle: set.set.handle });
     assert.ok(e1?.kind === 'elements' && e2?.kind === 'elements');
-    assert.deepEqual([e1.elements, e2.elements], [[{ key: '1.2.3.4' }], [{ key: '5.6.7.8' }]]);
-    assert.deepEqual(rule.rule.statements, [{ kind: 'match', field: 'tcp dport', value: 22 }, { kind: 'counter' }, { kind: 'verdict', verdict: 'accept' }]);
-    assert.equal(rule.rule.comment, 'ssh');
+    assert.deepEqual([e1.elem, e2.elem], [['1.2.3.4'], ['5.6.7.8']]);
+    // the same objects as the listings give them
+    assert.deepEqual(table.table, (await nft.listTables())[0]);
+    assert.deepEqual(chain.chain, (await nft.listChains())[0]);
+    assert.deepEqual(set.set, (await nft.listSets())[0]);
+    // nft's JSON rule, its set lookup typed by the set of the same transaction
+    assert.deepEqual(rule.rule, {
+      family: 'inet',
+      table: 't',
+      chain: 'c',
+      handle: rule.rule.handle,
+      comment: 'ssh',
+      expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@s' } }, tcpDport(22), { counter: { packets: 0n, bytes: 0n } }, accept()],
+    });
+    assert.deepEqual(rule.rule, (await nft.listRules({ family: 'inet', table: 't', chain: 'c' }))[0]);
     // Deleting the table: every object goes, in the kernel's order.
     nftCli(['delete', 'table', 'inet', 't']);
     const [del] = await take(m, 1);
@@ -91,8 +103,8 @@ describe('monitor(): ruleset events from anyone in the namespace', () => {
     const rule = ev.changes.find((c) => c.kind === 'rule');
     assert.ok(rule?.kind === 'rule');
     const listed = await nft.listRules({ family: 'inet', table: 't', chain: 'c' });
-    assert.deepEqual(rule.rule.statements, listed[0]?.statements);
-    assert.deepEqual(rule.rule.statements[0], { kind: 'match', field: 'tcp dport', value: { set: [22, 80] } });
+    assert.deepEqual(rule.rule, listed[0]);
+    assert.deepEqual(rule.rule.expr?.[0], tcpDport({ set: [22, 80] }));
   });
 
   it('also works as an EventEmitter', async () => {

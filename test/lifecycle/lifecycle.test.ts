@@ -53,7 +53,10 @@ describe('connection lifecycle', () => {
     const nft = await Nftables.open();
     await nft.transaction().add({ ...fw, owner: true }).commit();
     const [t] = await nft.listTables();
-    assert.equal(t?.ownerPortId, nft.portId);
+    assert.equal(t?.flags, 'owner');
+    const raw = await nft.dump({ what: 'tables' });
+    assert.ok(raw.what === 'tables');
+    assert.equal(raw.items[0]?.owner, nft.portId);
     assert.match(nftList(), /table inet life/);
     await nft.close();
     assert.equal(nftList(), '');

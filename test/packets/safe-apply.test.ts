@@ -24,7 +24,7 @@ describe('packets: safeApply()', function () {
     const rs = probe(topo.client, [22, 80].map((port) => ({ kind: 'connect' as const, dst: topo.addr.server, port, timeout: 0.5 })));
     return [22, 80].filter((_, i) => rs[i]?.result === 'open').join(',');
   };
-  const tables = async () => (await nft.listTables()).map((t) => `${t.name}${t.owner ? ' (owned)' : ''}`).sort();
+  const tables = async () => (await nft.listTables()).map((t) => `${t.name}${[t.flags ?? []].flat().includes('owner') ? ' (owned)' : ''}`).sort();
   const gateLeft = async () => (await nft.listRules({ family: 'inet', table: 'fw' })).filter((r) => r.comment === GATE_COMMENT).length;
 
   before(async () => {

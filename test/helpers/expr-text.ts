@@ -1,12 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
  * Prints generic expressions the way `nft --debug=netlink` (libnftnl's snprintf) does, e.g.
- * `[ payload load 2b @ transport header + 2 => reg 1 ]`. Used to render raw statements and to
+ * `[ payload load 2b @ transport header + 2 => reg 1 ]`. Used to
  * compare compiled rules with nft's own output in tests.
  */
-import type { DecodedExpr } from '../expr/registry';
-import { CT_KEY, FIB_F, META_KEY, VERDICT } from '../kernel';
-import { attr, big, bytes, num, str, TYPE_ATTR } from './exprs';
+import type { DecodedExpr } from '../../lib/expr/registry';
+import { CT_KEY, FIB_F, META_KEY, VERDICT } from '../../lib/kernel';
+
+/**
+ * The registry names libnftnl's NFTNL_EXPR_{LIMIT,REJECT,NAT,EXTHDR}_TYPE attribute `type`, which
+ * collides with the expression discriminant `type`. Until the registry renames it, the builder
+ * writes and reads it under these keys.
+ */
+const TYPE_ATTR = { limit: 'limitType', reject: 'rejectType', nat: 'natType', exthdr: 'exthdrType' } as const;
+
+/** Reads an attribute of a decoded expression, whatever its type. */
+function attr(e: DecodedExpr, name: string): unknown {
+  return (e as unknown as Record<string, unknown>)[name];
+}
+const num = (e: DecodedExpr, name: string): number | undefined => {
+  const v = attr(e, name);
+  return typeof v === 'number' ? v : undefined;
+};
+const big = (e: DecodedExpr, name: string): bigint | undefined => {
+  const v = attr(e, name);
+  return typeof v === 'bigint' ? v : undefined;
+};
+const bytes = (e: DecodedExpr, name: string): Uint8Array | undefined => {
+  const v = attr(e, name);
+  return v instanceof Uint8Array ? v : undefined;
+};
+const str = (e: DecodedExpr, name: string): string | undefined => {
+  const v = attr(e, name);
+  return typeof v === 'string' ? v : undefined;
+};
 
 const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const nameOf = (table: Readonly<Record<string, number>>, n: number | undefined): string =>
