@@ -355,8 +355,9 @@ export class Nftables {
       const chains = binding().dumpSync(this.#socket, { what: 'chains', family: fam, table: t.table.name });
       const sets = binding().dumpSync(this.#socket, { what: 'sets', family: fam, table: t.table.name });
       known.set(key, {
-        chains: new Set(!isDumpError(chains) && chains.what === 'chains' ? chains.items.map((c) => c.name) : []),
-        sets: new Set(!isDumpError(sets) && sets.what === 'sets' ? sets.items.map((s) => s.name) : []),
+        // (the kernel's chain dump does not filter by table)
+        chains: new Set(!isDumpError(chains) && chains.what === 'chains' ? chains.items.filter((c) => c.table === t.table.name).map((c) => c.name) : []),
+        sets: new Set(!isDumpError(sets) && sets.what === 'sets' ? sets.items.filter((x) => x.table === t.table.name).map((x) => x.name) : []),
       });
     }
     this.#applyDiagnosis(tx, err, known);
@@ -377,8 +378,9 @@ export class Nftables {
     const chains = await binding().dump(this.#socket, { what: 'chains', family: fam, table: table.name });
     const sets = await binding().dump(this.#socket, { what: 'sets', family: fam, table: table.name });
     return {
-      chains: new Set(!isDumpError(chains) && chains.what === 'chains' ? chains.items.map((c) => c.name) : []),
-      sets: new Set(!isDumpError(sets) && sets.what === 'sets' ? sets.items.map((s) => s.name) : []),
+      // (the kernel's chain dump does not filter by table)
+      chains: new Set(!isDumpError(chains) && chains.what === 'chains' ? chains.items.filter((c) => c.table === table.name).map((c) => c.name) : []),
+      sets: new Set(!isDumpError(sets) && sets.what === 'sets' ? sets.items.filter((x) => x.table === table.name).map((x) => x.name) : []),
     };
   }
 
@@ -463,7 +465,9 @@ export class Nftables {
   /** Chains, in nft's JSON model; the anonymous chains of `jump { … }` are left out (listRules shows them in their rule). */
   async listChains(filter: { readonly family?: Family; readonly table?: string } = {}): Promise<ListedChain[]> {
     const r = await this.dump({ what: 'chains', ...famFilter(filter.family), ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}) });
-    return r.what === 'chains' ? r.items.filter((c) => familyName(c.family) !== undefined && !chainIsBinding(c)).map((c) => jsonChain(c) as ListedChain) : [];
+    // The kernel's chain dump does not filter by table (nf_tables_dump_chains): filter here.
+    const mine = (c: { family: number; table: string }): boolean => familyName(c.family) !== undefined && (filter.table === undefined || c.table === filter.table);
+    return r.what === 'chains' ? r.items.filter((c) => mine(c) && !chainIsBinding(c)).map((c) => jsonChain(c) as ListedChain) : [];
   }
 
   /**
@@ -487,7 +491,7 @@ export class Nftables {
 
   async #setsRaw(filter: { readonly family?: Family; readonly table?: string }): Promise<SetData[]> {
     const r = await this.dump({ what: 'sets', ...famFilter(filter.family), ...(filter.table !== undefined ? { table: checkName(filter.table, 'table') } : {}) });
-    return r.what === 'sets' ? r.items : [];
+    return r.what === 'sets' ? r.items.filter((d) => filter.table === undefined || d.table === filter.table) : [];
   }
 
   /** Named objects of every kind (counter, quota, limit, ct helper/timeout/expectation, synproxy, secmark), in nft's JSON model. */
@@ -501,6 +505,7 @@ export class Nftables {
     if (r.what !== 'objects') return [];
     const out: ListedObject[] = [];
     for (const d of r.items) {
+      if (filter.table !== undefined && d.table !== filter.table) continue;
       try {
         const o = jsonObject(d);
         if (o) out.push(o);

@@ -151,6 +151,18 @@ describe("tables, chains, sets and objects in nft's JSON model", () => {
     assert.match(JSON.stringify(await nft.listRuleset()), /"packets":0/);
   });
 
+  it('listings filtered by table give that table\'s objects only (the kernel\'s chain dump does not filter)', async () => {
+    nftLoad('table inet a {\n\tchain x {\n\t}\n}\ntable inet b {\n\tcounter c {\n\t}\n\tset s {\n\t\ttype ipv4_addr\n\t}\n\tchain y {\n\t}\n}\ntable ip a {\n\tchain z {\n\t}\n}\n');
+    const names = (xs: readonly { family: string; table: string; name: string }[]): string[] => xs.map((x) => `${x.family} ${x.table} ${x.name}`);
+    assert.deepEqual(names(await nft.listChains({ family: 'inet', table: 'a' })), ['inet a x']);
+    assert.deepEqual(names(await nft.listChains({ table: 'a' })), ['inet a x', 'ip a z']);
+    assert.deepEqual(names(await nft.listSets({ family: 'inet', table: 'a' })), []);
+    assert.deepEqual(await nft.listObjects({ family: 'inet', table: 'a' }), []);
+    assert.deepEqual(names(await nft.listSets({ family: 'inet', table: 'b' })), ['inet b s']);
+    // a rule for a chain that exists only in another table: the error names the missing chain
+    await assert.rejects(nft.transaction().add({ family: 'inet', table: 'a', chain: 'y', expr: [{ accept: null }] }).commit(), /chain y does not exist in table inet a; nothing was applied/);
+  });
+
   it('flush takes a listed chain and a listed set', async () => {
     nftLoad(RULESET);
     const [chain] = await nft.listChains();
