@@ -9,7 +9,7 @@
 import type { ChainData, ObjectData, SetData, TableData } from '../native';
 import { chainFromData, objectFromData, setFromData, tableFromData } from '../nft/objects';
 import type { JChain, JSet, JTable, NftDocument, NftItem, NftObject } from '../nft/schema';
-import { jsonObjectOf, isRule, type ModelObject } from '../transaction';
+import { isObject, isRule, isSet, isTable, jsonObjectOf, type ModelObject } from '../transaction';
 import { chainDesc, objectDesc, setDesc, tableDesc } from './objects';
 import type { Chain, ObjectSpec, SetSpec, Table } from './types';
 
@@ -48,10 +48,6 @@ export function objectJson(o: ObjectSpec): NftObject {
   return { [kind]: noHandle(body) } as unknown as NftObject;
 }
 
-const isTableSpec = (o: ModelObject): o is Table => !('table' in o);
-const isSetSpec = (o: ModelObject): o is SetSpec => 'key' in o;
-const isObjectSpec = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o;
-
 /**
  * One model object as an item of nft's JSON model (`{ table: … }`, `{ chain: … }`, `{ set: … }`,
  * `{ map: … }`, `{ rule: … }`, `{ counter: … }`…): the shorthand converted, the JSON model as it is.
@@ -63,9 +59,9 @@ export function jsonItem(o: ModelObject): NftItem {
   }
   const j = jsonObjectOf(o);
   if (j) return { [j.kind]: j.body } as unknown as NftItem;
-  if (isSetSpec(o)) return setJson(o);
-  if (isObjectSpec(o)) return objectJson(o);
-  if (isTableSpec(o)) return { table: tableJson(o) };
+  if (isSet(o)) return setJson(o);
+  if (isObject(o)) return objectJson(o);
+  if (isTable(o)) return { table: tableJson(o) };
   return { chain: chainJson(o as Chain) };
 }
 
