@@ -260,7 +260,7 @@ function main(): void {
     const w = `W6 commit ${n.toLocaleString('en')} rules in one transaction`;
     const reps = QUICK ? 3 : 7;
     const w6rows: Array<[string, boolean, string]> = [
-      ['nftables addRule + commit (typed rules compiled)', true, `${node} rules fresh ${n}`],
+      ['nftables addRule + commit (rules compiled from the helpers)', true, `${node} rules fresh ${n}`],
       ['nftables prepared rules + commit', true, `${node} rules prepared ${n}`],
       ['C libnftnl (one socket)', false, `${PEER} rules ${n}`],
     ];
@@ -279,7 +279,7 @@ function main(): void {
     execFileSync(process.execPath, ['-e', `const r=require(${JSON.stringify(join(TMP, 'js/bench/contenders/ruleset64.js'))});require('fs').writeFileSync(${JSON.stringify(first)}, r.hardeningText(false));require('fs').writeFileSync(${JSON.stringify(repl)}, r.hardeningText(true));`]);
     const reps = QUICK ? 2 : 5;
     const inner = QUICK ? 100 : 400;
-    measure(rows, w, 'nftables addRule + commit (typed rules compiled)', true, reps, `${node} ruleset64 fresh ${inner}`);
+    measure(rows, w, 'nftables addRule + commit (rules compiled from the helpers)', true, reps, `${node} ruleset64 fresh ${inner}`);
     measure(rows, w, 'nftables prepared rules + commit', true, reps, `${node} ruleset64 prepared ${inner}`);
     measure(rows, w, 'libnftables in-process (python3-nftables)', false, reps, `${PYTHON} bench/peers/libnftables_peer.py ruleset64 ${first} ${repl} ${inner}`);
     measure(rows, w, 'nft -f', false, QUICK ? 5 : 15, `nft -f ${first}; ${exec} nft -f ${repl}`);
