@@ -9,9 +9,9 @@ import { EventEmitter } from 'node:events';
 import { familyName } from './kernel';
 import { binding, type NativeMonitor, type NativeMonitorEvent, type ChainData, type ElementsData, type ObjectData, type RuleData, type SetData, type TableData } from './native';
 import { delinearizeRule, type DelinearizeSet } from './nft/delinearize';
-import { setInterfaceResolver, type InterfaceResolver } from './nft/datatypes';
+import type { InterfaceResolver } from './nft/datatypes';
 import { decodeElements } from './nft/elements';
-import { procInterfaceResolver } from './nft/interfaces';
+import { procInterfaceResolver, withInterfaces } from './nft/interfaces';
 import { chainFromData, chainIsBinding, objectFromData, setFromData as jsonSetFromData, tableFromData } from './nft/objects';
 import type { JChain, JRule, JSet, JSetElem, JTable, NftFamily, NftObject } from './nft/schema';
 import { checkInt, expected } from './validate';
@@ -121,6 +121,8 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   readonly #netns: string | undefined;
   /** Interface names of the namespace, read once per batch of events that has rules. */
   #ifnames: InterfaceResolver | undefined;
+  /** Sets as rule decoding takes them, converted once until a set or element event changes them. */
+  readonly #decodedSets = new Map<string, DelinearizeSet>();
   /** Anonymous sets (inline `{ 22, 80 }`) of the transaction being gathered: rules decode them inline. */
   #anon = new Map<string, { set: SetData; elements: ElementsData }>();
 
@@ -180,12 +182,14 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
           });
           this.#changes = [];
           this.#anon = new Map();
+          this.#decodedSets.clear();
           break;
         case 'lost':
           // The changes gathered so far may belong to a transaction whose other events (or
           // NEWGEN) were dropped: never hand them out as if they were a whole transaction.
           this.#changes = [];
           this.#anon = new Map();
+          this.#decodedSets.clear();
           this.#deliver({ type: 'lost', reason: 'kernel' });
           break;
         case 'trace':
@@ -233,8 +237,8 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         const family = familyName(d.family);
         if (!family) return undefined;
         if (d.exprs.length === 0) {
-          // a deletion names the rule only
-          const { expr: _none, ...head } = this.#decodeRule(d, family);
+          // a deletion names the rule only (nothing to decode: no sets, no interface names)
+          const { expr: _none, ...head } = delinearizeRule(d, { family, table: d.table, set: () => undefined }).rule as JRule & { readonly handle: number };
           return { kind: 'rule', op, rule: head, portId };
         }
         return { kind: 'rule', op, rule: this.#decodeRule(d, family), portId };
@@ -242,6 +246,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
       case 'set': {
         const d = ev.data as SetData;
         if (!familyName(d.family)) return undefined;
+        this.#decodedSets.clear();
         const key = `${d.family} ${d.table} ${d.name}`;
         const known = this.#setData.get(key);
         // a deletion names the set only: convert what was known of it
@@ -260,6 +265,7 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         const data = ev.data as ElementsData;
         const anon = op === 'add' ? this.#anon.get(key) : undefined;
         if (anon) anon.elements = concatElements(anon.elements, data);
+        if (anon) this.#decodedSets.delete(key);
         const decl = this.#setData.get(key) ?? anon?.set;
         let elem: JSetElem[] | undefined;
         if (decl && data.count > 0) {
@@ -285,8 +291,11 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
   /** A rule event's rule in nft's JSON model (never throws: undecodable expressions stay raw). */
   #decodeRule(d: RuleData, family: NonNullable<ReturnType<typeof familyName>>): JRule & { readonly handle: number } {
     const set = (name: string): DelinearizeSet | undefined => {
-      const anon = this.#anon.get(`${d.family} ${d.table} ${name}`);
-      const raw = anon?.set ?? this.#setData.get(`${d.family} ${d.table} ${name}`);
+      const key = `${d.family} ${d.table} ${name}`;
+      const cached = this.#decodedSets.get(key);
+      if (cached) return cached;
+      const anon = this.#anon.get(key);
+      const raw = anon?.set ?? this.#setData.get(key);
       if (!raw) return undefined;
       const conv = jsonSetFromData(raw);
       let js = conv.set;
@@ -294,14 +303,11 @@ export class Monitor extends EventEmitter implements AsyncIterable<MonitorEvent>
         const elem = decodeElements(js, anon.elements);
         if (elem.length > 0) js = { ...js, elem };
       }
-      return { set: js, anonymous: conv.anonymous, keyLen: raw.keyLen, ...(raw.dataLen !== undefined ? { dataLen: raw.dataLen } : {}) };
+      const out: DelinearizeSet = { set: js, anonymous: conv.anonymous, keyLen: raw.keyLen, ...(raw.dataLen !== undefined ? { dataLen: raw.dataLen } : {}) };
+      this.#decodedSets.set(key, out);
+      return out;
     };
-    setInterfaceResolver((this.#ifnames ??= procInterfaceResolver(this.#netns)));
-    try {
-      return delinearizeRule(d, { family, table: d.table, set }).rule as JRule & { readonly handle: number };
-    } finally {
-      setInterfaceResolver(undefined);
-    }
+    return withInterfaces((this.#ifnames ??= procInterfaceResolver(this.#netns)), () => delinearizeRule(d, { family, table: d.table, set }).rule as JRule & { readonly handle: number });
   }
 
   #deliver(ev: MonitorEvent): void {

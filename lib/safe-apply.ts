@@ -92,6 +92,8 @@ const ACCEPT: JStatement = { accept: null };
 const gateRule = (t: TableRef, chain: string, inverted: boolean): Rule => ({ family: t.family, table: t.name, chain, expr: [gateMatch(inverted), ACCEPT], comment: GATE_COMMENT });
 
 const retarget = <T extends ModelObject>(o: T, table: TableRef): T => inTable(o, table);
+/** A filter for the model objects of one kind (shorthand and JSON model alike). */
+const ofKind = (k: ReturnType<typeof modelKind>) => (o: ModelObject): boolean => modelKind(o) === k;
 
 /** A table of nft's JSON model as the shorthand (its flags and comment). */
 function shorthandTable(o: ModelObject): Table {
@@ -276,10 +278,9 @@ export class SafeApply {
       }
       const trial: Table = { family: trialTable.family, name: trialTable.name, owner: true };
       tx.addTable(trial).addSet(gate(trialTable)).addElements(gate(trialTable), [{ key: 1, timeoutMs: leaseMs }]);
-      const kind = (k: ReturnType<typeof modelKind>) => (o: ModelObject) => modelKind(o) === k;
-      const chains = objects.filter(kind('chain'));
-      for (const s of objects.filter(kind('set'))) tx.add(retarget(s, trialTable));
-      for (const o of objects.filter(kind('object'))) tx.add(retarget(o, trialTable));
+      const chains = objects.filter(ofKind('chain'));
+      for (const s of objects.filter(ofKind('set'))) tx.add(retarget(s, trialTable));
+      for (const o of objects.filter(ofKind('object'))) tx.add(retarget(o, trialTable));
       for (const c of [...chains.filter((c) => !isBaseChain(c)), ...chains.filter(isBaseChain)]) tx.add(retarget(c, trialTable));
       for (const c of chains.filter(isBaseChain)) tx.addRule(gateRule(trialTable, chainName(c), true));
       for (const e of options.elements ?? []) tx.addElements(retarget(e.set, trialTable), e.elements);
@@ -330,10 +331,9 @@ export class SafeApply {
       if (this.#liveExisted) tx.delete(this.table);
       const objs = this.#candidate;
       tx.addTable({ ...this.table });
-      const kind = (k: ReturnType<typeof modelKind>) => (o: ModelObject) => modelKind(o) === k;
-      for (const o of objs.filter(kind('set'))) tx.add(o);
-      for (const o of objs.filter(kind('object'))) tx.add(o);
-      const chains = objs.filter(kind('chain'));
+      for (const o of objs.filter(ofKind('set'))) tx.add(o);
+      for (const o of objs.filter(ofKind('object'))) tx.add(o);
+      const chains = objs.filter(ofKind('chain'));
       for (const c of [...chains.filter((c) => !isBaseChain(c)), ...chains.filter(isBaseChain)]) tx.add(c);
       for (const e of this.#elements ?? []) tx.addElements(e.set, e.elements);
       for (const r of objs.filter(isRule)) tx.add(r);

@@ -167,12 +167,11 @@ export function nativeBatchAsync(pending: readonly { readonly op: OpDesc }[], ge
 
 /** Type guards over the model objects (they are plain data, told apart by their fields). */
 export const isRule = (o: ModelObject): o is JsonRule => 'expr' in o || 'statements' in o;
-/** Typed shorthand objects (SetSpec, ObjectSpec, Chain, Table); isJson tells JSON-model objects. */
+/** Typed shorthand objects (SetSpec, ObjectSpec, Chain, Table); jsonObjectOf tells JSON-model objects. */
 export const isSet = (o: ModelObject): o is SetSpec => 'key' in o && jsonObjectOf(o) === undefined;
 export const isObject = (o: ModelObject): o is ObjectSpec => 'type' in o && 'table' in o && !isRule(o) && jsonObjectOf(o) === undefined;
 export const isChain = (o: ModelObject): o is Chain => 'table' in o && !isRule(o) && !isSet(o) && !isObject(o) && jsonObjectOf(o) === undefined;
 export const isTable = (o: ModelObject): o is Table => !('table' in o) && jsonObjectOf(o) === undefined;
-export const isJson = (o: ModelObject): o is JsonObject => jsonObjectOf(o) !== undefined;
 /** What a model object is, shorthand or JSON model alike (`set` includes maps; `object` the named objects). */
 export function modelKind(o: ModelObject): 'table' | 'chain' | 'set' | 'object' | 'rule' {
   if (isRule(o)) return 'rule';

@@ -11,8 +11,7 @@ import { buildDocument, type IdSource, type KernelView, type ResetRequest } from
 import { arrayWithToJSON, validateDocument } from './document';
 import { assembleListing, elementsKey, type JsonListing } from './listing';
 import { setFromData } from './objects';
-import { setInterfaceResolver } from './datatypes';
-import { procInterfaceResolver } from './interfaces';
+import { procInterfaceResolver, withInterfaces } from './interfaces';
 import type { JRule, JSet, NftDocument, NftFamily } from './schema';
 
 export interface JsonListFilter {
@@ -78,13 +77,7 @@ export async function listJsonReport(nft: Nftables, filter: JsonListFilter = {})
     }
   }
   // Synchronous from here: the resolver of this connection's namespace is in force only here.
-  setInterfaceResolver(procInterfaceResolver(nft.netns));
-  let listing: JsonListing;
-  try {
-    listing = assembleListing({ tables, chains, sets, elements, objects, flowtables, rules });
-  } finally {
-    setInterfaceResolver(undefined);
-  }
+  const listing = withInterfaces(procInterfaceResolver(nft.netns), () => assembleListing({ tables, chains, sets, elements, objects, flowtables, rules }));
   return problems.length > 0 ? { ...listing, problems: [...problems, ...listing.problems] } : listing;
 }
 
@@ -150,13 +143,7 @@ export async function listRules(nft: Nftables, filter: JsonRuleFilter = {}): Pro
       if (r.what === 'elements') elements.set(elementsKey(s.family, s.table, s.name), r.items);
     }
   }
-  setInterfaceResolver(procInterfaceResolver(nft.netns));
-  let listing: JsonListing;
-  try {
-    listing = assembleListing({ tables, chains, sets, elements, objects: [], flowtables: [], rules });
-  } finally {
-    setInterfaceResolver(undefined);
-  }
+  const listing = withInterfaces(procInterfaceResolver(nft.netns), () => assembleListing({ tables, chains, sets, elements, objects: [], flowtables: [], rules }));
   const out: ListedRule[] = [];
   for (const it of listing.document.nftables) {
     if (!('rule' in it)) continue;
@@ -192,13 +179,7 @@ function idsFor(tx: Transaction): IdSource {
  *   Nftables#commitJson (nft runs them as reset requests, outside the batch).
  */
 export function addJson(tx: Transaction, doc: NftDocument, kernel: KernelView = {}): Transaction {
-  setInterfaceResolver(procInterfaceResolver(kernel.netns));
-  let built: ReturnType<typeof buildDocument>;
-  try {
-    built = buildDocument(doc, kernel, idsFor(tx));
-  } finally {
-    setInterfaceResolver(undefined);
-  }
+  const built = withInterfaces(procInterfaceResolver(kernel.netns), () => buildDocument(doc, kernel, idsFor(tx)));
   if (built.resets.length > 0) throw new TypeError('Expected no reset commands in a document added to a transaction (use Nftables#commitJson, which runs them after the batch)');
   for (const { op, label } of built.ops) tx.push(op, label);
   return tx;
@@ -250,13 +231,7 @@ export async function commitJson(nft: Nftables, doc: NftDocument): Promise<Commi
     ruleAt: (family, table, chain, index) => ruleHandles.get(`${family}\0${table}\0${chain}`)?.[index],
   };
   const tx = nft.transaction();
-  setInterfaceResolver(procInterfaceResolver(nft.netns));
-  let built: ReturnType<typeof buildDocument>;
-  try {
-    built = buildDocument(valid, kernel, idsFor(tx));
-  } finally {
-    setInterfaceResolver(undefined);
-  }
+  const built = withInterfaces(procInterfaceResolver(nft.netns), () => buildDocument(valid, kernel, idsFor(tx)));
   for (const { op, label } of built.ops) tx.push(op, label);
   const result = built.ops.length > 0 ? await nft.commit(tx) : { batchBytes: 0, messages: 0, handles: new Map<number, bigint>() };
   for (const r of built.resets) await runReset(nft, r);

@@ -9,7 +9,7 @@
  * number, as when nft cannot resolve it. No process is spawned.
  */
 import { readFileSync } from 'node:fs';
-import type { InterfaceResolver } from './datatypes';
+import { setInterfaceResolver, type InterfaceResolver } from './datatypes';
 
 function readMaybe(path: string): string {
   try {
@@ -49,4 +49,17 @@ export function procInterfaceResolver(netns?: string): InterfaceResolver {
   }
   const byName = new Map([...byIndex].map(([i, n]) => [n, i]));
   return { indexToName: (i) => byIndex.get(i), nameToIndex: (n) => byName.get(n) };
+}
+
+/**
+ * Runs fn (synchronous) with the interface names of a namespace in force for the datatypes
+ * (`iif`/`oif` values), then clears them: the resolver is global, so it must not outlive fn.
+ */
+export function withInterfaces<T>(resolver: InterfaceResolver, fn: () => T): T {
+  setInterfaceResolver(resolver);
+  try {
+    return fn();
+  } finally {
+    setInterfaceResolver(undefined);
+  }
 }
