@@ -5,7 +5,7 @@
  * diffs are answered from here.
  *
  * Hash layouts use a log-structured copy: a sorted packed base (4 bytes per IPv4 address)
- * plus a small Map of recent changes, merged back when it grows. That keeps a 1M-entry
+ * plus a small log of recent changes (WordMap), merged back when it grows. That keeps a 1M-entry
  * blocklist at a few MiB while single adds/deletes stay O(1).
  * Interval layouts keep the merged, sorted range table itself: every kernel commit of an
  * interval set costs O(n) anyway, so an O(n) rebuild here is in proportion.
@@ -15,27 +15,94 @@ import { RangeTable, type Words, findContaining, normalize } from './ranges';
 
 const TOMBSTONE = -1;
 
-/** Map key of the address at a[o..): an int32 for IPv4, an 8-char string for IPv6. */
-export function addressKey(a: Uint32Array, o: number, W: Words): number | string {
-  if (W === 1) return a[o]! | 0;
-  return String.fromCharCode(
-    a[o]! >>> 16,
-    a[o]! & 0xffff,
-    a[o + 1]! >>> 16,
-    a[o + 1]! & 0xffff,
-    a[o + 2]! >>> 16,
-    a[o + 2]! & 0xffff,
-    a[o + 3]! >>> 16,
-    a[o + 3]! & 0xffff,
-  );
-}
+/**
+ * The hash copy's change log: an open-addressing table (linear probing) from an address (W
+ * words) to a number, over typed arrays: no string or Map entry per address (an IPv6 key used
+ * to be an 8-character string made on every lookup). Entries are never removed one by one;
+ * the copy writes a tombstone instead and clear() empties the whole log at compaction.
+ */
+export class WordMap {
+  private cap = 0;
+  private mask = 0;
+  private used = new Uint8Array(0);
+  private keys = new Uint32Array(0);
+  private vals = new Float64Array(0);
+  /** Number of distinct addresses held. */
+  size = 0;
 
-function keyToWords(k: number | string, out: Uint32Array, o: number): void {
-  if (typeof k === 'number') {
-    out[o] = k >>> 0;
-    return;
+  constructor(readonly W: Words) {
+    this.alloc(64);
   }
-  for (let w = 0; w < 4; w++) out[o + w] = ((k.charCodeAt(2 * w) << 16) | k.charCodeAt(2 * w + 1)) >>> 0;
+
+  private alloc(cap: number): void {
+    this.cap = cap;
+    this.mask = cap - 1;
+    this.used = new Uint8Array(cap);
+    this.keys = new Uint32Array(cap * this.W);
+    this.vals = new Float64Array(cap);
+  }
+
+  /** The cell holding a[o..o+W): >= 0 when present, else -(free cell) - 1. */
+  private find(a: Uint32Array, o: number): number {
+    const W = this.W;
+    const keys = this.keys;
+    let h = Math.imul(a[o]!, 0x9e3779b1);
+    for (let k = 1; k < W; k++) h = Math.imul(h ^ a[o + k]!, 0x85ebca6b);
+    h ^= h >>> 15;
+    let c = h & this.mask;
+    for (;;) {
+      if (this.used[c] === 0) return -c - 1;
+      let w = 0;
+      while (w < W && keys[c * W + w] === a[o + w]) w++;
+      if (w === W) return c;
+      c = (c + 1) & this.mask;
+    }
+  }
+
+  /** The value stored for a[o..), or undefined. */
+  get(a: Uint32Array, o: number): number | undefined {
+    const c = this.find(a, o);
+    return c >= 0 ? this.vals[c] : undefined;
+  }
+
+  set(a: Uint32Array, o: number, v: number): void {
+    let c = this.find(a, o);
+    if (c >= 0) {
+      this.vals[c] = v;
+      return;
+    }
+    if ((this.size + 1) * 2 > this.cap) {
+      this.grow();
+      c = this.find(a, o);
+    }
+    const cell = -c - 1;
+    const W = this.W;
+    this.used[cell] = 1;
+    for (let w = 0; w < W; w++) this.keys[cell * W + w] = a[o + w]!;
+    this.vals[cell] = v;
+    this.size++;
+  }
+
+  private grow(): void {
+    const { used, keys, vals, cap, W } = this;
+    this.alloc(cap * 2);
+    this.size = 0;
+    for (let c = 0; c < cap; c++) if (used[c] === 1) this.set(keys, c * W, vals[c]!);
+  }
+
+  /** Calls fn(words, offset, value) for every entry, in no particular order. */
+  forEach(fn: (words: Uint32Array, o: number, v: number) => void): void {
+    const W = this.W;
+    for (let c = 0; c < this.cap; c++) if (this.used[c] === 1) fn(this.keys, c * W, this.vals[c]!);
+  }
+
+  /** Empties the log; a log that grew big gives its memory back. */
+  clear(): void {
+    if (this.size === 0) return;
+    if (this.cap > 1 << 16) this.alloc(64);
+    else this.used.fill(0);
+    this.size = 0;
+  }
 }
 
 function binarySearch(t: RangeTable, a: Uint32Array, o: number): number {
@@ -66,13 +133,14 @@ const alive = (exp: number, now: number): boolean => exp === 0 || exp > now;
 /** Copy of a hash set: single addresses with optional expiry. */
 export class HashStore {
   private base: RangeTable;
-  private readonly delta = new Map<number | string, number>();
+  private readonly delta: WordMap;
 
   constructor(
     readonly words: Words,
     readonly withExp: boolean,
   ) {
     this.base = this.emptyTable();
+    this.delta = new WordMap(words);
   }
 
   private emptyTable(): RangeTable {
@@ -83,7 +151,7 @@ export class HashStore {
 
   /** Expiry of the address at a[o..) (0 = never), or -1 when absent or expired. */
   get(a: Uint32Array, o: number, now: number): number {
-    const d = this.delta.get(addressKey(a, o, this.words));
+    const d = this.delta.get(a, o);
     if (d !== undefined) return d !== TOMBSTONE && alive(d, now) ? d : -1;
     const i = binarySearch(this.base, a, o);
     if (i < 0) return -1;
@@ -93,15 +161,14 @@ export class HashStore {
 
   /** Records the address as present until `exp` (0 = never). */
   set(a: Uint32Array, o: number, exp: number): void {
-    this.delta.set(addressKey(a, o, this.words), exp);
+    this.delta.set(a, o, exp);
     this.maybeCompact();
   }
 
   /** Records the address as absent. */
   remove(a: Uint32Array, o: number): void {
-    const k = addressKey(a, o, this.words);
-    if (binarySearch(this.base, a, o) >= 0) this.delta.set(k, TOMBSTONE);
-    else this.delta.delete(k);
+    // A tombstone whether or not the base holds it: both read as absent, and compaction drops it.
+    this.delta.set(a, o, TOMBSTONE);
     this.maybeCompact();
   }
 
@@ -127,11 +194,7 @@ export class HashStore {
     const W = this.words;
     // The log, sorted; tombstones included: they hide base rows.
     const log = new RangeTable(W, Math.max(1, this.delta.size), true, true);
-    const tmp = new Uint32Array(4);
-    for (const [k, e] of this.delta) {
-      keyToWords(k, tmp, 0);
-      log.push(tmp, 0, tmp, 0, e);
-    }
+    this.delta.forEach((k, o, e) => log.push(k, o, k, o, e));
     const d = log.count > 1 ? normalize(log, false) : log;
     const b = this.base;
     const out = new RangeTable(W, Math.max(1, b.count + d.count), this.withExp, true);
@@ -165,13 +228,11 @@ export class HashStore {
   size(now: number): number {
     if (this.withExp) return this.snapshot(now).count;
     let n = this.base.count;
-    const tmp = new Uint32Array(4);
-    for (const [k, e] of this.delta) {
-      keyToWords(k, tmp, 0);
-      const inBase = binarySearch(this.base, tmp, 0) >= 0;
+    this.delta.forEach((k, o, e) => {
+      const inBase = binarySearch(this.base, k, o) >= 0;
       if (e === TOMBSTONE) n -= inBase ? 1 : 0;
       else n += inBase ? 0 : 1;
-    }
+    });
     return n;
   }
 }
@@ -239,14 +300,15 @@ export class GroupIndex {
   /** The cell holding the address at words[o..o+W): >= 0 when found, else -(free cell) - 1. */
   find(o: number): number {
     const w = this.words;
-    let h = Math.imul(w[o]!, 0x9e3779b1);
-    for (let k = 1; k < this.W; k++) h = Math.imul(h ^ w[o + k]!, 0x85ebca6b);
+    const a = w;
+    let h = Math.imul(a[o]!, 0x9e3779b1);
+    for (let k = 1; k < this.W; k++) h = Math.imul(h ^ a[o + k]!, 0x85ebca6b);
     h ^= h >>> 15;
     let c = h & this.mask;
     for (;;) {
       const at = this.cells[c]!;
       if (at === 0) return -c - 1;
-      if (compareWords(w, at - 1, w, o, this.W) === 0) return c;
+      if (compareWords(w, at - 1, a, o, this.W) === 0) return c;
       c = (c + 1) & this.mask;
     }
   }

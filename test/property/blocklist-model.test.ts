@@ -4,7 +4,8 @@
  *
  * fast-check generates a configuration (layout, families, coalescing, timeouts) and a
  * sequence of calls: add / delete (strict or not) / replace / sync / addSync / deleteSync with
- * single entries and lists, valid and invalid entries, groups of concurrent callers, an
+ * single entries and lists, valid and invalid entries, groups of concurrent callers, callers
+ * that each make several calls in turn (so that group commits overlap in flight), an
  * "age" step (nft shortens an element's expiry, as time passing would) and a close of the
  * connection in the middle of queued calls followed by a reopen that loads the set. After every
  * step it compares, against a small reference model written here:
@@ -86,6 +87,7 @@ type Op =
   | { readonly op: 'add' | 'delete' | 'addSync' | 'deleteSync'; readonly entries: Entry | Entry[]; readonly strict: boolean; readonly timeoutMs: number | undefined }
   | { readonly op: 'replace' | 'sync'; readonly entries: Entry[]; readonly timeoutMs: number | undefined }
   | { readonly op: 'group'; readonly calls: Call[] }
+  | { readonly op: 'callers'; readonly callers: Array<Array<{ readonly call: Call; readonly wait: number }>> }
   | { readonly op: 'age'; readonly pick: number }
   | { readonly op: 'reopen'; readonly calls: Call[] };
 
@@ -120,6 +122,13 @@ function opsArb(cfg: Config): fc.Arbitrary<Op[]> {
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('addSync' as const, 'deleteSync' as const), entries: fc.oneof(entryArb, listArb), strict: fc.boolean(), timeoutMs: timeoutArb }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('replace' as const, 'sync' as const), entries: listArb, timeoutMs: timeoutArb }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('group' as const), calls: fc.array(callArb, { minLength: 2, maxLength: 6 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('callers' as const),
+      callers: fc.array(fc.array(fc.record({ call: callArb, wait: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 5 }), { minLength: 2, maxLength: 4 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('age' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('reopen' as const), calls: fc.array(callArb, { minLength: 0, maxLength: 4 }) }) },
   );
@@ -456,6 +465,27 @@ class Harness {
       case 'group': {
         const got = await Promise.allSettled(op.calls.map((c) => this.call(c)));
         op.calls.forEach((c, i) => this.expectOutcome(`group call ${i} (${c.kind} ${show(text(c.entry, false))})`, got[i]!, this.modelCall(c, now)));
+        return;
+      }
+      case 'callers': {
+        // Concurrent callers, each making its calls one after another, some after a turn or
+        // two of the event loop: calls arrive while earlier group commits are in flight (a
+        // group is planned on top of the one the kernel is still answering). Whatever the
+        // grouping, the calls take effect in the order they were made: the model replays
+        // them in that order.
+        const made: Array<{ c: Call; where: string; got: Promise<PromiseSettledResult<ChangeResult>> }> = [];
+        await Promise.all(
+          op.callers.map(async (calls, k) => {
+            for (let j = 0; j < calls.length; j++) {
+              const { call: c, wait } = calls[j]!;
+              for (let w = 0; w < wait; w++) await new Promise((r) => setImmediate(r));
+              const got = Promise.allSettled([this.call(c)]).then((r) => r[0]!);
+              made.push({ c, where: `caller ${k} call ${j} (${c.kind} ${show(text(c.entry, false))})`, got });
+              await got;
+            }
+          }),
+        );
+        for (const x of made) this.expectOutcome(x.where, await x.got, this.modelCall(x.c, now));
         return;
       }
       case 'age': {
