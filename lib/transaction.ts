@@ -242,6 +242,15 @@ interface CompiledRule {
   readonly refs: OpRefs;
 }
 
+/** A rule operation without position, handle or echo. */
+const NO_EXTRA: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>> = Object.freeze({});
+/** The queued operation of a compiled rule without batch ids of its own, frozen: transactions share it. */
+function queuedRule(c: CompiledRule, verb: RuleDesc['verb']): Pending {
+  const r = c.rule;
+  const op: RuleDesc = { object: 'rule', verb, family: familyNumber(r.table.family), table: r.table.name, chain: r.chain, exprs: c.exprs, ...(c.userdata ? { userdata: c.userdata } : {}) };
+  return Object.freeze({ op: Object.freeze(op), label: `${verb} rule ${tableLabel(r.table)} ${r.chain}`, refs: c.refs });
+}
+
 /** Thrown by compileJsonOnce's fast-path context when the rule needs batch operations of its own. */
 const NEEDS_BATCH = Symbol('needs batch operations');
 
@@ -371,9 +380,15 @@ function remapOp(op: OpDesc, ids: ReadonlyMap<number, number>): OpDesc {
 export class PreparedRule {
   /** @internal */
   readonly compiled: CompiledRule;
+  /**
+   * @internal The operation a transaction queues for it, per verb, made once and shared (a
+   * rule without batch ids of its own; the add is made with the rule).
+   */
+  readonly queued: Partial<Record<RuleDesc['verb'], Pending>> = {};
   /** @internal */
   constructor(compiled: CompiledRule) {
     this.compiled = compiled;
+    if (compiled.pre === undefined) this.queued.add = queuedRule(compiled, 'add');
     Object.freeze(this);
   }
   get table(): TableRef {
@@ -520,6 +535,12 @@ export class Transaction {
   }
 
   #rule(rule: AnyRule, verb: RuleDesc['verb'], extra: Partial<Pick<RuleDesc, 'handle' | 'position' | 'echo'>>, options: JsonRuleOptions): this {
+    if (rule instanceof PreparedRule && extra === NO_EXTRA && rule.compiled.pre === undefined) {
+      // A prepared rule queued as it is (no position, handle or batch ids of its own): its
+      // operation is made once per verb and shared by every transaction that queues it.
+      this.#ops.push((rule.queued[verb] ??= queuedRule(rule.compiled, verb)));
+      return this;
+    }
     const c = rule instanceof PreparedRule ? rule.compiled : compileJsonOnce(rule as JsonRule, setsLookup(this.#jsonSets, options));
     const r = c.rule;
     const family = familyNumber(r.table.family);
@@ -544,8 +565,10 @@ export class Transaction {
     return this.#push(op, label, c.refs, true);
   }
 
+
   /** Appends a rule to its chain (after the rule with handle `after`, if given). */
   addRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly after?: bigint | number } = {}): this {
+    if (options.after === undefined && !options.handle) return this.#rule(rule, 'add', NO_EXTRA, options);
     return this.#rule(rule, 'add', { ...(options.after !== undefined ? { position: handleOf(options.after, 'options.after') } : {}), ...(options.handle ? { echo: true } : {}) }, options);
   }
 
