@@ -241,7 +241,12 @@ export function packExprs(exprs: readonly Expr[]): void {
   if (!cache.has(exprs)) writeExprs(new Writer(16 + exprs.length * 48), exprs, 'exprs', 0);
   // Encoded by libnftnl now rather than at every commit: a commit then copies the attribute.
   const packed = cache.get(exprs);
-  if (packed !== undefined && exprs.length > 0) wire.set(exprs, binding().encodeExprs(packed));
+  if (packed !== undefined && exprs.length > 0) {
+    wire.set(exprs, binding().encodeExprs(packed));
+    // A wired list is sent as its attribute from now on (writeRule looks there first): its
+    // packed copy would only be more for the collector to trace, per prepared rule.
+    cache.delete(exprs);
+  }
 }
 
 function writeRule(w: Writer, op: RuleDesc, index: number): void {
