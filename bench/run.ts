@@ -382,8 +382,9 @@ function render(rows: Row[], env: Record<string, string>): string {
     const ours = rs.filter((r) => r.ours);
     const peers = rs.filter((r) => !r.ours);
     out.push(`### ${w}`, '');
+    const eldCol = rs.some((r) => r.samples[0]?.eldP99ms !== undefined);
     const head = churn
-      ? ['contender', 'total ms (median)', 'min–max', 'p50 µs', 'p99 µs', 'updates/s', ...(rs.some((r) => r.samples[0]?.eldP99ms !== undefined) ? ['event-loop delay p99 ms'] : []), 'peak RSS MiB']
+      ? ['contender', 'total ms (median)', 'min–max', 'p50 µs', 'p99 µs', 'updates/s', ...(eldCol ? ['event-loop delay p99 ms'] : []), 'peak RSS MiB']
       : ['contender', 'ms (median)', 'min–max', ...extraCols.map((c) => c[1]), 'peak RSS MiB'];
     const key = (r: Row): number => median(r.samples.map((s) => (churn && !stream ? s.p50us! : s.ms)));
     if (ours.length > 0) for (const p of peers) head.push(`${p.contender} ÷ ours`);
@@ -393,7 +394,8 @@ function render(rows: Row[], env: Record<string, string>): string {
       const cells = [r.contender, fmt(median(ms)), `${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))}`];
       if (churn) {
         cells.push(fmt(median(r.samples.map((s) => s.p50us!))), fmt(median(r.samples.map((s) => s.p99us!))), fmt(median(r.samples.map((s) => s.opsPerSec!))));
-        if (r.samples[0]?.eldP99ms !== undefined) cells.push(fmt(median(r.samples.map((s) => s.eldP99ms!))));
+        // A row without the measurement keeps the column (the RSS cell must not move into it).
+        if (eldCol) cells.push(r.samples[0]?.eldP99ms !== undefined ? fmt(median(r.samples.map((s) => s.eldP99ms!))) : '–');
       }
       for (const [k] of extraCols) {
         const xs = r.samples.map((s) => s[k]).filter((x): x is number => typeof x === 'number');
