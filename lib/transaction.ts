@@ -565,7 +565,6 @@ export class Transaction {
     return this.#push(op, label, c.refs, true);
   }
 
-
   /** Appends a rule to its chain (after the rule with handle `after`, if given). */
   addRule(rule: AnyRule, options: RuleOptions & JsonRuleOptions & { readonly after?: bigint | number } = {}): this {
     if (options.after === undefined && !options.handle) return this.#rule(rule, 'add', NO_EXTRA, options);
