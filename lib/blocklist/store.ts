@@ -15,6 +15,13 @@ import { RangeTable, type Words, findContaining, normalize } from './ranges';
 
 const TOMBSTONE = -1;
 
+/** Hash of the address at a[o..o+W), for the open-addressing tables below. */
+function hashWords(a: Uint32Array, o: number, W: Words): number {
+  let h = Math.imul(a[o]!, 0x9e3779b1);
+  for (let k = 1; k < W; k++) h = Math.imul(h ^ a[o + k]!, 0x85ebca6b);
+  return h ^ (h >>> 15);
+}
+
 /**
  * The hash copy's change log: an open-addressing table (linear probing) from an address (W
  * words) to a number, over typed arrays: no string or Map entry per address (an IPv6 key used
@@ -46,10 +53,7 @@ export class WordMap {
   private find(a: Uint32Array, o: number): number {
     const W = this.W;
     const keys = this.keys;
-    let h = Math.imul(a[o]!, 0x9e3779b1);
-    for (let k = 1; k < W; k++) h = Math.imul(h ^ a[o + k]!, 0x85ebca6b);
-    h ^= h >>> 15;
-    let c = h & this.mask;
+    let c = hashWords(a, o, W) & this.mask;
     for (;;) {
       if (this.used[c] === 0) return -c - 1;
       let w = 0;
@@ -300,15 +304,11 @@ export class GroupIndex {
   /** The cell holding the address at words[o..o+W): >= 0 when found, else -(free cell) - 1. */
   find(o: number): number {
     const w = this.words;
-    const a = w;
-    let h = Math.imul(a[o]!, 0x9e3779b1);
-    for (let k = 1; k < this.W; k++) h = Math.imul(h ^ a[o + k]!, 0x85ebca6b);
-    h ^= h >>> 15;
-    let c = h & this.mask;
+    let c = hashWords(w, o, this.W) & this.mask;
     for (;;) {
       const at = this.cells[c]!;
       if (at === 0) return -c - 1;
-      if (compareWords(w, at - 1, a, o, this.W) === 0) return c;
+      if (compareWords(w, at - 1, w, o, this.W) === 0) return c;
       c = (c + 1) & this.mask;
     }
   }

@@ -5,7 +5,8 @@
  * fast-check generates a configuration (layout, families, coalescing, timeouts) and a
  * sequence of calls: add / delete (strict or not) / replace / sync / addSync / deleteSync with
  * single entries and lists, valid and invalid entries, groups of concurrent callers, callers
- * that each make several calls in turn (so that group commits overlap in flight), an
+ * that each make several calls in turn (so that calls arrive while earlier group commits are
+ * in flight), an
  * "age" step (nft shortens an element's expiry, as time passing would) and a close of the
  * connection in the middle of queued calls followed by a reopen that loads the set. After every
  * step it compares, against a small reference model written here:
@@ -469,10 +470,9 @@ class Harness {
       }
       case 'callers': {
         // Concurrent callers, each making its calls one after another, some after a turn or
-        // two of the event loop: calls arrive while earlier group commits are in flight (a
-        // group is planned on top of the one the kernel is still answering). Whatever the
-        // grouping, the calls take effect in the order they were made: the model replays
-        // them in that order.
+        // two of the event loop: calls arrive while earlier group commits are in flight.
+        // Whatever the grouping, the calls take effect in the order they were made: the model
+        // replays them in that order.
         const made: Array<{ c: Call; where: string; got: Promise<PromiseSettledResult<ChangeResult>> }> = [];
         await Promise.all(
           op.callers.map(async (calls, k) => {
