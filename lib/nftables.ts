@@ -74,7 +74,14 @@ const NO_HANDLES: ReadonlyMap<number, bigint> = new Map();
 
 export class Nftables {
   readonly #socket: NativeSocket;
+  /** Settles when every operation queued so far has finished (never rejects). */
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * While the last queued operation is a commit: settles once that commit is on the
+   * connection's I/O thread. A commit queued next goes right behind it there (the thread sends
+   * them one at a time, in order) instead of waiting for its answer to reach JavaScript.
+   */
+  #handedOff: Promise<void> | null = null;
   /** Asynchronous operations queued or running (see #checkIdle). */
   #inFlight = 0;
   #closed = false;
@@ -148,6 +155,39 @@ export class Nftables {
     this.#inFlight++;
     const run = this.#queue.then(fn, fn).finally(() => this.#inFlight--);
     this.#queue = run.catch(() => undefined);
+    this.#handedOff = null;
+    return run;
+  }
+
+  /**
+   * Queues a commit: `send(await batch)` hands it to the I/O thread once the operation ahead is
+   * there too (a commit) or has finished (anything else); `finish` turns its answer into the
+   * result. Commits reach the kernel in the order they were queued, as with #serial; what
+   * changes is that the kernel can work on one while JavaScript reads the answer of the one
+   * before. `send` returns null for nothing to send.
+   */
+  #queueCommit<B, A, T>(batch: B | Promise<B>, send: (b: B) => Promise<A> | null, finish: (ack: A | null) => T | Promise<T>): Promise<T> {
+    this.#inFlight++;
+    const after = this.#handedOff ?? this.#queue;
+    let handed: () => void = () => undefined;
+    this.#handedOff = new Promise<void>((r) => (handed = r));
+    const acked = after.then(async () => {
+      try {
+        return send(await batch);
+      } finally {
+        handed(); // the native call above has queued it (or it failed): the next may follow
+      }
+    });
+    // Settles after the operation before it (whose answer may need a dump to explain a refusal),
+    // so results arrive in the order the operations were queued.
+    const before = this.#queue;
+    const finished = acked.then(finish);
+    const run = finished.then(
+      (v) => before.then(() => v),
+      (e: unknown) => before.then(() => Promise.reject(e)),
+    );
+    run.finally(() => this.#inFlight--).catch(() => undefined);
+    this.#queue = run.catch(() => undefined);
     return run;
   }
 
@@ -186,16 +226,20 @@ export class Nftables {
     // Handled here and awaited below: a packing error must reject this commit, not the process.
     if (batch instanceof Promise) batch.catch(() => undefined);
     const stack = new Error();
-    return this.#serial(async () => {
-      // An empty batch still carries the check: "nothing to do, and nobody changed anything".
-      if (pending.length === 0 && genid === undefined) return { batchBytes: 0, messages: 0, handles: new Map() };
-      const ack = await binding().commit(this.#socket, await batch);
-      try {
-        return await this.#result(tx, ack, stack);
-      } catch (e) {
-        throw conflictOf(e, genid);
-      }
-    });
+    // An empty batch still carries the check: "nothing to do, and nobody changed anything".
+    const empty = pending.length === 0 && genid === undefined;
+    return this.#queueCommit(
+      batch,
+      (b) => (empty ? null : binding().commit(this.#socket, b)),
+      async (ack) => {
+        if (ack === null) return { batchBytes: 0, messages: 0, handles: new Map<number, bigint>() };
+        try {
+          return await this.#result(tx, ack, stack);
+        } catch (e) {
+          throw conflictOf(e, genid);
+        }
+      },
+    );
   }
 
   /** Commits synchronously (blocks the event loop): for small latency-critical batches only. */
@@ -276,15 +320,18 @@ export class Nftables {
     // Copied now: the caller may refill its buffers before the queue reaches this call.
     const k = keys.slice();
     const t = timeoutsMs?.slice();
-    return this.#serial(async () => {
-      const out = new Float64Array(2);
-      const ack = await binding().commitPrepared(this.#socket, prepared.handle, verb, k, t, out);
-      if (ack === null) return { batchBytes: out[0]!, messages: out[1]!, handles: NO_HANDLES };
-      // Failed: describe it exactly as a transaction holding the same operation would be.
-      const count = k.length / prepared.desc.keyLen;
-      const tx = this.transaction().push({ ...prepared.desc, object: 'elements', verb, count, keys: k, ...(t ? { timeoutsMs: t } : {}) });
-      return this.#result(tx, ack, stack);
-    });
+    const out = new Float64Array(2);
+    return this.#queueCommit(
+      null,
+      () => binding().commitPrepared(this.#socket, prepared.handle, verb, k, t, out),
+      (ack) => {
+        if (ack === null) return { batchBytes: out[0]!, messages: out[1]!, handles: NO_HANDLES };
+        // Failed: describe it exactly as a transaction holding the same operation would be.
+        const count = k.length / prepared.desc.keyLen;
+        const tx = this.transaction().push({ ...prepared.desc, object: 'elements', verb, count, keys: k, ...(t ? { timeoutsMs: t } : {}) });
+        return this.#result(tx, ack, stack);
+      },
+    );
   }
 
   async #result(tx: Transaction, ack: AckData, stack: Error): Promise<CommitResult> {

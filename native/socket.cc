@@ -75,7 +75,7 @@ Napi::Value OpenSocketJs(const Napi::CallbackInfo& info) {
 Napi::Value CloseSocketJs(const Napi::CallbackInfo& info) {
   Socket* s = UnwrapSocket(info.Env(), info[0]);
   if (s == nullptr) return info.Env().Undefined();
-  if (s->busy) {
+  if (s->in_use()) {
     s->close_pending = true;
   } else {
     s->Close();

@@ -13,8 +13,13 @@ namespace nftjs {
 
 struct Socket {
   NlSocket nl;
-  bool busy = false;           // one operation in flight at a time; TS queues, native refuses
-  bool close_pending = false;  // close() while busy: closed when the operation ends
+  // A synchronous operation or a libuv-pool worker (counters) holds the socket alone.
+  bool busy = false;
+  // Jobs queued on or running on the I/O thread (commits, dumps): they use the socket one at a
+  // time in the order they were queued, so several may be queued at once; never with `busy`.
+  int queued = 0;
+  bool close_pending = false;  // close() while in use: closed when the last operation ends
+  bool in_use() const { return busy || queued > 0; }
   IoThread* io = nullptr;      // async commits' thread, from the first one until Close()
   void Close() {
     if (io != nullptr) {

@@ -88,8 +88,8 @@ Napi::Value OutOfMemoryError(Napi::Env env) {
   return e.Value();
 }
 
-// Takes the socket for one operation; throws (returns nullptr) if closed or busy.
-Socket* Acquire(Napi::Env env, Napi::Value value) {
+// The socket, if it is open; throws (returns nullptr) otherwise.
+Socket* OpenSocket(Napi::Env env, Napi::Value value) {
   Socket* s = UnwrapSocket(env, value);
   if (s == nullptr) return nullptr;
   if (!s->open() || s->close_pending) {
@@ -98,22 +98,55 @@ Socket* Acquire(Napi::Env env, Napi::Value value) {
     e.ThrowAsJavaScriptException();
     return nullptr;
   }
-  if (s->busy) {
-    Napi::Error e = Napi::Error::New(env, "Another operation is in flight on this socket");
-    e.Set("code", "EBUSY");
-    e.ThrowAsJavaScriptException();
+  return s;
+}
+
+void ThrowBusy(Napi::Env env) {
+  Napi::Error e = Napi::Error::New(env, "Another operation is in flight on this socket");
+  e.Set("code", "EBUSY");
+  e.ThrowAsJavaScriptException();
+}
+
+// Takes the socket alone for one operation; throws (returns nullptr) if closed or in use.
+Socket* Acquire(Napi::Env env, Napi::Value value) {
+  Socket* s = OpenSocket(env, value);
+  if (s == nullptr) return nullptr;
+  if (s->in_use()) {
+    ThrowBusy(env);
     return nullptr;
   }
   s->busy = true;
   return s;
 }
 
-void Release(Socket* s) {
-  s->busy = false;
-  if (s->close_pending) {
+// Takes the socket for one job of the I/O thread, behind those already queued there; throws
+// (returns nullptr) if closed or held by a synchronous operation.
+Socket* AcquireQueued(Napi::Env env, Napi::Value value) {
+  Socket* s = OpenSocket(env, value);
+  if (s == nullptr) return nullptr;
+  if (s->busy) {
+    ThrowBusy(env);
+    return nullptr;
+  }
+  s->queued++;
+  return s;
+}
+
+void CloseIfPending(Socket* s) {
+  if (s->close_pending && !s->in_use()) {
     s->Close();
     s->close_pending = false;
   }
+}
+
+void Release(Socket* s) {
+  s->busy = false;
+  CloseIfPending(s);
+}
+
+void ReleaseQueued(Socket* s) {
+  s->queued--;
+  CloseIfPending(s);
 }
 
 // Holds a socket for one synchronous operation; gives it back however the scope is left.
@@ -162,7 +195,7 @@ class CommitJob final : public IoJob {
   void Execute() noexcept override { failed_ = !RunPendingCommit(socket_, std::move(spec_), &result_); }
 
   void Complete(Napi::Env env) override {
-    Release(socket_);
+    ReleaseQueued(socket_);
     socket_ref_.Reset();
     if (failed_) {
       deferred_.Reject(OutOfMemoryError(env));
@@ -201,26 +234,19 @@ class CommitJob final : public IoJob {
   bool failed_ = false;
 };
 
-class DumpWorker final : public Napi::AsyncWorker {
+// A dump on the connection's I/O thread, in order with the commits queued before it: a dump
+// queued behind a commit reads what that commit left.
+class DumpJob final : public IoJob {
  public:
-  DumpWorker(Napi::Env env, Napi::Value socket_value, Socket* socket, DumpSpec spec)
-      : Napi::AsyncWorker(env, "nftables:dump"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        socket_ref_(Napi::Persistent(socket_value)),
-        socket_(socket),
-        spec_(std::move(spec)) {}
+  DumpJob(Napi::Env env, Napi::Value socket_value, Socket* socket, DumpSpec spec)
+      : deferred_(Napi::Promise::Deferred::New(env)), socket_ref_(Napi::Persistent(socket_value)), socket_(socket), spec_(std::move(spec)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
- protected:
-  void Execute() override { RunDumpGuarded(&socket_->nl, spec_, &result_, &failed_); }
-  void OnOK() override {
-    Release(socket_);
+  void Execute() noexcept override { RunDumpGuarded(&socket_->nl, spec_, &result_, &failed_); }
+
+  void Complete(Napi::Env env) override {
+    ReleaseQueued(socket_);
     socket_ref_.Reset();
-    Napi::Env env = Env();
-    // worker.terminate() or process teardown: the environment completes outstanding work while
-    // it can no longer run JS. Nobody can observe the promise; any N-API call that could run JS
-    // would fail, and node-addon-api turns such a failure into a fatal error. Touch nothing.
-    if (!CanRunJs(env)) return;
     if (failed_) {
       deferred_.Reject(OutOfMemoryError(env));
       return;
@@ -234,40 +260,50 @@ class DumpWorker final : public Napi::AsyncWorker {
     Settle(env, deferred_, v);
   }
 
+  // As CommitJob::Abandon.
+  void Abandon() override { socket_ref_.SuppressDestruct(); }
+
  private:
   Napi::Promise::Deferred deferred_;
-  Napi::Reference<Napi::Value> socket_ref_;
+  Napi::Reference<Napi::Value> socket_ref_;  // keeps the socket alive while the job waits or runs
   Socket* socket_;
   DumpSpec spec_;
   DumpResult result_;
   bool failed_ = false;
 };
 
-// Queues a commit on the connection's I/O thread; the promise it returns settles with the
-// AckData, or, given `out`, with null after writing [batchBytes, messages] there on success.
-Napi::Value SubmitCommit(const Napi::CallbackInfo& info, PendingBatch&& batch, Napi::Float64Array out) {
+// Queues a job made by make(socket) on the connection's I/O thread and returns its promise.
+template <typename Job, typename Make>
+Napi::Value SubmitJob(const Napi::CallbackInfo& info, Make make) {
   Napi::Env env = info.Env();
-  Socket* s = Acquire(env, info[0]);
+  Socket* s = AcquireQueued(env, info[0]);
   if (s == nullptr) return env.Null();
-  std::unique_ptr<CommitJob> job;
+  std::unique_ptr<Job> job;
   try {
     if (s->io == nullptr) s->io = IoThread::Create(env);
-    if (s->io != nullptr) job.reset(new CommitJob(env, info[0], s, std::move(batch), out));
+    if (s->io != nullptr) job.reset(make(s));
   } catch (...) {
-    Release(s);
+    ReleaseQueued(s);
     throw;  // Guarded() turns it into a JS error
   }
   if (job == nullptr) {  // IoThread::Create threw a JS error
-    Release(s);
+    ReleaseQueued(s);
     return env.Null();
   }
   Napi::Promise p = job->Promise();
   std::unique_ptr<IoJob> queued(std::move(job));
   if (!s->io->Submit(env, &queued)) {  // threw a JS error; the job was not taken
-    Release(s);
+    ReleaseQueued(s);
     return env.Null();
   }
   return p;
+}
+
+// Queues a commit on the connection's I/O thread; the promise it returns settles with the
+// AckData, or, given `out`, with null after writing [batchBytes, messages] there on success.
+Napi::Value SubmitCommit(const Napi::CallbackInfo& info, PendingBatch&& batch, Napi::Float64Array out) {
+  Napi::Env env = info.Env();
+  return SubmitJob<CommitJob>(info, [&](Socket* s) { return new CommitJob(env, info[0], s, std::move(batch), out); });
 }
 
 }  // namespace
@@ -309,18 +345,7 @@ Napi::Value DumpJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DumpSpec spec;
   if (!ToDumpSpec(env, info[1], &spec)) return env.Null();
-  Socket* s = Acquire(env, info[0]);
-  if (s == nullptr) return env.Null();
-  DumpWorker* w = nullptr;
-  try {
-    w = new DumpWorker(env, info[0], s, std::move(spec));
-  } catch (...) {
-    Release(s);
-    throw;  // Guarded() turns it into a JS error
-  }
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return SubmitJob<DumpJob>(info, [&](Socket* s) { return new DumpJob(env, info[0], s, std::move(spec)); });
 }
 
 Napi::Value DumpSyncJs(const Napi::CallbackInfo& info) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Commit and dump entry points: async (Promise; netlink I/O and encoding off the event loop:
-// commits on the connection's own I/O thread, dumps as AsyncWorkers on the libuv pool) and sync
+// commits and dumps on the connection's own I/O thread, in the order they were queued) and sync
 // (blocking, for small latency-critical batches).
 #ifndef NATIVE_WORKERS_H_
 #define NATIVE_WORKERS_H_

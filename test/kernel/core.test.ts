@@ -196,6 +196,46 @@ describe('Nftables failures: clear errors, nothing applied', () => {
     assert.equal(err.message, 'add element inet fw missing (op 0): set @missing does not exist in table inet fw; nothing was applied');
   });
 
+  it('commits queued without awaiting reach the kernel in order, each with its own result; a dump queued among them reads what the commits before it left', async () => {
+    // The connection hands a commit to its I/O thread while the one before is still in the
+    // kernel: results, their order, refusals and their diagnosis must be as if each waited.
+    await nft.commit(nft.transaction().add(fw).add({ table: fw, name: 's', key: 'ipv4_addr' }));
+    const s: SetSpec = { table: fw, name: 's', key: 'ipv4_addr' };
+    const calls: Promise<unknown>[] = [];
+    const outcome: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      let tx = nft.transaction().addElements(s, [`10.0.${i}.1`]);
+      // Every 10th refers to a chain that does not exist: refused, and its error names it.
+      if (i % 10 === 7) tx = tx.add({ table: fw, name: `c${i}`, base: { type: 'filter', hook: 'input', priority: 0 } }).add({ family: 'inet', table: 'fw', chain: `nochain${i}`, expr: [{ accept: null }] });
+      calls.push(
+        tx.commit().then(
+          () => outcome.push(`${i}:ok`),
+          (e: Error & { code?: string }) => outcome.push(`${i}:${e.code}:${e.message}`),
+        ),
+      );
+      if (i === 20) calls.push(nft.listElements(s).then((els) => outcome.push(`dump:${els.filter((e) => String(e.key).startsWith('10.0.')).length}`)));
+    }
+    await Promise.all(calls);
+    const expected: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      expected.push(i % 10 === 7 ? `${i}:ENOENT:add rule inet fw nochain${i} (op 2): chain nochain${i} does not exist in table inet fw; nothing was applied` : `${i}:ok`);
+      if (i === 20) expected.push('dump:19'); // 0..20 without 7 and 17
+    }
+    assert.deepEqual(outcome, expected);
+    assert.equal((await nft.listElements(s)).filter((e) => String(e.key).startsWith('10.0.')).length, 36);
+    assert.deepEqual((await nft.listChains({ family: 'inet', table: 'fw' })).filter((c) => /^c\d/.test(c.name)), []);
+  });
+
+  it('close() finishes commits queued on the I/O thread, then closes', async () => {
+    const s: SetSpec = { table: fw, name: 's', key: 'ipv4_addr' };
+    const own = await Nftables.open();
+    await own.commit(own.transaction().add(fw).add(s));
+    const done = Array.from({ length: 20 }, (_, i) => own.commit(own.transaction().addElements(s, [`10.1.${i}.1`])));
+    await own.close();
+    assert.equal((await Promise.all(done)).length, 20);
+    assert.equal(nftList().match(/10\.1\.\d+\.1/g)?.length, 20);
+  });
+
   it('a duplicate element with exclusive add is EEXIST', async () => {
     const err = await failing((tx) => tx.addElements({ table: fw, name: 's', key: 'ipv4_addr' }, ['1.2.3.4'], { exclusive: true }));
     assert.equal(err.code, 'EEXIST');
