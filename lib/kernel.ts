@@ -308,6 +308,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   105: 'ENOBUFS',
   110: 'ETIMEDOUT',
   122: 'EDQUOT',
+  125: 'ECANCELED',
 };
 export const errnoName = (errno: number): string => ERRNO_NAMES[errno] ?? `E${errno}`;
 

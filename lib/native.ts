@@ -393,6 +393,11 @@ export interface NativeMonitor {
   readonly __nativeMonitor: unique symbol;
 }
 
+/** Opaque: a link between two commits of one connection (see NativeBinding.commit). */
+export interface NativeGate {
+  readonly __nativeGate: unique symbol;
+}
+
 export interface NativeSocket {
   readonly __nativeSocket: unique symbol;
 }
@@ -420,7 +425,15 @@ export interface NativeBinding {
   encodeExprs(packed: Uint8Array): Uint8Array;
   /** A batch's operations read back from the C++ structs the encoder sees (tests: packed = descriptors). */
   unpack(batch: BatchDesc): Array<{ object: string; verb: string; family: number; table?: string; chain?: string; exprs?: Expr[]; handle?: bigint; position?: bigint; userdata?: Uint8Array; echo?: boolean; chainId?: number }>;
-  commit(socket: NativeSocket, batch: BatchDesc): Promise<AckData>;
+  /**
+   * Queues the commit on the connection's I/O thread. With gates (from commitGate()): sent only
+   * if `after` (signalled by a commit queued earlier on this connection) says that commit was
+   * applied, else settled with transportErrno ECANCELED and nothing sent; `signal` records
+   * whether this one was applied.
+   */
+  commit(socket: NativeSocket, batch: BatchDesc, after?: NativeGate, signal?: NativeGate): Promise<AckData>;
+  /** A new gate linking two commits (see commit). */
+  commitGate(): NativeGate;
   /** Blocks the event loop: for small latency-critical batches only. */
   commitSync(socket: NativeSocket, batch: BatchDesc): AckData;
   /** Parses and checks the fixed part of an elements operation once (an op with count 0). */

@@ -6,7 +6,7 @@
  */
 import { errnoName, familyName, type Family } from './kernel';
 import { explainErrno, NftError, type OpFailure } from './errors';
-import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpRequest, type ElementsData, type ElementsDesc, type NativePrepared, type NativeSocket, type PreparedElementsDesc, type SetData } from './native';
+import { binding, type AckData, type DumpErrorData, type DumpReply, type DumpRequest, type ElementsData, type ElementsDesc, type NativeGate, type NativePrepared, type NativeSocket, type PreparedElementsDesc, type SetData } from './native';
 import { familyNumber, objectFromData } from './model/objects';
 import { chainFromData as jsonChain, chainIsBinding, objectFromData as jsonObject, setFromData as jsonSet, tableFromData as jsonTable } from './nft/objects';
 import { decodeElements } from './nft/elements';
@@ -50,6 +50,12 @@ export interface CommitOptions {
    * with a GenerationConflictError. Checked by the kernel inside the batch, atomically.
    */
   readonly ifGeneration?: number;
+  /**
+   * @internal Pipelined writers (the Blocklist's group commit): send only if the commit that
+   * signalled `after` (queued earlier on this connection) was applied, else reject with an
+   * NftError of code ECANCELED and send nothing; `signal` records whether this one was applied.
+   */
+  readonly gate?: { readonly after?: NativeGate; readonly signal?: NativeGate };
 }
 
 
@@ -136,6 +142,11 @@ export class Nftables {
   beforeClose(fn: () => Promise<unknown>): () => void {
     this.#beforeClose.add(fn);
     return () => this.#beforeClose.delete(fn);
+  }
+
+  /** @internal A link between two commits of this connection (see CommitOptions.gate). */
+  commitGate(): NativeGate {
+    return binding().commitGate();
   }
 
   /** Netlink port id of this connection's socket: the owner of tables it creates with `owner`. */
@@ -230,7 +241,7 @@ export class Nftables {
     const empty = pending.length === 0 && genid === undefined;
     return this.#queueCommit(
       batch,
-      (b) => (empty ? null : binding().commit(this.#socket, b)),
+      (b) => (empty ? null : binding().commit(this.#socket, b, options.gate?.after, options.gate?.signal)),
       async (ack) => {
         if (ack === null) return { batchBytes: 0, messages: 0, handles: new Map<number, bigint>() };
         try {
@@ -349,7 +360,9 @@ export class Nftables {
       const msg =
         code === 'EMSGSIZE'
           ? `The transaction (${ack.batchBytes} bytes in ${ack.messages} messages) is larger than the socket send buffer allows (${ack.maxBatchBytes ?? 0} bytes); nothing was applied. Raise net.core.wmem_max, run with CAP_NET_ADMIN in the initial namespace, or split it into several transactions.`
-          : `The transaction could not be sent (${code}); nothing was applied.`;
+          : code === 'ECANCELED'
+            ? 'The transaction was not sent: the commit it was planned on was not applied; nothing was applied.'
+            : `The transaction could not be sent (${code}); nothing was applied.`;
       return new NftError(msg, code, ack.transportErrno, -1);
     }
     if (ack.failures.length === 0) {

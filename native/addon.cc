@@ -32,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<UnpackJs>(env, exports, "unpack");
   Export<EncodeExprsJs>(env, exports, "encodeExprs");
   Export<CommitJs>(env, exports, "commit");
+  Export<CommitGateJs>(env, exports, "commitGate");
   Export<CommitSyncJs>(env, exports, "commitSync");
   Export<PrepareElementsJs>(env, exports, "prepareElements");
   Export<CommitPreparedSyncJs>(env, exports, "commitPreparedSync");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "workers.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -178,21 +179,58 @@ void Settle(Napi::Env env, Napi::Promise::Deferred& deferred, Napi::Value value)
 }
 
 // An async commit on the connection's own I/O thread (io-thread.h).
+// Links two commits of one connection: the later one is sent only if the earlier one, queued
+// before it on the same I/O thread, was applied (a pipelined writer planned the later one on top
+// of the earlier one's effect). Written and read on the I/O thread only; shared ownership keeps
+// it valid whichever of its JS handle and its jobs goes first.
+struct Gate {
+  enum State : int { kPending = 0, kApplied = 1, kNotApplied = 2 };
+  std::atomic<int> state{kPending};
+};
+using GateRef = std::shared_ptr<Gate>;
+
+const napi_type_tag kGateTag = {0x6e667467'61746501ULL, 0x9a8b7c6d'5e4f3a2bULL};
+
+// info[i] as a gate: undefined -> no gate (ok, *out stays empty); else it must be one of ours.
+bool ToGate(Napi::Env env, Napi::Value v, GateRef* out) {
+  if (v.IsUndefined()) return true;
+  if (!v.IsExternal() || !v.As<Napi::External<GateRef>>().CheckTypeTag(&kGateTag)) {
+    Napi::TypeError::New(env, "Expected a commit gate (from commitGate()) or undefined").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = *v.As<Napi::External<GateRef>>().Data();
+  return true;
+}
+
 class CommitJob final : public IoJob {
  public:
   // With `out` (a prepared commit): success settles with null and writes [batchBytes, messages]
   // there, as commitPreparedSync does.
-  CommitJob(Napi::Env env, Napi::Value socket_value, Socket* socket, PendingBatch spec, Napi::Float64Array out)
+  CommitJob(Napi::Env env, Napi::Value socket_value, Socket* socket, PendingBatch spec, Napi::Float64Array out, GateRef after = nullptr,
+            GateRef signal = nullptr)
       : deferred_(Napi::Promise::Deferred::New(env)),
         socket_ref_(Napi::Persistent(socket_value)),
         socket_(socket),
-        spec_(std::move(spec)) {
+        spec_(std::move(spec)),
+        after_(std::move(after)),
+        signal_(std::move(signal)) {
     if (!out.IsEmpty()) out_ = Napi::Persistent(out);
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   // Syscalls and encoding only: failures are data in result_, so Complete is the single exit.
-  void Execute() noexcept override { failed_ = !RunPendingCommit(socket_, std::move(spec_), &result_); }
+  void Execute() noexcept override {
+    if (after_ != nullptr && after_->state.load(std::memory_order_relaxed) != Gate::kApplied) {
+      // The commit this one was planned on was not applied: send nothing.
+      result_.transport_errno = ECANCELED;
+    } else {
+      failed_ = !RunPendingCommit(socket_, std::move(spec_), &result_);
+    }
+    if (signal_ != nullptr) {
+      const bool applied = !failed_ && result_.error.empty() && result_.transport_errno == 0 && result_.failures.empty();
+      signal_->state.store(applied ? Gate::kApplied : Gate::kNotApplied, std::memory_order_relaxed);
+    }
+  }
 
   void Complete(Napi::Env env) override {
     ReleaseQueued(socket_);
@@ -229,6 +267,8 @@ class CommitJob final : public IoJob {
   Napi::Reference<Napi::Value> socket_ref_;  // keeps the socket alive while the work runs
   Socket* socket_;
   PendingBatch spec_;  // owned copy: JS may reuse its buffers at once
+  GateRef after_;      // sent only if this gate says applied
+  GateRef signal_;     // set to whether this commit was applied
   Napi::Reference<Napi::Float64Array> out_;
   CommitResult result_;
   bool failed_ = false;
@@ -301,9 +341,10 @@ Napi::Value SubmitJob(const Napi::CallbackInfo& info, Make make) {
 
 // Queues a commit on the connection's I/O thread; the promise it returns settles with the
 // AckData, or, given `out`, with null after writing [batchBytes, messages] there on success.
-Napi::Value SubmitCommit(const Napi::CallbackInfo& info, PendingBatch&& batch, Napi::Float64Array out) {
+Napi::Value SubmitCommit(const Napi::CallbackInfo& info, PendingBatch&& batch, Napi::Float64Array out, GateRef after = nullptr,
+                         GateRef signal = nullptr) {
   Napi::Env env = info.Env();
-  return SubmitJob<CommitJob>(info, [&](Socket* s) { return new CommitJob(env, info[0], s, std::move(batch), out); });
+  return SubmitJob<CommitJob>(info, [&](Socket* s) { return new CommitJob(env, info[0], s, std::move(batch), out, std::move(after), std::move(signal)); });
 }
 
 }  // namespace
@@ -313,9 +354,21 @@ void ReleaseSocket(Socket* s) { Release(s); }
 
 Napi::Value CommitJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  GateRef after, signal;
+  if (!ToGate(env, info[2], &after) || !ToGate(env, info[3], &signal)) return env.Null();
   PendingBatch spec;
   if (!ToPendingBatch(env, info[1], &spec)) return env.Null();
-  return SubmitCommit(info, std::move(spec), Napi::Float64Array());
+  return SubmitCommit(info, std::move(spec), Napi::Float64Array(), std::move(after), std::move(signal));
+}
+
+Napi::Value CommitGateJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::unique_ptr<GateRef> g(new GateRef(std::make_shared<Gate>()));
+  Napi::External<GateRef> ext = Napi::External<GateRef>::New(env, g.get(), [](Napi::Env, GateRef* q) { delete q; });
+  if (ext.IsEmpty() || env.IsExceptionPending()) return env.Null();
+  g.release();  // the External owns it now
+  ext.TypeTag(&kGateTag);
+  return ext;
 }
 
 Napi::Value CommitSyncJs(const Napi::CallbackInfo& info) {

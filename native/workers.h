@@ -9,7 +9,11 @@
 
 namespace nftjs {
 
+// commit(socket, batch, after?, signal?): with gates from commitGate(), the commit is sent only
+// if `after` (set by a commit queued before it on this connection) says applied, and sets
+// `signal` to whether it was applied; one not sent settles with transportErrno ECANCELED.
 Napi::Value CommitJs(const Napi::CallbackInfo& info);
+Napi::Value CommitGateJs(const Napi::CallbackInfo& info);
 Napi::Value CommitSyncJs(const Napi::CallbackInfo& info);
 Napi::Value DumpJs(const Napi::CallbackInfo& info);
 Napi::Value DumpSyncJs(const Napi::CallbackInfo& info);

@@ -14,7 +14,7 @@
 import { isKnownExpr, type Expr } from '../expr/registry';
 import { GenerationConflictError } from '../generation';
 import { NFPROTO, SET_ELEM_F } from '../kernel';
-import type { DumpReply, DumpRequest, ElementsData, ElementsDesc, OpDesc, PreparedElementsDesc } from '../native';
+import type { DumpReply, DumpRequest, ElementsData, ElementsDesc, NativeGate, OpDesc, PreparedElementsDesc } from '../native';
 import type { PreparedElements } from '../nftables';
 import { setDesc } from '../model/objects';
 import type { SetSpec, TableRef } from '../model/types';
@@ -59,7 +59,9 @@ export interface BlocklistConnection {
   /** Work the connection's close() finishes first (Nftables has it): queued group commits register here. */
   beforeClose?(fn: () => Promise<unknown>): () => void;
   /** Commit refused unless the ruleset generation is still `ifGeneration` (Nftables has it; used by swap replaces). */
-  commit?(tx: BlocklistTransaction, options: { readonly ifGeneration?: number }): Promise<CommitInfo>;
+  commit?(tx: BlocklistTransaction, options: { readonly ifGeneration?: number; readonly gate?: { readonly after?: NativeGate; readonly signal?: NativeGate } }): Promise<CommitInfo>;
+  /** A link between two commits (Nftables has it): lets group commits pipeline (see Blocklist.pipelinedFlush). */
+  commitGate?(): NativeGate;
 }
 
 /** Set layout: see the module documentation. */
@@ -231,6 +233,54 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
+/** A group's planned effect on one hash lane: slot s is entry[s]'s address, expiry exp[s] (-1: removed). */
+interface HashOverlay {
+  readonly index: GroupIndex;
+  slots: number;
+  readonly entry: Int32Array;
+  readonly exp: Float64Array;
+  readonly had: Uint8Array;
+}
+
+/** A group commit's plan: per caller an outcome code or an error, per lane a plan. */
+interface GroupPlan {
+  readonly outcome: Uint8Array;
+  readonly errors: Map<number, Error>;
+  readonly plans: LanePlan[];
+  readonly overlay: Map<Lane, HashOverlay>;
+}
+
+/** A pipelined group commit (see Blocklist.pipelinedFlush). */
+interface GroupFlight {
+  /** Its planned effect, read by the group planned on top of it while it is in flight. */
+  overlay: Map<Lane, HashOverlay>;
+  /** Set by the I/O thread to whether its commit (or the one its plan rests on) was applied. */
+  gate: NativeGate | undefined;
+  /** Committed as planned (known once settled). */
+  asPlanned: boolean;
+  /** Applied to the copy (or redone) and its callers settled. */
+  settled: boolean;
+  /** Resolves when the next group may be planned: this one is on its way and the one before it settled. */
+  next: Promise<void>;
+  /** Resolves when settled (never rejects). */
+  done: Promise<void>;
+}
+
+/**
+ * Whether the address at words[o..) is present before a group: per `base` (the planned effect of
+ * the group in flight under it, pipelined group commit) if that holds the address, else per the copy.
+ */
+function presentBefore(store: HashStore, base: HashOverlay | undefined, words: Uint32Array, o: number, now: number): boolean {
+  if (base) {
+    const s = base.index.lookup(words, o);
+    if (s >= 0) {
+      const exp = base.exp[s]!;
+      return exp === 0 || exp > now;
+    }
+  }
+  return store.get(words, o, now) >= 0;
+}
+
 /**
  * Most single-entry calls one group commit carries (the rest go in the next group). W4 (1,000
  * callers), paired runs on a loaded 2-core machine: event-loop delay p99 52/53 ms unbounded,
@@ -259,17 +309,25 @@ export class Blocklist {
   /** Parsed words of queue[i] at i*8 (lo at +0, hi at +4) and its family (4 or 6) at qFam[i]. */
   private qWords = new Uint32Array(8 * 64);
   private qFam = new Int8Array(64);
-  /** Reused by group commits: the group's address index (see GroupIndex). */
-  private readonly groupIndex = new GroupIndex();
+  /**
+   * Reused by group commits: the group's address index (see GroupIndex). Two: a pipelined group
+   * is planned while the group in flight still holds its index.
+   */
+  private readonly groupIndexes: readonly [GroupIndex, GroupIndex] = [new GroupIndex(), new GroupIndex()];
+  /** The last queued operation, while it is a pipelined group commit (see pipelinedFlush). */
+  private groupTail: GroupFlight | null = null;
   private scheduled = false;
   readonly layout: BlocklistLayout;
   readonly withTimeouts: boolean;
+  /** Group commits pipeline (see pipelinedFlush). */
+  private readonly pipelined: boolean;
 
   private constructor(
     private readonly nft: BlocklistConnection,
     readonly options: BlocklistOptions,
   ) {
     this.layout = options.layout ?? 'hash';
+    this.pipelined = this.layout === 'hash' && typeof nft.commitGate === 'function' && typeof nft.commit === 'function';
     this.withTimeouts = options.timeouts === true || options.timeoutMs !== undefined;
     const fam = options.table.family;
     const families = options.families ?? (fam === 'ip' ? ['ipv4'] : fam === 'ip6' ? ['ipv6'] : ['ipv4', 'ipv6']);
@@ -463,6 +521,7 @@ export class Blocklist {
     const run = this.lane.then(fn, fn);
     const settled = run.catch(() => undefined);
     this.lane = settled;
+    this.groupTail = null;
     // The connection's close() finishes this first (it may not be in the connection's queue yet).
     const unregister = this.nft.beforeClose?.(() => settled);
     if (unregister) void settled.then(unregister);
@@ -1398,7 +1457,7 @@ export class Blocklist {
       // re-queued by then, so one transaction carries them all.
       setImmediate(() => {
         this.scheduled = false;
-        void this.serial(() => this.flushQueue()).finally(() => {
+        void (this.pipelined ? this.pipelinedFlush() : this.serial(() => this.flushQueue())).finally(() => {
           unregister?.();
           done();
         });
@@ -1406,10 +1465,11 @@ export class Blocklist {
     }
   }
 
-  private async flushQueue(): Promise<void> {
+  /** Takes the next group (at most GROUP_MAX calls) off the queue, with its parsed words. */
+  private takeGroup(): { batch: Pending[]; words: Uint32Array; fams: Int8Array } | null {
     let batch = this.queue;
     const total = batch.length;
-    if (total === 0) return;
+    if (total === 0) return null;
     let n = total;
     if (total > GROUP_MAX) {
       // Bounded groups keep each stretch of main-thread work (plan, encode, resolve the callers) short.
@@ -1427,6 +1487,16 @@ export class Blocklist {
       this.qWords.copyWithin(0, n * 8, total * 8);
       this.qFam.copyWithin(0, n, total);
     }
+    return { batch, words, fams };
+  }
+
+  private async flushQueue(): Promise<void> {
+    const group = this.takeGroup();
+    if (group) await this.commitGroupAlone(group.batch, group.words, group.fams);
+  }
+
+  /** Commits a group planned on the copy; if the kernel refuses it, each caller alone. */
+  private async commitGroupAlone(batch: Pending[], words: Uint32Array, fams: Int8Array): Promise<void> {
     try {
       await this.commitGroup(batch, words, fams);
     } catch (err) {
@@ -1447,13 +1517,121 @@ export class Blocklist {
   }
 
   /**
+   * Group commit, pipelined (hash layouts on a connection with commit gates): the next group is
+   * planned on top of the planned effect of the one the kernel is still working on, and queued
+   * right behind it on the connection's I/O thread, gated so that it is sent only if that one
+   * was applied. The event loop plans and encodes one group while the kernel applies the one
+   * before. Groups settle in order; a group planned on one that was not applied was not sent
+   * either, and is planned again from the copy.
+   */
+  private pipelinedFlush(): Promise<void> {
+    const prev = this.groupTail;
+    let handed: () => void = () => undefined;
+    const handedOff = new Promise<void>((r) => (handed = r));
+    const prevDone = prev ? prev.done : Promise.resolve();
+    const g: GroupFlight = { overlay: new Map(), gate: undefined, asPlanned: false, settled: false, next: Promise.resolve(), done: Promise.resolve() };
+    // At most one group in flight under the one being planned: this one starts once the
+    // previous one is on its way and the one before that has settled.
+    const start = prev ? prev.next : this.lane;
+    g.next = Promise.all([handedOff, prevDone]).then(() => undefined);
+    g.done = start.then(() => this.flyGroup(g, prev, prevDone, handed)).catch(() => undefined);
+    this.lane = g.done;
+    this.groupTail = g;
+    return g.done;
+  }
+
+  private async flyGroup(g: GroupFlight, prev: GroupFlight | null, prevDone: Promise<void>, handed: () => void): Promise<void> {
+    let group: { batch: Pending[]; words: Uint32Array; fams: Int8Array } | null = null;
+    try {
+      group = this.takeGroup();
+      if (!group) {
+        // Nothing queued: this flight stands for the state the one before it leaves.
+        const onTop = prev !== null && !prev.settled;
+        if (onTop) {
+          g.overlay = prev.overlay;
+          g.gate = prev.gate;
+        }
+        handed();
+        await prevDone;
+        g.asPlanned = !onTop || prev.asPlanned;
+        return;
+      }
+      const { batch, words, fams } = group;
+      const base = prev && !prev.settled ? prev : null;
+      const plan = this.planGroup(batch, words, fams, base);
+      g.overlay = plan.overlay;
+      const { ops, elements } = this.ops(plan.plans);
+      let sent: Promise<CommitInfo> | null = null;
+      if (ops.length > 0) {
+        const tx = this.nft.transaction();
+        for (const op of ops) tx.push(op);
+        const signal = this.nft.commitGate!();
+        sent = this.nft.commit!(tx, { gate: { ...(base?.gate !== undefined ? { after: base.gate } : {}), signal } });
+        sent.catch(() => undefined); // awaited below, after the group before settles
+        g.gate = signal;
+      } else {
+        // Nothing to send: this group's plan holds if the one it was planned on was applied.
+        g.gate = base?.gate;
+      }
+      handed();
+      let info: CommitInfo | null = null;
+      let refused: unknown = null;
+      if (sent) {
+        try {
+          info = await sent;
+        } catch (e) {
+          refused = e;
+        }
+      }
+      await prevDone;
+      const baseApplied = base === null || base.asPlanned;
+      if (refused === null && baseApplied) {
+        for (const pl of plan.plans) pl.apply();
+        g.asPlanned = true;
+        g.settled = true;
+        this.resolveGroup(batch, plan, { elements, transactions: sent ? 1 : 0, batchBytes: info ? info.batchBytes : 0 });
+        return;
+      }
+      // Refused by the kernel, or not sent (or, with nothing to send, planned) on top of a group
+      // that was not applied: the copy holds everything before this group; plan it again there.
+      g.asPlanned = false;
+      await this.commitGroupAlone(batch, words, fams);
+    } catch (e) {
+      // Not expected (planning and sending report per caller): no caller may be left waiting.
+      g.asPlanned = false;
+      if (group) for (const p of group.batch) p.reject(e);
+    } finally {
+      g.settled = true;
+      handed();
+    }
+  }
+
+  /** The blocklist's reusable group index that the group in flight (if any) does not hold. */
+  private freeGroupIndex(base: GroupFlight | null): GroupIndex {
+    const [a, b] = this.groupIndexes;
+    if (!base) return a;
+    for (const ov of base.overlay.values()) if (ov.index === a) return b;
+    return a;
+  }
+
+  /**
    * Commits a group of single-entry changes in one transaction and resolves each caller.
+   */
+  private async commitGroup(batch: Pending[], words: Uint32Array, fams: Int8Array): Promise<void> {
+    const plan = this.planGroup(batch, words, fams, null);
+    const r = await this.commitPlans(plan.plans, {});
+    this.resolveGroup(batch, plan, r);
+  }
+
+  /**
+   * Plans a group of single-entry changes: its plans per lane and each caller's outcome.
    * Hot path of group commit: entry i was parsed when it was queued (its words at
    * `words[i*8..]`, lo then hi, its family at `fams[i]`); per entry there is one lookup in the
    * group's typed-array index and a one-byte outcome; no object per entry until the callers'
-   * results are made.
+   * results are made. With `base` (a group in flight, pipelined), presence is read from its
+   * planned effect first, then from the copy.
    */
-  private async commitGroup(batch: Pending[], words: Uint32Array, fams: Int8Array): Promise<void> {
+  private planGroup(batch: Pending[], words: Uint32Array, fams: Int8Array, base: GroupFlight | null): GroupPlan {
     const now = Date.now();
     const n = batch.length;
     const outcome = new Uint8Array(n); // GROUP_* codes
@@ -1461,14 +1639,18 @@ export class Blocklist {
     const parsedOpts = this.parseOptions();
     // Hash lanes: net effect per address, in call order. Slot s: the entry whose words to
     // send, its expiry (-1: delete) and whether the copy held the address before the group.
-    const hashOverlay = new Map<Lane, { index: GroupIndex; slots: number; entry: Int32Array; exp: Float64Array; had: Uint8Array }>();
+    const hashOverlay = new Map<Lane, HashOverlay>();
     const intervalNext = new Map<Lane, RangeTable>();
+    // The planned effect of the group in flight, per lane (pipelined group commit).
+    const baseOv4 = base && this.lanes.ipv4 ? base.overlay.get(this.lanes.ipv4) : undefined;
+    const baseOv6 = base && this.lanes.ipv6 ? base.overlay.get(this.lanes.ipv6) : undefined;
     const groupRow = [new RangeTable(1, 1), new RangeTable(4, 1)];
     for (let i = 0; i < n; i++) {
       const p = batch[i]!;
       const f = fams[i]!;
       const o = i * 8;
       const l = f === 4 ? this.lanes.ipv4 : this.lanes.ipv6;
+      const baseOv = f === 4 ? baseOv4 : baseOv6;
       if (!l || (parsedOpts.singlesOnly && compareWords(words, o, words, o + 4, f === 4 ? 1 : 4) !== 0)) {
         // Re-parse through the collector for the exact message.
         try {
@@ -1494,14 +1676,14 @@ export class Blocklist {
         let ov = hashOverlay.get(l);
         if (!ov) {
           // One index per lane and group; the first hash lane reuses the blocklist's.
-          const index = hashOverlay.size === 0 ? this.groupIndex : new GroupIndex();
+          const index = hashOverlay.size === 0 ? this.freeGroupIndex(base) : new GroupIndex();
           index.reset(n, words, W);
           hashOverlay.set(l, (ov = { index, slots: 0, entry: new Int32Array(n), exp: new Float64Array(n), had: new Uint8Array(n) }));
         }
         const found = ov.index.find(o);
         let slot = found >= 0 ? ov.index.value(found) : -1;
         // Present before this entry: in the group's overlay, else in the copy.
-        const present = slot >= 0 ? ov.exp[slot]! >= 0 : l.hash.get(words, o, now) >= 0;
+        const present = slot >= 0 ? ov.exp[slot]! >= 0 : presentBefore(l.hash, baseOv, words, o, now);
         // A refused entry must leave no trace in the overlay (its slot would be sent).
         if (p.kind === 'delete' && !present && p.options.strict) {
           errors.set(i, notFoundWords(words, W, o));
@@ -1573,7 +1755,13 @@ export class Blocklist {
         }),
       );
     }
-    const r = await this.commitPlans(plans, {});
+    return { outcome, errors, plans, overlay: hashOverlay };
+  }
+
+  /** Settles each caller of a committed group with its outcome. */
+  private resolveGroup(batch: Pending[], plan: GroupPlan, r: { elements: number; transactions: number; batchBytes: number }): void {
+    const { outcome, errors } = plan;
+    const n = batch.length;
     for (let i = 0; i < n; i++) {
       const p = batch[i]!;
       const err = errors.get(i);

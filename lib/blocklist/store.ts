@@ -317,6 +317,18 @@ export class GroupIndex {
     return this.vals[cell]!;
   }
 
+  /** The value stored for the address at src[o..o+W) (an array other than the index's own), or -1. */
+  lookup(src: Uint32Array, o: number): number {
+    const w = this.words;
+    let c = hashWords(src, o, this.W) & this.mask;
+    for (;;) {
+      const at = this.cells[c]!;
+      if (at === 0) return -1;
+      if (compareWords(w, at - 1, src, o, this.W) === 0) return this.vals[c]!;
+      c = (c + 1) & this.mask;
+    }
+  }
+
   /** Stores slot `v` for the address at words[o..) in the free cell find() returned (-cell - 1). */
   insert(found: number, o: number, v: number): void {
     const c = -found - 1;
