@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "io-thread.h"
 
+#include <sched.h>
+
 #include <string>
 
 #include "convert.h"
@@ -69,6 +71,13 @@ bool IoThread::Submit(Napi::Env env, std::unique_ptr<IoJob>* job) {
 }
 
 void IoThread::Run() noexcept {
+  // A batch thread: woken by a submission, it takes a free CPU or waits for the event loop to
+  // yield one, instead of preempting the event loop that just queued work for it (the kernel's
+  // work is queued behind the commit in flight anyway). Needs no privilege; should the kernel
+  // refuse it, the thread runs as before, so the result is deliberately not acted on.
+  struct sched_param param = {};
+  param.sched_priority = 0;
+  (void)sched_setscheduler(0, SCHED_BATCH, &param);
   // noexcept: std::mutex and std::condition_variable throw only on misuse (EINVAL, EDEADLK),
   // the lists never allocate and IoJob::Execute() is noexcept, so nothing can be thrown here.
   std::unique_lock<std::mutex> lock(mu_);
