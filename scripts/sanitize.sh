@@ -59,7 +59,7 @@ node -e "
 "
 status=0
 node node_modules/mocha/bin/mocha.js --no-config --require tsx/cjs --extension ts --timeout 300000 --exit \
-  --reporter test/helpers/reporter.js test/kernel/core.test.ts test/kernel/prepared.test.ts test/unit/packed.test.ts test/kernel/rules-bulk.test.ts test/lifecycle/*.test.ts || status=$?
+  --reporter test/helpers/reporter.js test/kernel/core.test.ts test/kernel/blocklist-pipeline.test.ts test/kernel/prepared.test.ts test/unit/packed.test.ts test/kernel/rules-bulk.test.ts test/lifecycle/*.test.ts || status=$?
 if [ "$status" -eq 0 ]; then
   NFTJS_FUZZ_RUNS=${NFTJS_FUZZ_RUNS:-150} NFTJS_SKIP_SETUP=1 bash scripts/fuzz.sh || status=$?
 fi
