@@ -175,9 +175,9 @@ export class Nftables {
    * there too (a commit) or has finished (anything else); `finish` turns its answer into the
    * result. Commits reach the kernel in the order they were queued, as with #serial; what
    * changes is that the kernel can work on one while JavaScript reads the answer of the one
-   * before. `send` returns null for nothing to send.
+   * before.
    */
-  #queueCommit<B, A, T>(batch: B | Promise<B>, send: (b: B) => Promise<A> | null, finish: (ack: A | null) => T | Promise<T>): Promise<T> {
+  #queueCommit<B, A, T>(batch: B | Promise<B>, send: (b: B) => Promise<A>, finish: (ack: A) => T | Promise<T>): Promise<T> {
     this.#inFlight++;
     const after = this.#handedOff ?? this.#queue;
     let handed: () => void = () => undefined;
@@ -241,7 +241,7 @@ export class Nftables {
     const empty = pending.length === 0 && genid === undefined;
     return this.#queueCommit(
       batch,
-      (b) => (empty ? null : binding().commit(this.#socket, b, options.gate?.after, options.gate?.signal)),
+      (b) => (empty ? Promise.resolve(null) : binding().commit(this.#socket, b, options.gate?.after, options.gate?.signal)),
       async (ack) => {
         if (ack === null) return { batchBytes: 0, messages: 0, handles: new Map<number, bigint>() };
         try {

@@ -1545,15 +1545,11 @@ export class Blocklist {
     try {
       group = this.takeGroup();
       if (!group) {
-        // Nothing queued: this flight stands for the state the one before it leaves.
-        const onTop = prev !== null && !prev.settled;
-        if (onTop) {
-          g.overlay = prev.overlay;
-          g.gate = prev.gate;
-        }
+        // Nothing queued, nothing planned: the next group starts once the one before this has
+        // settled, so it plans on the copy alone.
+        g.asPlanned = true;
         handed();
         await prevDone;
-        g.asPlanned = !onTop || prev.asPlanned;
         return;
       }
       const { batch, words, fams } = group;
@@ -1575,17 +1571,17 @@ export class Blocklist {
       }
       handed();
       let info: CommitInfo | null = null;
-      let refused: unknown = null;
+      let refused = false;
       if (sent) {
         try {
           info = await sent;
-        } catch (e) {
-          refused = e;
+        } catch {
+          refused = true; // by the kernel, or not sent (ECANCELED): either way nothing was applied
         }
       }
       await prevDone;
       const baseApplied = base === null || base.asPlanned;
-      if (refused === null && baseApplied) {
+      if (!refused && baseApplied) {
         for (const pl of plan.plans) pl.apply();
         g.asPlanned = true;
         g.settled = true;
