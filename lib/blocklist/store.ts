@@ -303,12 +303,17 @@ export class GroupIndex {
 
   /** The cell holding the address at words[o..o+W): >= 0 when found, else -(free cell) - 1. */
   find(o: number): number {
+    return this.probe(this.words, o);
+  }
+
+  /** The same for an address in another array: src[o..o+W). */
+  private probe(src: Uint32Array, o: number): number {
     const w = this.words;
-    let c = hashWords(w, o, this.W) & this.mask;
+    let c = hashWords(src, o, this.W) & this.mask;
     for (;;) {
       const at = this.cells[c]!;
       if (at === 0) return -c - 1;
-      if (compareWords(w, at - 1, w, o, this.W) === 0) return c;
+      if (compareWords(w, at - 1, src, o, this.W) === 0) return c;
       c = (c + 1) & this.mask;
     }
   }
@@ -319,14 +324,8 @@ export class GroupIndex {
 
   /** The value stored for the address at src[o..o+W) (an array other than the index's own), or -1. */
   lookup(src: Uint32Array, o: number): number {
-    const w = this.words;
-    let c = hashWords(src, o, this.W) & this.mask;
-    for (;;) {
-      const at = this.cells[c]!;
-      if (at === 0) return -1;
-      if (compareWords(w, at - 1, src, o, this.W) === 0) return this.vals[c]!;
-      c = (c + 1) & this.mask;
-    }
+    const c = this.probe(src, o);
+    return c >= 0 ? this.vals[c]! : -1;
   }
 
   /** Stores slot `v` for the address at words[o..) in the free cell find() returned (-cell - 1). */
